@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from civic.api import views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", views.TokenCreateApi.as_view(), name="api-token"),
+    path("me/", views.MeApi.as_view(), name="api-me"),
+    path("me/verification/", views.VerificationApi.as_view(), name="api-me-verification"),
+    path("me/notifications/", views.NotificationListApi.as_view(), name="api-me-notifications"),
+    path(
+        "me/notifications/<int:pk>/read/",
+        views.NotificationReadApi.as_view(),
+        name="api-me-notification-read",
+    ),
+    path("districts/", views.DistrictListApi.as_view(), name="api-districts"),
+    path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
+    path("", include("petitions.api.urls")),
+    path("", include("referendums.api.urls")),
+    path("", include("assembly.api.urls")),
+]

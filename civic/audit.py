@@ -1,0 +1,170 @@
+"""Appending to and verifying the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from civic.models import AuditEntry, User
+
+GENESIS = "0" * 64
+# Any constant shared by every process: the chain's tail is appended under this advisory lock.
+_AUDIT_LOCK_KEY = 0x0A0D17
+
+
+def _canonical(value: Any) -> Any:
+    """JSON round-trip so that what is hashed is exactly what the JSON column gives back."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+
+
+def entry_digest(
+    *,
+    prev_hash: str,
+    entry_id: int,
+    at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    verb: str,
+    target_type: str,
+    target_id: str,
+    before: Any,
+    after: Any,
+) -> str:
+    payload = json.dumps(
+        [
+            prev_hash,
+            entry_id,
+            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            actor_id,
+            actor_label,
+            verb,
+            target_type,
+            target_id,
+            before,
+            after,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_tail() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_KEY])
+    # SQLite runs one writer at a time (IMMEDIATE transactions): the tail is already ours.
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    verb: str,
+    target: Model | tuple[str, str | int],
+    before: Any = None,
+    after: Any = None,
+) -> AuditEntry:
+    """Append one entry. Call it inside the transaction of the change it records: the entry commits
+    or rolls back with it. `target` is a model instance or a `(type, id)` pair."""
+    if isinstance(target, Model):
+        target_type, target_id = target._meta.label_lower, str(target.pk)
+    else:
+        target_type, target_id = target[0], str(target[1])
+    actor_label = actor.email if actor is not None else "system"
+    with transaction.atomic():
+        _lock_tail()
+        last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
+        prev_id, prev_hash = last if last else (0, GENESIS)
+        # Ids are allocated under the lock, so they follow the chain order exactly.
+        entry_id = prev_id + 1
+        at = timezone.now()
+        before_c, after_c = _canonical(before), _canonical(after)
+        digest = entry_digest(
+            prev_hash=prev_hash,
+            entry_id=entry_id,
+            at=at,
+            actor_id=actor.pk if actor is not None else None,
+            actor_label=actor_label,
+            verb=verb,
+            target_type=target_type,
+            target_id=target_id,
+            before=before_c,
+            after=after_c,
+        )
+        return AuditEntry.objects.create(
+            id=entry_id,
+            at=at,
+            actor=actor,
+            actor_label=actor_label,
+            verb=verb,
+            target_type=target_type,
+            target_id=target_id,
+            before=before_c,
+            after=after_c,
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_at: int | None  # id of the first entry whose link fails
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def _entries(chunk: int = 2000) -> Iterator[AuditEntry]:
+    last_id = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:chunk])
+        if not batch:
+            return
+        yield from batch
+        last_id = batch[-1].id
+
+
+def audit_verify(*, start_after: int = 0) -> ChainReport:
+    """Walk the chain in id order; report the first entry that was edited, inserted or follows a
+    deleted one. Memory is flat: entries are read in chunks."""
+    prev_hash, prev_id, checked = GENESIS, 0, 0
+    for entry in _entries():
+        if entry.id <= start_after:
+            prev_hash, prev_id = entry.hash, entry.id
+            continue
+        if entry.id != prev_id + 1:
+            return ChainReport(
+                checked, entry.id, f"missing entries between #{prev_id} and #{entry.id}"
+            )
+        if entry.prev_hash != prev_hash:
+            return ChainReport(checked, entry.id, "link to the previous entry does not match")
+        expected = entry_digest(
+            prev_hash=entry.prev_hash,
+            entry_id=entry.id,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_label=entry.actor_label,
+            verb=entry.verb,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            before=entry.before,
+            after=entry.after,
+        )
+        if entry.hash != expected:
+            return ChainReport(checked, entry.id, "content does not match its hash")
+        prev_hash, prev_id = entry.hash, entry.id
+        checked += 1
+    return ChainReport(checked, None)

@@ -1,0 +1,33 @@
+"""On PostgreSQL, the audit log refuses UPDATE and DELETE at the database level, whoever asks."""
+
+from django.db import migrations
+
+FORWARD = """
+CREATE OR REPLACE FUNCTION civic_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'civic_auditentry is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER civic_auditentry_append_only
+    BEFORE UPDATE OR DELETE ON civic_auditentry
+    FOR EACH ROW EXECUTE FUNCTION civic_audit_append_only();
+"""
+BACKWARD = """
+DROP TRIGGER IF EXISTS civic_auditentry_append_only ON civic_auditentry;
+DROP FUNCTION IF EXISTS civic_audit_append_only();
+"""
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FORWARD)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BACKWARD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("civic", "0001_initial")]
+    operations = [migrations.RunPython(forward, backward)]

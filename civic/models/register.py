@@ -1,0 +1,96 @@
+"""Districts and the register: the electoral roll, the supplementary EU roll and other residents."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("quartier")
+        verbose_name_plural = _("quartiers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryKind(models.TextChoices):
+    ELECTOR = "elector", _("Électeur inscrit (liste principale)")
+    EU_ELECTOR = "eu_elector", _("Ressortissant UE (liste complémentaire municipale)")
+    RESIDENT = "resident", _("Résident non inscrit sur les listes")
+
+
+class RegisterEntry(models.Model):
+    """One person known to the city: an elector on a roll, or a resident from the resident register.
+
+    `ref` is the key of the source file (roll number or register id), which makes imports idempotent.
+    `identity_hash` is a keyed hash of the normalised identity (names, birth date), used to match
+    paper signatures to online ones without comparing names in clear.
+    """
+
+    ref = models.CharField(_("référence"), max_length=64, unique=True)
+    kind = models.CharField(_("type"), max_length=16, choices=EntryKind.choices)
+    last_name = models.CharField(_("nom"), max_length=150)
+    first_names = models.CharField(_("prénoms"), max_length=150)
+    birth_date = models.DateField(_("date de naissance"))
+    address = models.CharField(_("adresse"), max_length=255)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="entries", verbose_name=_("quartier")
+    )
+    roll_number = models.CharField(_("numéro d'électeur"), max_length=32, null=True, blank=True)
+    identity_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # Struck off the roll or moved away: kept (signatures refer to the facts at signing time) but no
+    # longer eligible for anything new.
+    active = models.BooleanField(_("actif"), default=True)
+    imported_at = models.DateTimeField(_("importé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("inscription au registre")
+        verbose_name_plural = _("registre des résidents et électeurs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roll_number"],
+                condition=models.Q(roll_number__isnull=False),
+                name="register_roll_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in EntryKind]),
+                name="register_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["last_name", "birth_date"], name="register_name_birth_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.last_name.upper()} {self.first_names} ({self.ref})"
+
+
+class RegisterImport(models.Model):
+    """The record of one CSV import: who, when, what it changed and every rejected line."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        "civic.User", on_delete=models.PROTECT, null=True, related_name="register_imports"
+    )
+    filename = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    rows_total = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(default=list)  # [{"line": 12, "reason": "..."}]
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import du registre")
+        verbose_name_plural = _("imports du registre")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,127 @@
+"""Notifications through an outbox.
+
+`notify()` writes a row in the caller's transaction and enqueues its delivery on commit, so a rolled
+back change never notifies and a committed one always will (the sweep re-enqueues what is stale).
+Delivery claims the row with a conditional UPDATE before sending and marks it sent after: two workers
+given the same id cannot both send, and a worker killed mid-send leaves a lease that expires before the
+sweep retries. The Message-ID is derived from the row, so a receiving server sees any retry as the
+same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from civic.models import Notification, NotificationStatus, User
+
+logger = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)
+STALE_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    subject: str,
+    body: str,
+    url: str = "",
+) -> Notification:
+    """Queue a message. `subject` and `body` should be lazy translations or already in the
+    recipient's language: they are rendered here in the recipient's language."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        notification = Notification.objects.create(
+            recipient=recipient, kind=kind, subject=str(subject)[:255], body=str(body), url=url
+        )
+    from civic.tasks import deliver_notification
+
+    deliver_notification.delay_on_commit(notification.pk)
+    return notification
+
+
+def notify_many(
+    *, recipients: list[User], kind: str, subject: str, body: str, url: str = ""
+) -> int:
+    for recipient in recipients:
+        notify(recipient=recipient, kind=kind, subject=subject, body=body, url=url)
+    return len(recipients)
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send one notification if no one else has. Returns True if this call sent it."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimed = Notification.objects.filter(
+        Q(status=NotificationStatus.PENDING)
+        | Q(status=NotificationStatus.SENDING, claimed_until__lt=now),
+        pk=notification_id,
+        attempts__lt=MAX_ATTEMPTS,
+    ).update(
+        status=NotificationStatus.SENDING,
+        claimed_until=now + CLAIM_LEASE,
+        claim_token=token,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:  # sent already, or another worker holds a live lease
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    message = EmailMessage(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + notification.subject,
+        body=_with_link(notification),
+        to=[notification.recipient.email],
+        headers={"Message-ID": f"<notification-{notification.uid}@civic.invalid>"},
+    )
+    try:
+        message.send()
+    except Exception as exc:  # any transport failure: release the claim for a later retry
+        Notification.objects.filter(pk=notification_id, claim_token=token).update(
+            status=(
+                NotificationStatus.FAILED
+                if notification.attempts >= MAX_ATTEMPTS
+                else NotificationStatus.PENDING
+            ),
+            claimed_until=None,
+            claim_token=None,
+            last_error=type(exc).__name__,
+        )
+        logger.warning("notification %s delivery failed: %s", notification_id, type(exc).__name__)
+        raise
+    Notification.objects.filter(pk=notification_id, claim_token=token).update(
+        status=NotificationStatus.SENT, sent_at=timezone.now(), claimed_until=None
+    )
+    return True
+
+
+def _with_link(notification: Notification) -> str:
+    if not notification.url:
+        return notification.body
+    return f"{notification.body}\n\n{settings.SITE_URL}{notification.url}"
+
+
+def notifications_stale_ids(*, limit: int = 500) -> list[int]:
+    """Pending rows older than STALE_AFTER, and sending rows whose lease expired."""
+    now = timezone.now()
+    return list(
+        Notification.objects.filter(
+            Q(status=NotificationStatus.PENDING, created_at__lt=now - STALE_AFTER)
+            | Q(status=NotificationStatus.SENDING, claimed_until__lt=now),
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

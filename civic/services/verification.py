@@ -1,0 +1,126 @@
+"""Linking an account to its register entry: by matching an identity, or at a desk by staff."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic.audit import audit_record
+from civic.errors import Conflict, DomainError, NotFound, PermissionDenied
+from civic.identity import identity_hash, normalise_address
+from civic.models import RegisterEntry, User, VerificationMethod
+from civic.roles import Role, has_role
+
+
+class VerificationFailed(DomainError):
+    default_code = "verification_failed"
+
+
+def _link(*, user: User, entry: RegisterEntry, method: str, agent: User | None) -> User:
+    """Claim `entry` for `user`. The unique column decides between two racing claims."""
+    if not entry.active:
+        raise VerificationFailed(_("Cette inscription n'est plus active au registre."))
+    try:
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            if locked.register_entry_id is not None:
+                raise Conflict(_("Ce compte est déjà vérifié."), code="already_verified")
+            User.objects.filter(pk=user.pk).update(
+                register_entry=entry,
+                verified_at=timezone.now(),
+                verification_method=method,
+                verified_by=agent,
+            )
+            audit_record(
+                actor=agent or user,
+                verb=f"resident.verify.{method}",
+                target=user,
+                after={"register_entry": entry.pk, "method": method},
+            )
+    except IntegrityError:
+        raise Conflict(
+            _(
+                "Cette inscription est déjà rattachée à un autre compte. "
+                "Présentez-vous au guichet de la mairie avec une pièce d'identité."
+            ),
+            code="entry_already_claimed",
+        ) from None
+    user.refresh_from_db()
+    return user
+
+
+def resident_verify_by_match(
+    *,
+    user: User,
+    last_name: str,
+    first_names: str,
+    birth_date: date,
+    roll_number: str = "",
+    address: str = "",
+) -> User:
+    """Find the one active entry with this identity and (roll number or address), and claim it.
+
+    Every failure to match gives the same answer, so the form cannot be used to learn who is on the
+    register."""
+    if not roll_number and not address:
+        raise VerificationFailed(
+            _("Indiquez votre numéro d'électeur ou votre adresse."), code="missing_identifier"
+        )
+    candidates = RegisterEntry.objects.filter(
+        identity_hash=identity_hash(
+            last_name=last_name, first_names=first_names, birth_date=birth_date
+        ),
+        active=True,
+    )
+    if roll_number:
+        candidates = candidates.filter(roll_number=roll_number.strip())
+    matches = [
+        entry
+        for entry in candidates[:5]
+        if roll_number or normalise_address(entry.address) == normalise_address(address)
+    ]
+    if len(matches) != 1:
+        raise VerificationFailed(
+            _(
+                "Nous n'avons pas trouvé d'inscription correspondant exactement à ces informations. "
+                "Vérifiez l'orthographe, ou présentez-vous au guichet de la mairie."
+            ),
+            code="no_match",
+        )
+    return _link(user=user, entry=matches[0], method=VerificationMethod.MATCH, agent=None)
+
+
+def resident_verify_at_desk(*, agent: User, user_id: int, entry_id: int) -> User:
+    """In-person verification by staff who saw an identity document."""
+    if not has_role(agent, Role.ADMINISTRATOR, Role.MODERATOR):
+        raise PermissionDenied(_("Seul le personnel habilité peut vérifier au guichet."))
+    try:
+        user = User.objects.get(pk=user_id)
+        entry = RegisterEntry.objects.get(pk=entry_id)
+    except (User.DoesNotExist, RegisterEntry.DoesNotExist):
+        raise NotFound(_("Compte ou inscription introuvable.")) from None
+    return _link(user=user, entry=entry, method=VerificationMethod.DESK, agent=agent)
+
+
+def resident_unlink(*, agent: User, user_id: int, reason: str) -> User:
+    """Undo a wrong verification (audited with the reason)."""
+    if not has_role(agent, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Seul un administrateur peut annuler une vérification."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        before = {"register_entry": user.register_entry_id, "method": user.verification_method}
+        User.objects.filter(pk=user.pk).update(
+            register_entry=None, verified_at=None, verification_method="", verified_by=None
+        )
+        audit_record(
+            actor=agent,
+            verb="resident.unlink",
+            target=user,
+            before=before,
+            after={"reason": reason},
+        )
+    user.refresh_from_db()
+    return user

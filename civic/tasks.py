@@ -1,0 +1,39 @@
+"""Celery tasks of the civic core: thin, idempotent, ids in."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from civic.audit import audit_verify
+from civic.notifications import notification_deliver, notifications_stale_ids
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=6,
+)
+def deliver_notification(notification_id: int) -> bool:
+    return notification_deliver(notification_id=notification_id)
+
+
+@shared_task
+def sweep_notifications() -> int:
+    ids = notifications_stale_ids()
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return len(ids)
+
+
+@shared_task
+def verify_audit_tail() -> bool:
+    report = audit_verify()
+    if not report.ok:
+        logger.error("audit chain broken at entry #%s: %s", report.broken_at, report.reason)
+    return report.ok

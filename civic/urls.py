@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from civic import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("me/verify/", views.verify, name="verify"),
+    path("me/inbox/", views.inbox, name="inbox"),
+    path("me/data/", views.my_data, name="my-data"),
+    path("staff/", views.staff_home, name="staff-home"),
+    path("staff/register/import/", views.register_import_view, name="staff-register-import"),
+    path("staff/verify/", views.desk_verify, name="staff-desk-verify"),
+    path("initiatives/", include("petitions.urls")),
+    path("referendums/", include("referendums.urls")),
+    path("assembly/", include("assembly.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("civic.api.urls")),
+]
+
+admin.site.site_header = settings.CITY_NAME
+admin.site.site_title = settings.CITY_NAME

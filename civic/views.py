@@ -1,0 +1,178 @@
+"""Pages of the civic core: home, verification, inbox, personal data, staff desk and imports."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from civic.errors import DomainError
+from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
+from civic.models import Notification, RegisterEntry, User
+from civic.notifications import notification_mark_read
+from civic.roles import Role, has_role, is_staff_member
+from civic.services.register import register_import
+from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
+
+# Each instrument may offer `home_section(request) -> dict | None` in its selectors module: the home
+# page shows what is open now without the core knowing the instruments' models.
+_INSTRUMENTS = ("petitions", "referendums", "assembly")
+
+
+def _home_sections(request: HttpRequest) -> list[dict[str, Any]]:
+    sections = []
+    for app in _INSTRUMENTS:
+        try:
+            selectors = importlib.import_module(f"{app}.selectors")
+        except ModuleNotFoundError:
+            continue
+        section = getattr(selectors, "home_section", None)
+        if section is not None and (data := section(request)) is not None:
+            sections.append(data)
+    return sections
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "civic/home.html", {"sections": _home_sections(request)})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = VerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident_verify_by_match(user=user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("Votre compte est vérifié. Vous pouvez participer."))
+            return redirect("home")
+    return render(request, "civic/verify.html", {"form": form})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (pk := request.POST.get("read")):
+        if pk.isdigit():
+            notification_mark_read(user=request.user, notification_id=int(pk))  # type: ignore[arg-type]
+        return redirect("inbox")
+    items = Notification.objects.filter(recipient=request.user).order_by("-id")[:100]
+    return render(request, "civic/inbox.html", {"notifications": items})
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Every personal datum the toolkit holds on the resident (GDPR art. 15 and 20)."""
+    user: User = request.user  # type: ignore[assignment]
+    data: dict[str, Any] = {
+        "account": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "language": user.language,
+            "date_joined": user.date_joined,
+            "verified_at": user.verified_at,
+        },
+        "register_entry": None,
+    }
+    if user.register_entry_id:
+        entry = RegisterEntry.objects.select_related("district").get(pk=user.register_entry_id)
+        data["register_entry"] = {
+            "kind": entry.kind,
+            "last_name": entry.last_name,
+            "first_names": entry.first_names,
+            "birth_date": entry.birth_date,
+            "address": entry.address,
+            "district": entry.district.code,
+        }
+    for app in _INSTRUMENTS:
+        try:
+            selectors = importlib.import_module(f"{app}.selectors")
+        except ModuleNotFoundError:
+            continue
+        export = getattr(selectors, "personal_data_export", None)
+        if export is not None:
+            data[app] = export(user=user)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+        return response
+    return render(
+        request,
+        "civic/my_data.html",
+        {"data_json": json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)},
+    )
+
+
+def _require_staff(request: HttpRequest, *roles: str) -> None:
+    if not has_role(request.user, *roles):
+        raise PermissionDenied
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    return render(request, "civic/staff_home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_import_view(request: HttpRequest) -> HttpResponse:
+    _require_staff(request, Role.ADMINISTRATOR)
+    form = RegisterImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = register_import(
+                stream=upload,
+                filename=upload.name,
+                actor=request.user,  # type: ignore[arg-type]
+                strict=form.cleaned_data["strict"],
+            )
+        except DomainError as exc:
+            form.add_error("file", str(exc.detail))
+    return render(request, "civic/register_import.html", {"form": form, "report": report})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_verify(request: HttpRequest) -> HttpResponse:
+    _require_staff(request, Role.ADMINISTRATOR, Role.MODERATOR)
+    form = DeskVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(email=form.cleaned_data["email"].lower()).first()
+        entry = RegisterEntry.objects.filter(ref=form.cleaned_data["entry_ref"]).first()
+        if user is None or entry is None:
+            form.add_error(None, _("Compte ou inscription introuvable."))
+        else:
+            try:
+                resident_verify_at_desk(
+                    agent=request.user,  # type: ignore[arg-type]
+                    user_id=user.pk,
+                    entry_id=entry.pk,
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                messages.success(request, _("Compte vérifié au guichet."))
+                return redirect("staff-desk-verify")
+    return render(request, "civic/desk_verify.html", {"form": form})

@@ -1,0 +1,63 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import ResidentFactory, StaffFactory
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def resident(db):  # type: ignore[no-untyped-def]
+    return ResidentFactory()
+
+
+@pytest.fixture
+def resident_api(resident) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(resident)
+    return client
+
+
+@pytest.fixture
+def staff_api(db) -> Callable[[str], APIClient]:  # type: ignore[no-untyped-def]
+    """`staff_api("moderator")`: an API client logged in as staff holding that role."""
+
+    def make(role: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(StaffFactory(role=role))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def freeze() -> Iterator[Callable[[datetime | str], time_machine.Coordinates]]:
+    """`freeze("2026-03-01 12:00")` stops the clock there; `.move_to()` / `.shift()` move it."""
+    travellers: list[time_machine.travel] = []
+
+    def at(when: datetime | str) -> time_machine.Coordinates:
+        traveller = time_machine.travel(when, tick=False)
+        travellers.append(traveller)
+        return traveller.start()
+
+    yield at
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
+def postgres_only() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs real PostgreSQL concurrency"
+    )

@@ -7,6 +7,7 @@ every deployment safeguard (`manage.py check --deploy` reports nothing).
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -263,6 +264,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Seal the audit chain's tail so `verify_audit` covers everything older than a minute.
     "audit-verify-tail": {"task": "civic.tasks.verify_audit_tail", "schedule": crontab(minute=7)},
 }
+
+# Each instrument keeps its beat jobs beside its tasks, in `<app>/schedule.py` (plain data only).
+for _app in ("petitions", "referendums", "assembly"):
+    try:
+        _schedule = importlib.import_module(f"{_app}.schedule")
+    except ModuleNotFoundError:
+        continue
+    CELERY_BEAT_SCHEDULE.update(_schedule.BEAT_SCHEDULE)
 
 # --- Logging: never a vote, a secret or a personal identity in a log line --------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

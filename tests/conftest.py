@@ -11,6 +11,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import ResidentFactory, StaffFactory
+from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 
 
 @pytest.fixture

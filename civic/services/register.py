@@ -163,6 +163,7 @@ def register_import(
         seen_in_file: set[str] = set()
         for batch in _batches(parsed(), BATCH):
             _apply_batch(batch, report, seen_in_file)
+        report.rejected.sort(key=lambda r: r["line"])
         if strict and report.rejected:
             transaction.set_rollback(True)
             report.applied = False

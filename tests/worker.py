@@ -1,0 +1,133 @@
+"""A real Celery worker in a subprocess, for tests that must prove behaviour across processes.
+
+It runs against the test database (PostgreSQL) and the broker named by CELERY_BROKER_URL (Redis in CI),
+on a queue of its own so parallel test runs never take each other's tasks. E-mail goes to files, one
+message per file, so a test can count what really left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from civic.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Worker:
+    queue: str
+    mail_dir: Path
+    env: dict[str, str]
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, concurrency: int = 2) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "civic",
+                "worker",
+                "-Q",
+                self.queue,
+                "--concurrency",
+                str(concurrency),
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def kill(self, proc: subprocess.Popen[bytes]) -> None:
+        """kill -9 the worker and its pool children at once."""
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+    def message_ids(self) -> list[str]:
+        ids = []
+        for path in sorted(self.mail_dir.glob("*.log")):
+            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if chunk.strip():
+                    ids.append(message_from_bytes(chunk.strip())["Message-ID"])
+        return ids
+
+
+def wait_until(
+    predicate: Callable[[], bool], *, timeout: float = 60.0, interval: float = 0.2
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith(("memory:", "filesystem:")) or connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL and a real broker (CELERY_BROKER_URL=redis://...)")
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "CIVIC_PROFILE": "test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    env.pop("PYTEST_VERSION", None)
+    env.pop("PYTEST_XDIST_WORKER", None)
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    worker = Worker(queue=queue, mail_dir=mail_dir, env=env)
+    try:
+        yield worker
+    finally:
+        worker.stop_all()
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = saved
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)

@@ -35,10 +35,13 @@ def test_a_notification_is_delivered_once_its_transaction_commits(
 
 def test_a_rolled_back_change_notifies_no_one(django_capture_on_commit_callbacks):
     user = ResidentFactory()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            notify(recipient=user, kind="test", subject="s", body="b")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify(recipient=user, kind="test", subject="s", body="b")
+        raise RuntimeError
     assert callbacks == [] and Notification.objects.count() == 0 and mail.outbox == []
 
 

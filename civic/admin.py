@@ -22,7 +22,6 @@ class UserAdmin(BaseUserAdmin):
         "last_login",
         "date_joined",
     ]
-    raw_id_fields: list[str] = []
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name", "language")}),
         (

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
 from civic.models import Notification, RegisterEntry, User
@@ -55,7 +56,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = authenticated_user(request)
     form = VerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,16 +73,16 @@ def verify(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (pk := request.POST.get("read")):
         if pk.isdigit():
-            notification_mark_read(user=request.user, notification_id=int(pk))  # type: ignore[arg-type]
+            notification_mark_read(user=authenticated_user(request), notification_id=int(pk))
         return redirect("inbox")
-    items = Notification.objects.filter(recipient=request.user).order_by("-id")[:100]
+    items = Notification.objects.filter(recipient=authenticated_user(request)).order_by("-id")[:100]
     return render(request, "civic/inbox.html", {"notifications": items})
 
 
 @login_required
 def my_data(request: HttpRequest) -> HttpResponse:
     """Every personal datum the toolkit holds on the resident (GDPR art. 15 and 20)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = authenticated_user(request)
     data: dict[str, Any] = {
         "account": {
             "email": user.email,
@@ -145,7 +146,7 @@ def register_import_view(request: HttpRequest) -> HttpResponse:
             report = register_import(
                 stream=upload,
                 filename=upload.name,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=authenticated_user(request),
                 strict=form.cleaned_data["strict"],
             )
         except DomainError as exc:
@@ -166,7 +167,7 @@ def desk_verify(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 resident_verify_at_desk(
-                    agent=request.user,  # type: ignore[arg-type]
+                    agent=authenticated_user(request),
                     user_id=user.pk,
                     entry_id=entry.pk,
                 )

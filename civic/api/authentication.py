@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework.authentication import TokenAuthentication
 
 
@@ -6,7 +8,7 @@ class BearerTokenAuthentication(TokenAuthentication):
 
     keyword = "Bearer"
 
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Any) -> Any:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith("Token "):
             request.META["HTTP_AUTHORIZATION"] = "Bearer " + header[len("Token ") :]

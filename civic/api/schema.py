@@ -13,7 +13,7 @@ from drf_spectacular import openapi
 
 
 class AutoSchema(openapi.AutoSchema):
-    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+    def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         name = super().get_serializer_name(serializer, direction)
         serializer_class = serializer if isinstance(serializer, type) else type(serializer)
         qualname = serializer_class.__qualname__

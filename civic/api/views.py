@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic.api.permissions import role_permission
+from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.models import District, Notification
 from civic.notifications import notification_mark_read
@@ -89,7 +90,7 @@ class VerificationApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = resident_verify_by_match(user=request.user, **data.validated_data)
+        user = resident_verify_by_match(user=authenticated_user(request), **data.validated_data)
         return Response(MeApi.OutputSerializer(user).data)
 
 
@@ -106,7 +107,7 @@ class DeskVerificationApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = resident_verify_at_desk(agent=request.user, **data.validated_data)
+        user = resident_verify_at_desk(agent=authenticated_user(request), **data.validated_data)
         return Response(MeApi.OutputSerializer(user).data, status=status.HTTP_200_OK)
 
 
@@ -133,7 +134,9 @@ class NotificationListApi(ListAPIView):
     serializer_class = OutputSerializer
 
     def get_queryset(self) -> Any:
-        return Notification.objects.filter(recipient=self.request.user).order_by("-id")
+        return Notification.objects.filter(recipient=authenticated_user(self.request)).order_by(
+            "-id"
+        )
 
 
 class NotificationReadApi(APIView):
@@ -141,5 +144,5 @@ class NotificationReadApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, pk: int) -> Response:
-        notification_mark_read(user=request.user, notification_id=pk)
+        notification_mark_read(user=authenticated_user(request), notification_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -137,7 +137,7 @@ def register_import(
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:

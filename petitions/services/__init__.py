@@ -1,0 +1,58 @@
+"""Every write of the petitions app goes through these functions (each audits what it changes)."""
+
+from petitions.services.counting import counts_fold, counts_recount, counts_tick, rungs_evaluate
+from petitions.services.initiatives import (
+    initiative_close,
+    initiative_create,
+    initiative_publish,
+    initiative_reject,
+    initiative_review_start,
+    initiative_submit,
+    initiative_update,
+    initiative_withdraw,
+    initiatives_due_ids,
+    initiatives_remind_closing,
+    promoter_cosign,
+    promoter_invite,
+    signers_notify,
+)
+from petitions.services.obligations import (
+    obligation_complete,
+    obligations_flag_overdue,
+    obligations_remind_due,
+)
+from petitions.services.signatures import (
+    PaperOutcome,
+    SignOutcome,
+    paper_signature_enter,
+    signature_sign,
+    signature_withdraw,
+)
+
+__all__ = [
+    "PaperOutcome",
+    "SignOutcome",
+    "counts_fold",
+    "counts_recount",
+    "counts_tick",
+    "initiative_close",
+    "initiative_create",
+    "initiative_publish",
+    "initiative_reject",
+    "initiative_review_start",
+    "initiative_submit",
+    "initiative_update",
+    "initiative_withdraw",
+    "initiatives_due_ids",
+    "initiatives_remind_closing",
+    "obligation_complete",
+    "obligations_flag_overdue",
+    "obligations_remind_due",
+    "paper_signature_enter",
+    "promoter_cosign",
+    "promoter_invite",
+    "rungs_evaluate",
+    "signature_sign",
+    "signature_withdraw",
+    "signers_notify",
+]

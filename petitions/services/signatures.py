@@ -1,0 +1,411 @@
+"""Signing, withdrawing and paper entry.
+
+The database is the guard:
+- one signature per register entry and per identity hash (online and paper share the table);
+- one quarter-limited request per entry and per quarter (a partial unique index);
+- "collecting and closes_at > now" is evaluated inside the INSERT that records the signature, so no
+  scheduler delay ever lets a signature in at or after the closing instant.
+Counting never touches the initiative row: the same transaction upserts +1 on one of 16 slot rows.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic.audit import audit_record
+from civic.eligibility import decide, eligibility_facts
+from civic.errors import Conflict, NotEligible, NotFound, NotVerified, PermissionDenied, RuleViolation
+from civic.identity import identity_hash as compute_identity_hash
+from civic.models import RegisterEntry, User
+from petitions.models import (
+    COUNT_SLOTS,
+    TOTAL_TRACK,
+    Channel,
+    InitiativeTrack,
+    PaperRejection,
+    PaperRejectionReason,
+    Signature,
+    SignatureCountSlot,
+    Status,
+)
+from petitions.rules import is_moderator
+from petitions.services._common import violated_constraint
+
+DUPLICATE_CONSTRAINTS = frozenset({"signature_one_per_entry", "signature_one_per_identity"})
+QUARTER_CONSTRAINT = "signature_one_request_per_quarter"
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    position: int
+    predicate: str
+    slug: str
+    quarter_limit: bool
+    quarter_limit_rule: str
+    collectivity: str
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """The answer to a signing request: identical for a first and for a repeated signature."""
+
+    initiative_id: int
+    tracks: list[str] = field(default_factory=list)
+
+
+def quarter_key(*, scope: str, on: date) -> str:
+    return f"{scope}:{on.year}Q{(on.month - 1) // 3 + 1}"
+
+
+def _tracks_and_state(initiative_id: int) -> tuple[list[TrackInfo], str, datetime | None]:
+    rows = list(
+        InitiativeTrack.objects.filter(initiative_id=initiative_id)
+        .order_by("position")
+        .values_list(
+            "position",
+            "predicate",
+            "instrument_type__slug",
+            "instrument_type__quarter_limit",
+            "instrument_type__quarter_limit_rule",
+            "instrument_type__collectivity",
+            "initiative__status",
+            "initiative__closes_at",
+            "initiative__published_at",
+        )
+    )
+    if not rows or rows[0][8] is None:
+        raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
+    tracks = [TrackInfo(*row[:6]) for row in rows]
+    return tracks, rows[0][6], rows[0][7]
+
+
+def _require_open(status: str, closes_at: datetime | None, now: datetime) -> None:
+    if status != Status.COLLECTING or closes_at is None or closes_at <= now:
+        raise Conflict(
+            _("La collecte de signatures n'est pas ouverte pour cette initiative."),
+            code="collection_closed",
+        )
+
+
+@dataclass
+class _Plan:
+    tracks: list[TrackInfo]
+    mask: int
+    quarter_key: str | None
+    facts: dict[str, bool]
+
+
+def _plan(
+    entry: RegisterEntry, tracks: list[TrackInfo], *, initiative_id: int, now: datetime
+) -> _Plan:
+    """Which tracks this entry counts on, after eligibility and the quarter limit."""
+    today = timezone.localdate(now)
+    decisions = {t.position: decide(entry, t.predicate, on=today) for t in tracks}
+    eligible = [t for t in tracks if decisions[t.position].eligible]
+    if not eligible:
+        first = decisions[tracks[0].position]
+        raise NotEligible(
+            _("Vous ne remplissez les conditions d'aucun volet de cette initiative."),
+            code=f"not_eligible_{first.code}" if first.code != "eligible" else "not_eligible",
+            rule=", ".join(sorted({d.rule for d in decisions.values()})),
+        )
+    key = None
+    limited = [t for t in eligible if t.quarter_limit]
+    if limited:
+        key = quarter_key(scope=limited[0].collectivity, on=today)
+        already = (
+            Signature.objects.filter(register_entry=entry, quarter_key=key)
+            .exclude(initiative_id=initiative_id)
+            .exists()
+        )
+        if already:
+            eligible, key = _without_limited(eligible, limited)
+    return _Plan(eligible, _mask(eligible), key, eligibility_facts(entry, on=today))
+
+
+def _without_limited(
+    eligible: list[TrackInfo], limited: list[TrackInfo]
+) -> tuple[list[TrackInfo], None]:
+    """The quarter limit removes only the legal track for this signer: the signature still counts
+    on the charter track. With no track left, the signature is refused and the article named."""
+    remaining = [t for t in eligible if not t.quarter_limit]
+    if not remaining:
+        raise RuleViolation(
+            _("Vous avez déjà signé une demande de ce type ce trimestre."),
+            code="quarter_limit",
+            rule=limited[0].quarter_limit_rule,
+        )
+    return remaining, None
+
+
+def _mask(tracks: list[TrackInfo]) -> int:
+    mask = 0
+    for t in tracks:
+        mask |= 1 << t.position
+    return mask
+
+
+_INSERT_SQL = """
+INSERT INTO petitions_signature
+    (initiative_id, register_entry_id, identity_hash, channel, created_at, track_mask, facts,
+     district_id, quarter_key, entered_by_id)
+SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
+WHERE EXISTS (
+    SELECT 1 FROM petitions_initiative
+    WHERE id = %s AND status = 'collecting' AND closes_at > %s
+)
+RETURNING id
+"""
+
+
+def _insert(
+    *,
+    initiative_id: int,
+    entry: RegisterEntry,
+    plan: _Plan,
+    channel: str,
+    now: datetime,
+    entered_by: User | None,
+) -> int | None:
+    """One statement records the signature only if collection is open at `now`. Returns the new id,
+    or None when the initiative is not collecting or its closing instant has passed."""
+    facts = Signature._meta.get_field("facts").get_db_prep_save(plan.facts, connection)
+    at = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = [
+        initiative_id,
+        entry.pk,
+        entry.identity_hash,
+        channel,
+        at,
+        plan.mask,
+        facts,
+        entry.district_id,
+        plan.quarter_key,
+        entered_by.pk if entered_by is not None else None,
+        initiative_id,
+        at,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _slots_add(*, initiative_id: int, mask: int, delta: int) -> None:
+    """Add `delta` to one random slot of each track in `mask` and of the total. Rows are touched in
+    track order, so two signers never deadlock; 16 slots keep signers of one initiative apart."""
+    slot = random.randrange(COUNT_SLOTS)
+    tracks = [TOTAL_TRACK, *(p for p in range(mask.bit_length()) if mask & (1 << p))]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(tracks))
+    params: list[Any] = []
+    for track in tracks:
+        params += [initiative_id, track, slot, delta]
+    table = SignatureCountSlot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (initiative_id, track, slot, delta) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT (initiative_id, track, slot) DO UPDATE SET delta = {table}.delta + excluded.delta",
+            params,
+        )
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    signature_id: int | None  # None: a signature already existed
+    plan: _Plan
+
+
+def _record(
+    *,
+    initiative_id: int,
+    entry: RegisterEntry,
+    tracks: list[TrackInfo],
+    channel: str,
+    now: datetime,
+    entered_by: User | None,
+) -> _Recorded:
+    plan = _plan(entry, tracks, initiative_id=initiative_id, now=now)
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():  # a savepoint: the outer transaction survives a refusal
+                new_id = _insert(
+                    initiative_id=initiative_id,
+                    entry=entry,
+                    plan=plan,
+                    channel=channel,
+                    now=now,
+                    entered_by=entered_by,
+                )
+        except IntegrityError as exc:
+            name = violated_constraint(exc)
+            if name in DUPLICATE_CONSTRAINTS:
+                return _Recorded(None, plan)
+            if name == QUARTER_CONSTRAINT and plan.quarter_key is not None:
+                # Another request of this quarter committed meanwhile: drop the legal track.
+                limited = [t for t in plan.tracks if t.quarter_limit]
+                remaining, key = _without_limited(plan.tracks, limited)
+                plan = _Plan(remaining, _mask(remaining), key, plan.facts)
+                continue
+            raise
+        if new_id is None:
+            raise Conflict(
+                _("La collecte de signatures n'est pas ouverte pour cette initiative."),
+                code="collection_closed",
+            )
+        _slots_add(initiative_id=initiative_id, mask=plan.mask, delta=1)
+        return _Recorded(new_id, plan)
+    raise AssertionError("unreachable: the second attempt has no quarter key")
+
+
+def signature_sign(*, initiative_id: int, user: User) -> SignOutcome:
+    """Sign once. Signing again gives the very same answer, so no one learns who had signed."""
+    if not user.is_authenticated or not user.is_verified:
+        raise NotVerified(_("Vérifiez votre compte pour signer."))
+    entry = RegisterEntry.objects.get(pk=user.register_entry_id)
+    tracks, status, closes_at = _tracks_and_state(initiative_id)
+    now = timezone.now()
+    _require_open(status, closes_at, now)
+    with transaction.atomic():
+        recorded = _record(
+            initiative_id=initiative_id,
+            entry=entry,
+            tracks=tracks,
+            channel=Channel.ONLINE,
+            now=now,
+            entered_by=None,
+        )
+    return SignOutcome(initiative_id, [t.slug for t in recorded.plan.tracks])
+
+
+_DELETE_SQL = """
+DELETE FROM petitions_signature
+WHERE initiative_id = %s AND register_entry_id = %s
+  AND EXISTS (
+    SELECT 1 FROM petitions_initiative
+    WHERE id = %s AND status = 'collecting' AND closes_at > %s
+  )
+RETURNING track_mask
+"""
+
+
+def signature_withdraw(*, initiative_id: int, user: User) -> None:
+    """Withdraw one's signature while collection is open. Withdrawing when one had not signed gives
+    the same answer as withdrawing a signature."""
+    if not user.is_authenticated or not user.is_verified:
+        raise NotVerified(_("Vérifiez votre compte."))
+    _tracks, status, closes_at = _tracks_and_state(initiative_id)
+    now = timezone.now()
+    _require_open(status, closes_at, now)
+    at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_DELETE_SQL, [initiative_id, user.register_entry_id, initiative_id, at])
+            row = cursor.fetchone()
+        if row is not None:
+            _slots_add(initiative_id=initiative_id, mask=int(row[0]), delta=-1)
+
+
+@dataclass(frozen=True)
+class PaperOutcome:
+    accepted: bool
+    reason: str | None = None
+    signature_id: int | None = None
+    rejection_id: int | None = None
+    tracks: list[str] = field(default_factory=list)
+
+
+def _find_entry(
+    *,
+    register_entry_id: int | None,
+    last_name: str | None,
+    first_names: str | None,
+    birth_date: date | None,
+) -> RegisterEntry | None:
+    if register_entry_id is not None:
+        return RegisterEntry.objects.filter(pk=register_entry_id).first()
+    if last_name and first_names and birth_date:
+        digest = compute_identity_hash(
+            last_name=last_name, first_names=first_names, birth_date=birth_date
+        )
+        return RegisterEntry.objects.filter(identity_hash=digest, active=True).first()
+    return None
+
+
+def paper_signature_enter(
+    *,
+    initiative_id: int,
+    actor: User,
+    register_entry_id: int | None = None,
+    last_name: str | None = None,
+    first_names: str | None = None,
+    birth_date: date | None = None,
+    sheet_ref: str = "",
+) -> PaperOutcome:
+    """Staff enter one line of a paper form. Found and eligible: a signature (channel "paper");
+    otherwise a row in the register of rejections with its reason. Both are audited."""
+    if not is_moderator(actor):
+        raise PermissionDenied(_("La saisie des signatures papier est réservée aux modérateurs."))
+    tracks, status, closes_at = _tracks_and_state(initiative_id)
+    now = timezone.now()
+    _require_open(status, closes_at, now)
+    entry = _find_entry(
+        register_entry_id=register_entry_id,
+        last_name=last_name,
+        first_names=first_names,
+        birth_date=birth_date,
+    )
+    with transaction.atomic():
+        reason: str | None
+        if entry is None:
+            reason = PaperRejectionReason.NOT_ON_REGISTER
+        else:
+            try:
+                recorded = _record(
+                    initiative_id=initiative_id,
+                    entry=entry,
+                    tracks=tracks,
+                    channel=Channel.PAPER,
+                    now=now,
+                    entered_by=actor,
+                )
+            except NotEligible:
+                reason = PaperRejectionReason.NOT_ELIGIBLE
+            except RuleViolation:
+                reason = PaperRejectionReason.QUARTER_LIMIT
+            else:
+                if recorded.signature_id is None:
+                    reason = PaperRejectionReason.DUPLICATE
+                else:
+                    audit_record(
+                        actor=actor,
+                        verb="signature.paper_entered",
+                        target=("petitions.signature", recorded.signature_id),
+                        after={"initiative_id": initiative_id, "sheet_ref": sheet_ref},
+                    )
+                    return PaperOutcome(
+                        True,
+                        signature_id=recorded.signature_id,
+                        tracks=[t.slug for t in recorded.plan.tracks],
+                    )
+        rejection = PaperRejection.objects.create(
+            initiative_id=initiative_id,
+            reason=reason,
+            sheet_ref=sheet_ref,
+            register_entry=entry,
+            entered_by=actor,
+            created_at=now,
+        )
+        audit_record(
+            actor=actor,
+            verb="signature.paper_rejected",
+            target=rejection,
+            after={"initiative_id": initiative_id, "reason": reason, "sheet_ref": sheet_ref},
+        )
+        return PaperOutcome(False, reason=reason, rejection_id=rejection.pk)

@@ -1,0 +1,49 @@
+"""Celery tasks: thin, idempotent, ids in; the services decide and guard."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from petitions import services
+
+
+@shared_task
+def close_due_initiatives() -> int:
+    """Enqueue one close per due initiative; each close is a guarded UPDATE (acts once)."""
+    ids = services.initiatives_due_ids()
+    for initiative_id in ids:
+        close_initiative.delay(initiative_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def close_initiative(initiative_id: int) -> bool:
+    return services.initiative_close(initiative_id=initiative_id)
+
+
+@shared_task(acks_late=True)
+def count_tick() -> dict[str, int]:
+    return services.counts_tick()
+
+
+@shared_task(acks_late=True)
+def recount() -> int:
+    return len(services.counts_recount())
+
+
+@shared_task(acks_late=True)
+def remind() -> dict[str, int]:
+    return {
+        "closing_soon": services.initiatives_remind_closing(),
+        "obligations_due_soon": services.obligations_remind_due(),
+    }
+
+
+@shared_task(acks_late=True)
+def flag_overdue_obligations() -> int:
+    return services.obligations_flag_overdue()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_signers(initiative_id: int, kind: str) -> int:
+    return services.signers_notify(initiative_id=initiative_id, kind=kind)

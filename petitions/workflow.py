@@ -1,0 +1,34 @@
+"""The lifecycle of an initiative on one screen: who may move it where. Pure, no I/O."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from petitions.models import Status
+
+ALLOWED: Final[dict[str, frozenset[str]]] = {
+    # The initiator submits once the promoters have co-signed, or gives up.
+    Status.DRAFT: frozenset({Status.SUBMITTED, Status.WITHDRAWN}),
+    # Staff take a submitted initiative into review, or find it inadmissible at once.
+    Status.SUBMITTED: frozenset({Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN}),
+    # Staff open the collection (publish) or declare it inadmissible.
+    Status.IN_REVIEW: frozenset({Status.COLLECTING, Status.REJECTED, Status.WITHDRAWN}),
+    # The deadline closes it (a system transition); the initiator may withdraw before the close.
+    Status.COLLECTING: frozenset({Status.CLOSED, Status.WITHDRAWN}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+# Statuses whose initiative the public can see (once published, it stays public, even withdrawn).
+TERMINAL: Final[frozenset[str]] = frozenset(s for s, nxt in ALLOWED.items() if not nxt)
+EDITABLE: Final[frozenset[str]] = frozenset({Status.DRAFT})
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in ALLOWED.get(current, frozenset())
+
+
+def sources_of(target: str) -> frozenset[str]:
+    """Every status from which `target` may be reached (the WHERE of a guarded UPDATE)."""
+    return frozenset(s for s, nxt in ALLOWED.items() if target in nxt)

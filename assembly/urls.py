@@ -1,4 +1,15 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from assembly import views
 
 app_name = "assembly"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.mandate_detail, name="mandate"),
+    path("<int:pk>/recommandations/", views.recommendations, name="recommendations"),
+    path("<int:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),
+    path("seances/<int:pk>/", views.session_detail, name="session"),
+    path("volontaire/<str:token>/", views.volunteer_signup, name="volunteer"),
+    path("greffe/seances/<int:pk>/", views.clerk_session, name="clerk-session"),
+    path("greffe/<int:pk>/invitations.csv", views.invitations_export, name="invitations-csv"),
+]

@@ -1,0 +1,168 @@
+"""Admin for the clerk: configuration (mandates, criteria, quotas, sessions, agenda) is edited here;
+every state change goes through an admin action that calls a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from assembly.models import (
+    AgendaItem,
+    DrawCommitment,
+    Feature,
+    Mandate,
+    Member,
+    Quota,
+    Recommendation,
+    Reserve,
+    Session,
+)
+from assembly.services import composition, sessions
+from civic.errors import DomainError
+
+
+def _run(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, call: Any) -> None:
+    try:
+        call()
+    except DomainError as exc:
+        modeladmin.message_user(request, str(exc.detail), level=messages.ERROR)
+    else:
+        modeladmin.message_user(request, _("Fait."), level=messages.SUCCESS)
+
+
+class FeatureInline(admin.TabularInline):
+    model = Feature
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_on", "ends_on", "size", "status"]
+    readonly_fields = ["status", "invitation_count"]
+    inlines = [FeatureInline]
+    actions = ["open_recruitment"]
+
+    @admin.action(description=_("Ouvrir l'appel aux volontaires"))
+    def open_recruitment(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
+        for mandate in queryset:
+            _run(
+                self,
+                request,
+                lambda m=mandate: composition.mandate_open_recruitment(
+                    mandate_id=m.pk, actor=request.user
+                ),
+            )
+
+
+class QuotaInline(admin.TabularInline):
+    model = Quota
+    extra = 0
+
+
+@admin.register(Feature)
+class FeatureAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "kind", "mandate"]
+    inlines = [QuotaInline]
+
+
+@admin.register(DrawCommitment)
+class DrawCommitmentAdmin(admin.ModelAdmin):
+    list_display = ["mandate", "digest", "published_at", "seed_expected_at", "seed"]
+    exclude = ["payload"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["first_name", "district_name", "seat", "status", "source", "mandate"]
+    list_filter = ["mandate", "status"]
+    readonly_fields = [f.name for f in Member._meta.fields]
+    actions = ["leave"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Départ du membre (remplacement par la réserve)"))
+    def leave(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
+        for member in queryset:
+            _run(
+                self,
+                request,
+                lambda m=member: composition.member_leave(member_id=m.pk, actor=request.user),
+            )
+
+
+@admin.register(Reserve)
+class ReserveAdmin(admin.ModelAdmin):
+    list_display = ["rank", "volunteer", "status", "mandate"]
+    list_filter = ["mandate"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ["position", "title", "duration_minutes", "source_kind", "source_id"]
+    readonly_fields = ["source_kind", "source_id"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # items are added through the service (capacity, uniqueness, audit)
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_at", "place", "status", "mandate"]
+    list_filter = ["mandate", "status"]
+    readonly_fields = [
+        "status",
+        "agenda_published_at",
+        "reminder_sent_at",
+        "opened_at",
+        "closed_at",
+    ]
+    inlines = [AgendaItemInline]
+    actions = ["publish_agenda"]
+
+    @admin.action(description=_("Publier l'ordre du jour"))
+    def publish_agenda(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
+        for session in queryset:
+            _run(
+                self,
+                request,
+                lambda s=session: sessions.session_publish_agenda(
+                    session_id=s.pk, actor=request.user
+                ),
+            )
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "answer_due", "mandate"]
+    list_filter = ["status"]
+    readonly_fields = [
+        "status",
+        "referred_at",
+        "answered_at",
+        "target_kind",
+        "target_id",
+        "reminder_sent_at",
+        "overdue_notified_at",
+    ]

@@ -1,0 +1,408 @@
+"""The assembly's API: public reads (no personal data) and the clerk's operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assembly import selectors
+from assembly.models import (
+    AgendaItem,
+    DrawCommitment,
+    Majority,
+    Mandate,
+    Member,
+    Minutes,
+    MinutesStatus,
+    Motion,
+    MotionKind,
+    Session,
+    SessionStatus,
+    VoteChoice,
+)
+from assembly.rules import MAJORITY_RULES
+from assembly.services import composition, sessions
+from civic.api.permissions import role_permission
+from civic.roles import Role, has_role
+
+IsClerk = role_permission(Role.ASSEMBLY_CLERK)
+
+
+def _public_mandate(pk: int) -> Mandate:
+    return get_object_or_404(selectors.mandate_list(), pk=pk)
+
+
+# --- Public reads -------------------------------------------------------------------------------
+
+
+class MandateOutput(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Mandate
+        fields = [
+            "id",
+            "title",
+            "description",
+            "starts_on",
+            "ends_on",
+            "size",
+            "reserve_size",
+            "status",
+            "status_label",
+            "quorum_percent",
+        ]
+
+
+class AssemblyListApi(ListAPIView):
+    """Mandates of the citizens' assembly (public)."""
+
+    serializer_class = MandateOutput
+
+    def get_queryset(self) -> QuerySet[Mandate]:
+        return selectors.mandate_list()
+
+
+class CompositionRow(serializers.Serializer):
+    feature = serializers.CharField()
+    feature_label = serializers.CharField()
+    value = serializers.CharField()
+    label = serializers.CharField()
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+    pool = serializers.IntegerField()
+    panel = serializers.IntegerField()
+    met = serializers.BooleanField()
+
+
+class CommitmentSummary(serializers.ModelSerializer):
+    class Meta:
+        model = DrawCommitment
+        fields = [
+            "digest",
+            "pool_digest",
+            "quotas_digest",
+            "algorithm",
+            "library",
+            "seed_source",
+            "seed_expected_at",
+            "published_at",
+            "seed",
+            "seed_recorded_at",
+            "ticket",
+            "maximin_value",
+        ]
+
+
+class AssemblyDetailApi(APIView):
+    class OutputSerializer(MandateOutput):
+        composition = serializers.SerializerMethodField()
+        commitment = serializers.SerializerMethodField()
+        majority_rules = serializers.SerializerMethodField()
+
+        class Meta(MandateOutput.Meta):
+            fields = [*MandateOutput.Meta.fields, "composition", "commitment", "majority_rules"]
+
+        @extend_schema(responses=CompositionRow(many=True))  # type: ignore[misc]
+        def get_composition(self, mandate: Mandate) -> list[dict[str, Any]]:
+            return CompositionRow(selectors.composition(mandate=mandate), many=True).data  # type: ignore[return-value]
+
+        def get_commitment(self, mandate: Mandate) -> dict[str, Any] | None:
+            commitment = DrawCommitment.objects.filter(mandate=mandate).first()
+            return CommitmentSummary(commitment).data if commitment else None
+
+        def get_majority_rules(self, mandate: Mandate) -> dict[str, str]:
+            return {k: str(v) for k, v in MAJORITY_RULES.items()}
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.OutputSerializer(_public_mandate(pk)).data)
+
+
+class MemberListApi(ListAPIView):
+    """Members by first name and district only."""
+
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Member
+            fields = [
+                "id",
+                "seat",
+                "first_name",
+                "district_name",
+                "status",
+                "source",
+                "joined_at",
+                "left_at",
+            ]
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self) -> QuerySet[Member]:
+        mandate = _public_mandate(self.kwargs["pk"])
+        former = self.request.query_params.get("former") == "1"
+        return selectors.member_list(mandate=mandate, include_former=former)
+
+
+class DrawBundleApi(APIView):
+    """Everything needed to rerun the draw: the committed payload (pseudonymous pool, quotas,
+    algorithm, library version, lottery, seed source), its digest, the seed and the result."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, pk: int) -> Response:
+        mandate = _public_mandate(pk)
+        commitment = get_object_or_404(DrawCommitment, mandate=mandate)
+        return Response(
+            {
+                "digest": commitment.digest,
+                "payload": commitment.payload,
+                "seed": commitment.seed or None,
+                "ticket": commitment.ticket,
+                "panel": commitment.panel,
+                "reserve": commitment.reserve,
+            }
+        )
+
+
+class AgendaItemOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaItem
+        fields = [
+            "id",
+            "position",
+            "title",
+            "description",
+            "duration_minutes",
+            "source_kind",
+            "source_id",
+            "source_url",
+        ]
+
+
+class MotionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Motion
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "text",
+            "majority",
+            "status",
+            "result",
+            "votes_for",
+            "votes_against",
+            "abstentions",
+            "present_count",
+            "active_count",
+            "agenda_item",
+            "opened_at",
+            "closed_at",
+        ]
+
+
+class MinutesOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Minutes
+        fields = ["status", "body", "approved_at", "approved_in", "published_at"]
+
+
+class SessionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "mandate", "title", "starts_at", "place", "capacity_minutes", "status"]
+
+
+class SessionListApi(ListAPIView):
+    serializer_class = SessionOutput
+
+    def get_queryset(self) -> QuerySet[Session]:
+        mandate_id = self.request.query_params.get("assembly")
+        qs = selectors.session_list()
+        if mandate_id and mandate_id.isdigit():
+            qs = qs.filter(mandate_id=int(mandate_id))
+        return qs
+
+
+class SessionDetailApi(APIView):
+    class OutputSerializer(SessionOutput):
+        agenda_items = AgendaItemOutput(many=True)
+        motions = MotionOutput(many=True)
+        minutes = serializers.SerializerMethodField()
+
+        class Meta(SessionOutput.Meta):
+            fields = [*SessionOutput.Meta.fields, "agenda_items", "motions", "minutes"]
+
+        def get_minutes(self, session: Session) -> dict[str, Any] | None:
+            minutes = getattr(session, "minutes", None)
+            if minutes is None:
+                return None
+            if minutes.status != MinutesStatus.PUBLISHED and not self.context.get("staff"):
+                return None
+            return MinutesOutput(minutes).data  # type: ignore[return-value]
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
+        qs = selectors.session_detail_queryset()
+        if not staff:
+            qs = qs.exclude(status=SessionStatus.PLANNED)
+        session = get_object_or_404(qs, pk=pk)
+        return Response(self.OutputSerializer(session, context={"staff": staff}).data)
+
+
+# --- Clerk operations ---------------------------------------------------------------------------
+
+
+class CommitmentPublishApi(APIView):
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        seed_source = serializers.CharField(max_length=500)
+        seed_expected_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: CommitmentSummary})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        commitment = composition.commitment_publish(
+            mandate_id=pk, actor=request.user, **data.validated_data
+        )  # type: ignore[arg-type]
+        return Response(CommitmentSummary(commitment).data, status=201)
+
+
+class DrawRunApi(APIView):
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        seed = serializers.CharField(max_length=500)
+
+    @extend_schema(request=InputSerializer, responses={200: CommitmentSummary})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        commitment = composition.draw_run(
+            mandate_id=pk, actor=request.user, seed=data.validated_data["seed"]
+        )  # type: ignore[arg-type]
+        return Response(CommitmentSummary(commitment).data)
+
+
+class MemberLeaveApi(APIView):
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        member = serializers.IntegerField(source="pk")
+        status = serializers.CharField()
+        replaced_by = serializers.IntegerField(source="replaced_by_id", allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = composition.member_leave(
+            member_id=pk, actor=request.user, reason=data.validated_data["reason"]
+        )  # type: ignore[arg-type]
+        return Response(self.OutputSerializer(member).data)
+
+
+class SessionTransitionApi(APIView):
+    permission_classes = [IsClerk]
+    action = "open"
+
+    @extend_schema(request=None, responses={200: SessionOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        service = sessions.session_open if self.action == "open" else sessions.session_close
+        session = service(session_id=pk, actor=request.user)  # type: ignore[arg-type]
+        return Response(SessionOutput(session).data)
+
+
+class AttendanceRecordApi(APIView):
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        member_id = serializers.IntegerField()
+        present = serializers.BooleanField()
+
+    class OutputSerializer(serializers.Serializer):
+        member_id = serializers.IntegerField()
+        present = serializers.BooleanField()
+        quorum = serializers.DictField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attendance = sessions.attendance_record(
+            session_id=pk, actor=request.user, **data.validated_data
+        )  # type: ignore[arg-type]
+        session = Session.objects.select_related("mandate").get(pk=pk)
+        return Response(
+            {
+                "member_id": attendance.member_id,
+                "present": attendance.present,
+                "quorum": sessions.quorum_status(session),
+            }
+        )
+
+
+class MotionCreateApi(APIView):
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=255)
+        text = serializers.CharField(required=False, allow_blank=True, default="")
+        majority = serializers.ChoiceField(choices=Majority.choices)
+        kind = serializers.ChoiceField(choices=MotionKind.choices, default=MotionKind.ORDINARY)
+        agenda_item_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        minutes_session_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    @extend_schema(request=InputSerializer, responses={201: MotionOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        motion = sessions.motion_create(session_id=pk, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return Response(MotionOutput(motion).data, status=201)
+
+
+class MotionTransitionApi(APIView):
+    permission_classes = [IsClerk]
+    action = "open"
+
+    @extend_schema(request=None, responses={200: MotionOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        service = sessions.motion_open if self.action == "open" else sessions.motion_close
+        motion = service(motion_id=pk, actor=request.user)  # type: ignore[arg-type]
+        return Response(MotionOutput(motion).data)
+
+
+class VoteRecordApi(APIView):
+    permission_classes = [IsClerk]
+
+    class InputSerializer(serializers.Serializer):
+        member_id = serializers.IntegerField()
+        choice = serializers.ChoiceField(choices=VoteChoice.choices)
+
+    class OutputSerializer(serializers.Serializer):
+        motion_id = serializers.IntegerField()
+        member_id = serializers.IntegerField()
+        choice = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        vote = sessions.vote_record(motion_id=pk, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return Response(
+            {"motion_id": vote.motion_id, "member_id": vote.member_id, "choice": vote.choice}
+        )

@@ -1,0 +1,144 @@
+"""Demo content: a mandate recruited, committed, drawn and seated; one past session with votes
+and draft minutes, one upcoming session. Idempotent (keyed on the mandate title), seeded."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from assembly.models import FeatureKind, Invitation, Majority, Mandate, Member, VoteChoice
+from assembly.services import composition, sessions
+from civic.models import District, User
+
+TITLE = "Assemblée citoyenne du climat 2027"
+AGE_BANDS = [
+    ("16-29", "16 à 29 ans"),
+    ("30-44", "30 à 44 ans"),
+    ("45-59", "45 à 59 ans"),
+    ("60+", "60 ans et plus"),
+]
+
+
+def seed_demo(*, stdout: Any) -> None:
+    if Mandate.objects.filter(title=TITLE).exists():
+        stdout.write("assembly: demo mandate already there")
+        return
+    clerk = User.objects.filter(email="clerk@example.org").first()
+    if clerk is None:
+        stdout.write("assembly: no clerk account, skipped")
+        return
+    rng = random.Random(2027)
+    today = timezone.localdate()
+    mandate = composition.mandate_create(
+        actor=clerk,
+        title=TITLE,
+        description="Vingt-quatre habitantes et habitants tirés au sort travaillent un an sur l'adaptation de la ville au climat.",
+        starts_on=today,
+        ends_on=date(today.year + 1, today.month, min(today.day, 28)),
+        size=24,
+        reserve_size=8,
+    )
+    composition.feature_add(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        key="genre",
+        label="Genre",
+        kind=FeatureKind.GENDER,
+        quotas=[
+            ("f", "Femme", 11, 13),
+            ("m", "Homme", 11, 13),
+            ("x", "Autre ou non précisé", 0, 2),
+        ],
+    )
+    composition.feature_add(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        key="age",
+        label="Tranche d'âge",
+        kind=FeatureKind.AGE_BAND,
+        quotas=[(v, lbl, 4, 8) for v, lbl in AGE_BANDS],
+    )
+    districts = list(District.objects.order_by("code"))
+    composition.feature_add(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        key="quartier",
+        label="Quartier",
+        kind=FeatureKind.DISTRICT,
+        quotas=[(d.code, d.name, 2, 4) for d in districts],
+    )
+    composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
+    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=400, seed="demo-2027")
+    volunteers = 0
+    for invitation in Invitation.objects.filter(mandate=mandate).order_by("id"):
+        if rng.random() > 0.3:
+            continue
+        try:
+            composition.volunteer_signup(
+                token=composition.invitation_token(invitation),
+                declared={"genre": rng.choice(["f", "m", "f", "m", "x"])},
+                consent=True,
+            )
+            volunteers += 1
+        except Exception as exc:  # a demo entry outside every age band: not a volunteer
+            stdout.write(f"assembly: volunteer skipped ({type(exc).__name__})")
+    composition.commitment_publish(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        seed_source="Démonstration : tirage public du Loto de la FDJ (numéros dans l'ordre du tirage)",
+        seed_expected_at=timezone.now() + timedelta(seconds=1),
+    )
+    time.sleep(1.2)  # the seed must not exist when the commitment is published
+    composition.draw_run(mandate_id=mandate.pk, actor=clerk, seed="7 19 23 38 44 - 3")
+    members = list(Member.objects.filter(mandate=mandate).order_by("seat"))
+    past = sessions.session_create(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        title="Séance d'installation",
+        starts_at=timezone.now() - timedelta(days=14),
+        place="Hôtel de ville, salle du conseil",
+    )
+    sessions.agenda_item_add(
+        session_id=past.pk, actor=clerk, title="Présentation du mandat", duration_minutes=45
+    )
+    sessions.agenda_item_add(
+        session_id=past.pk, actor=clerk, title="Règlement intérieur", duration_minutes=60
+    )
+    sessions.session_publish_agenda(session_id=past.pk, actor=clerk)
+    sessions.session_open(session_id=past.pk, actor=clerk)
+    for member in members:
+        sessions.attendance_record(
+            session_id=past.pk, member_id=member.pk, present=rng.random() < 0.85, actor=clerk
+        )
+    motion = sessions.motion_create(
+        session_id=past.pk,
+        actor=clerk,
+        title="Adoption du règlement intérieur",
+        majority=Majority.ABSOLUTE,
+    )
+    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    for member in members:
+        if sessions.Attendance.objects.filter(session=past, member=member, present=True).exists():
+            choice = rng.choice([VoteChoice.FOR] * 5 + [VoteChoice.AGAINST, VoteChoice.ABSTAIN])
+            sessions.vote_record(
+                motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk
+            )
+    sessions.motion_close(motion_id=motion.pk, actor=clerk)
+    sessions.session_close(session_id=past.pk, actor=clerk)
+    upcoming = sessions.session_create(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        title="Séance de travail : îlots de chaleur",
+        starts_at=timezone.now() + timedelta(days=10),
+        place="Maison des projets, Trois-Cités",
+    )
+    sessions.agenda_item_add(
+        session_id=upcoming.pk, actor=clerk, title="Audition d'experts", duration_minutes=60
+    )
+    stdout.write(
+        f"assembly: demo mandate with {volunteers} volunteers, {len(members)} members, 2 sessions"
+    )

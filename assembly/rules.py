@@ -1,0 +1,85 @@
+"""The assembly's rules as data and pure predicates: quorum, majorities, age bands.
+
+Majorities (abstentions are recorded and published in every case):
+- simple: adopted when votes FOR > votes AGAINST. Abstentions do not count; a tie is rejected.
+- absolute: adopted when votes FOR > half of the members PRESENT (2 * for > present). Abstentions,
+  and present members who did not vote, therefore weigh like votes against.
+- two_thirds: adopted when votes FOR ≥ two thirds of the votes CAST (3 * for ≥ 2 * (for + against)),
+  abstentions excluded, and at least one vote for. Exactly two thirds is enough.
+Quorum: at least `quorum_percent` % of the active members are present (100 * present ≥ percent *
+active), and at least one member is present. It is checked when a vote opens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from assembly.models import Majority
+from civic.eligibility import birth_date_limit
+
+MAJORITY_RULES: dict[str, str] = {
+    Majority.SIMPLE: "pour > contre ; abstentions non comptées ; égalité = rejet",
+    Majority.ABSOLUTE: "pour > moitié des membres présents (abstentions comptées)",
+    Majority.TWO_THIRDS: "pour ≥ 2/3 des suffrages exprimés (pour + contre)",
+}
+
+
+@dataclass(frozen=True)
+class Tally:
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    present: int
+
+
+def is_adopted(majority: str, tally: Tally) -> bool:
+    f, a = tally.votes_for, tally.votes_against
+    if majority == Majority.SIMPLE:
+        return f > a
+    if majority == Majority.ABSOLUTE:
+        return 2 * f > tally.present
+    if majority == Majority.TWO_THIRDS:
+        return f > 0 and 3 * f >= 2 * (f + a)
+    raise ValueError(f"unknown majority {majority!r}")
+
+
+def quorum_met(*, present: int, active: int, quorum_percent: int) -> bool:
+    return present >= 1 and 100 * present >= quorum_percent * active
+
+
+def quorum_needed(*, active: int, quorum_percent: int) -> int:
+    """The smallest number of members present that meets the quorum."""
+    return max(1, -(-quorum_percent * active // 100))
+
+
+_BAND = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|\+)$")
+
+
+def parse_age_band(value: str) -> tuple[int, int | None] | None:
+    """ "16-29" -> (16, 29); "60+" -> (60, None); anything else -> None."""
+    match = _BAND.match(value.strip())
+    if not match:
+        return None
+    low = int(match.group(1))
+    high = int(match.group(2)) if match.group(2) else None
+    if high is not None and high < low:
+        return None
+    return low, high
+
+
+def age_on(birth_date: date, on: date) -> int:
+    years = on.year - birth_date.year
+    if birth_date_limit(age=years, on=on) < birth_date:
+        years -= 1
+    return years
+
+
+def age_band_for(birth_date: date, on: date, bands: list[str]) -> str | None:
+    age = age_on(birth_date, on)
+    for band in bands:
+        parsed = parse_age_band(band)
+        if parsed and parsed[0] <= age and (parsed[1] is None or age <= parsed[1]):
+            return band
+    return None

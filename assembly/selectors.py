@@ -1,0 +1,182 @@
+"""Reads: public composition, sessions, the home-page section and the personal data export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assembly.models import (
+    AgendaItem,
+    Feature,
+    Mandate,
+    MandateStatus,
+    Member,
+    MemberStatus,
+    Minutes,
+    MinutesStatus,
+    Motion,
+    Recommendation,
+    Session,
+    SessionStatus,
+    Volunteer,
+)
+from civic.models import User
+
+PUBLIC_MANDATE_STATUSES = [
+    MandateStatus.RECRUITING,
+    MandateStatus.COMMITTED,
+    MandateStatus.SEATED,
+    MandateStatus.CLOSED,
+]
+
+
+def mandate_list() -> QuerySet[Mandate]:
+    return Mandate.objects.filter(status__in=PUBLIC_MANDATE_STATUSES).order_by("-starts_on", "-id")
+
+
+def mandate_current() -> Mandate | None:
+    return (
+        Mandate.objects.filter(
+            status__in=[MandateStatus.SEATED, MandateStatus.COMMITTED, MandateStatus.RECRUITING]
+        )
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def member_list(*, mandate: Mandate, include_former: bool = False) -> QuerySet[Member]:
+    qs = Member.objects.filter(mandate=mandate)
+    if not include_former:
+        qs = qs.filter(status=MemberStatus.ACTIVE)
+    return qs.order_by("seat", "id")
+
+
+def composition(*, mandate: Mandate) -> list[dict[str, Any]]:
+    """Per quota: min, max, volunteers in the pool and active members. Counts only: no person."""
+    pool = list(
+        Volunteer.objects.filter(mandate=mandate, withdrawn_at__isnull=True).values_list(
+            "features", flat=True
+        )
+    )
+    panel = list(
+        Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE).values_list(
+            "volunteer__features", flat=True
+        )
+    )
+    rows = []
+    for feature in (
+        Feature.objects.filter(mandate=mandate).prefetch_related("quotas").order_by("key")
+    ):
+        for quota in feature.quotas.all():
+            in_panel = sum(1 for f in panel if f.get(feature.key) == quota.value)
+            rows.append(
+                {
+                    "feature": feature.key,
+                    "feature_label": feature.label,
+                    "value": quota.value,
+                    "label": quota.label,
+                    "min": quota.min,
+                    "max": quota.max,
+                    "pool": sum(1 for f in pool if f.get(feature.key) == quota.value),
+                    "panel": in_panel,
+                    "met": quota.min <= in_panel <= quota.max,
+                }
+            )
+    return rows
+
+
+def session_list(*, mandate: Mandate | None = None) -> QuerySet[Session]:
+    qs = Session.objects.exclude(status=SessionStatus.PLANNED).select_related("mandate")
+    if mandate is not None:
+        qs = qs.filter(mandate=mandate)
+    return qs.order_by("-starts_at", "-id")
+
+
+def session_detail_queryset() -> QuerySet[Session]:
+    return Session.objects.select_related("mandate").prefetch_related(
+        Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("position", "id")),
+        Prefetch("motions", queryset=Motion.objects.order_by("id")),
+        Prefetch("minutes", queryset=Minutes.objects.all()),
+    )
+
+
+def minutes_public(session: Session) -> Minutes | None:
+    minutes = Minutes.objects.filter(session=session, status=MinutesStatus.PUBLISHED).first()
+    return minutes
+
+
+def recommendation_list(*, mandate: Mandate) -> QuerySet[Recommendation]:
+    return Recommendation.objects.filter(mandate=mandate).order_by("-adopted_at", "-id")
+
+
+def home_section(request: HttpRequest) -> dict[str, Any] | None:
+    mandate = mandate_current()
+    if mandate is None:
+        return None
+    items = []
+    for session in Session.objects.filter(
+        mandate=mandate,
+        status__in=[SessionStatus.PUBLISHED, SessionStatus.OPEN],
+        starts_at__gte=timezone.now() - timedelta(hours=12),
+    ).order_by("starts_at")[:5]:
+        items.append(
+            {
+                "title": session.title,
+                "url": reverse("assembly:session", args=[session.pk]),
+                "note": timezone.localtime(session.starts_at).strftime("%d/%m/%Y %H:%M")
+                + " — "
+                + session.place,
+            }
+        )
+    return {
+        "title": _("Assemblée citoyenne : prochaines séances"),
+        "items": items,
+        "empty": _("Aucune séance publiée pour le moment."),
+    }
+
+
+def personal_data_export(*, user: User) -> dict[str, Any]:
+    if user.register_entry_id is None:
+        return {"volunteering": []}
+    rows = []
+    for v in Volunteer.objects.filter(register_entry_id=user.register_entry_id).select_related(
+        "mandate"
+    ):
+        member = Member.objects.filter(volunteer=v).first()
+        rows.append(
+            {
+                "mandate": v.mandate.title,
+                "pseudonym": v.pseudonym,
+                "features": v.features,
+                "email": v.email,
+                "phone": v.phone,
+                "consent_at": v.consent_at,
+                "withdrawn_at": v.withdrawn_at,
+                "selection_probability": v.selection_probability,
+                "member": (
+                    {
+                        "seat": member.seat,
+                        "status": member.status,
+                        "joined_at": member.joined_at,
+                        "left_at": member.left_at,
+                    }
+                    if member
+                    else None
+                ),
+                "votes": [
+                    {
+                        "motion": vote.motion.title,
+                        "choice": vote.choice,
+                        "recorded_at": vote.recorded_at,
+                    }
+                    for vote in (member.votes.select_related("motion") if member else [])
+                ],
+            }
+        )
+    return {"volunteering": rows}

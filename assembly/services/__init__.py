@@ -1,0 +1,2 @@
+"""Every write of the assembly app goes through a function here (see composition, sessions,
+recommendations)."""

@@ -1,0 +1,77 @@
+"""Thin Celery tasks: ids in, a service call, idempotent (guarded updates inside the services)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from assembly.models import MandateStatus, Session, SessionStatus
+
+REMIND_BEFORE = timedelta(hours=48)
+
+
+@shared_task(acks_late=True)
+def place_initiatives() -> int:
+    from assembly.services.sessions import initiatives_place_on_agenda
+
+    try:
+        return initiatives_place_on_agenda()
+    except ModuleNotFoundError as exc:  # the petitions interface is not installed yet
+        if exc.name != "petitions.interfaces":
+            raise
+        return 0
+
+
+@shared_task(acks_late=True)
+def publish_agendas() -> int:
+    """Publish each planned session's agenda `agenda_publication_days` before it starts."""
+    now = timezone.now()
+    due = [
+        s.pk
+        for s in Session.objects.filter(
+            status=SessionStatus.PLANNED, mandate__status=MandateStatus.SEATED, starts_at__gt=now
+        ).select_related("mandate")
+        if s.starts_at - timedelta(days=s.mandate.agenda_publication_days) <= now
+    ]
+    for pk in due:
+        publish_agenda.delay(pk)
+    return len(due)
+
+
+@shared_task(acks_late=True)
+def publish_agenda(session_id: int) -> bool:
+    from assembly.services.sessions import session_publish_agenda
+
+    return session_publish_agenda(session_id=session_id, actor=None)
+
+
+@shared_task(acks_late=True)
+def remind_members() -> int:
+    now = timezone.now()
+    ids = list(
+        Session.objects.filter(
+            status__in=[SessionStatus.PLANNED, SessionStatus.PUBLISHED],
+            reminder_sent_at__isnull=True,
+            starts_at__gt=now,
+            starts_at__lte=now + REMIND_BEFORE,
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        remind_session.delay(pk)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def remind_session(session_id: int) -> int:
+    from assembly.services.sessions import session_remind
+
+    return session_remind(session_id=session_id)
+
+
+@shared_task(acks_late=True)
+def council_deadlines() -> int:
+    from assembly.services.recommendations import council_deadlines_remind
+
+    return council_deadlines_remind()

@@ -1,0 +1,285 @@
+"""Pages: the assembly, sessions, minutes, recommendations, volunteer sign-up, the clerk's desk.
+Every form works without JavaScript."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from assembly import selectors
+from assembly.forms import MinutesForm, MotionForm, VolunteerForm
+from assembly.models import (
+    Attendance,
+    DrawCommitment,
+    InvitationStatus,
+    Member,
+    MemberStatus,
+    Minutes,
+    MotionKind,
+    MotionStatus,
+    MotionVote,
+    Session,
+    SessionStatus,
+    VoteChoice,
+)
+from assembly.rules import MAJORITY_RULES
+from assembly.services import composition, sessions
+from civic.errors import DomainError
+from civic.models import User
+from civic.roles import Role, has_role
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    mandate = selectors.mandate_current()
+    if mandate is not None:
+        return redirect("assembly:mandate", pk=mandate.pk)
+    return render(request, "assembly/index.html", {"mandates": selectors.mandate_list()})
+
+
+def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = get_object_or_404(selectors.mandate_list(), pk=pk)
+    context = {
+        "mandate": mandate,
+        "members": selectors.member_list(mandate=mandate),
+        "composition": selectors.composition(mandate=mandate),
+        "commitment": DrawCommitment.objects.filter(mandate=mandate).first(),
+        "sessions": selectors.session_list(mandate=mandate)[:50],
+        "mandates": selectors.mandate_list(),
+        "majority_rules": MAJORITY_RULES,
+        "is_clerk": has_role(request.user, Role.ASSEMBLY_CLERK),
+    }
+    return render(request, "assembly/mandate.html", context)
+
+
+def draw_bundle(request: HttpRequest, pk: int) -> JsonResponse:
+    mandate = get_object_or_404(selectors.mandate_list(), pk=pk)
+    commitment = get_object_or_404(DrawCommitment, mandate=mandate)
+    response = JsonResponse(
+        {
+            "digest": commitment.digest,
+            "payload": commitment.payload,
+            "seed": commitment.seed or None,
+            "ticket": commitment.ticket,
+            "panel": commitment.panel,
+            "reserve": commitment.reserve,
+        },
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+    response["Content-Disposition"] = f'attachment; filename="tirage-{mandate.pk}.json"'
+    return response
+
+
+def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
+    mandate = get_object_or_404(selectors.mandate_list(), pk=pk)
+    return render(
+        request,
+        "assembly/recommendations.html",
+        {"mandate": mandate, "recommendations": selectors.recommendation_list(mandate=mandate)},
+    )
+
+
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
+    qs = selectors.session_detail_queryset()
+    if not staff:
+        qs = qs.exclude(status=SessionStatus.PLANNED)
+    session = get_object_or_404(qs, pk=pk)
+    minutes = getattr(session, "minutes", None)
+    if minutes is not None and minutes.status != "published" and not staff:
+        minutes = None
+    return render(
+        request,
+        "assembly/session.html",
+        {
+            "session": session,
+            "minutes": minutes,
+            "is_clerk": has_role(request.user, Role.ASSEMBLY_CLERK),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = composition.invitation_from_token(token)
+    if invitation is None:
+        return render(request, "assembly/volunteer_invalid.html", status=404)
+    mandate = invitation.mandate
+    if invitation.status != InvitationStatus.SENT:
+        return render(
+            request, "assembly/volunteer_done.html", {"mandate": mandate, "invitation": invitation}
+        )
+    form = VolunteerForm(request.POST or None, mandate=mandate)
+    if request.method == "POST" and request.POST.get("decline"):
+        composition.invitation_decline(token=token)
+        messages.info(request, _("Votre réponse est enregistrée. Merci."))
+        return redirect("assembly:volunteer", token=token)
+    if request.method == "POST" and form.is_valid():
+        try:
+            volunteer = composition.volunteer_signup(
+                token=token,
+                declared=form.declared(),
+                consent=form.cleaned_data["consent"],
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            return render(
+                request,
+                "assembly/volunteer_done.html",
+                {"mandate": mandate, "volunteer": volunteer},
+            )
+    return render(
+        request,
+        "assembly/volunteer.html",
+        {
+            "form": form,
+            "mandate": mandate,
+            "first_name": invitation.register_entry.first_names.split()[0],
+        },
+    )
+
+
+@login_required
+def invitations_export(request: HttpRequest, pk: int) -> HttpResponse:
+    if not has_role(request.user, Role.ASSEMBLY_CLERK):
+        raise PermissionDenied
+    body = composition.invitations_csv(
+        mandate_id=pk, actor=request.user, base_url=settings.SITE_URL
+    )  # type: ignore[arg-type]
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="invitations-{pk}.csv"'
+    return response
+
+
+# --- The clerk's desk ---------------------------------------------------------------------------
+
+
+def _clerk_action(request: HttpRequest, session: Session) -> None:
+    actor: User = request.user  # type: ignore[assignment]
+    action = request.POST.get("action", "")
+    if action == "open":
+        sessions.session_open(session_id=session.pk, actor=actor)
+    elif action == "close":
+        sessions.session_close(session_id=session.pk, actor=actor)
+    elif action == "publish_agenda":
+        sessions.session_publish_agenda(session_id=session.pk, actor=actor)
+    elif action == "attendance":
+        present_ids = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+        for member in Member.objects.filter(
+            mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
+        ):
+            sessions.attendance_record(
+                session_id=session.pk,
+                member_id=member.pk,
+                present=member.pk in present_ids,
+                actor=actor,
+            )
+    elif action == "motion":
+        form = MotionForm(request.POST)
+        if not form.is_valid():
+            raise DomainError(_("Motion incomplète."), code="invalid")
+        data = form.cleaned_data
+        sessions.motion_create(
+            session_id=session.pk,
+            actor=actor,
+            title=data["title"],
+            text=data["text"],
+            majority=data["majority"],
+            kind=data["kind"],
+            minutes_session_id=data["minutes_session"]
+            if data["kind"] == MotionKind.MINUTES_APPROVAL
+            else None,
+        )
+    elif action in ("motion_open", "motion_close"):
+        motion_id = int(request.POST.get("motion", "0") or 0)
+        if action == "motion_open":
+            sessions.motion_open(motion_id=motion_id, actor=actor)
+        else:
+            sessions.motion_close(motion_id=motion_id, actor=actor)
+    elif action == "votes":
+        motion_id = int(request.POST.get("motion", "0") or 0)
+        for key, choice in request.POST.items():
+            if key.startswith("vote_") and key[5:].isdigit() and choice in VoteChoice.values:
+                sessions.vote_record(
+                    motion_id=motion_id, member_id=int(key[5:]), choice=choice, actor=actor
+                )
+    elif action == "minutes_edit":
+        form = MinutesForm(request.POST)
+        if form.is_valid():
+            sessions.minutes_edit(
+                session_id=session.pk, body=form.cleaned_data["body"], actor=actor
+            )
+    elif action == "minutes_publish":
+        sessions.minutes_publish(session_id=session.pk, actor=actor)
+    elif action == "approve_minutes":
+        earlier = int(request.POST.get("minutes_session", "0") or 0)
+        sessions.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
+    else:
+        raise DomainError(_("Action inconnue."), code="unknown_action")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
+    if not has_role(request.user, Role.ASSEMBLY_CLERK):
+        raise PermissionDenied
+    session = get_object_or_404(Session.objects.select_related("mandate"), pk=pk)
+    if request.method == "POST":
+        try:
+            _clerk_action(request, session)
+        except DomainError as exc:
+            messages.error(request, str(exc.detail))
+        else:
+            messages.success(request, _("Enregistré."))
+        return redirect("assembly:clerk-session", pk=pk)
+    members = list(Member.objects.filter(mandate_id=session.mandate_id, status=MemberStatus.ACTIVE))
+    present = set(
+        Attendance.objects.filter(session=session, present=True).values_list("member_id", flat=True)
+    )
+    motions = list(session.motions.order_by("id"))
+    votes = {
+        (v.motion_id, v.member_id): v.choice
+        for v in MotionVote.objects.filter(motion__session=session)
+    }
+    open_motions = [
+        {
+            "motion": m,
+            "rows": [
+                {"member": mb, "choice": votes.get((m.pk, mb.pk), "")}
+                for mb in members
+                if mb.pk in present
+            ],
+        }
+        for m in motions
+        if m.status == MotionStatus.OPEN
+    ]
+    minutes = Minutes.objects.filter(session=session).first()
+    pending_minutes = Minutes.objects.filter(
+        session__mandate_id=session.mandate_id,
+        status="draft",
+        session__starts_at__lt=session.starts_at,
+    ).select_related("session")
+    return render(
+        request,
+        "assembly/clerk_session.html",
+        {
+            "session": session,
+            "members": [{"member": m, "present": m.pk in present} for m in members],
+            "quorum": sessions.quorum_status(session),
+            "motions": motions,
+            "open_motions": open_motions,
+            "motion_form": MotionForm(),
+            "minutes": minutes,
+            "minutes_form": MinutesForm(initial={"body": minutes.body}) if minutes else None,
+            "pending_minutes": pending_minutes,
+            "vote_choices": VoteChoice.choices,
+        },
+    )

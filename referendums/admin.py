@@ -1,0 +1,191 @@
+"""Staff screens. Ballots, receipts, participations and sealing keys have no admin at all: no
+screen can show a ballot's content (or its district) while a vote is open, whatever the role.
+Results appear on the campaign only once published. Every change goes through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from civic.errors import DomainError
+from referendums import workflow
+from referendums.models import (
+    Argument,
+    Campaign,
+    Campaigner,
+    Document,
+    ElectoralCalendarEntry,
+    Option,
+    PollingStation,
+    Question,
+    ResultSheet,
+    StationResult,
+)
+from referendums.models.paper import SHEET_FIELDS
+from referendums.services import campaigns as services
+from referendums.services import paper as paper_services
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = ["position", "text_fr", "text_en"]
+
+
+class CampaignerInline(admin.TabularInline):
+    model = Campaigner
+    extra = 0
+    fields = ["name", "side", "description", "authorised"]
+    readonly_fields = ["authorised"]
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+
+
+def _action(name: str, label: str) -> Any:
+    def run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        for campaign in queryset:
+            try:
+                services.campaign_transition(
+                    campaign_id=campaign.pk,
+                    actor=request.user,  # type: ignore[arg-type]
+                    action=name,
+                )
+            except DomainError as exc:
+                modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{campaign}: {label}", messages.SUCCESS)
+
+    run.__name__ = f"action_{name}"
+    run.short_description = label  # type: ignore[attr-defined]
+    return run
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["title_fr", "kind", "status", "voting_opens_at", "voting_closes_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title_fr", "title_en"]
+    inlines = [QuestionInline, CampaignerInline, DocumentInline]
+    actions = [
+        _action("schedule", _("Programmer")),
+        _action("publish", _("Publier les résultats")),
+        _action("archive", _("Archiver")),
+        _action("cancel", _("Annuler")),
+    ]
+    readonly_fields = [
+        "status",
+        "electorate_count",
+        "electorate_frozen_at",
+        "scheduled_at",
+        "opened_at",
+        "closed_at",
+        "published_at",
+        "archived_at",
+        "cancelled_at",
+        "created_by",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return super().get_queryset(request).defer("results")
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Results exist only after the close, and are shown here only once published.
+        return ["results", "results_digest", "electorate_districts"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status not in workflow.EDITABLE:
+            fields += [f for f in services.EDITABLE_FIELDS if f not in fields]
+            fields += ["kind", "voting_method", "whole_city"]
+        if obj is not None and obj.status in workflow.RESULTS_VISIBLE:
+            fields.append("published_results")
+        return fields
+
+    @admin.display(description=_("Résultats publiés"))
+    def published_results(self, obj: Campaign) -> str:
+        if obj.status not in workflow.RESULTS_VISIBLE:
+            return "—"
+        return f"{obj.results_digest}"
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text_fr", "campaign", "position"]
+    inlines = [OptionInline]
+
+
+@admin.register(Argument)
+class ArgumentAdmin(admin.ModelAdmin):
+    list_display = ["campaigner"]
+
+
+@admin.register(PollingStation)
+class PollingStationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "district", "registered_electors"]
+    list_filter = ["district"]
+
+
+@admin.register(ElectoralCalendarEntry)
+class ElectoralCalendarEntryAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "starts_on", "ends_on"]
+
+
+@admin.register(ResultSheet)
+class ResultSheetAdmin(admin.ModelAdmin):
+    """Keying a sheet here goes through the double-entry service (another person keys the
+    second entry; a difference is flagged)."""
+
+    list_display = ["campaign", "station", "entry_number", "entered_by", *SHEET_FIELDS]
+    list_filter = ["campaign"]
+    fields = ["campaign", "station", *SHEET_FIELDS]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ResultSheet, form: Any, change: bool) -> None:
+        try:
+            sheet = paper_services.sheet_enter(
+                campaign_id=obj.campaign_id,
+                station_code=obj.station.code,
+                actor=request.user,  # type: ignore[arg-type]
+                figures={f: getattr(obj, f) for f in SHEET_FIELDS},
+            )
+        except DomainError as exc:
+            self.message_user(request, str(exc.detail), messages.ERROR)
+            return
+        obj.pk = sheet.pk
+
+
+@admin.register(StationResult)
+class StationResultAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "station", "status", *SHEET_FIELDS]
+    list_filter = ["campaign", "status"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,85 @@
+"""The online vote. Who voted (Participation) and what was voted (Ballot) live apart.
+
+Nothing in `Ballot` or `ReceiptHash` points at a voter: random UUID keys (no sequence that follows
+the order of casting), no timestamp, no default ordering. The only link, needed for re-voting, is the
+sealed reference on the participation, encrypted under a per-campaign key that the close destroys.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civic.models import RegisterEntry
+from referendums.models.campaigns import Campaign
+
+
+class Participation(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
+    voted_at = models.DateTimeField(_("a voté le"))
+    # base64(nonce | ciphertext(ballot id, receipt hash) | tag); NULL once the close destroyed it.
+    sealed_ref = models.CharField(max_length=200, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("participation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "register_entry"], name="referendum_one_participation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.register_entry_id}"
+
+
+class Ballot(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    # Canonical JSON {"<question id>": "<option key>"}: what is counted, published and hashed.
+    choices = models.TextField()
+    # Only for districts big enough that a per-district count cannot single anyone out (see
+    # docs/threat-model.md); NULL otherwise.
+    district_code = models.CharField(max_length=16, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin")
+        indexes = [models.Index(fields=["campaign"], name="referendum_ballot_campaign_idx")]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class ReceiptHash(models.Model):
+    """SHA-256 of a voter's receipt code. Published after the close as a set, apart from ballots."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("empreinte de récépissé")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "digest"], name="referendum_receipt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.digest
+
+
+class SealingKey(models.Model):
+    """The per-campaign key of the sealed references, itself wrapped under a key derived from the
+    server secret (so a database dump alone does not open the seals). Deleted at the close."""
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    wrapped_key = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("clé de scellement")
+
+    def __str__(self) -> str:
+        return f"key:{self.campaign_id}"

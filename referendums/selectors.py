@@ -1,0 +1,177 @@
+"""Reads: campaign lists, turnout, published results, and the hooks the core calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic.errors import Conflict, NotFound
+from civic.models import User
+from referendums import rules, workflow
+from referendums.models import (
+    Campaign,
+    Campaigner,
+    CampaignStatus,
+    ElectorateMember,
+    Option,
+    Participation,
+    Question,
+)
+from referendums.services.tally import suppress_cells
+
+
+def campaign_list(*, viewer: Any, status: str | None = None) -> QuerySet[Campaign]:
+    campaigns = Campaign.objects.all()
+    if not rules.may_see_drafts(viewer):
+        campaigns = campaigns.filter(status__in=workflow.PUBLIC)
+    if status:
+        campaigns = campaigns.filter(status=status)
+    return campaigns.defer("results", "dossier_fr", "dossier_en").order_by(
+        "-voting_opens_at", "-id"
+    )
+
+
+def campaign_get(*, viewer: Any, campaign_id: int, detail: bool = True) -> Campaign:
+    campaigns = Campaign.objects.all()
+    if detail:
+        campaigns = campaigns.prefetch_related(
+            Prefetch(
+                "questions",
+                queryset=Question.objects.prefetch_related(
+                    Prefetch("options", queryset=Option.objects.order_by("position", "id"))
+                ),
+            ),
+            Prefetch(
+                "campaigners",
+                queryset=Campaigner.objects.filter(authorised=True).select_related("argument"),
+            ),
+            "documents",
+            "districts",
+        )
+    campaign = campaigns.filter(pk=campaign_id).first()
+    if campaign is None or not rules.may_view(viewer, campaign):
+        raise NotFound(_("Campagne introuvable."))
+    return campaign
+
+
+def arguments_by_side(campaign: Campaign) -> dict[str, list[Campaigner]]:
+    sides: dict[str, list[Campaigner]] = {"for": [], "against": []}
+    for campaigner in campaign.campaigners.all():
+        sides.setdefault(campaigner.side, []).append(campaigner)
+    return sides
+
+
+def turnout(*, campaign: Campaign) -> dict[str, Any]:
+    """Participations only: never anything about what was voted. Districts below the threshold
+    are suppressed (with a second cell, so the city total does not give them away)."""
+    participations = Participation.objects.filter(campaign=campaign).count()
+    by_district = {
+        row["district__code"]: row["n"]
+        for row in ElectorateMember.objects.filter(
+            campaign=campaign,
+            register_entry_id__in=Participation.objects.filter(campaign=campaign).values(
+                "register_entry_id"
+            ),
+        )
+        .values("district__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    electorate = campaign.electorate_districts or {}
+    hidden = suppress_cells(
+        {code: {"p": by_district.get(code, 0)} for code in electorate},
+        threshold=settings.SMALL_CELL_THRESHOLD,
+    )
+    total = campaign.electorate_count or 0
+    return {
+        "status": campaign.status,
+        "electorate": total,
+        "participations": participations,
+        "turnout_percent": round(100 * participations / total, 2) if total else None,
+        "districts": [
+            {
+                "code": code,
+                "electorate": electorate[code],
+                "participations": None if (code, "p") in hidden else by_district.get(code, 0),
+                "suppressed": (code, "p") in hidden,
+            }
+            for code in sorted(electorate)
+        ],
+        "small_cell_threshold": settings.SMALL_CELL_THRESHOLD,
+    }
+
+
+def results_get(*, campaign: Campaign) -> dict[str, Any]:
+    if campaign.status not in workflow.RESULTS_VISIBLE or campaign.results is None:
+        raise Conflict(_("Les résultats ne sont pas encore publiés."), code="results_not_published")
+    results = dict(campaign.results)
+    results.pop("header", None)
+    results["published_at"] = campaign.published_at
+    results["results_digest"] = campaign.results_digest or None
+    return results
+
+
+def ballot_box_ready(*, campaign: Campaign) -> None:
+    if not campaign.is_online:
+        raise NotFound(_("Un scrutin papier n'a pas d'urne électronique."), code="no_ballot_box")
+    if campaign.status not in workflow.BALLOT_BOX_VISIBLE or campaign.results is None:
+        raise Conflict(
+            _("L'urne est publiée après la clôture du vote."), code="ballot_box_not_ready"
+        )
+
+
+# --- Hooks called by the core ------------------------------------------------------------------
+
+
+def home_section(request: HttpRequest) -> dict[str, Any] | None:
+    now = timezone.now()
+    open_now = Campaign.objects.filter(
+        status__in=[CampaignStatus.CAMPAIGN, CampaignStatus.VOTING]
+    ).order_by("voting_closes_at")[:10]
+    items = []
+    for campaign in open_now:
+        if campaign.status == CampaignStatus.VOTING and campaign.voting_closes_at > now:
+            note = _("vote ouvert jusqu'au %(date)s") % {
+                "date": timezone.localtime(campaign.voting_closes_at).strftime("%d/%m/%Y %H:%M")
+            }
+        else:
+            note = _("campagne en cours, vote le %(date)s") % {
+                "date": timezone.localtime(campaign.voting_opens_at).strftime("%d/%m/%Y")
+            }
+        items.append(
+            {
+                "title": campaign.title,
+                "url": reverse("referendums:detail", args=[campaign.pk]),
+                "note": note,
+            }
+        )
+    return {
+        "title": _("Référendums et votations"),
+        "items": items,
+        "empty": _("Aucun vote en cours."),
+    }
+
+
+def personal_data_export(*, user: User) -> dict[str, Any]:
+    """Whether and when the resident voted. What they voted is not linked to them anywhere."""
+    if user.register_entry_id is None:
+        return {"participations": []}
+    return {
+        "participations": [
+            {
+                "campaign": row["campaign_id"],
+                "title": row["campaign__title_fr"],
+                "voted_at": row["voted_at"],
+            }
+            for row in Participation.objects.filter(register_entry_id=user.register_entry_id)
+            .values("campaign_id", "campaign__title_fr", "voted_at")
+            .order_by("campaign_id")
+        ],
+        "note": _("Le contenu de votre vote n'est relié à votre identité nulle part."),
+    }

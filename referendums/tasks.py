@@ -1,0 +1,13 @@
+"""Thin Celery tasks: the beat calls them; they call services. No vote ever travels through here."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from referendums.services.campaigns import campaigns_advance
+
+
+@shared_task(name="referendums.tasks.advance_campaigns", acks_late=True)
+def advance_campaigns() -> dict[str, int]:
+    # Idempotent: every transition is a guarded UPDATE that acts at most once.
+    return campaigns_advance()

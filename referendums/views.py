@@ -1,0 +1,120 @@
+"""Pages: list, detail, the vote (no JavaScript, a confirmation step, then the receipt), receipt
+check and results."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from civic.errors import DomainError
+from referendums import selectors, workflow
+from referendums.forms import ReceiptForm, VoteForm
+from referendums.legal_calendar import legal_campaign_opening
+from referendums.models import Campaign, CampaignKind, CampaignStatus
+from referendums.services import voting as voting_services
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    try:
+        return selectors.campaign_get(viewer=request.user, campaign_id=pk)
+    except DomainError as exc:
+        raise Http404 from exc
+
+
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = selectors.campaign_list(viewer=request.user)[:200]
+    return render(request, "referendums/list.html", {"campaigns": campaigns})
+
+
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    vote_date = timezone.localtime(campaign.voting_opens_at).date()
+    context = {
+        "campaign": campaign,
+        "sides": selectors.arguments_by_side(campaign),
+        "binding": campaign.kind == CampaignKind.BINDING_REFERENDUM,
+        "advisory": campaign.kind == CampaignKind.ADVISORY_CONSULTATION,
+        "legal_campaign_opening": legal_campaign_opening(vote_date),
+        "voting_open": campaign.status == CampaignStatus.VOTING
+        and campaign.voting_opens_at <= timezone.now() < campaign.voting_closes_at,
+        "turnout": selectors.turnout(campaign=campaign)
+        if campaign.is_online and campaign.status not in workflow.EDITABLE | {"campaign"}
+        else None,
+        "results_published": campaign.status in workflow.RESULTS_VISIBLE,
+        "has_voted": voting_services.has_participated(campaign_id=pk, user=request.user),  # type: ignore[arg-type]
+    }
+    return render(request, "referendums/detail.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    if not campaign.is_online:
+        raise Http404
+    form = VoteForm(request.POST or None, campaign=campaign)
+    step = request.POST.get("step", "choose")
+    error = None
+    if request.method == "POST" and form.is_valid():
+        if step == "confirm":
+            return render(
+                request, "referendums/vote_confirm.html", {"campaign": campaign, "form": form}
+            )
+        if step == "cast":
+            try:
+                result = voting_services.ballot_cast(
+                    campaign_id=pk,
+                    user=request.user,  # type: ignore[arg-type]
+                    choices=form.choices(),
+                )
+            except DomainError as exc:
+                error = str(exc.detail)
+            else:
+                # The receipt is shown once and never stored in clear: no redirect, no cache.
+                return render(
+                    request,
+                    "referendums/vote_receipt.html",
+                    {"campaign": campaign, "receipt": result.receipt, "revote": result.revote},
+                )
+    return render(
+        request,
+        "referendums/vote.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "error": error,
+            "has_voted": voting_services.has_participated(campaign_id=pk, user=request.user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    form = ReceiptForm(request.POST or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = voting_services.receipt_check(
+                campaign_id=pk, code=form.cleaned_data["receipt"]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.detail))
+    return render(
+        request,
+        "referendums/receipt_check.html",
+        {"campaign": campaign, "form": form, "outcome": outcome},
+    )
+
+
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    data = None
+    if campaign.status in workflow.RESULTS_VISIBLE:
+        data = selectors.results_get(campaign=campaign)
+    return render(request, "referendums/results.html", {"campaign": campaign, "results": data})

@@ -1,11 +1,24 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from civic.models import AuditEntry, District, Notification, RegisterEntry, RegisterImport, User
+from civic.audit import audit_record
+from civic.models import (
+    AuditEntry,
+    District,
+    Notification,
+    RegisterEntry,
+    RegisterImport,
+    User,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscriber,
+)
+from civic.webhooks import webhook_resume
 
 
 @admin.register(User)
@@ -94,4 +107,61 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class WebhookSubscriberForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("Événements"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookSubscriber
+        fields = ["name", "url", "events", "active", "secret"]
+
+
+@admin.register(WebhookSubscriber)
+class WebhookSubscriberAdmin(admin.ModelAdmin):
+    form = WebhookSubscriberForm
+    list_display = ["name", "url", "active", "paused_at", "consecutive_failures"]
+    readonly_fields = ["paused_at", "consecutive_failures", "created_at", "created_by"]
+    actions = ["resume"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            verb="webhook.change" if change else "webhook.create",
+            target=obj,
+            after={"url": obj.url, "events": obj.events, "active": obj.active},
+        )
+
+    @admin.action(description=_("Réactiver les abonnés sélectionnés"))
+    def resume(self, request: HttpRequest, queryset: Any) -> None:
+        for subscriber in queryset:
+            webhook_resume(subscriber_id=subscriber.pk, actor=request.user)  # type: ignore[arg-type]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: status, attempts, last answer."""
+
+    list_display = [
+        "created_at",
+        "subscriber",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event", "subscriber"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -119,6 +119,7 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Cache (shared by every web process: rate limits and public counts live here) -------------
 _DEFAULT_CACHE = "locmem://" if PROFILE == "test" else f"file://{VAR_DIR / 'cache'}"
@@ -265,7 +266,9 @@ CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Re-send notifications whose delivery was lost (a killed worker, a broker restart).
     "notifications-sweep": {"task": "civic.tasks.sweep_notifications", "schedule": 120.0},
-    # Seal the audit chain's tail so `verify_audit` covers everything older than a minute.
+    # Webhook deliveries whose backoff has expired, or whose worker died mid-delivery.
+    "webhooks-sweep": {"task": "civic.tasks.sweep_webhooks", "schedule": 30.0},
+    # Verify the whole audit chain every hour; a broken link is logged as an error.
     "audit-verify-tail": {"task": "civic.tasks.verify_audit_tail", "schedule": crontab(minute=7)},
 }
 
@@ -304,6 +307,12 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Webhook receivers on loopback or private networks are refused in production (no SSRF into the
+# city's network); the demo and the tests deliver to local receivers.
+WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env_bool(
+    "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=not PRODUCTION
+)
 
 # --- The city ---------------------------------------------------------------------------------
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from civic.audit import audit_verify
 from civic.notifications import notification_deliver, notifications_stale_ids
+from civic.webhooks import webhook_deliver, webhooks_due_ids
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +38,17 @@ def verify_audit_tail() -> bool:
     if not report.ok:
         logger.error("audit chain broken at entry #%s: %s", report.broken_at, report.reason)
     return report.ok
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id: int) -> bool:
+    # Retries are the outbox's (next_attempt_at + the sweep), not Celery's: they survive restarts.
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task
+def sweep_webhooks() -> int:
+    ids = webhooks_due_ids()
+    for delivery_id in ids:
+        deliver_webhook.delay(delivery_id)
+    return len(ids)

@@ -2,9 +2,16 @@ from civic.models.audit import AuditEntry
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.register import District, EntryKind, RegisterEntry, RegisterImport
 from civic.models.users import User, VerificationMethod
+from civic.models.webhooks import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscriber,
+)
 
 __all__ = [
     "AuditEntry",
+    "DeliveryStatus",
     "District",
     "EntryKind",
     "Notification",
@@ -13,4 +20,7 @@ __all__ = [
     "RegisterImport",
     "User",
     "VerificationMethod",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscriber",
 ]

@@ -1,0 +1,258 @@
+"""Webhooks: signed, retried, at-least-once deliveries from an outbox.
+
+`webhook_emit()` is called inside the transaction of the change it announces: one delivery row per
+subscriber, enqueued on commit. Each POST carries:
+
+- `X-Civic-Event`: the event name; `X-Civic-Delivery`: a UUID the receiver uses to drop duplicates
+  (delivery is at least once: a worker killed after the POST but before recording it will retry);
+- `X-Civic-Timestamp`: Unix seconds; `X-Civic-Signature`: `v1=` + hex HMAC-SHA256 of
+  `"{timestamp}.{body}"` under the subscriber's secret. Receivers recompute it and refuse stale
+  timestamps (five minutes is the advice), which defeats replay.
+
+Failures retry with exponential backoff; after `PAUSE_AFTER` consecutive failures the subscriber is
+paused and the administrators are told.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civic.audit import audit_record
+from civic.models import (
+    DeliveryStatus,
+    User,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscriber,
+)
+from civic.notifications import notify
+from civic.roles import Role
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 10
+CLAIM_LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 12
+PAUSE_AFTER = 8
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=6)
+
+
+def signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def verify_signature(
+    *, secret: str, timestamp: int, body: bytes, header: str, now: float, tolerance: int = 300
+) -> bool:
+    """What a receiver does (kept here as the reference implementation for the docs and tests)."""
+    if abs(now - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(signature(secret=secret, timestamp=timestamp, body=body), header)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def webhook_emit(*, event: str, payload: dict[str, Any]) -> int:
+    """Queue `event` for every active subscriber to it. Call inside the domain transaction."""
+    WebhookEvent(event)  # refuses an unknown event name
+    subscribers = [
+        s for s in WebhookSubscriber.objects.filter(active=True) if event in (s.events or [])
+    ]
+    if not subscribers:
+        return 0
+    body = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(subscriber=s, event=event, payload=body, next_attempt_at=timezone.now())
+            for s in subscribers
+        ]
+    )
+    from civic.tasks import deliver_webhook
+
+    for delivery in deliveries:
+        deliver_webhook.delay_on_commit(delivery.pk)
+    return len(deliveries)
+
+
+class UnsafeDestination(Exception):
+    pass
+
+
+def _check_destination(url: str) -> None:
+    """Refuse loopback, private and link-local targets unless the city allows them (tests, demo):
+    a webhook must never become a way to reach the city's internal network."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UnsafeDestination("only http(s) URLs with a host")
+    if settings.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS:
+        return
+    for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP):
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise UnsafeDestination(f"{parts.hostname} resolves to a non-public address")
+
+
+def webhook_deliver(*, delivery_id: int) -> bool:
+    """Attempt one delivery if it is due and nobody else holds it. True when delivered now."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimed = WebhookDelivery.objects.filter(
+        Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now),
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        pk=delivery_id,
+        subscriber__active=True,
+    ).update(
+        status=DeliveryStatus.SENDING,
+        claimed_until=now + CLAIM_LEASE,
+        claim_token=token,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return False
+    delivery = WebhookDelivery.objects.select_related("subscriber").get(pk=delivery_id)
+    subscriber = delivery.subscriber
+    body = json.dumps(
+        {"id": str(delivery.uid), "event": delivery.event, "data": delivery.payload},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(  # noqa: S310 - scheme checked in _check_destination
+        subscriber.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "civic-toolkit-webhooks/1",
+            "X-Civic-Event": delivery.event,
+            "X-Civic-Delivery": str(delivery.uid),
+            "X-Civic-Timestamp": str(timestamp),
+            "X-Civic-Signature": signature(
+                secret=subscriber.secret, timestamp=timestamp, body=body
+            ),
+        },
+    )
+    status_code: int | None = None
+    error = ""
+    try:
+        _check_destination(subscriber.url)
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            status_code = response.status
+    except urllib.error.HTTPError as exc:
+        status_code, error = exc.code, f"HTTP {exc.code}"
+    except (OSError, UnsafeDestination) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    if status_code is not None and 200 <= status_code < 300:
+        with transaction.atomic():
+            WebhookDelivery.objects.filter(pk=delivery_id, claim_token=token).update(
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=timezone.now(),
+                last_status_code=status_code,
+                last_error="",
+                claimed_until=None,
+            )
+            WebhookSubscriber.objects.filter(pk=subscriber.pk).update(consecutive_failures=0)
+        return True
+    _record_failure(delivery, token=token, status_code=status_code, error=error)
+    return False
+
+
+def _record_failure(
+    delivery: WebhookDelivery, *, token: uuid.UUID, status_code: int | None, error: str
+) -> None:
+    give_up = delivery.attempts >= MAX_ATTEMPTS
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+            status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
+            next_attempt_at=None if give_up else timezone.now() + backoff(delivery.attempts),
+            last_status_code=status_code,
+            last_error=error,
+            claimed_until=None,
+        )
+        WebhookSubscriber.objects.filter(pk=delivery.subscriber_id).update(
+            consecutive_failures=F("consecutive_failures") + 1
+        )
+        # Only the call that crosses the threshold pauses (a guarded update), so staff hear once.
+        paused = WebhookSubscriber.objects.filter(
+            pk=delivery.subscriber_id, active=True, consecutive_failures__gte=PAUSE_AFTER
+        ).update(active=False, paused_at=timezone.now())
+        if paused:
+            subscriber = WebhookSubscriber.objects.get(pk=delivery.subscriber_id)
+            audit_record(
+                actor=None,
+                verb="webhook.paused",
+                target=subscriber,
+                after={"consecutive_failures": subscriber.consecutive_failures, "error": error},
+            )
+            for admin in User.objects.filter(
+                Q(is_superuser=True) | Q(groups__name=Role.ADMINISTRATOR), is_active=True
+            ).distinct():
+                notify(
+                    recipient=admin,
+                    kind="webhook_paused",
+                    subject=_("Webhook mis en pause : %(name)s") % {"name": subscriber.name},
+                    body=_(
+                        "Les livraisons vers %(url)s ont échoué %(count)s fois de suite. "
+                        "L'abonné est en pause ; réactivez-le dans l'administration une fois "
+                        "le problème corrigé."
+                    )
+                    % {"url": subscriber.url, "count": subscriber.consecutive_failures},
+                )
+
+
+def webhook_resume(*, subscriber_id: int, actor: User) -> None:
+    with transaction.atomic():
+        updated = WebhookSubscriber.objects.filter(pk=subscriber_id, active=False).update(
+            active=True, paused_at=None, consecutive_failures=0
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                verb="webhook.resume",
+                target=("civic.webhooksubscriber", subscriber_id),
+            )
+            pending = WebhookDelivery.objects.filter(
+                subscriber_id=subscriber_id, status=DeliveryStatus.PENDING
+            )
+            pending.update(next_attempt_at=timezone.now())
+            due = list(pending.values_list("pk", flat=True))
+            from civic.tasks import deliver_webhook
+
+            for pk in due:
+                deliver_webhook.delay_on_commit(pk)
+
+
+def webhooks_due_ids(*, limit: int = 500) -> list[int]:
+    now = timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now),
+            subscriber__active=True,
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )

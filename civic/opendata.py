@@ -15,7 +15,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, StreamingHttpResponse
 
-LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab) — https://www.etalab.gouv.fr/licence-ouverte-open-licence"
+LICENCE = "Licence Ouverte / Open Licence 2.0 (Etalab)"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -45,11 +46,12 @@ def csv_response(
     response = StreamingHttpResponse(csv_rows(fields, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Licence"] = LICENCE
+    response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     return response
 
 
 def json_response(*, filename: str, schema: dict[str, Any], rows: Iterable[Any]) -> HttpResponse:
-    body = {"licence": LICENCE, "schema": schema, "data": list(rows)}
+    body = {"licence": LICENCE, "licence_url": LICENCE_URL, "schema": schema, "data": list(rows)}
     response = HttpResponse(
         json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
         content_type="application/json; charset=utf-8",

@@ -25,17 +25,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 ALGORITHM = "maximin"
 LIBRARY = "sortition-algorithms"
 LOTTERY_TICKETS = 1000
 BUNDLE_FORMAT = "civic-assembly-draw/1"
+_HASH_SEED = "0"
+_CHILD_TIMEOUT = 600
 
 
 # The library keeps its random source in a module global (and seeds the global `random`): two draws
@@ -179,14 +185,81 @@ def lottery_compute(
     """Solve the maximin distribution and round it into LOTTERY_TICKETS tickets.
 
     Raises SortitionError(code="infeasible_quotas") with the library's suggested relaxation when no
-    panel can meet every quota."""
+    panel can meet every quota.
+
+    The library walks Python sets of panels, whose order follows the per-process string-hash seed,
+    and the LP solver returns whichever optimal vertex that order leads to. The computation
+    therefore runs in a child interpreter with PYTHONHASHSEED=0, which makes the lottery a pure
+    function of (pool, quotas, size, library version) on a given platform."""
+    if os.environ.get("PYTHONHASHSEED") == _HASH_SEED:
+        return _lottery_compute_here(candidates, quotas, size)
+    request = {
+        "pool": canonical_pool(candidates),
+        "quotas": canonical_quotas(quotas),
+        "size": size,
+    }
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONHASHSEED": _HASH_SEED}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "assembly.sortition"],
+        input=canonical_json(request),
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        timeout=_CHILD_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SortitionError(
+            "The sortition computation failed.",
+            code="sortition_failed",
+            details=[done.stderr[-2000:]],
+        )
+    answer = json.loads(done.stdout)
+    if "error" in answer:
+        err = answer["error"]
+        raise SortitionError(err["message"], code=err["code"], details=err["details"])
+    lottery = Lottery.from_json(answer["lottery"])
+    lottery.probabilities = answer["probabilities"]
+    lottery.maximin_value = answer["maximin_value"]
+    return lottery
+
+
+def _child_main() -> None:
+    request = json.loads(sys.stdin.read())
+    candidates = [Candidate(row["id"], row["features"]) for row in request["pool"]]
+    quotas = [QuotaSpec(q["feature"], q["value"], q["min"], q["max"]) for q in request["quotas"]]
+    try:
+        lottery = _lottery_compute_here(candidates, quotas, request["size"])
+    except SortitionError as exc:
+        answer: dict[str, Any] = {
+            "error": {"code": exc.code, "message": str(exc), "details": exc.details}
+        }
+    else:
+        answer = {
+            "lottery": lottery.as_json(),
+            "probabilities": lottery.probabilities,
+            "maximin_value": lottery.maximin_value,
+        }
+    sys.stdout.write(canonical_json(answer))
+
+
+def _lottery_compute_here(
+    candidates: Sequence[Candidate], quotas: Sequence[QuotaSpec], size: int
+) -> Lottery:
     from sortition_algorithms import errors as sa_errors
     from sortition_algorithms.committee_generation import (
         find_distribution_maximin,
         standardize_distribution,
     )
     from sortition_algorithms.core import lottery_rounding
-    from sortition_algorithms.features import FeatureValueMinMax, check_desired
+    from sortition_algorithms.features import (
+        FeatureValueMinMax,
+        check_desired,
+        set_default_max_flex,
+    )
     from sortition_algorithms.people import People, check_enough_people_for_every_feature_value
     from sortition_algorithms.utils import set_random_provider
 
@@ -197,6 +270,7 @@ def lottery_compute(
     features: dict[str, dict[str, Any]] = {}
     for q in sorted(quotas, key=lambda q: (q.feature, q.value)):
         features.setdefault(q.feature, {})[q.value] = FeatureValueMinMax(min=q.min, max=q.max)
+    set_default_max_flex(features)  # as the library's own reader does: lets it suggest relaxations
     people = People(columns_to_keep=[])
     for row, c in enumerate(sorted(candidates, key=lambda c: c.pid)):
         people.add(c.pid, {k: c.features[k] for k in features}, features, row)
@@ -228,6 +302,11 @@ def lottery_compute(
                     "The quotas cannot be met with this pool.",
                     code="infeasible_quotas",
                     details=list(exc.all_lines),
+                ) from exc
+            except sa_errors.InfeasibleQuotasCantRelaxError as exc:
+                raise SortitionError(
+                    "No panel can meet every quota with this pool, even with relaxed quotas.",
+                    code="infeasible_quotas",
                 ) from exc
             except sa_errors.SortitionBaseError as exc:
                 raise SortitionError(str(exc), code="sortition_failed") from exc
@@ -414,3 +493,7 @@ def rerun(
         recomputed_lottery_identical=identical,
         problems=problems,
     )
+
+
+if __name__ == "__main__":
+    _child_main()

@@ -175,8 +175,11 @@ def _next_session_with_room(mandate: Mandate, minutes: int) -> Session | None:
 def initiatives_place_on_agenda() -> int:
     """Place each initiative that reached its assembly rung on the next session with room, once,
     and tell its initiators. Idempotent: the unique (mandate, kind, id) constraint makes a second
-    run (or a racing worker) a no-op. Returns the number of items placed."""
-    from petitions.interfaces import obligation_complete, reached_obligations  # built in parallel
+    run (or a racing worker) a no-op. Returns the number of items placed.
+
+    The petitions obligation stays open until the clerk closes the session that examined the item
+    (`session_close` completes it then, with the clerk as the accountable actor)."""
+    from petitions.interfaces import reached_obligations
 
     mandate = (
         Mandate.objects.filter(status=MandateStatus.SEATED).order_by("-starts_on", "-id").first()
@@ -207,12 +210,7 @@ def initiatives_place_on_agenda() -> int:
                     source_url=obligation.initiative_url,
                     obligation_id=obligation.obligation_id,
                 )
-                url = reverse("assembly:session", args=[session.pk])
-                obligation_complete(
-                    obligation_id=obligation.obligation_id,
-                    actor=None,
-                    evidence=f"{url}#item-{item.pk}",
-                )
+                url = reverse("assembly:session", args=[session.pk]) + f"#item-{item.pk}"
                 for user in User.objects.filter(
                     pk__in=list(obligation.initiator_user_ids), is_active=True
                 ):
@@ -319,7 +317,31 @@ def session_close(*, session_id: int, actor: User) -> Session:
         session.save(update_fields=["status", "closed_at"])
         minutes_draft(session=session)
         audit_record(actor=actor, verb="assembly.session_close", target=session)
+        _complete_obligations(session, actor=actor)
     return session
+
+
+def _complete_obligations(session: Session, *, actor: User) -> None:
+    """The initiatives examined at this session: their "assembly agenda" obligation is kept."""
+    items = list(
+        session.agenda_items.filter(source_kind=SourceKind.INITIATIVE, obligation_id__isnull=False)
+    )
+    if not items:
+        return
+    from petitions.interfaces import obligation_complete
+
+    for item in items:
+        assert item.obligation_id is not None
+        try:
+            with transaction.atomic():
+                obligation_complete(
+                    obligation_id=item.obligation_id,
+                    actor=actor,
+                    evidence=reverse("assembly:session", args=[session.pk]) + f"#item-{item.pk}",
+                )
+        except Conflict as exc:
+            if exc.code != "obligation_already_done":
+                raise
 
 
 # --- Attendance and quorum ----------------------------------------------------------------------

@@ -1,0 +1,305 @@
+"""Shared machinery of the benchmarks: a fresh PostgreSQL database, gunicorn on loopback, an HTTP
+load generator in separate processes, and raw SQL baselines measured in the same run.
+
+Every benchmark prints its figure as a ratio against a baseline measured on the same machine in the
+same run, so the figure survives a noisy or slower machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv" / "bin" / "python")
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def pg_url(name: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def fresh_database(name: str, *, migrate: bool = True) -> str:
+    """Drop and create `name`, migrate it; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = pg_url(name)
+    if migrate:
+        run_manage(url, "migrate", "--no-input", "-v0")
+    return url
+
+
+def bench_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=database_url,
+        CIVIC_PROFILE="development",
+        DEBUG="false",
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
+        CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/10"),
+        CELERY_TASK_ALWAYS_EAGER="false",
+        ACCOUNT_EMAIL_VERIFICATION="none",
+        LOG_LEVEL="WARNING",
+        DATABASE_CONN_MAX_AGE="600",
+        # The benchmark measures the request path, not the rate limits.
+        THROTTLE_ANON="10000000/min",
+        THROTTLE_USER="10000000/min",
+        THROTTLE_SIGN="10000000/min",
+        THROTTLE_VOTE="10000000/min",
+        THROTTLE_TOKEN="10000000/min",
+    )
+    env.update(extra)
+    return env
+
+
+def run_manage(database_url: str, *args: str, **extra: str) -> str:
+    result = subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=bench_env(database_url, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def gunicorn(database_url: str, *, workers: int = 4, **extra: str) -> Iterator[str]:
+    """gunicorn on a free loopback port, as in production (sync workers). Yields the base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "civic.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
+        cwd=ROOT,
+        env=bench_env(database_url, **extra),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - loopback
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class LoadResult:
+    ok: int
+    client_errors: int
+    server_errors: int
+    seconds: float
+    latencies_ms: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return 0.0
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def _worker(
+    host: str,
+    port: int,
+    requests: Sequence[Request],
+    threads: int,
+    stop_at: float,
+    max_requests: int | None,
+    queue: Any,
+) -> None:
+    lock = threading.Lock()
+    cursor = [0]
+    results: list[tuple[int, float]] = []
+
+    def next_request() -> Request | None:
+        with lock:
+            i = cursor[0]
+            if max_requests is not None and i >= max_requests:
+                return None
+            cursor[0] += 1
+        return requests[i % len(requests)]
+
+    def run() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        local: list[tuple[int, float]] = []
+        while time.monotonic() < stop_at:
+            req = next_request()
+            if req is None:
+                break
+            start = time.perf_counter()
+            try:
+                conn.request(req.method, req.path, body=req.body, headers=dict(req.headers))
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                status = 599
+            local.append((status, (time.perf_counter() - start) * 1000))
+        with lock:
+            results.extend(local)
+
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    queue.put(results)
+
+
+def load(
+    base_url: str,
+    requests_per_process: Sequence[Sequence[Request]],
+    *,
+    threads: int,
+    seconds: float,
+    max_requests: int | None = None,
+) -> LoadResult:
+    """Drive `requests` (cycled) from one OS process per list, each with `threads` keep-alive
+    connections, for `seconds` (or until each process sent `max_requests`)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    queue: Any = mp.get_context("fork").Queue()
+    start = time.monotonic()
+    stop_at = start + seconds
+    procs = [
+        mp.get_context("fork").Process(
+            target=_worker, args=(host, int(port), reqs, threads, stop_at, max_requests, queue)
+        )
+        for reqs in requests_per_process
+    ]
+    for p in procs:
+        p.start()
+    collected: list[tuple[int, float]] = []
+    for _ in procs:
+        collected.extend(queue.get())
+    for p in procs:
+        p.join()
+    elapsed = time.monotonic() - start
+    statuses: dict[int, int] = {}
+    for status, _ms in collected:
+        statuses[status] = statuses.get(status, 0) + 1
+    ok = sum(n for s, n in statuses.items() if s < 400)
+    return LoadResult(
+        ok=ok,
+        client_errors=sum(n for s, n in statuses.items() if 400 <= s < 500),
+        server_errors=sum(n for s, n in statuses.items() if s >= 500),
+        seconds=elapsed,
+        latencies_ms=[ms for s, ms in collected if s < 400],
+        statuses=statuses,
+    )
+
+
+def raw_insert_tps(
+    database_url: str,
+    *,
+    clients: int,
+    seconds: float,
+    setup: str,
+    insert: str,
+    params: Callable[[int, int], Sequence[Any]],
+) -> float:
+    """The raw baseline: `clients` threads doing single-row INSERTs in autocommit through psycopg."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(setup)
+    counts = [0] * clients
+    stop_at = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            i = 0
+            while time.monotonic() < stop_at:
+                conn.execute(insert, params(n, i))
+                i += 1
+            counts[n] = i
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - start)
+
+
+def report(
+    workload: str, figure: str, value: float, target: str, ok: bool, **details: Any
+) -> dict[str, Any]:
+    line = {
+        "workload": workload,
+        "figure": figure,
+        "value": round(value, 3),
+        "target": target,
+        "met": ok,
+        **details,
+    }
+    print(json.dumps(line, ensure_ascii=False))
+    return line
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def main_guard() -> None:
+    if not Path(PY).exists():
+        sys.exit("run tools/setup first (.venv missing)")

@@ -66,9 +66,7 @@ class InstrumentType(models.Model):
         max_length=120,
         help_text=_("L'article ou la charte qui fonde l'instrument, cité dans chaque refus."),
     )
-    predicate = models.CharField(
-        _("qui peut signer"), max_length=32, choices=Predicate.choices
-    )
+    predicate = models.CharField(_("qui peut signer"), max_length=32, choices=Predicate.choices)
     window_days = models.PositiveIntegerField(_("durée de collecte (jours)"))
     min_promoters = models.PositiveSmallIntegerField(
         _("nombre minimal de porteurs"),
@@ -88,7 +86,9 @@ class InstrumentType(models.Model):
         verbose_name = _("type d'instrument")
         verbose_name_plural = _("types d'instrument")
         constraints = [
-            models.CheckConstraint(condition=Q(window_days__gte=1), name="instrument_window_positive"),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1), name="instrument_window_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(min_promoters__gte=1), name="instrument_min_promoters_positive"
             ),
@@ -266,7 +266,9 @@ class Initiative(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    status=Status.REJECTED, rejected_at__isnull=False, rejection_reason__isnull=False
+                    status=Status.REJECTED,
+                    rejected_at__isnull=False,
+                    rejection_reason__isnull=False,
                 )
                 | (~Q(status=Status.REJECTED) & Q(rejected_at__isnull=True)),
                 name="initiative_rejected_iff_reason",
@@ -307,7 +309,9 @@ class InitiativeTrack(models.Model):
         verbose_name = _("volet")
         verbose_name_plural = _("volets")
         constraints = [
-            models.UniqueConstraint(fields=["initiative", "position"], name="track_position_unique"),
+            models.UniqueConstraint(
+                fields=["initiative", "position"], name="track_position_unique"
+            ),
             models.UniqueConstraint(
                 fields=["initiative", "instrument_type"], name="track_instrument_unique"
             ),
@@ -349,7 +353,9 @@ class TrackRung(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["track"], name="track_rung_unreached_idx", condition=Q(reached_at__isnull=True)
+                fields=["track"],
+                name="track_rung_unreached_idx",
+                condition=Q(reached_at__isnull=True),
             )
         ]
 
@@ -424,7 +430,9 @@ class Signature(models.Model):
                 condition=Q(quarter_key__isnull=False),
                 name="signature_one_request_per_quarter",
             ),
-            models.CheckConstraint(condition=Q(track_mask__gte=1), name="signature_counts_somewhere"),
+            models.CheckConstraint(
+                condition=Q(track_mask__gte=1), name="signature_counts_somewhere"
+            ),
             models.CheckConstraint(
                 condition=Q(channel=Channel.ONLINE, entered_by__isnull=True)
                 | Q(channel=Channel.PAPER, entered_by__isnull=False),
@@ -457,7 +465,9 @@ class PaperRejection(models.Model):
         RegisterEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.CharField(_("remarque"), max_length=255, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -486,6 +496,9 @@ class SignatureCountSlot(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.initiative_id}/{self.track}/{self.slot}: {self.delta:+d}"
+
 
 class InitiativeCount(models.Model):
     """The published count of one track (or TOTAL_TRACK), exact once the fold has run."""
@@ -501,6 +514,9 @@ class InitiativeCount(models.Model):
             models.UniqueConstraint(fields=["initiative", "track"], name="count_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.initiative_id}/{self.track}: {self.count}"
+
 
 class ObligationStatus(models.TextChoices):
     OPEN = "open", _("À faire")
@@ -510,7 +526,9 @@ class ObligationStatus(models.TextChoices):
 class Obligation(models.Model):
     """What the city owes once a rung is reached, tracked to done in public."""
 
-    track_rung = models.OneToOneField(TrackRung, on_delete=models.PROTECT, related_name="obligation")
+    track_rung = models.OneToOneField(
+        TrackRung, on_delete=models.PROTECT, related_name="obligation"
+    )
     initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="obligations")
     kind = models.CharField(_("engagement"), max_length=24, choices=ObligationKind.choices)
     text = models.TextField(_("ce que la ville doit faire"))

@@ -42,7 +42,9 @@ def instrument_type_violations(instrument: InstrumentType) -> None:
             )
         if not instrument.quarter_limit:
             errors.setdefault("quarter_limit", []).append(
-                _("CGCT L1112-16 : un électeur ne peut signer qu'une demande par trimestre ; la limite est obligatoire.")
+                _(
+                    "CGCT L1112-16 : un électeur ne peut signer qu'une demande par trimestre ; la limite est obligatoire."
+                )
             )
     if instrument.quarter_limit and not instrument.quarter_limit_rule:
         errors.setdefault("quarter_limit_rule", []).append(

@@ -17,7 +17,13 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # "7 days left" once per initiative, and obligations due within 3 days, once each.
     "petitions-remind": {"task": "petitions.tasks.remind", "schedule": crontab(minute=15)},
     # Recount open initiatives from their signatures; repair and audit any drift.
-    "petitions-recount": {"task": "petitions.tasks.recount", "schedule": crontab(hour=3, minute=30)},
+    "petitions-recount": {
+        "task": "petitions.tasks.recount",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Flag open obligations past their due date (audited, notified, shown publicly).
-    "petitions-overdue": {"task": "petitions.tasks.flag_overdue_obligations", "schedule": crontab(minute=45)},
+    "petitions-overdue": {
+        "task": "petitions.tasks.flag_overdue_obligations",
+        "schedule": crontab(minute=45),
+    },
 }

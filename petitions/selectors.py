@@ -203,7 +203,11 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             for i in Initiative.objects.filter(initiator=user).order_by("id")
         ],
         "promoter_of": [
-            {"initiative_id": p.initiative_id, "invited_at": p.invited_at, "cosigned_at": p.cosigned_at}
+            {
+                "initiative_id": p.initiative_id,
+                "invited_at": p.invited_at,
+                "cosigned_at": p.cosigned_at,
+            }
             for p in Promoter.objects.filter(user=user).order_by("id")
         ],
         "signatures": [

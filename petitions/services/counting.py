@@ -182,7 +182,8 @@ def rungs_evaluate(*, initiative_ids: list[int] | None = None) -> list[int]:
         with transaction.atomic():
             now = timezone.now()
             won = TrackRung.objects.filter(pk=candidate.pk, reached_at__isnull=True).update(
-                reached_at=now, reached_count=candidate.current  # type: ignore[attr-defined]
+                reached_at=now,
+                reached_count=candidate.current,  # type: ignore[attr-defined]
             )
             if not won:
                 continue

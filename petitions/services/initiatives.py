@@ -89,7 +89,9 @@ def _instrument_types(slugs: list[str]) -> list[InstrumentType]:
     types = [found[s] for s in unique]
     if sum(1 for t in types if t.quarter_limit) > 1:
         raise DomainError(
-            _("Une initiative ne peut porter qu'une seule demande soumise à la limite trimestrielle."),
+            _(
+                "Une initiative ne peut porter qu'une seule demande soumise à la limite trimestrielle."
+            ),
             code="instrument_conflict",
         )
     return types
@@ -133,7 +135,9 @@ def initiative_create(
         updated_at=now,
     )
     _set_tracks(initiative, types)
-    audit_record(actor=actor, verb="initiative.created", target=initiative, after=_snapshot(initiative))
+    audit_record(
+        actor=actor, verb="initiative.created", target=initiative, after=_snapshot(initiative)
+    )
     return initiative
 
 
@@ -203,7 +207,9 @@ def promoter_invite(*, initiative_id: int, actor: User, email: str) -> Promoter:
             kind="petitions.promoter_invited",
             subject=gettext_lazy("Invitation à porter une initiative"),
             body=format_lazy(
-                gettext_lazy("Vous êtes invité·e à porter l'initiative « {title} ». Cosignez-la depuis sa page."),
+                gettext_lazy(
+                    "Vous êtes invité·e à porter l'initiative « {title} ». Cosignez-la depuis sa page."
+                ),
                 title=initiative.title,
             ),
             url=initiative.get_absolute_url(),
@@ -218,7 +224,9 @@ def promoter_cosign(*, initiative_id: int, user: User) -> Promoter:
     if promoter is None:
         raise PermissionDenied(_("Vous n'êtes pas invité·e à porter cette initiative."))
     if initiative.status != Status.DRAFT:
-        raise InvalidTransition(_("L'initiative a déjà été déposée."), code="initiative_not_editable")
+        raise InvalidTransition(
+            _("L'initiative a déjà été déposée."), code="initiative_not_editable"
+        )
     if not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte pour cosigner."))
     assert user.register_entry is not None
@@ -269,13 +277,20 @@ def initiative_submit(*, initiative_id: int, actor: User) -> Initiative:
     initiative.submitted_at = initiative.updated_at = timezone.now()
     initiative.save()
     audit_record(
-        actor=actor, verb="initiative.submitted", target=initiative, before=before, after=_snapshot(initiative)
+        actor=actor,
+        verb="initiative.submitted",
+        target=initiative,
+        before=before,
+        after=_snapshot(initiative),
     )
     notify_all(
         [*people_of(initiative), *moderators()],
         kind="petitions.submitted",
         subject=gettext_lazy("Initiative déposée"),
-        body=format_lazy(gettext_lazy("L'initiative « {title} » a été déposée pour examen."), title=initiative.title),
+        body=format_lazy(
+            gettext_lazy("L'initiative « {title} » a été déposée pour examen."),
+            title=initiative.title,
+        ),
         url=initiative.get_absolute_url(),
     )
     return initiative
@@ -292,13 +307,19 @@ def initiative_review_start(*, initiative_id: int, actor: User) -> Initiative:
     initiative.reviewer = actor
     initiative.save()
     audit_record(
-        actor=actor, verb="initiative.review_started", target=initiative, before=before, after=_snapshot(initiative)
+        actor=actor,
+        verb="initiative.review_started",
+        target=initiative,
+        before=before,
+        after=_snapshot(initiative),
     )
     notify_all(
         people_of(initiative),
         kind="petitions.in_review",
         subject=gettext_lazy("Initiative en cours d'examen"),
-        body=format_lazy(gettext_lazy("La ville examine la recevabilité de « {title} »."), title=initiative.title),
+        body=format_lazy(
+            gettext_lazy("La ville examine la recevabilité de « {title} »."), title=initiative.title
+        ),
         url=initiative.get_absolute_url(),
     )
     return initiative
@@ -308,7 +329,11 @@ def _resolve_tracks(initiative: Initiative) -> list[dict[str, Any]]:
     """Fix each track's thresholds: a share of the eligible population is computed now and stored."""
     today = timezone.localdate()
     resolved = []
-    tracks = list(initiative.tracks.select_related("instrument_type").prefetch_related("instrument_type__rungs"))
+    tracks = list(
+        initiative.tracks.select_related("instrument_type").prefetch_related(
+            "instrument_type__rungs"
+        )
+    )
     for track in tracks:
         instrument = track.instrument_type
         rungs = list(instrument.rungs.all())
@@ -427,19 +452,28 @@ def initiative_withdraw(*, initiative_id: int, actor: User) -> Initiative:
     was_collecting = initiative.status == Status.COLLECTING
     if was_collecting and initiative.closes_at is not None and initiative.closes_at <= now:
         # The deadline has passed even if the closing job has not run yet: it is closed.
-        raise InvalidTransition(_("La collecte est close : l'initiative ne peut plus être retirée."))
+        raise InvalidTransition(
+            _("La collecte est close : l'initiative ne peut plus être retirée.")
+        )
     before = _snapshot(initiative)
     initiative.status = Status.WITHDRAWN
     initiative.withdrawn_at = initiative.updated_at = now
     initiative.save()
     audit_record(
-        actor=actor, verb="initiative.withdrawn", target=initiative, before=before, after=_snapshot(initiative)
+        actor=actor,
+        verb="initiative.withdrawn",
+        target=initiative,
+        before=before,
+        after=_snapshot(initiative),
     )
     notify_all(
         [*people_of(initiative), *(moderators() if before["status"] != Status.DRAFT else [])],
         kind="petitions.withdrawn",
         subject=gettext_lazy("Initiative retirée"),
-        body=format_lazy(gettext_lazy("L'initiative « {title} » a été retirée par son initiateur."), title=initiative.title),
+        body=format_lazy(
+            gettext_lazy("L'initiative « {title} » a été retirée par son initiateur."),
+            title=initiative.title,
+        ),
         url=initiative.get_absolute_url(),
     )
     if was_collecting:
@@ -474,7 +508,9 @@ def initiative_close(*, initiative_id: int) -> bool:
             kind="petitions.closed",
             subject=gettext_lazy("La collecte est close"),
             body=format_lazy(
-                gettext_lazy("La collecte de l'initiative « {title} » est close. Les paliers atteints sont publiés sur sa page."),
+                gettext_lazy(
+                    "La collecte de l'initiative « {title} » est close. Les paliers atteints sont publiés sur sa page."
+                ),
                 title=initiative.title,
             ),
             url=initiative.get_absolute_url(),
@@ -499,7 +535,7 @@ def initiatives_due_ids(*, limit: int = 1000) -> list[int]:
 
 
 def initiatives_remind_closing(*, days: int = 7) -> int:
-    """"7 days left", once per initiative: the guarded UPDATE on reminder_sent_at decides."""
+    """ "7 days left", once per initiative: the guarded UPDATE on reminder_sent_at decides."""
     now = timezone.now()
     due = Initiative.objects.filter(
         status=Status.COLLECTING,

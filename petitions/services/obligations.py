@@ -55,7 +55,9 @@ def obligation_complete(*, obligation_id: int, actor: User, evidence: str) -> Ob
             if not Obligation.objects.filter(pk=obligation_id).exists():
                 raise NotFound(_("Engagement introuvable."), code="obligation_not_found")
             raise Conflict(_("Cet engagement est déjà tenu."), code="obligation_already_done")
-        obligation = Obligation.objects.select_related("initiative__initiator").get(pk=obligation_id)
+        obligation = Obligation.objects.select_related("initiative__initiator").get(
+            pk=obligation_id
+        )
         audit_record(
             actor=actor,
             verb="obligation.done",

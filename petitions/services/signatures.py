@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
 from civic.eligibility import decide, eligibility_facts
-from civic.errors import Conflict, NotEligible, NotFound, NotVerified, PermissionDenied, RuleViolation
+from civic.errors import (
+    Conflict,
+    NotEligible,
+    NotFound,
+    NotVerified,
+    PermissionDenied,
+    RuleViolation,
+)
 from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
 from petitions.models import (
@@ -268,6 +275,7 @@ def signature_sign(*, initiative_id: int, user: User) -> SignOutcome:
     """Sign once. Signing again gives the very same answer, so no one learns who had signed."""
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte pour signer."))
+    assert user.register_entry_id is not None
     entry = RegisterEntry.objects.get(pk=user.register_entry_id)
     tracks, status, closes_at = _tracks_and_state(initiative_id)
     now = timezone.now()

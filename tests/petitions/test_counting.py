@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from civic.errors import Conflict, DomainError, PermissionDenied
 from civic.models import AuditEntry, Notification
 from petitions import interfaces, services, tasks
@@ -108,7 +109,12 @@ def test_a_rung_crossing_creates_its_obligation_once(now):
     rung = TrackRung.objects.get(track__initiative=initiative, order=1)
     assert rung.reached_count == 3 and rung.reached_at is not None
     assert AuditEntry.objects.filter(verb="initiative.rung_reached").count() == 1
-    assert Notification.objects.filter(recipient=initiative.initiator, kind="petitions.rung_reached").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=initiative.initiator, kind="petitions.rung_reached"
+        ).count()
+        == 1
+    )
 
 
 def test_evaluating_again_after_a_crossing_acts_on_nothing(now):
@@ -189,12 +195,19 @@ def test_obligations_due_soon_are_reminded_once_and_overdue_ones_flagged_once(fr
     assert services.obligations_flag_overdue() == 1
     assert services.obligations_flag_overdue() == 0
     assert AuditEntry.objects.filter(verb="obligation.overdue").count() == 1
-    assert Notification.objects.filter(recipient=moderator, kind="petitions.obligation_overdue").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=moderator, kind="petitions.obligation_overdue"
+        ).count()
+        == 1
+    )
 
 
 def test_staff_mark_an_obligation_done_with_evidence(now, moderator):
     obligation = _obligation(InitiativeFactory(collecting=True))
-    services.obligation_complete(obligation_id=obligation.pk, actor=moderator, evidence="https://ville.example.org/cr-42")
+    services.obligation_complete(
+        obligation_id=obligation.pk, actor=moderator, evidence="https://ville.example.org/cr-42"
+    )
     obligation.refresh_from_db()
     assert obligation.status == ObligationStatus.DONE and obligation.evidence_url.endswith("cr-42")
     assert obligation.done_by == moderator
@@ -206,10 +219,16 @@ def test_an_obligation_without_evidence_or_by_a_resident_or_twice_is_refused(now
         services.obligation_complete(obligation_id=obligation.pk, actor=moderator, evidence="  ")
     assert caught.value.code == "evidence_required"
     with pytest.raises(PermissionDenied):
-        services.obligation_complete(obligation_id=obligation.pk, actor=ResidentFactory(), evidence="fait")
-    services.obligation_complete(obligation_id=obligation.pk, actor=moderator, evidence="Réunion tenue le 3 mars.")
+        services.obligation_complete(
+            obligation_id=obligation.pk, actor=ResidentFactory(), evidence="fait"
+        )
+    services.obligation_complete(
+        obligation_id=obligation.pk, actor=moderator, evidence="Réunion tenue le 3 mars."
+    )
     with pytest.raises(Conflict) as caught2:
-        services.obligation_complete(obligation_id=obligation.pk, actor=moderator, evidence="encore")
+        services.obligation_complete(
+            obligation_id=obligation.pk, actor=moderator, evidence="encore"
+        )
     assert caught2.value.code == "obligation_already_done"
 
 
@@ -222,12 +241,16 @@ def test_the_assembly_interface_lists_open_agenda_obligations_and_completes_them
     assert reached[0].initiator_user_ids == [initiative.initiator_id]
     assert reached[0].initiative_url == f"/initiatives/{initiative.pk}/"
     assert interfaces.reached_obligations(kind="meeting") == []
-    interfaces.obligation_complete(obligation_id=obligation.pk, actor=clerk, evidence="Inscrite à la séance du 12 avril.")
+    interfaces.obligation_complete(
+        obligation_id=obligation.pk, actor=clerk, evidence="Inscrite à la séance du 12 avril."
+    )
     assert interfaces.reached_obligations(kind="assembly_agenda") == []
 
 
 @pytest.mark.parametrize("signatures", [3, 30])
-def test_the_tick_does_no_work_proportional_to_signatures(now, signatures, django_assert_num_queries):
+def test_the_tick_does_no_work_proportional_to_signatures(
+    now, signatures, django_assert_num_queries
+):
     initiative = InitiativeFactory(collecting=True)
     _sign(initiative, signatures)
     services.counts_fold()

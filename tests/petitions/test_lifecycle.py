@@ -26,7 +26,10 @@ pytestmark = pytest.mark.django_db
 
 def _draft(initiator, slugs=(CHARTER,)):  # type: ignore[no-untyped-def]
     return services.initiative_create(
-        actor=initiator, title="Des bancs au parc", summary="Des bancs.", body="Texte.",
+        actor=initiator,
+        title="Des bancs au parc",
+        summary="Des bancs.",
+        body="Texte.",
         instrument_slugs=list(slugs),
     )
 
@@ -34,11 +37,15 @@ def _draft(initiator, slugs=(CHARTER,)):  # type: ignore[no-untyped-def]
 def _with_promoters(initiative, n):  # type: ignore[no-untyped-def]
     for _ in range(n):
         promoter = ResidentFactory()
-        services.promoter_invite(initiative_id=initiative.pk, actor=initiative.initiator, email=promoter.email)
+        services.promoter_invite(
+            initiative_id=initiative.pk, actor=initiative.initiator, email=promoter.email
+        )
         services.promoter_cosign(initiative_id=initiative.pk, user=promoter)
 
 
-def test_the_whole_lifecycle_runs_from_draft_to_closed_with_audit_and_notifications(moderator, freeze):
+def test_the_whole_lifecycle_runs_from_draft_to_closed_with_audit_and_notifications(
+    moderator, freeze
+):
     freeze("2026-03-02 10:00")
     initiator = ResidentFactory()
     initiative = _draft(initiator)
@@ -48,17 +55,36 @@ def test_the_whole_lifecycle_runs_from_draft_to_closed_with_audit_and_notificati
     published = services.initiative_publish(initiative_id=initiative.pk, actor=moderator)
     assert published.status == Status.COLLECTING
     assert published.closes_at == published.published_at + timedelta(days=183)
-    assert list(TrackRung.objects.filter(track__initiative=initiative).values_list("threshold", flat=True)) == [50, 900, 4500]
-    assert set(InitiativeCount.objects.filter(initiative=initiative).values_list("track", flat=True)) == {TOTAL_TRACK, 0}
+    assert list(
+        TrackRung.objects.filter(track__initiative=initiative).values_list("threshold", flat=True)
+    ) == [50, 900, 4500]
+    assert set(
+        InitiativeCount.objects.filter(initiative=initiative).values_list("track", flat=True)
+    ) == {TOTAL_TRACK, 0}
     freeze("2026-09-02 10:00")
     assert services.initiative_close(initiative_id=initiative.pk) is True
     initiative.refresh_from_db()
     assert initiative.status == Status.CLOSED and initiative.closed_at is not None
-    verbs = list(AuditEntry.objects.filter(target_id=str(initiative.pk), target_type="petitions.initiative").values_list("verb", flat=True))
-    for verb in ["initiative.created", "initiative.submitted", "initiative.review_started", "initiative.published", "initiative.closed"]:
+    verbs = list(
+        AuditEntry.objects.filter(
+            target_id=str(initiative.pk), target_type="petitions.initiative"
+        ).values_list("verb", flat=True)
+    )
+    for verb in [
+        "initiative.created",
+        "initiative.submitted",
+        "initiative.review_started",
+        "initiative.published",
+        "initiative.closed",
+    ]:
         assert verb in verbs
     kinds = set(Notification.objects.filter(recipient=initiator).values_list("kind", flat=True))
-    assert {"petitions.submitted", "petitions.in_review", "petitions.published", "petitions.closed"} <= kinds
+    assert {
+        "petitions.submitted",
+        "petitions.in_review",
+        "petitions.published",
+        "petitions.closed",
+    } <= kinds
 
 
 def test_submitting_without_enough_cosigned_promoters_is_refused_naming_the_rule():
@@ -73,7 +99,9 @@ def test_submitting_without_enough_cosigned_promoters_is_refused_naming_the_rule
 def test_an_invited_promoter_who_has_not_cosigned_does_not_count():
     initiative = _draft(ResidentFactory())
     for _ in range(2):
-        services.promoter_invite(initiative_id=initiative.pk, actor=initiative.initiator, email=ResidentFactory().email)
+        services.promoter_invite(
+            initiative_id=initiative.pk, actor=initiative.initiator, email=ResidentFactory().email
+        )
     with pytest.raises(RuleViolation):
         services.initiative_submit(initiative_id=initiative.pk, actor=initiative.initiator)
 
@@ -103,7 +131,9 @@ def test_a_resident_cannot_review_publish_or_reject():
         with pytest.raises(PermissionDenied):
             call(initiative_id=initiative.pk, actor=initiative.initiator)
     with pytest.raises(PermissionDenied):
-        services.initiative_reject(initiative_id=initiative.pk, actor=initiative.initiator, reason_code="doublon")
+        services.initiative_reject(
+            initiative_id=initiative.pk, actor=initiative.initiator, reason_code="doublon"
+        )
 
 
 ALL = [s.value for s in Status]
@@ -131,11 +161,21 @@ def test_every_illegal_transition_is_refused(current, target, moderator, freeze)
         fields["withdrawn_at"] = now
     initiative = InitiativeFactory(instruments=[LEGAL], **fields)
     calls = {
-        Status.SUBMITTED: lambda: services.initiative_submit(initiative_id=initiative.pk, actor=initiative.initiator),
-        Status.IN_REVIEW: lambda: services.initiative_review_start(initiative_id=initiative.pk, actor=moderator),
-        Status.COLLECTING: lambda: services.initiative_publish(initiative_id=initiative.pk, actor=moderator),
-        Status.REJECTED: lambda: services.initiative_reject(initiative_id=initiative.pk, actor=moderator, reason_code="doublon"),
-        Status.WITHDRAWN: lambda: services.initiative_withdraw(initiative_id=initiative.pk, actor=initiative.initiator),
+        Status.SUBMITTED: lambda: services.initiative_submit(
+            initiative_id=initiative.pk, actor=initiative.initiator
+        ),
+        Status.IN_REVIEW: lambda: services.initiative_review_start(
+            initiative_id=initiative.pk, actor=moderator
+        ),
+        Status.COLLECTING: lambda: services.initiative_publish(
+            initiative_id=initiative.pk, actor=moderator
+        ),
+        Status.REJECTED: lambda: services.initiative_reject(
+            initiative_id=initiative.pk, actor=moderator, reason_code="doublon"
+        ),
+        Status.WITHDRAWN: lambda: services.initiative_withdraw(
+            initiative_id=initiative.pk, actor=initiative.initiator
+        ),
     }
     if target == Status.CLOSED:
         freeze("2026-03-10 10:00")
@@ -154,7 +194,12 @@ def test_the_transition_table_has_an_entry_for_every_status():
 
 def test_rejection_records_the_reason_and_the_text(moderator):
     initiative = InitiativeFactory(status=Status.SUBMITTED, submitted_at=timezone.now())
-    rejected = services.initiative_reject(initiative_id=initiative.pk, actor=moderator, reason_code="hors-competence", text="Compétence de l'État.")
+    rejected = services.initiative_reject(
+        initiative_id=initiative.pk,
+        actor=moderator,
+        reason_code="hors-competence",
+        text="Compétence de l'État.",
+    )
     assert rejected.status == Status.REJECTED
     assert rejected.rejection_reason.code == "hors-competence"
     assert rejected.rejection_text == "Compétence de l'État."
@@ -167,7 +212,9 @@ def test_rejection_with_an_unknown_reason_is_refused(moderator):
     assert caught.value.code == "rejection_reason_unknown"  # type: ignore[attr-defined]
 
 
-def test_withdrawal_while_collecting_is_allowed_and_notifies_signers(freeze, django_capture_on_commit_callbacks):
+def test_withdrawal_while_collecting_is_allowed_and_notifies_signers(
+    freeze, django_capture_on_commit_callbacks
+):
     freeze("2026-03-02 10:00")
     initiative = InitiativeFactory(collecting=True)
     signer = ResidentFactory()
@@ -194,7 +241,10 @@ def test_closing_acts_once_and_not_before_the_deadline(freeze):
     freeze(initiative.closes_at)
     assert services.initiative_close(initiative_id=initiative.pk) is True
     assert services.initiative_close(initiative_id=initiative.pk) is False
-    assert AuditEntry.objects.filter(verb="initiative.closed", target_id=str(initiative.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(verb="initiative.closed", target_id=str(initiative.pk)).count()
+        == 1
+    )
 
 
 def test_a_share_rung_is_resolved_from_the_register_when_collection_opens(moderator):
@@ -212,10 +262,14 @@ def test_a_share_rung_is_resolved_from_the_register_when_collection_opens(modera
 
 def test_editing_is_limited_to_the_initiator_and_to_drafts():
     initiative = _draft(ResidentFactory(), slugs=(LEGAL,))
-    services.initiative_update(initiative_id=initiative.pk, actor=initiative.initiator, title="Nouveau")
+    services.initiative_update(
+        initiative_id=initiative.pk, actor=initiative.initiator, title="Nouveau"
+    )
     assert Initiative.objects.get(pk=initiative.pk).title == "Nouveau"
     with pytest.raises(PermissionDenied):
         services.initiative_update(initiative_id=initiative.pk, actor=ResidentFactory(), title="x")
     services.initiative_submit(initiative_id=initiative.pk, actor=initiative.initiator)
     with pytest.raises(InvalidTransition):
-        services.initiative_update(initiative_id=initiative.pk, actor=initiative.initiator, title="y")
+        services.initiative_update(
+            initiative_id=initiative.pk, actor=initiative.initiator, title="y"
+        )

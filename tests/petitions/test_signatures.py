@@ -125,9 +125,26 @@ def test_the_guard_is_in_the_insert_itself(freeze):
     tracks, _s, _c = module._tracks_and_state(initiative.pk)
     late = initiative.closes_at
     plan = module._plan(entry, tracks, initiative_id=initiative.pk, now=late)
-    assert module._insert(initiative_id=initiative.pk, entry=entry, plan=plan, channel="online", now=late, entered_by=None) is None
+    assert (
+        module._insert(
+            initiative_id=initiative.pk,
+            entry=entry,
+            plan=plan,
+            channel="online",
+            now=late,
+            entered_by=None,
+        )
+        is None
+    )
     early = initiative.closes_at - timedelta(seconds=1)
-    assert module._insert(initiative_id=initiative.pk, entry=entry, plan=plan, channel="online", now=early, entered_by=None)
+    assert module._insert(
+        initiative_id=initiative.pk,
+        entry=entry,
+        plan=plan,
+        channel="online",
+        now=early,
+        entered_by=None,
+    )
 
 
 def test_withdrawal_removes_the_signature_and_the_count(now):
@@ -205,9 +222,15 @@ def test_the_quarter_limit_is_enforced_by_the_database_too(now):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Signature.objects.create(
-            initiative=second, register_entry=elector.register_entry, identity_hash="x",
-            channel="online", created_at=first.published_at,
-            track_mask=2, facts={}, district=elector.register_entry.district, quarter_key=key,
+            initiative=second,
+            register_entry=elector.register_entry,
+            identity_hash="x",
+            channel="online",
+            created_at=first.published_at,
+            track_mask=2,
+            facts={},
+            district=elector.register_entry.district,
+            quarter_key=key,
         )
 
 
@@ -217,7 +240,9 @@ def test_the_quarter_limit_is_enforced_by_the_database_too(now):
 def test_paper_entry_by_register_entry_counts_like_an_online_signature(now, moderator):
     initiative = InitiativeFactory(collecting=True)
     entry = RegisterEntryFactory()
-    outcome = services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, register_entry_id=entry.pk, sheet_ref="F1-L3")
+    outcome = services.paper_signature_enter(
+        initiative_id=initiative.pk, actor=moderator, register_entry_id=entry.pk, sheet_ref="F1-L3"
+    )
     assert outcome.accepted and outcome.tracks == [CHARTER]
     signature = Signature.objects.get()
     assert signature.channel == Channel.PAPER and signature.entered_by == moderator
@@ -226,9 +251,15 @@ def test_paper_entry_by_register_entry_counts_like_an_online_signature(now, mode
 
 def test_paper_entry_by_name_finds_the_register_entry_through_the_keyed_hash(now, moderator):
     initiative = InitiativeFactory(collecting=True)
-    entry = RegisterEntryFactory(last_name="Dupont-Lévêque", first_names="Anne Marie", birth_date=date(1970, 1, 2))
+    entry = RegisterEntryFactory(
+        last_name="Dupont-Lévêque", first_names="Anne Marie", birth_date=date(1970, 1, 2)
+    )
     outcome = services.paper_signature_enter(
-        initiative_id=initiative.pk, actor=moderator, last_name="DUPONT LEVEQUE", first_names="anne-marie", birth_date=date(1970, 1, 2)
+        initiative_id=initiative.pk,
+        actor=moderator,
+        last_name="DUPONT LEVEQUE",
+        first_names="anne-marie",
+        birth_date=date(1970, 1, 2),
     )
     assert outcome.accepted
     assert Signature.objects.get().register_entry == entry
@@ -238,7 +269,9 @@ def test_paper_after_online_is_a_duplicate_in_the_rejection_register(now, modera
     initiative = InitiativeFactory(collecting=True)
     resident = ResidentFactory()
     services.signature_sign(initiative_id=initiative.pk, user=resident)
-    outcome = services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, register_entry_id=resident.register_entry_id)
+    outcome = services.paper_signature_enter(
+        initiative_id=initiative.pk, actor=moderator, register_entry_id=resident.register_entry_id
+    )
     assert not outcome.accepted and outcome.reason == "duplicate"
     assert Signature.objects.count() == 1
     assert _counts(initiative)[-1] == 1
@@ -247,7 +280,9 @@ def test_paper_after_online_is_a_duplicate_in_the_rejection_register(now, modera
 def test_online_after_paper_keeps_one_signature(now, moderator):
     initiative = InitiativeFactory(collecting=True)
     resident = ResidentFactory()
-    services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, register_entry_id=resident.register_entry_id)
+    services.paper_signature_enter(
+        initiative_id=initiative.pk, actor=moderator, register_entry_id=resident.register_entry_id
+    )
     services.signature_sign(initiative_id=initiative.pk, user=resident)
     assert Signature.objects.count() == 1
     assert _counts(initiative)[-1] == 1
@@ -257,27 +292,51 @@ def test_one_person_with_two_register_entries_signs_once(now, moderator):
     initiative = InitiativeFactory(collecting=True)
     resident = ResidentFactory()
     old = resident.register_entry
-    twin = RegisterEntryFactory(last_name=old.last_name, first_names=old.first_names, birth_date=old.birth_date)
+    twin = RegisterEntryFactory(
+        last_name=old.last_name, first_names=old.first_names, birth_date=old.birth_date
+    )
     assert twin.identity_hash == old.identity_hash
     services.signature_sign(initiative_id=initiative.pk, user=resident)
-    outcome = services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, register_entry_id=twin.pk)
+    outcome = services.paper_signature_enter(
+        initiative_id=initiative.pk, actor=moderator, register_entry_id=twin.pk
+    )
     assert outcome.reason == "duplicate"
 
 
-def test_rejected_paper_signatures_are_registered_with_their_reason_and_counted_publicly(now, moderator):
+def test_rejected_paper_signatures_are_registered_with_their_reason_and_counted_publicly(
+    now, moderator
+):
     initiative = InitiativeFactory(collecting=True)
-    services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, last_name="Personne", first_names="Nemo", birth_date=date(1990, 1, 1), sheet_ref="F2-L1")
-    services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, register_entry_id=RegisterEntryFactory(child=True).pk)
+    services.paper_signature_enter(
+        initiative_id=initiative.pk,
+        actor=moderator,
+        last_name="Personne",
+        first_names="Nemo",
+        birth_date=date(1990, 1, 1),
+        sheet_ref="F2-L1",
+    )
+    services.paper_signature_enter(
+        initiative_id=initiative.pk,
+        actor=moderator,
+        register_entry_id=RegisterEntryFactory(child=True).pk,
+    )
     services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator)
     assert PaperRejection.objects.count() == 3
-    assert paper_rejection_counts(initiative_id=initiative.pk) == {"not_eligible": 1, "not_on_register": 2}
+    assert paper_rejection_counts(initiative_id=initiative.pk) == {
+        "not_eligible": 1,
+        "not_on_register": 2,
+    }
     assert Signature.objects.count() == 0
 
 
 def test_paper_entry_is_reserved_to_moderators(now):
     initiative = InitiativeFactory(collecting=True)
     with pytest.raises(PermissionDenied):
-        services.paper_signature_enter(initiative_id=initiative.pk, actor=ResidentFactory(), register_entry_id=RegisterEntryFactory().pk)
+        services.paper_signature_enter(
+            initiative_id=initiative.pk,
+            actor=ResidentFactory(),
+            register_entry_id=RegisterEntryFactory().pk,
+        )
 
 
 def test_paper_entry_after_the_close_is_refused(freeze, moderator):
@@ -285,5 +344,9 @@ def test_paper_entry_after_the_close_is_refused(freeze, moderator):
     initiative = InitiativeFactory(collecting=True)
     freeze(initiative.closes_at)
     with pytest.raises(Conflict):
-        services.paper_signature_enter(initiative_id=initiative.pk, actor=moderator, register_entry_id=RegisterEntryFactory().pk)
+        services.paper_signature_enter(
+            initiative_id=initiative.pk,
+            actor=moderator,
+            register_entry_id=RegisterEntryFactory().pk,
+        )
     assert PaperRejection.objects.count() == 0

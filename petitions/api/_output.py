@@ -1,0 +1,104 @@
+"""Output serializers shared by several API views (each view keeps its own input serializer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Obligation, TrackRung
+from petitions.selectors import counts_of, is_overdue
+
+
+class ObligationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    initiative_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    overdue = serializers.SerializerMethodField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    evidence_url = serializers.CharField()
+    evidence_text = serializers.CharField()
+
+    def get_overdue(self, obligation: Obligation) -> bool:
+        return is_overdue(obligation)
+
+
+class RungOutput(serializers.Serializer):
+    order = serializers.IntegerField()
+    threshold = serializers.IntegerField()
+    obligation_kind = serializers.CharField()
+    obligation_text = serializers.CharField()
+    due_days = serializers.IntegerField()
+    reached_at = serializers.DateTimeField(allow_null=True)
+    obligation = serializers.SerializerMethodField()
+
+    def get_obligation(self, rung: TrackRung) -> dict[str, Any] | None:
+        obligation = getattr(rung, "obligation", None)
+        return dict(ObligationOutput(obligation).data) if obligation is not None else None
+
+
+class TrackOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    instrument = serializers.CharField(source="instrument_type.slug")
+    name = serializers.CharField(source="instrument_type.name")
+    legal_basis = serializers.CharField(source="instrument_type.legal_basis")
+    predicate = serializers.CharField()
+    population_at_open = serializers.IntegerField(allow_null=True)
+    count = serializers.SerializerMethodField()
+
+    def get_count(self, track: InitiativeTrack) -> int | None:
+        counts = self.context.get("counts", {}).get(track.initiative_id, {})
+        return counts.get(track.position)
+
+
+class TrackDetailOutput(TrackOutput):
+    rungs = RungOutput(many=True)
+
+
+class InitiativeListOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    status = serializers.CharField()
+    district = serializers.CharField(source="district.code", default=None)
+    published_at = serializers.DateTimeField(allow_null=True)
+    closes_at = serializers.DateTimeField(allow_null=True)
+    signatures = serializers.SerializerMethodField()
+    tracks = TrackOutput(many=True)
+    url = serializers.CharField(source="get_absolute_url")
+
+    def get_signatures(self, initiative: Initiative) -> int | None:
+        return counts_of(initiative).get(TOTAL_TRACK)
+
+
+class PromoterOutput(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    display_name = serializers.SerializerMethodField()
+    cosigned = serializers.SerializerMethodField()
+
+    def get_display_name(self, promoter: Any) -> str:
+        return str(promoter.user.display_name or "")
+
+    def get_cosigned(self, promoter: Any) -> bool:
+        return promoter.cosigned_at is not None
+
+
+class InitiativeDetailOutput(InitiativeListOutput):
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    rejected_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField(source="rejection_reason.label", default=None)
+    rejection_text = serializers.CharField()
+    tracks = TrackDetailOutput(many=True)
+    promoters = PromoterOutput(many=True)
+
+
+def counts_context(initiatives: list[Initiative]) -> dict[str, Any]:
+    return {"counts": {i.pk: counts_of(i) for i in initiatives}}

@@ -1,0 +1,227 @@
+"""Real threads on PostgreSQL: one signature per person, exact counts, crossings acted on once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.utils import timezone
+
+from civic.identity import identity_hash
+from civic.models import AuditEntry, District, EntryKind, RegisterEntry, User, VerificationMethod
+from petitions import services
+from petitions.models import InitiativeCount, Obligation, Signature, TrackRung
+from tests.conftest import postgres_only
+from tests.factories import ResidentFactory
+from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory
+
+pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
+
+
+def _in_thread(fn):  # type: ignore[no-untyped-def]
+    def run(*args):  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args)
+        finally:
+            connection.close()
+
+    return run
+
+
+def _residents(n: int) -> list[User]:
+    district = District.objects.create(code="conc", name="Concurrence")
+    entries = RegisterEntry.objects.bulk_create(
+        RegisterEntry(
+            ref=f"C-{i:06d}",
+            kind=EntryKind.ELECTOR,
+            last_name=f"Nom{i}",
+            first_names="Prénom",
+            birth_date=date(1980, 1, 1),
+            address="1 rue",
+            district=district,
+            roll_number=f"CR{i:07d}",
+            identity_hash=identity_hash(
+                last_name=f"Nom{i}", first_names="Prénom", birth_date=date(1980, 1, 1)
+            ),
+        )
+        for i in range(n)
+    )
+    password = make_password(None)
+    now = timezone.now()
+    return User.objects.bulk_create(
+        User(
+            email=f"c{i}@example.org",
+            password=password,
+            register_entry=entry,
+            verified_at=now,
+            verification_method=VerificationMethod.MATCH,
+        )
+        for i, entry in enumerate(entries)
+    )
+
+
+def test_200_concurrent_signing_requests_by_one_resident_give_one_signature():
+    initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
+    resident = ResidentFactory()
+    barrier = threading.Barrier(32)
+
+    @_in_thread
+    def sign(_i: int) -> list[str]:
+        if _i < 32:
+            barrier.wait()
+        user = User.objects.get(pk=resident.pk)
+        return services.signature_sign(initiative_id=initiative.pk, user=user).tracks
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        answers = list(pool.map(sign, range(200)))
+    assert all(a == [CHARTER, LEGAL] for a in answers)  # the same answer every time
+    assert Signature.objects.filter(initiative=initiative).count() == 1
+    services.counts_fold()
+    counts = dict(
+        InitiativeCount.objects.filter(initiative=initiative).values_list("track", "count")
+    )
+    assert counts == {-1: 1, 0: 1, 1: 1}
+
+
+def test_1000_distinct_concurrent_signers_give_an_exact_count_after_the_counting_step():
+    initiative = InitiativeFactory(collecting=True)
+    users = _residents(1000)
+
+    @_in_thread
+    def sign(user: User) -> None:
+        services.signature_sign(initiative_id=initiative.pk, user=user)
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        list(pool.map(sign, users))
+    assert Signature.objects.filter(initiative=initiative).count() == 1000
+    services.counts_fold()
+    counts = dict(
+        InitiativeCount.objects.filter(initiative=initiative).values_list("track", "count")
+    )
+    assert counts == {-1: 1000, 0: 1000}
+    assert services.counts_recount() == []
+
+
+def test_folding_while_signers_sign_loses_and_doubles_nothing():
+    initiative = InitiativeFactory(collecting=True)
+    users = _residents(400)
+    done = threading.Event()
+
+    @_in_thread
+    def sign(user: User) -> None:
+        services.signature_sign(initiative_id=initiative.pk, user=user)
+
+    @_in_thread
+    def fold() -> None:
+        while not done.is_set():
+            services.counts_fold()
+            services.counts_recount(initiative_ids=[initiative.pk])
+
+    folders = [threading.Thread(target=fold) for _ in range(2)]
+    for t in folders:
+        t.start()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(sign, users))
+    done.set()
+    for t in folders:
+        t.join()
+    services.counts_fold()
+    assert InitiativeCount.objects.get(initiative=initiative, track=-1).count == 400
+    # A recount racing signers never "repairs" a count that was right.
+    assert not AuditEntry.objects.filter(verb="initiative.count_repaired").exists()
+
+
+def test_a_rung_crossing_is_acted_on_once_with_two_workers_racing():
+    for _round in range(5):
+        initiative = InitiativeFactory(collecting=True)
+        TrackRung.objects.filter(track__initiative=initiative).update(threshold=1)
+        services.signature_sign(initiative_id=initiative.pk, user=ResidentFactory())
+        services.counts_fold()
+        barrier = threading.Barrier(2)
+
+        @_in_thread
+        def evaluate(_i: int, barrier=barrier, pk=initiative.pk) -> list[int]:  # type: ignore[no-untyped-def]
+            barrier.wait()
+            return services.rungs_evaluate(initiative_ids=[pk])
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(evaluate, range(2)))
+        created = results[0] + results[1]
+        assert len(created) == len(set(created)) == 3  # the workers may share the rungs, never one
+        assert Obligation.objects.filter(initiative=initiative).count() == 3
+        assert (
+            AuditEntry.objects.filter(
+                verb="initiative.rung_reached", target_id=str(initiative.pk)
+            ).count()
+            == 3
+        )
+
+
+def test_two_workers_closing_the_same_initiative_close_it_once(freeze):
+    initiative = InitiativeFactory(collecting=True)
+    InitiativeFactory._meta.model.objects.filter(pk=initiative.pk).update(
+        closes_at=timezone.now() + timezone.timedelta(microseconds=1)
+    )
+    barrier = threading.Barrier(4)
+
+    @_in_thread
+    def close(_i: int) -> bool:
+        barrier.wait()
+        return services.initiative_close(initiative_id=initiative.pk)
+
+    import time
+
+    time.sleep(
+        0.01
+    )  # let the closing instant pass on the real clock (threads do not share a frozen one)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(close, range(4)))
+    assert results.count(True) == 1
+    assert (
+        AuditEntry.objects.filter(verb="initiative.closed", target_id=str(initiative.pk)).count()
+        == 1
+    )
+
+
+def test_200_concurrent_signing_requests_over_http_give_one_signature_and_no_server_error(
+    live_server, monkeypatch
+):
+    import json
+    import urllib.error
+    import urllib.request
+
+    from rest_framework.authtoken.models import Token
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # Let every request reach the service: the proof is about the database, not the rate limit.
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {**SimpleRateThrottle.THROTTLE_RATES, "sign": "100000/min", "user": "100000/min"},
+    )
+    initiative = InitiativeFactory(collecting=True)
+    resident = ResidentFactory()
+    token = Token.objects.create(user=resident).key
+    url = f"{live_server.url}/api/v1/initiatives/{initiative.pk}/signatures/"
+
+    def post(_i: int) -> tuple[int, str]:
+        request = urllib.request.Request(  # noqa: S310 - loopback test server
+            url, method="POST", data=b"", headers={"Authorization": f"Bearer {token}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        answers = list(pool.map(post, range(200)))
+    statuses = [s for s, _b in answers]
+    assert statuses.count(201) == 200, {s: statuses.count(s) for s in set(statuses)}
+    assert len({b for _s, b in answers}) == 1
+    assert json.loads(answers[0][1])["signed"] is True
+    assert Signature.objects.filter(initiative=initiative).count() == 1

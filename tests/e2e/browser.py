@@ -1,0 +1,45 @@
+"""Where the browser tests find Chromium and Playwright, and how they launch it.
+
+The tests drive Debian's `chromium` package (installed by `tools/setup-browsers`), never a browser
+downloaded by `playwright install`: a city's CI and a developer's laptop need nothing but the
+project's own set-up and the distribution's packages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Seconds a page may take to answer before an action fails (loopback, a threaded test server).
+ACTION_TIMEOUT_MS = int(os.environ.get("E2E_TIMEOUT_MS", "15000"))
+
+
+def missing_requirement() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed in .venv: run tools/setup-browsers"
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(
+        CHROMIUM
+    ):
+        return f"Chromium is not installed at {CHROMIUM}: run tools/setup-browsers"
+    return None
+
+
+def missing_axe() -> str | None:
+    if importlib.util.find_spec("axe_playwright_python") is None:
+        return "axe-playwright-python is not installed in .venv: run tools/setup-browsers"
+    return None

@@ -48,7 +48,7 @@ class DocumentInline(admin.TabularInline):
     extra = 0
 
 
-def _action(name: str, label: str) -> Any:
+def _action(name: str, label: Any) -> Any:
     def run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         for campaign in queryset:
             try:

@@ -97,7 +97,7 @@ def unseal(key: bytes, campaign_id: int, token: str) -> Sealed:
 
 
 def receipt_new() -> str:
-    """A code the voter keeps: 20 base32 characters (100 bits) in groups of four."""
+    """A code the voter keeps: 24 base32 characters (120 bits) in groups of four."""
     raw = base64.b32encode(secrets.token_bytes(15)).decode().rstrip("=")
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 

@@ -86,7 +86,9 @@ def verify(
         if set(b["choices"]) != set(questions)
         or any(b["choices"][q] not in options for q, options in questions.items())
     ]
-    report.check(not malformed, f"every ballot answers each question validly ({len(malformed)} bad)")
+    report.check(
+        not malformed, f"every ballot answers each question validly ({len(malformed)} bad)"
+    )
 
     # 2. ballots digest (ballot-id order)
     ordered = sorted(ballots, key=lambda b: b["id"])
@@ -162,9 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         box = json.loads(args.box.read_text(encoding="utf-8"))
-        results = (
-            json.loads(args.results.read_text(encoding="utf-8")) if args.results else None
-        )
+        results = json.loads(args.results.read_text(encoding="utf-8")) if args.results else None
         report = verify(box, results=results, expected_digest=args.digest, receipt=args.receipt)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         print(f"cannot read the ballot box: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -75,7 +75,7 @@ class CampaignFieldsIn(serializers.Serializer):
     districts = serializers.ListField(
         child=serializers.SlugField(max_length=16), required=False, max_length=100
     )
-    questions = QuestionIn(many=True, required=False, max_length=20)
+    questions = QuestionIn(many=True, required=False, max_length=20)  # type: ignore[call-arg]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("origin_kind", OriginKind.COUNCIL) != OriginKind.COUNCIL and not attrs.get(

@@ -90,7 +90,7 @@ class Campaign(BilingualMixin, models.Model):
 
     # Scope and electorate: frozen at the cut-off date into ElectorateMember rows.
     whole_city = models.BooleanField(_("toute la ville"), default=True)
-    districts = models.ManyToManyField(
+    districts: models.ManyToManyField[District, CampaignDistrict] = models.ManyToManyField(
         District, through="CampaignDistrict", blank=True, related_name="+"
     )
     predicate = models.CharField(

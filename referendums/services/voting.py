@@ -65,8 +65,8 @@ def canonical_choices(campaign_id: int, choices: dict[str, str]) -> str:
             _("Répondez à chaque question, et seulement à celles-ci."), code="invalid_choices"
         )
     normalised = {str(q): v for q, v in choices.items()}
-    for question_id, key in normalised.items():
-        if not isinstance(key, str) or key not in valid[question_id]:
+    for asked, answer in normalised.items():
+        if not isinstance(answer, str) or answer not in valid[asked]:
             raise DomainError(_("Réponse inconnue."), code="invalid_choices")
     return json.dumps(normalised, sort_keys=True, separators=(",", ":"))
 

@@ -43,9 +43,7 @@ def open_vote(db: Any) -> Callable[..., OpenVote]:
 
     def make(voters: int = 3, districts: int = 1, **fields: Any) -> OpenVote:
         ds = [DistrictFactory() for _ in range(districts)]
-        users = [
-            ResidentFactory(register_entry__district=ds[i % districts]) for i in range(voters)
-        ]
+        users = [ResidentFactory(register_entry__district=ds[i % districts]) for i in range(voters)]
         campaign = CampaignFactory(status=CampaignStatus.SCHEDULED, **fields)
         campaigns_advance()
         campaign.refresh_from_db()

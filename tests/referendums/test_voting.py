@@ -29,23 +29,35 @@ def test_casting_records_one_participation_one_ballot_and_returns_a_receipt(open
 
 def test_voting_again_replaces_the_ballot_and_the_receipt(open_vote):
     vote = open_vote(voters=1)
-    first = ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
-    second = ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("no"))
+    first = ballot_cast(
+        campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes")
+    )
+    second = ballot_cast(
+        campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("no")
+    )
     assert second.revote
     assert Participation.objects.filter(campaign=vote.campaign).count() == 1
     ballots = list(Ballot.objects.filter(campaign=vote.campaign))
     assert [json.loads(b.choices)[vote.question_id] for b in ballots] == ["no"]
-    digests = set(ReceiptHash.objects.filter(campaign=vote.campaign).values_list("digest", flat=True))
+    digests = set(
+        ReceiptHash.objects.filter(campaign=vote.campaign).values_list("digest", flat=True)
+    )
     assert digests == {receipt_digest(vote.campaign.pk, second.receipt)}
     assert receipt_digest(vote.campaign.pk, first.receipt) not in digests
 
 
 def test_the_sealed_reference_opens_only_with_the_campaign_key(open_vote):
     vote = open_vote(voters=1)
-    result = ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
+    result = ballot_cast(
+        campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes")
+    )
     participation = Participation.objects.get(campaign=vote.campaign)
     key_row = SealingKey.objects.get(campaign=vote.campaign)
-    opened = unseal(unwrap_key(vote.campaign.pk, key_row.wrapped_key), vote.campaign.pk, participation.sealed_ref)
+    opened = unseal(
+        unwrap_key(vote.campaign.pk, key_row.wrapped_key),
+        vote.campaign.pk,
+        participation.sealed_ref,
+    )
     assert opened.ballot_id == Ballot.objects.get(campaign=vote.campaign).pk
     assert opened.receipt_digest == receipt_digest(vote.campaign.pk, result.receipt)
     from referendums.sealing import SealBroken
@@ -53,7 +65,11 @@ def test_the_sealed_reference_opens_only_with_the_campaign_key(open_vote):
     with pytest.raises(SealBroken):
         unseal(b"\0" * 32, vote.campaign.pk, participation.sealed_ref)
     with pytest.raises(SealBroken):
-        unseal(unwrap_key(vote.campaign.pk, key_row.wrapped_key), vote.campaign.pk + 1, participation.sealed_ref)
+        unseal(
+            unwrap_key(vote.campaign.pk, key_row.wrapped_key),
+            vote.campaign.pk + 1,
+            participation.sealed_ref,
+        )
 
 
 def test_an_elector_outside_the_frozen_electorate_is_refused_with_the_rule(open_vote):
@@ -81,7 +97,12 @@ def test_an_unverified_account_cannot_vote(open_vote):
 
 def test_invalid_choices_are_refused(open_vote):
     vote = open_vote(voters=1)
-    for bad in ({vote.question_id: "maybe"}, {}, {"999999": "yes"}, {vote.question_id: "yes", "0": "no"}):
+    for bad in (
+        {vote.question_id: "maybe"},
+        {},
+        {"999999": "yes"},
+        {vote.question_id: "yes", "0": "no"},
+    ):
         with pytest.raises(Exception) as exc:
             ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=bad)
         assert getattr(exc.value, "code", None) == "invalid_choices"
@@ -104,7 +125,9 @@ def test_no_ballot_before_the_vote_opens(db):
     campaign = CampaignFactory(status="scheduled")
     voter = ResidentFactory()
     with pytest.raises(Conflict):
-        ballot_cast(campaign_id=campaign.pk, user=voter, choices={str(campaign.questions.get().pk): "yes"})
+        ballot_cast(
+            campaign_id=campaign.pk, user=voter, choices={str(campaign.questions.get().pk): "yes"}
+        )
 
 
 def test_the_ballot_table_has_nothing_that_links_it_to_a_voter():
@@ -159,7 +182,9 @@ def test_the_tally_refuses_when_ballots_and_participations_differ(open_vote):
 
 def test_receipts_are_checked_only_after_the_close(open_vote, close_vote):
     vote = open_vote(voters=2)
-    mine = ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
+    mine = ballot_cast(
+        campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes")
+    )
     with pytest.raises(Conflict):
         receipt_check(campaign_id=vote.campaign.pk, code=mine.receipt)
     close_vote(vote.campaign)

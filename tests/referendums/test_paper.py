@@ -1,0 +1,222 @@
+"""Paper referendum: double keying by two people, discrepancies, consistency, the LO1112-7 verdict."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civic.errors import Conflict, RuleViolation
+from referendums.models import CampaignStatus, ResultSheet, StationResult, StationStatus
+from referendums.services.campaigns import campaign_publish_results
+from referendums.services.paper import sheet_enter, station_resolve, verdict
+from tests.factories import DistrictFactory, StaffFactory
+from tests.referendums.factories import CampaignFactory, PollingStationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(registered=1000, voters=600, blank=10, null=5, yes=300, no=285):
+    return {
+        "registered": registered,
+        "voters": voters,
+        "blank": blank,
+        "null": null,
+        "yes": yes,
+        "no": no,
+    }
+
+
+@pytest.fixture
+def paper():
+    district = DistrictFactory()
+    stations = [PollingStationFactory(district=district) for _ in range(2)]
+    campaign = CampaignFactory(
+        binding=True,
+        status=CampaignStatus.CLOSED,
+        opened_at=timezone.now(),
+        closed_at=timezone.now(),
+    )
+    clerks = [StaffFactory(role="campaign_manager") for _ in range(3)]
+    return campaign, stations, clerks
+
+
+def _key_both(campaign, station, clerks, first, second=None):
+    sheet_enter(campaign_id=campaign.pk, station_code=station.code, actor=clerks[0], figures=first)
+    sheet_enter(
+        campaign_id=campaign.pk, station_code=station.code, actor=clerks[1], figures=second or first
+    )
+
+
+def test_two_agreeing_keyings_by_two_people_make_the_station_count(paper):
+    campaign, stations, clerks = paper
+    sheet_enter(
+        campaign_id=campaign.pk, station_code=stations[0].code, actor=clerks[0], figures=figures()
+    )
+    assert StationResult.objects.get(station=stations[0]).status == StationStatus.PENDING
+    sheet_enter(
+        campaign_id=campaign.pk, station_code=stations[0].code, actor=clerks[1], figures=figures()
+    )
+    result = StationResult.objects.get(station=stations[0])
+    assert result.status == StationStatus.AGREED and result.yes == 300
+
+
+def test_the_same_person_cannot_key_both_entries(paper):
+    campaign, stations, clerks = paper
+    sheet_enter(
+        campaign_id=campaign.pk, station_code=stations[0].code, actor=clerks[0], figures=figures()
+    )
+    with pytest.raises(Conflict) as exc:
+        sheet_enter(
+            campaign_id=campaign.pk,
+            station_code=stations[0].code,
+            actor=clerks[0],
+            figures=figures(),
+        )
+    assert exc.value.code == "same_author"
+
+
+def test_the_database_refuses_two_entries_by_one_author_or_a_third_entry(paper):
+    campaign, stations, clerks = paper
+    base = {"campaign": campaign, "station": stations[0], **figures()}
+    ResultSheet.objects.create(entry_number=1, entered_by=clerks[0], **base)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResultSheet.objects.create(entry_number=2, entered_by=clerks[0], **base)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResultSheet.objects.create(entry_number=1, entered_by=clerks[1], **base)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResultSheet.objects.create(entry_number=3, entered_by=clerks[2], **base)
+
+
+def test_inconsistent_minutes_are_refused(paper):
+    campaign, stations, clerks = paper
+    with pytest.raises(RuleViolation) as exc:
+        sheet_enter(
+            campaign_id=campaign.pk,
+            station_code=stations[0].code,
+            actor=clerks[0],
+            figures=figures(registered=100, voters=101, yes=86, no=0),
+        )
+    assert exc.value.code == "voters_exceed_registered"
+    with pytest.raises(RuleViolation) as exc:
+        sheet_enter(
+            campaign_id=campaign.pk,
+            station_code=stations[0].code,
+            actor=clerks[0],
+            figures=figures(yes=301),
+        )
+    assert exc.value.code == "sheet_sum_mismatch"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ResultSheet.objects.create(
+            campaign=campaign,
+            station=stations[0],
+            entry_number=1,
+            entered_by=clerks[0],
+            **figures(yes=301),
+        )
+
+
+def test_a_discrepancy_is_flagged_and_blocks_publication_until_resolved(paper):
+    campaign, stations, clerks = paper
+    _key_both(campaign, stations[0], clerks, figures(), figures(yes=299, no=286))
+    _key_both(campaign, stations[1], clerks, figures())
+    assert StationResult.objects.get(station=stations[0]).status == StationStatus.DISCREPANCY
+    with pytest.raises(Conflict) as exc:
+        campaign_publish_results(campaign_id=campaign.pk, actor=clerks[0])
+    assert exc.value.code == "stations_pending"
+    with pytest.raises(Conflict) as exc:  # a keyer cannot settle their own discrepancy
+        station_resolve(
+            campaign_id=campaign.pk,
+            station_code=stations[0].code,
+            actor=clerks[0],
+            figures=figures(),
+            note="PV relu",
+        )
+    assert exc.value.code == "same_author"
+    station_resolve(
+        campaign_id=campaign.pk,
+        station_code=stations[0].code,
+        actor=clerks[2],
+        figures=figures(),
+        note="PV relu en présence des deux agents",
+    )
+    published = campaign_publish_results(campaign_id=campaign.pk, actor=clerks[2])
+    assert published.status == CampaignStatus.RESULTS_PUBLISHED
+    assert published.results["yes"] == 600 and published.results["registered"] == 2000
+    assert published.results["verdict"]["adopted"] is True
+    deadline = timezone.localdate() + timedelta(days=5)
+    assert published.results["challenge_deadline"] == deadline.isoformat()
+    assert [s["code"] for s in published.results["stations"]] == [s.code for s in stations]
+
+
+def test_a_missing_station_blocks_publication(paper):
+    campaign, stations, clerks = paper
+    _key_both(campaign, stations[0], clerks, figures())
+    with pytest.raises(Conflict):
+        campaign_publish_results(campaign_id=campaign.pk, actor=clerks[0])
+
+
+def test_sheets_are_keyed_only_after_the_close(paper):
+    _campaign, stations, clerks = paper
+    open_campaign = CampaignFactory(
+        binding=True, status=CampaignStatus.VOTING, opened_at=timezone.now()
+    )
+    with pytest.raises(Conflict) as exc:
+        sheet_enter(
+            campaign_id=open_campaign.pk,
+            station_code=stations[0].code,
+            actor=clerks[0],
+            figures=figures(),
+        )
+    assert exc.value.code == "sheets_not_open"
+
+
+def test_sheet_endpoints_are_for_staff(paper, api, staff_api):
+    campaign, stations, _clerks = paper
+    url = f"/api/v1/referendums/{campaign.pk}/sheets/"
+    body = {"station": stations[0].code, **figures()}
+    assert api.post(url, body, format="json").status_code in (401, 403)
+    assert staff_api("auditor").post(url, body, format="json").status_code == 403
+    assert staff_api("auditor").get(url).status_code == 200
+    first = staff_api("campaign_manager").post(url, body, format="json")
+    assert first.status_code == 201 and first.json()["status"] == "pending"
+    second = staff_api("campaign_manager").post(url, {**body, "yes": 299, "no": 286}, format="json")
+    assert second.json()["status"] == "discrepancy"
+    listing = staff_api("auditor").get(url).json()
+    assert len(listing[0]["entries"]) == 2
+    resolved = staff_api("campaign_manager").post(
+        f"/api/v1/referendums/{campaign.pk}/stations/{stations[0].code}/resolve/",
+        {**figures(), "note": "PV relu"},
+        format="json",
+    )
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("registered", "voters", "yes", "no", "adopted", "reasons"),
+    [
+        (1000, 500, 251, 200, True, []),  # exactly half voted: quorum met
+        (1001, 500, 251, 200, False, ["quorum_not_reached"]),  # just under half
+        (1000, 499, 300, 100, False, ["quorum_not_reached"]),
+        (1000, 600, 250, 250, False, ["no_majority"]),  # a tie is not a majority
+        (1000, 600, 10, 9, True, []),  # blank and null (581) are not votes cast
+        (1000, 400, 100, 300, False, ["quorum_not_reached", "no_majority"]),
+        (0, 0, 0, 0, False, ["quorum_not_reached", "no_majority"]),
+    ],
+)
+def test_the_lo1112_7_verdict(registered, voters, yes, no, adopted, reasons):
+    outcome = verdict(registered=registered, voters=voters, yes=yes, no=no)
+    assert outcome["adopted"] is adopted
+    assert outcome["reasons"] == reasons
+    assert outcome["rule"] == "CGCT LO1112-7"
+
+
+def test_the_results_page_says_why_a_referendum_is_not_adopted(paper, client):
+    campaign, stations, clerks = paper
+    tie = figures(voters=600, blank=50, null=50, yes=250, no=250)
+    for station in stations:
+        _key_both(campaign, station, clerks, tie)
+    campaign_publish_results(campaign_id=campaign.pk, actor=clerks[2])
+    page = client.get(f"/referendums/{campaign.pk}/results/").content.decode()
+    assert "n&#x27;est pas adopté" in page or "n'est pas adopté" in page
+    assert "majorité des suffrages exprimés" in page

@@ -506,3 +506,26 @@ def test_a_member_who_already_left_cannot_leave_again(seated, clerk) -> None:
         composition.member_leave(member_id=members[0].pk, actor=clerk)
     with pytest.raises(NotFound):
         composition.member_leave(member_id=999999, actor=clerk)
+
+
+def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(recruiting, clerk, freeze, client, tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    mandate = recruiting(BALANCED_POOL)
+    publish_and_draw(mandate, clerk, freeze)
+    bundle = tmp_path / "tirage.json"
+    bundle.write_bytes(client.get(f"/assembly/{mandate.pk}/tirage.json").content)
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin"}  # no DJANGO_SETTINGS_MODULE: the tool must not need Django
+    done = subprocess.run([sys.executable, str(root / "tools" / "rerun_draw.py"), str(bundle)], capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "MATCH" in done.stdout and "recomputed identically here: True" in done.stdout
+    import json
+
+    data = json.loads(bundle.read_text())
+    data["panel"] = sorted([*data["panel"][1:], data["reserve"][0]])  # a swapped member
+    bundle.write_text(json.dumps(data))
+    done = subprocess.run([sys.executable, str(root / "tools" / "rerun_draw.py"), str(bundle), "--no-recompute"], capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    assert done.returncode == 1 and "MISMATCH" in done.stdout

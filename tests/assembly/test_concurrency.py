@@ -1,0 +1,95 @@
+"""Races on real PostgreSQL: the invariants hold in the database, whoever wins."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from assembly.models import AgendaItem, Member, MemberStatus, MotionVote, Reserve, SessionStatus
+from assembly.services import composition, sessions
+from civic.errors import DomainError
+from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory, VolunteerFactory
+from tests.conftest import postgres_only
+
+pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
+
+
+def race(*calls: Callable[[], object]) -> list[object]:
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[i] = call()
+        except DomainError as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_placement_jobs_racing_place_an_initiative_once(monkeypatch) -> None:
+    import petitions.interfaces
+    from petitions.interfaces import ReachedObligation
+
+    mandate = MandateFactory(seated=True)
+    SessionFactory(mandate=mandate)
+    obligation = ReachedObligation(
+        obligation_id=1, initiative_id=9, initiative_title="Parc", initiative_url="/initiatives/9/",
+        kind="assembly_agenda", reached_at=timezone.now(), initiator_user_ids=[],
+    )
+    monkeypatch.setattr(petitions.interfaces, "reached_obligations", lambda *, kind: [obligation])
+    results = race(sessions.initiatives_place_on_agenda, sessions.initiatives_place_on_agenda)
+    assert sorted(results) == [0, 1]  # type: ignore[type-var]
+    assert AgendaItem.objects.filter(source_id=9).count() == 1
+
+
+def test_two_members_leaving_at_once_never_share_one_reserve(clerk) -> None:
+    mandate = MandateFactory(seated=True, size=2)
+    a, b = MemberFactory(mandate=mandate, seat=1), MemberFactory(mandate=mandate, seat=2)
+    Reserve.objects.create(mandate=mandate, volunteer=VolunteerFactory(mandate=mandate), rank=1)
+    race(
+        lambda: composition.member_leave(member_id=a.pk, actor=clerk),
+        lambda: composition.member_leave(member_id=b.pk, actor=clerk),
+    )
+    statuses = sorted(Member.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True))
+    assert statuses == [MemberStatus.LEFT, MemberStatus.REPLACED]
+    assert Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE).count() == 1
+
+
+def test_the_same_departure_recorded_twice_at_once_replaces_once(clerk) -> None:
+    mandate = MandateFactory(seated=True, size=1)
+    a = MemberFactory(mandate=mandate, seat=1)
+    for rank in (1, 2):
+        Reserve.objects.create(mandate=mandate, volunteer=VolunteerFactory(mandate=mandate), rank=rank)
+    results = race(
+        lambda: composition.member_leave(member_id=a.pk, actor=clerk),
+        lambda: composition.member_leave(member_id=a.pk, actor=clerk),
+    )
+    assert sum(isinstance(r, DomainError) for r in results) == 1
+    assert Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE).count() == 1
+
+
+def test_two_clerks_recording_one_member_vote_at_once_keep_one_vote(clerk) -> None:
+    mandate = MandateFactory(seated=True, size=1, quorum_percent=100)
+    member = MemberFactory(mandate=mandate, seat=1)
+    session = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now())
+    sessions.attendance_record(session_id=session.pk, member_id=member.pk, present=True, actor=clerk)
+    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority="simple")
+    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    race(
+        lambda: sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice="for", actor=clerk),
+        lambda: sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice="against", actor=clerk),
+    )
+    assert MotionVote.objects.filter(motion=motion).count() == 1

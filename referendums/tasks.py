@@ -11,3 +11,11 @@ from referendums.services.campaigns import campaigns_advance
 def advance_campaigns() -> dict[str, int]:
     # Idempotent: every transition is a guarded UPDATE that acts at most once.
     return campaigns_advance()
+
+
+@shared_task(name="referendums.tasks.vacuum_after_close", acks_late=True)
+def vacuum_after_close(campaign_id: int) -> None:
+    # Dead versions of ballots and seals stay in the table files until the space is reused.
+    from referendums.services.tally import tables_vacuum
+
+    tables_vacuum()

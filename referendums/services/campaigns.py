@@ -489,6 +489,9 @@ def voting_close_due(*, campaign_id: int) -> bool:
         campaign = Campaign.objects.get(pk=campaign_id)
         if campaign.is_online:
             tally_close(campaign=campaign)
+            from referendums.tasks import vacuum_after_close
+
+            vacuum_after_close.delay_on_commit(campaign_id)
         _system_audit(campaign, S.VOTING)
     return True
 

@@ -362,6 +362,18 @@ def tally_close(*, campaign: Campaign) -> dict[str, Any]:
     return results
 
 
+def tables_vacuum() -> None:
+    """Mark the dead row versions left by re-votes and the close as reusable (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    from referendums.models import Participation as P
+
+    tables = [Ballot._meta.db_table, ReceiptHash._meta.db_table, P._meta.db_table]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM {table}")
+
+
 def ballot_box_stream(campaign: Campaign) -> Iterator[str]:
     """The published box as JSON text, streamed (a million ballots never sit in memory)."""
     results = campaign.results or {}

@@ -4,5 +4,23 @@ from petitions import views
 
 app_name = "petitions"
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.initiative_list, name="list"),
+    path("new/", views.initiative_create, name="create"),
+    path("mine/", views.my_initiatives, name="mine"),
+    path("my-signatures/", views.my_signatures, name="my-signatures"),
+    path("obligations/", views.obligations, name="obligations"),
+    path("obligations/<int:pk>/done/", views.obligation_done, name="obligation-done"),
+    path("staff/", views.staff_queue, name="staff-queue"),
     path("<int:pk>/", views.initiative_detail, name="detail"),
+    path("<int:pk>/edit/", views.initiative_edit, name="edit"),
+    path("<int:pk>/sign/", views.initiative_sign, name="sign"),
+    path("<int:pk>/unsign/", views.initiative_unsign, name="unsign"),
+    path("<int:pk>/invite/", views.initiative_invite, name="invite"),
+    path("<int:pk>/cosign/", views.initiative_cosign, name="cosign"),
+    path("<int:pk>/reject/", views.initiative_reject, name="reject"),
+    path("<int:pk>/paper/", views.staff_paper, name="staff-paper"),
+    *[
+        path(f"<int:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
+        for action in ("submit", "review", "publish", "withdraw")
+    ],
 ]

@@ -1,0 +1,140 @@
+"""Admin: instruments and ladders (validated against the law), read-mostly initiatives whose
+actions call the services, the registers of obligations and paper rejections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from civic.errors import DomainError
+from petitions import services
+from petitions.models import (
+    Initiative,
+    InstrumentType,
+    Obligation,
+    PaperRejection,
+    RejectionReason,
+    Rung,
+)
+from petitions.rules import LEGAL_SHARE, rung_violations
+
+
+class RungFormSet(BaseInlineFormSet):
+    """Validates the ladder against the instrument as edited in the same page."""
+
+    def clean(self) -> None:
+        super().clean()
+        instrument: InstrumentType = self.instance
+        kept = [
+            f
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.instance is not None
+        ]
+        for form in kept:
+            rung: Rung = form.instance
+            rung.instrument_type = instrument
+            try:
+                rung_violations(rung)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        legal = LEGAL_SHARE.get((instrument.legal_regime, instrument.collectivity))
+        if legal is not None and not kept:
+            raise ValidationError(
+                _("%(article)s : la demande légale comporte un palier en part des électeurs.")
+                % {"article": legal[1]}
+            )
+
+
+class RungInline(admin.TabularInline):
+    model = Rung
+    formset = RungFormSet
+    extra = 0
+
+
+@admin.register(InstrumentType)
+class InstrumentTypeAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "legal_regime",
+        "predicate",
+        "window_days",
+        "quarter_limit",
+        "active",
+    ]
+    inlines = [RungInline]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "active"]
+
+
+def _run(request: HttpRequest, queryset: QuerySet[Initiative], service: Any, done: str) -> None:
+    ok = 0
+    for initiative in queryset:
+        try:
+            service(initiative_id=initiative.pk, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, f"{initiative}: {exc.detail}")
+        else:
+            ok += 1
+    if ok:
+        messages.success(request, f"{done} ({ok})")
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "initiator", "published_at", "closes_at"]
+    list_filter = ["status", "district"]
+    search_fields = ["title", "summary"]
+    actions = ["start_review", "publish"]
+    # The lifecycle goes through the services only (audited, notified): nothing is editable here.
+    readonly_fields = [f.name for f in Initiative._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Commencer l'examen"))
+    def start_review(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
+        _run(request, queryset, services.initiative_review_start, str(_("Examen commencé")))
+
+    @admin.action(description=_("Ouvrir la collecte"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Initiative]) -> None:
+        _run(request, queryset, services.initiative_publish, str(_("Collecte ouverte")))
+
+
+@admin.register(Obligation)
+class ObligationAdmin(admin.ModelAdmin):
+    list_display = ["initiative", "kind", "due_at", "status", "done_at"]
+    list_filter = ["status", "kind"]
+    readonly_fields = [f.name for f in Obligation._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PaperRejection)
+class PaperRejectionAdmin(admin.ModelAdmin):
+    list_display = ["initiative", "reason", "sheet_ref", "created_at", "entered_by"]
+    list_filter = ["reason"]
+    readonly_fields = [f.name for f in PaperRejection._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,112 @@
+"""Forms of the pages (labels in French; the services do the checking)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civic.models import District
+from petitions.models import InstrumentType, ObligationKind, RejectionReason, Status
+
+
+class InitiativeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("État"), required=False, choices=[("", _("Tous")), *list(Status.choices)]
+    )
+    district = forms.ChoiceField(label=_("Quartier"), required=False)
+    instrument = forms.ChoiceField(label=_("Instrument"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        district = cast(forms.ChoiceField, self.fields["district"])
+        district.choices = [("", _("Tous"))] + [
+            (d.code, d.name) for d in District.objects.order_by("name")
+        ]
+        instrument = cast(forms.ChoiceField, self.fields["instrument"])
+        instrument.choices = [("", _("Tous"))] + [
+            (t.slug, t.name) for t in InstrumentType.objects.filter(active=True).order_by("name")
+        ]
+
+
+class InitiativeForm(forms.Form):
+    title = forms.CharField(label=_("Titre"), max_length=200)
+    summary = forms.CharField(
+        label=_("Résumé"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    body = forms.CharField(label=_("Texte de l'initiative"), widget=forms.Textarea)
+    instruments = forms.MultipleChoiceField(
+        label=_("Instruments"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Une même initiative peut suivre la charte et la voie légale : chaque signature compte sur chaque volet où elle est recevable."
+        ),
+    )
+    district = forms.ModelChoiceField(
+        label=_("Quartier concerné"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("Toute la ville"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["instruments"]).choices = [
+            (t.slug, t.name) for t in InstrumentType.objects.filter(active=True).order_by("name")
+        ]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse e-mail du compte de la personne"),
+        help_text=_("La personne doit avoir créé son compte."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.ModelChoiceField(
+        label=_("Motif"), queryset=RejectionReason.objects.filter(active=True), to_field_name="code"
+    )
+    text = forms.CharField(label=_("Explication"), required=False, widget=forms.Textarea)
+
+
+class PaperForm(forms.Form):
+    register_ref = forms.CharField(
+        label=_("Référence au registre (si connue)"), required=False, max_length=64
+    )
+    last_name = forms.CharField(label=_("Nom"), required=False, max_length=150)
+    first_names = forms.CharField(label=_("Prénoms"), required=False, max_length=150)
+    birth_date = forms.DateField(
+        label=_("Date de naissance"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sheet_ref = forms.CharField(label=_("Feuille et ligne"), required=False, max_length=64)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        by_name = data.get("last_name") and data.get("first_names") and data.get("birth_date")
+        if not data.get("register_ref") and not by_name:
+            raise forms.ValidationError(
+                _(
+                    "Indiquez la référence au registre, ou le nom, les prénoms et la date de naissance."
+                )
+            )
+        return data
+
+
+class ObligationDoneForm(forms.Form):
+    evidence = forms.CharField(
+        label=_("Preuve : lien ou texte (compte rendu, délibération)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class ObligationFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Engagement"),
+        required=False,
+        choices=[("", _("Tous")), *list(ObligationKind.choices)],
+    )
+    overdue = forms.BooleanField(label=_("En retard seulement"), required=False)

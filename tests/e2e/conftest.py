@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -30,7 +31,7 @@ from tests.e2e.world import World, seed_world
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-HERE = os.path.dirname(__file__)
+HERE = str(Path(__file__).resolve().parent)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -104,9 +105,7 @@ def new_context(
     """`new_context(language="en", user=u, javascript=False)`: a fresh browser profile."""
     contexts: list[BrowserContext] = []
 
-    def make(
-        *, language: str = "fr", user: Any = None, javascript: bool = True
-    ) -> BrowserContext:
+    def make(*, language: str = "fr", user: Any = None, javascript: bool = True) -> BrowserContext:
         context = browser.new_context(
             base_url=site,
             locale="fr-FR" if language == "fr" else "en-GB",

@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import re
 
-from django.core import mail
-
 from civic.models import User
+from tests.e2e.pages import HOME, last_link, log_in, submit
 from tests.e2e.world import PASSWORD
 
 NEW_PASSWORD = "une-longue-phrase-de-passe-42"
-LINK = re.compile(r"https?://\S+?/accounts/\S+/")
-
-
-def _last_link(to: str, *, containing: str) -> str:
-    for message in reversed(mail.outbox):
-        if to in message.to:
-            for link in LINK.findall(message.body):
-                if containing in link:
-                    return link
-    raise AssertionError(f"no e-mail to {to} with a {containing} link: {len(mail.outbox)} sent")
-
-
-def _submit(page, form_selector: str = "main form") -> None:  # type: ignore[no-untyped-def]
-    # The first submit button is the form's own action (allauth adds "Cancel" buttons after it).
-    page.locator(f"{form_selector} [type=submit]").first.click()
-
-
-def _log_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    _submit(page)
-    page.wait_for_load_state()
 
 
 def test_a_resident_signs_up_confirms_logs_in_verifies_and_reads_their_inbox(page, world):
@@ -42,22 +18,22 @@ def test_a_resident_signs_up_confirms_logs_in_verifies_and_reads_their_inbox(pag
     page.locator("input[name=email]").fill("camille.martin@example.org")
     page.locator("input[name=password1]").fill(NEW_PASSWORD)
     page.locator("input[name=password2]").fill(NEW_PASSWORD)
-    _submit(page)
+    submit(page)
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     user = User.objects.get(email="camille.martin@example.org")
     assert not user.emailaddress_set.get().verified  # type: ignore[attr-defined]
 
     # Logging in before confirming only re-sends the link.
-    _log_in(page, "camille.martin@example.org", NEW_PASSWORD)
+    log_in(page, "camille.martin@example.org", NEW_PASSWORD)
     assert "/accounts/confirm-email/" in page.url
 
-    page.goto(_last_link("camille.martin@example.org", containing="/confirm-email/"))
-    _submit(page)
+    page.goto(last_link("camille.martin@example.org", containing="/confirm-email/"))
+    submit(page)
     page.wait_for_load_state()
     assert user.emailaddress_set.get().verified  # type: ignore[attr-defined]
 
-    _log_in(page, "camille.martin@example.org", NEW_PASSWORD)
-    page.wait_for_url(re.compile(r"/$"))
+    log_in(page, "camille.martin@example.org", NEW_PASSWORD)
+    page.wait_for_url(HOME)
     nav = page.get_by_role("navigation", name="Navigation principale")
     nav.get_by_role("link", name="Vérifier mon compte").click()
     assert page.locator("h1").inner_text() == "Vérifier mon compte"
@@ -65,8 +41,8 @@ def test_a_resident_signs_up_confirms_logs_in_verifies_and_reads_their_inbox(pag
     page.get_by_label("Prénoms (dans l'ordre de l'état civil)").fill("Camille")
     page.get_by_label("Date de naissance").fill("1984-03-27")
     page.get_by_label("Numéro d'électeur (facultatif)").fill("R-E2E-1")
-    _submit(page)
-    page.wait_for_url(re.compile(r"/$"))
+    submit(page)
+    page.wait_for_url(HOME)
     assert "Votre compte est vérifié" in page.get_by_role("status").inner_text()
     user.refresh_from_db()
     assert user.is_verified and user.register_entry_id == world.free_entry.pk
@@ -85,7 +61,7 @@ def test_a_wrong_identity_is_refused_with_an_announced_message_and_the_input_kep
     page.get_by_label("Prénoms (dans l'ordre de l'état civil)").fill("Camille")
     page.get_by_label("Date de naissance").fill("1990-01-01")
     page.get_by_label("Numéro d'électeur (facultatif)").fill("R-E2E-1")
-    _submit(page)
+    submit(page)
     page.wait_for_load_state()
     assert page.get_by_role("alert").count() == 1
     assert page.get_by_label("Nom de naissance ou d'usage").input_value() == "Martin"
@@ -109,22 +85,22 @@ def test_a_resident_resets_a_forgotten_password_and_logs_in_with_the_new_one(pag
     page.goto("/accounts/login/")
     page.locator("main a[href='/accounts/password/reset/']").first.click()
     page.locator("input[name=email]").fill(resident.email)
-    _submit(page)
+    submit(page)
     page.wait_for_url(re.compile(r"/accounts/password/reset/done/$"))
-    page.goto(_last_link(resident.email, containing="/password/reset/key/"))
+    page.goto(last_link(resident.email, containing="/password/reset/key/"))
     page.wait_for_url(re.compile(r"/accounts/password/reset/key/.*set-password/$"))
     page.locator("input[name=password1]").fill(NEW_PASSWORD)
     page.locator("input[name=password2]").fill(NEW_PASSWORD)
-    _submit(page)
+    submit(page)
     # allauth shows its "done" page (or the login form, depending on its settings).
     page.wait_for_url(re.compile(r"/accounts/(password/reset/key/done|login)/$"))
-    _log_in(page, resident.email, NEW_PASSWORD)
-    page.wait_for_url(re.compile(r"/$"))
+    log_in(page, resident.email, NEW_PASSWORD)
+    page.wait_for_url(HOME)
     assert page.get_by_role("link", name="Mes messages").count() == 1
 
 
 def test_a_wrong_password_keeps_the_visitor_out(page, world):
-    _log_in(page, world.user("resident").email, PASSWORD + "!")
+    log_in(page, world.user("resident").email, PASSWORD + "!")
     assert "/accounts/login/" in page.url
     assert page.get_by_role("link", name="Mes messages").count() == 0
 

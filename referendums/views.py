@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -117,4 +118,9 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     data = None
     if campaign.status in workflow.RESULTS_VISIBLE:
         data = selectors.results_get(campaign=campaign)
+        english = (get_language() or "fr").startswith("en")
+        for question in data.get("questions", []):
+            question["text"] = (english and question.get("text_en")) or question["text_fr"]
+            for option in question["options"]:
+                option["label"] = (english and option.get("label_en")) or option["label_fr"]
     return render(request, "referendums/results.html", {"campaign": campaign, "results": data})

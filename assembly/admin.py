@@ -3,7 +3,7 @@ every state change goes through an admin action that calls a service."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -23,6 +23,7 @@ from assembly.models import (
 )
 from assembly.services import composition, sessions
 from civic.errors import DomainError
+from civic.models import User
 
 
 def _run(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, call: Any) -> None:
@@ -54,7 +55,7 @@ class MandateAdmin(admin.ModelAdmin):
                 self,
                 request,
                 lambda m=mandate: composition.mandate_open_recruitment(
-                    mandate_id=m.pk, actor=request.user
+                    mandate_id=m.pk, actor=cast(User, request.user)
                 ),
             )
 
@@ -101,7 +102,9 @@ class MemberAdmin(admin.ModelAdmin):
             _run(
                 self,
                 request,
-                lambda m=member: composition.member_leave(member_id=m.pk, actor=request.user),
+                lambda m=member: composition.member_leave(
+                    member_id=m.pk, actor=cast(User, request.user)
+                ),
             )
 
 
@@ -148,7 +151,7 @@ class SessionAdmin(admin.ModelAdmin):
                 self,
                 request,
                 lambda s=session: sessions.session_publish_agenda(
-                    session_id=s.pk, actor=request.user
+                    session_id=s.pk, actor=cast(User, request.user)
                 ),
             )
 

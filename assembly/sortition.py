@@ -256,6 +256,7 @@ def _lottery_compute_here(
     )
     from sortition_algorithms.core import lottery_rounding
     from sortition_algorithms.features import (
+        FeatureCollection,
         FeatureValueMinMax,
         check_desired,
         set_default_max_flex,
@@ -267,7 +268,7 @@ def _lottery_compute_here(
     for name in ("sortition_algorithms", "sortition_algorithms_user"):
         logging.getLogger(name).setLevel(logging.WARNING)
     _validate(candidates, quotas, size)
-    features: dict[str, dict[str, Any]] = {}
+    features: FeatureCollection = {}
     for q in sorted(quotas, key=lambda q: (q.feature, q.value)):
         features.setdefault(q.feature, {})[q.value] = FeatureValueMinMax(min=q.min, max=q.max)
     set_default_max_flex(features)  # as the library's own reader does: lets it suggest relaxations

@@ -3,6 +3,8 @@ Every form works without JavaScript."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -152,8 +154,8 @@ def invitations_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_role(request.user, Role.ASSEMBLY_CLERK):
         raise PermissionDenied
     body = composition.invitations_csv(
-        mandate_id=pk, actor=request.user, base_url=settings.SITE_URL
-    )  # type: ignore[arg-type]
+        mandate_id=pk, actor=cast(User, request.user), base_url=settings.SITE_URL
+    )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="invitations-{pk}.csv"'
     return response
@@ -207,15 +209,20 @@ def _clerk_action(request: HttpRequest, session: Session) -> None:
     elif action == "votes":
         motion_id = int(request.POST.get("motion", "0") or 0)
         for key, choice in request.POST.items():
-            if key.startswith("vote_") and key[5:].isdigit() and choice in VoteChoice.values:
+            if (
+                key.startswith("vote_")
+                and key[5:].isdigit()
+                and isinstance(choice, str)
+                and choice in VoteChoice.values
+            ):
                 sessions.vote_record(
                     motion_id=motion_id, member_id=int(key[5:]), choice=choice, actor=actor
                 )
     elif action == "minutes_edit":
-        form = MinutesForm(request.POST)
-        if form.is_valid():
+        minutes_form = MinutesForm(request.POST)
+        if minutes_form.is_valid():
             sessions.minutes_edit(
-                session_id=session.pk, body=form.cleaned_data["body"], actor=actor
+                session_id=session.pk, body=minutes_form.cleaned_data["body"], actor=actor
             )
     elif action == "minutes_publish":
         sessions.minutes_publish(session_id=session.pk, actor=actor)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assembly import sortition  # noqa: E402 - after the path set-up above
+from assembly import sortition
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ from assembly.models import (
 from assembly.rules import Tally, is_adopted, quorum_met, quorum_needed
 from assembly.workflow import AGENDA_OPEN, MINUTES, MOTION, SESSION, may_move
 from civic.audit import audit_record
-from civic.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import User
 from civic.notifications import notify
 
@@ -167,7 +167,7 @@ def _next_session_with_room(mandate: Mandate, minutes: int) -> Session | None:
         .order_by("starts_at", "id")
     )
     for session in candidates:
-        if (session.used or 0) + minutes <= session.capacity_minutes:  # type: ignore[attr-defined]
+        if (session.used or 0) + minutes <= session.capacity_minutes:
             return session
     return None
 
@@ -652,6 +652,10 @@ def minutes_edit(*, session_id: int, body: str, actor: User) -> Minutes:
 
 
 def _check_minutes_approvable(session_id: int | None, *, at: Session) -> Minutes:
+    if session_id is None:
+        raise NotFound(
+            _("Précisez la séance dont le procès-verbal est approuvé."), code="minutes_not_found"
+        )
     minutes = Minutes.objects.select_related("session").filter(session_id=session_id).first()
     if minutes is None:
         raise NotFound(_("Ce procès-verbal n'existe pas."), code="minutes_not_found")
@@ -714,14 +718,3 @@ def minutes_publish(*, session_id: int, actor: User) -> Minutes:
         minutes.save(update_fields=["status", "published_at"])
         audit_record(actor=actor, verb="assembly.minutes_publish", target=minutes)
     return minutes
-
-
-def member_for_user(*, user: User, mandate_id: int) -> Member:
-    member = Member.objects.filter(
-        mandate_id=mandate_id,
-        status=MemberStatus.ACTIVE,
-        volunteer__register_entry_id=user.register_entry_id,
-    ).first()
-    if member is None or user.register_entry_id is None:
-        raise PermissionDenied(_("Réservé aux membres de l'assemblée."), code="not_a_member")
-    return member

@@ -15,7 +15,9 @@ from tests.assembly.factories import MandateFactory, MemberFactory, SessionFacto
 pytestmark = pytest.mark.django_db
 
 
-def test_the_assembly_list_is_public_and_paginated_with_a_fixed_number_of_queries(api, django_assert_num_queries) -> None:
+def test_the_assembly_list_is_public_and_paginated_with_a_fixed_number_of_queries(
+    api, django_assert_num_queries
+) -> None:
     for _ in range(3):
         MandateFactory(seated=True)
     MandateFactory()  # a draft is not public
@@ -25,16 +27,31 @@ def test_the_assembly_list_is_public_and_paginated_with_a_fixed_number_of_querie
     assert response.json()["count"] == 3
 
 
-def test_members_are_listed_by_first_name_and_district_only(api, seated, django_assert_num_queries) -> None:
+def test_members_are_listed_by_first_name_and_district_only(
+    api, seated, django_assert_num_queries
+) -> None:
     mandate, members = seated(members=6)
     with django_assert_num_queries(3):
         response = api.get(f"/api/v1/assemblies/{mandate.pk}/members/")
     assert response.status_code == 200
     row = response.json()["results"][0]
-    assert set(row) == {"id", "seat", "first_name", "district_name", "status", "source", "joined_at", "left_at"}
+    assert set(row) == {
+        "id",
+        "seat",
+        "first_name",
+        "district_name",
+        "status",
+        "source",
+        "joined_at",
+        "left_at",
+    }
     body = response.content.decode()
     entry = members[0].volunteer.register_entry
-    assert entry.last_name not in body and entry.address not in body and members[0].volunteer.pseudonym not in body
+    assert (
+        entry.last_name not in body
+        and entry.address not in body
+        and members[0].volunteer.pseudonym not in body
+    )
 
 
 def test_a_draft_mandate_and_its_members_are_not_public(api) -> None:
@@ -43,13 +60,20 @@ def test_a_draft_mandate_and_its_members_are_not_public(api) -> None:
     assert api.get(f"/api/v1/assemblies/{mandate.pk}/members/").json()["code"] == "not_found"
 
 
-def test_the_assembly_detail_shows_composition_against_quotas_and_the_commitment(api, recruiting, clerk, freeze) -> None:
+def test_the_assembly_detail_shows_composition_against_quotas_and_the_commitment(
+    api, recruiting, clerk, freeze
+) -> None:
     from tests.assembly.conftest import publish_and_draw
 
     mandate = recruiting(BALANCED_POOL)
     publish_and_draw(mandate, clerk, freeze)
     data = api.get(f"/api/v1/assemblies/{mandate.pk}/").json()
-    assert {(r["feature"], r["value"]) for r in data["composition"]} == {("genre", "f"), ("genre", "m"), ("quartier", "nord"), ("quartier", "sud")}
+    assert {(r["feature"], r["value"]) for r in data["composition"]} == {
+        ("genre", "f"),
+        ("genre", "m"),
+        ("quartier", "nord"),
+        ("quartier", "sud"),
+    }
     assert all(r["met"] for r in data["composition"])
     assert sum(r["panel"] for r in data["composition"] if r["feature"] == "genre") == 4
     assert data["commitment"]["seed"] == "4 8 15 16 23 42"
@@ -57,7 +81,9 @@ def test_the_assembly_detail_shows_composition_against_quotas_and_the_commitment
     assert len(bundle["panel"]) == 4 and bundle["payload"]["algorithm"] == "maximin"
 
 
-def test_sessions_list_hides_unpublished_sessions_and_has_a_fixed_query_count(api, django_assert_num_queries) -> None:
+def test_sessions_list_hides_unpublished_sessions_and_has_a_fixed_query_count(
+    api, django_assert_num_queries
+) -> None:
     mandate = MandateFactory(seated=True)
     for _ in range(4):
         SessionFactory(mandate=mandate, status=SessionStatus.PUBLISHED)
@@ -68,12 +94,23 @@ def test_sessions_list_hides_unpublished_sessions_and_has_a_fixed_query_count(ap
     assert api.get(f"/api/v1/sessions/{hidden.pk}/").status_code == 404
 
 
-def test_a_session_shows_agenda_votes_and_only_published_minutes(api, open_session, clerk, django_assert_num_queries) -> None:
+def test_a_session_shows_agenda_votes_and_only_published_minutes(
+    api, open_session, clerk, django_assert_num_queries
+) -> None:
     session, members = open_session
-    AgendaItem.objects.create(mandate=session.mandate, session=session, position=1, title="Mobilités", duration_minutes=40, source_kind=SourceKind.STAFF)
+    AgendaItem.objects.create(
+        mandate=session.mandate,
+        session=session,
+        position=1,
+        title="Mobilités",
+        duration_minutes=40,
+        source_kind=SourceKind.STAFF,
+    )
     for m in members[:3]:
         sessions.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="Zone 30", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="Zone 30", majority=Majority.SIMPLE
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     sessions.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice="for", actor=clerk)
     sessions.motion_close(motion_id=motion.pk, actor=clerk)
@@ -83,7 +120,12 @@ def test_a_session_shows_agenda_votes_and_only_published_minutes(api, open_sessi
     assert [i["title"] for i in data["agenda_items"]] == ["Mobilités"]
     assert data["motions"][0]["votes_for"] == 1 and data["motions"][0]["result"] == "adopted"
     assert data["minutes"] is None  # a draft is not public
-    Minutes.objects.filter(session=session).update(status=MinutesStatus.PUBLISHED, published_at=timezone.now(), approved_at=timezone.now(), approved_in=SessionFactory(mandate=session.mandate))
+    Minutes.objects.filter(session=session).update(
+        status=MinutesStatus.PUBLISHED,
+        published_at=timezone.now(),
+        approved_at=timezone.now(),
+        approved_in=SessionFactory(mandate=session.mandate),
+    )
     assert "Zone 30" in api.get(f"/api/v1/sessions/{session.pk}/").json()["minutes"]["body"]
 
 
@@ -100,7 +142,9 @@ def test_a_session_shows_agenda_votes_and_only_published_minutes(api, open_sessi
         ("post", "/api/v1/motions/1/votes/"),
     ],
 )
-def test_clerk_endpoints_refuse_anonymous_residents_and_other_staff(api, resident_api, staff_api, method, path) -> None:  # type: ignore[no-untyped-def]
+def test_clerk_endpoints_refuse_anonymous_residents_and_other_staff(
+    api, resident_api, staff_api, method, path
+) -> None:  # type: ignore[no-untyped-def]
     member = MemberFactory()
     session = SessionFactory(mandate=member.mandate)
     url = path.format(mandate=member.mandate_id, member=member.pk, session=session.pk)
@@ -109,48 +153,89 @@ def test_clerk_endpoints_refuse_anonymous_residents_and_other_staff(api, residen
     assert getattr(staff_api("moderator"), method)(url, {}).status_code == 403
 
 
-def test_the_clerk_records_attendance_and_votes_and_the_quorum_is_enforced(staff_api, open_session) -> None:
+def test_the_clerk_records_attendance_and_votes_and_the_quorum_is_enforced(
+    staff_api, open_session
+) -> None:
     session, members = open_session
     clerk_api = staff_api("assembly_clerk")
-    response = clerk_api.post(f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": members[0].pk, "present": True})
+    response = clerk_api.post(
+        f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": members[0].pk, "present": True}
+    )
     assert response.status_code == 200
     assert response.json()["quorum"] == {"active": 5, "present": 1, "needed": 3, "met": False}
-    motion = clerk_api.post(f"/api/v1/sessions/{session.pk}/motions/", {"title": "M", "majority": "two_thirds"}).json()
+    motion = clerk_api.post(
+        f"/api/v1/sessions/{session.pk}/motions/", {"title": "M", "majority": "two_thirds"}
+    ).json()
     refused = clerk_api.post(f"/api/v1/motions/{motion['id']}/open/")
     assert refused.status_code == 400
     assert refused.json()["code"] == "quorum_not_met" and "rule" in refused.json()
     for m in members[1:3]:
-        clerk_api.post(f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": m.pk, "present": True})
+        clerk_api.post(
+            f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": m.pk, "present": True}
+        )
     assert clerk_api.post(f"/api/v1/motions/{motion['id']}/open/").json()["status"] == "open"
     for m, choice in zip(members[:3], ["for", "for", "against"], strict=True):
-        assert clerk_api.post(f"/api/v1/motions/{motion['id']}/votes/", {"member_id": m.pk, "choice": choice}).status_code == 200
-    bad = clerk_api.post(f"/api/v1/motions/{motion['id']}/votes/", {"member_id": members[4].pk, "choice": "for"})
+        assert (
+            clerk_api.post(
+                f"/api/v1/motions/{motion['id']}/votes/", {"member_id": m.pk, "choice": choice}
+            ).status_code
+            == 200
+        )
+    bad = clerk_api.post(
+        f"/api/v1/motions/{motion['id']}/votes/", {"member_id": members[4].pk, "choice": "for"}
+    )
     assert bad.json()["code"] == "member_not_present"
     closed = clerk_api.post(f"/api/v1/motions/{motion['id']}/close/").json()
     assert (closed["result"], closed["votes_for"], closed["votes_against"]) == ("adopted", 2, 1)
 
 
-def test_the_clerk_publishes_the_commitment_then_runs_the_draw(staff_api, recruiting, freeze) -> None:
+def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
+    staff_api, recruiting, freeze
+) -> None:
     mandate = recruiting(BALANCED_POOL)
     clerk_api = staff_api("assembly_clerk")
     start = timezone.now()
     freeze(start)
-    bad = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/commitment/", {"seed_source": "loto", "seed_expected_at": (start - timedelta(hours=1)).isoformat()})
+    bad = clerk_api.post(
+        f"/api/v1/assemblies/{mandate.pk}/commitment/",
+        {"seed_source": "loto", "seed_expected_at": (start - timedelta(hours=1)).isoformat()},
+    )
     assert bad.json()["code"] == "seed_not_in_future"
-    created = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/commitment/", {"seed_source": "loto", "seed_expected_at": (start + timedelta(days=1)).isoformat()})
+    created = clerk_api.post(
+        f"/api/v1/assemblies/{mandate.pk}/commitment/",
+        {"seed_source": "loto", "seed_expected_at": (start + timedelta(days=1)).isoformat()},
+    )
     assert created.status_code == 201 and len(created.json()["digest"]) == 64
     early = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"})
     assert early.json()["code"] == "seed_not_yet_public"
     freeze(start + timedelta(days=2))
     drawn = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"})
     assert drawn.status_code == 200 and drawn.json()["ticket"] is not None
-    assert clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"}).json()["code"] == "invalid_transition"
+    assert (
+        clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"}).json()[
+            "code"
+        ]
+        == "invalid_transition"
+    )
 
 
 def test_invalid_input_is_a_400_not_a_500(staff_api, open_session) -> None:
     session, _members = open_session
     clerk_api = staff_api("assembly_clerk")
-    assert clerk_api.post(f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": "x"}).status_code == 400
-    assert clerk_api.post(f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": 999999, "present": True}).status_code == 404
-    assert clerk_api.post(f"/api/v1/sessions/{session.pk}/motions/", {"title": "M", "majority": "unanimity"}).status_code == 400
+    assert (
+        clerk_api.post(f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": "x"}).status_code
+        == 400
+    )
+    assert (
+        clerk_api.post(
+            f"/api/v1/sessions/{session.pk}/attendance/", {"member_id": 999999, "present": True}
+        ).status_code
+        == 404
+    )
+    assert (
+        clerk_api.post(
+            f"/api/v1/sessions/{session.pk}/motions/", {"title": "M", "majority": "unanimity"}
+        ).status_code
+        == 400
+    )
     assert clerk_api.post("/api/v1/motions/999999/open/").status_code == 404

@@ -276,7 +276,7 @@ def test_the_commitment_freezes_pool_quotas_and_lottery_and_reports_probabilitie
 
 def test_a_changed_pool_changes_the_published_commitment(recruiting, clerk) -> None:
     first = recruiting(BALANCED_POOL)
-    second = recruiting(BALANCED_POOL[:-1] + [("f", "sud")])
+    second = recruiting([*BALANCED_POOL[:-1], ("f", "sud")])
     when = timezone.now() + timedelta(days=1)
     a = composition.commitment_publish(
         mandate_id=first.pk, actor=clerk, seed_source="loto", seed_expected_at=when
@@ -508,7 +508,9 @@ def test_a_member_who_already_left_cannot_leave_again(seated, clerk) -> None:
         composition.member_leave(member_id=999999, actor=clerk)
 
 
-def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(recruiting, clerk, freeze, client, tmp_path) -> None:
+def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(
+    recruiting, clerk, freeze, client, tmp_path
+) -> None:
     import subprocess
     import sys
     from pathlib import Path
@@ -519,7 +521,13 @@ def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(recruiti
     bundle.write_bytes(client.get(f"/assembly/{mandate.pk}/tirage.json").content)
     root = Path(__file__).resolve().parents[2]
     env = {"PATH": "/usr/bin:/bin"}  # no DJANGO_SETTINGS_MODULE: the tool must not need Django
-    done = subprocess.run([sys.executable, str(root / "tools" / "rerun_draw.py"), str(bundle)], capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    done = subprocess.run(
+        [sys.executable, str(root / "tools" / "rerun_draw.py"), str(bundle)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "MATCH" in done.stdout and "recomputed identically here: True" in done.stdout
     import json
@@ -527,5 +535,11 @@ def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(recruiti
     data = json.loads(bundle.read_text())
     data["panel"] = sorted([*data["panel"][1:], data["reserve"][0]])  # a swapped member
     bundle.write_text(json.dumps(data))
-    done = subprocess.run([sys.executable, str(root / "tools" / "rerun_draw.py"), str(bundle), "--no-recompute"], capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    done = subprocess.run(
+        [sys.executable, str(root / "tools" / "rerun_draw.py"), str(bundle), "--no-recompute"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 1 and "MISMATCH" in done.stdout

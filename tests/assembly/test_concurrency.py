@@ -46,8 +46,13 @@ def test_two_placement_jobs_racing_place_an_initiative_once(monkeypatch) -> None
     mandate = MandateFactory(seated=True)
     SessionFactory(mandate=mandate)
     obligation = ReachedObligation(
-        obligation_id=1, initiative_id=9, initiative_title="Parc", initiative_url="/initiatives/9/",
-        kind="assembly_agenda", reached_at=timezone.now(), initiator_user_ids=[],
+        obligation_id=1,
+        initiative_id=9,
+        initiative_title="Parc",
+        initiative_url="/initiatives/9/",
+        kind="assembly_agenda",
+        reached_at=timezone.now(),
+        initiator_user_ids=[],
     )
     monkeypatch.setattr(petitions.interfaces, "reached_obligations", lambda *, kind: [obligation])
     results = race(sessions.initiatives_place_on_agenda, sessions.initiatives_place_on_agenda)
@@ -72,7 +77,9 @@ def test_the_same_departure_recorded_twice_at_once_replaces_once(clerk) -> None:
     mandate = MandateFactory(seated=True, size=1)
     a = MemberFactory(mandate=mandate, seat=1)
     for rank in (1, 2):
-        Reserve.objects.create(mandate=mandate, volunteer=VolunteerFactory(mandate=mandate), rank=rank)
+        Reserve.objects.create(
+            mandate=mandate, volunteer=VolunteerFactory(mandate=mandate), rank=rank
+        )
     results = race(
         lambda: composition.member_leave(member_id=a.pk, actor=clerk),
         lambda: composition.member_leave(member_id=a.pk, actor=clerk),
@@ -85,11 +92,19 @@ def test_two_clerks_recording_one_member_vote_at_once_keep_one_vote(clerk) -> No
     mandate = MandateFactory(seated=True, size=1, quorum_percent=100)
     member = MemberFactory(mandate=mandate, seat=1)
     session = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now())
-    sessions.attendance_record(session_id=session.pk, member_id=member.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority="simple")
+    sessions.attendance_record(
+        session_id=session.pk, member_id=member.pk, present=True, actor=clerk
+    )
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority="simple"
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     race(
-        lambda: sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice="for", actor=clerk),
-        lambda: sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice="against", actor=clerk),
+        lambda: sessions.vote_record(
+            motion_id=motion.pk, member_id=member.pk, choice="for", actor=clerk
+        ),
+        lambda: sessions.vote_record(
+            motion_id=motion.pk, member_id=member.pk, choice="against", actor=clerk
+        ),
     )
     assert MotionVote.objects.filter(motion=motion).count() == 1

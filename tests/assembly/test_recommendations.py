@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 def _recommendation(mandate=None) -> Recommendation:  # type: ignore[no-untyped-def]
     return Recommendation.objects.create(
-        mandate=mandate or MandateFactory(seated=True), title="Végétaliser les cours d'école", text="...",
+        mandate=mandate or MandateFactory(seated=True),
+        title="Végétaliser les cours d'école",
+        text="...",
         adopted_at=timezone.now(),
     )
 
@@ -30,22 +32,43 @@ def test_an_adopted_recommendation_motion_becomes_a_recommendation(open_session,
     session, members = open_session
     for m in members[:3]:
         sessions.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="Recommandation arbres", text="Planter.", majority=Majority.ABSOLUTE, kind=MotionKind.RECOMMENDATION)
+    motion = sessions.motion_create(
+        session_id=session.pk,
+        actor=clerk,
+        title="Recommandation arbres",
+        text="Planter.",
+        majority=Majority.ABSOLUTE,
+        kind=MotionKind.RECOMMENDATION,
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     for m in members[:2]:
-        sessions.vote_record(motion_id=motion.pk, member_id=m.pk, choice=VoteChoice.FOR, actor=clerk)
+        sessions.vote_record(
+            motion_id=motion.pk, member_id=m.pk, choice=VoteChoice.FOR, actor=clerk
+        )
     sessions.motion_close(motion_id=motion.pk, actor=clerk)
     rec = Recommendation.objects.get(motion=motion)
-    assert (rec.title, rec.text, rec.status) == ("Recommandation arbres", "Planter.", RecommendationStatus.ADOPTED)
+    assert (rec.title, rec.text, rec.status) == (
+        "Recommandation arbres",
+        "Planter.",
+        RecommendationStatus.ADOPTED,
+    )
 
 
 def test_a_rejected_recommendation_motion_records_nothing(open_session, clerk) -> None:
     session, members = open_session
     for m in members[:3]:
         sessions.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="R", majority=Majority.ABSOLUTE, kind=MotionKind.RECOMMENDATION)
+    motion = sessions.motion_create(
+        session_id=session.pk,
+        actor=clerk,
+        title="R",
+        majority=Majority.ABSOLUTE,
+        kind=MotionKind.RECOMMENDATION,
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
-    sessions.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk)
+    sessions.vote_record(
+        motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk
+    )
     sessions.motion_close(motion_id=motion.pk, actor=clerk)
     assert not Recommendation.objects.exists()
 
@@ -58,7 +81,9 @@ def test_referral_then_answer_is_tracked(clerk) -> None:
         recommendations.recommendation_refer(recommendation_id=rec.pk, actor=clerk, answer_due=due)
     with pytest.raises(RuleViolation):
         recommendations.recommendation_answer(recommendation_id=rec.pk, actor=clerk, answer=" ")
-    recommendations.recommendation_answer(recommendation_id=rec.pk, actor=clerk, answer="Adopté au budget 2027.")
+    recommendations.recommendation_answer(
+        recommendation_id=rec.pk, actor=clerk, answer="Adopté au budget 2027."
+    )
     rec.refresh_from_db()
     assert rec.status == RecommendationStatus.ANSWERED and rec.answered_at is not None
 
@@ -66,14 +91,18 @@ def test_referral_then_answer_is_tracked(clerk) -> None:
 def test_a_deadline_in_the_past_is_refused(clerk) -> None:
     rec = _recommendation()
     with pytest.raises(RuleViolation):
-        recommendations.recommendation_refer(recommendation_id=rec.pk, actor=clerk, answer_due=timezone.localdate())
+        recommendations.recommendation_refer(
+            recommendation_id=rec.pk, actor=clerk, answer_due=timezone.localdate()
+        )
 
 
 def test_clerks_are_reminded_once_before_the_deadline_and_once_when_overdue(clerk, freeze) -> None:
     start = timezone.now()
     freeze(start)
     rec = _recommendation()
-    recommendations.recommendation_refer(recommendation_id=rec.pk, actor=clerk, answer_due=timezone.localdate() + timedelta(days=30))
+    recommendations.recommendation_refer(
+        recommendation_id=rec.pk, actor=clerk, answer_due=timezone.localdate() + timedelta(days=30)
+    )
     assert tasks.council_deadlines() == 0
     freeze(start + timedelta(days=20))
     assert tasks.council_deadlines() == 1
@@ -81,20 +110,26 @@ def test_clerks_are_reminded_once_before_the_deadline_and_once_when_overdue(cler
     freeze(start + timedelta(days=32))
     assert tasks.council_deadlines() == 1
     assert tasks.council_deadlines() == 0
-    assert Notification.objects.filter(recipient=clerk, kind="assembly.council_deadline").count() == 2
+    assert (
+        Notification.objects.filter(recipient=clerk, kind="assembly.council_deadline").count() == 2
+    )
 
 
 def test_an_answered_recommendation_is_not_reminded(clerk, freeze) -> None:
     start = timezone.now()
     freeze(start)
     rec = _recommendation()
-    recommendations.recommendation_refer(recommendation_id=rec.pk, actor=clerk, answer_due=timezone.localdate() + timedelta(days=5))
+    recommendations.recommendation_refer(
+        recommendation_id=rec.pk, actor=clerk, answer_due=timezone.localdate() + timedelta(days=5)
+    )
     recommendations.recommendation_answer(recommendation_id=rec.pk, actor=clerk, answer="Oui.")
     freeze(start + timedelta(days=10))
     assert tasks.council_deadlines() == 0
 
 
-def test_conversion_to_a_referendum_is_refused_while_the_referendums_app_offers_no_hook(clerk, monkeypatch) -> None:
+def test_conversion_to_a_referendum_is_refused_while_the_referendums_app_offers_no_hook(
+    clerk, monkeypatch
+) -> None:
     import referendums
 
     monkeypatch.setitem(__import__("sys").modules, "referendums.interfaces", SimpleNamespace())
@@ -116,18 +151,33 @@ def test_conversion_records_the_draft_kind_and_id_once(clerk, monkeypatch) -> No
         calls.append(title)
         return 41
 
-    monkeypatch.setitem(sys.modules, "referendums.interfaces", SimpleNamespace(campaign_draft_from_recommendation=make_draft))
+    monkeypatch.setitem(
+        sys.modules,
+        "referendums.interfaces",
+        SimpleNamespace(campaign_draft_from_recommendation=make_draft),
+    )
     import referendums
 
-    monkeypatch.setattr(referendums, "interfaces", sys.modules["referendums.interfaces"], raising=False)
+    monkeypatch.setattr(
+        referendums, "interfaces", sys.modules["referendums.interfaces"], raising=False
+    )
     rec = _recommendation()
     recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
     rec.refresh_from_db()
-    assert (rec.status, rec.target_kind, rec.target_id) == (RecommendationStatus.REFERENDUM, "referendums.campaign", 41)
+    assert (rec.status, rec.target_kind, rec.target_id) == (
+        RecommendationStatus.REFERENDUM,
+        "referendums.campaign",
+        41,
+    )
     with pytest.raises(InvalidTransition):
         recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
     assert calls == ["Végétaliser les cours d'école"]
     other = _recommendation(rec.mandate)
     with pytest.raises(Conflict) as exc:
-        recommendations.recommendation_mark_converted(recommendation_id=other.pk, actor=clerk, target_kind="referendums.campaign", target_id=41)
+        recommendations.recommendation_mark_converted(
+            recommendation_id=other.pk,
+            actor=clerk,
+            target_kind="referendums.campaign",
+            target_id=41,
+        )
     assert exc.value.code == "target_taken"

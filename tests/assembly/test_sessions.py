@@ -60,7 +60,17 @@ def test_majority_rules_on_their_boundaries(majority, f, a, s, present, adopted)
 
 @pytest.mark.parametrize(
     ("present", "active", "percent", "met"),
-    [(3, 5, 50, True), (2, 5, 50, False), (5, 10, 50, True), (4, 10, 50, False), (0, 0, 50, False), (7, 10, 67, True), (6, 9, 66, True), (6, 9, 67, False), (6, 10, 67, False)],
+    [
+        (3, 5, 50, True),
+        (2, 5, 50, False),
+        (5, 10, 50, True),
+        (4, 10, 50, False),
+        (0, 0, 50, False),
+        (7, 10, 67, True),
+        (6, 9, 66, True),
+        (6, 9, 67, False),
+        (6, 10, 67, False),
+    ],
 )
 def test_quorum_boundaries(present, active, percent, met) -> None:  # type: ignore[no-untyped-def]
     assert quorum_met(present=present, active=active, quorum_percent=percent) is met
@@ -109,11 +119,17 @@ def fake_obligations(monkeypatch):  # type: ignore[no-untyped-def]
     import petitions.interfaces
 
     current: list = []
-    monkeypatch.setattr(petitions.interfaces, "reached_obligations", lambda *, kind: list(current) if kind == "assembly_agenda" else [])
+    monkeypatch.setattr(
+        petitions.interfaces,
+        "reached_obligations",
+        lambda *, kind: list(current) if kind == "assembly_agenda" else [],
+    )
     return current
 
 
-def test_an_initiative_that_reached_its_rung_is_placed_once_even_if_the_job_runs_twice(fake_obligations) -> None:
+def test_an_initiative_that_reached_its_rung_is_placed_once_even_if_the_job_runs_twice(
+    fake_obligations,
+) -> None:
     mandate = MandateFactory(seated=True, initiative_item_minutes=30)
     session = SessionFactory(mandate=mandate)
     initiator = ResidentFactory()
@@ -121,25 +137,59 @@ def test_an_initiative_that_reached_its_rung_is_placed_once_even_if_the_job_runs
     assert tasks.place_initiatives() == 1
     assert tasks.place_initiatives() == 0
     item = AgendaItem.objects.get()
-    assert (item.session, item.source_kind, item.source_id, item.duration_minutes) == (session, SourceKind.INITIATIVE, 7, 30)
+    assert (item.session, item.source_kind, item.source_id, item.duration_minutes) == (
+        session,
+        SourceKind.INITIATIVE,
+        7,
+        30,
+    )
     assert item.source_url == "/initiatives/7/"
-    assert Notification.objects.filter(recipient=initiator, kind="assembly.initiative_on_agenda").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=initiator, kind="assembly.initiative_on_agenda"
+        ).count()
+        == 1
+    )
 
 
-def test_the_database_refuses_a_second_item_for_the_same_initiative(fake_obligations, clerk) -> None:
+def test_the_database_refuses_a_second_item_for_the_same_initiative(
+    fake_obligations, clerk
+) -> None:
     mandate = MandateFactory(seated=True)
     first, second = SessionFactory(mandate=mandate), SessionFactory(mandate=mandate)
-    sessions.agenda_item_add(session_id=first.pk, actor=None, title="x", duration_minutes=10, source_kind=SourceKind.INITIATIVE, source_id=7)
+    sessions.agenda_item_add(
+        session_id=first.pk,
+        actor=None,
+        title="x",
+        duration_minutes=10,
+        source_kind=SourceKind.INITIATIVE,
+        source_id=7,
+    )
     with pytest.raises(Conflict) as exc:
-        sessions.agenda_item_add(session_id=second.pk, actor=None, title="x", duration_minutes=10, source_kind=SourceKind.INITIATIVE, source_id=7)
+        sessions.agenda_item_add(
+            session_id=second.pk,
+            actor=None,
+            title="x",
+            duration_minutes=10,
+            source_kind=SourceKind.INITIATIVE,
+            source_id=7,
+        )
     assert exc.value.code == "already_placed"
 
 
 def test_initiatives_go_to_the_next_session_with_room(fake_obligations) -> None:
     mandate = MandateFactory(seated=True, initiative_item_minutes=60)
-    soon = SessionFactory(mandate=mandate, capacity_minutes=90, starts_at=timezone.now() + timedelta(days=2))
-    later = SessionFactory(mandate=mandate, capacity_minutes=120, starts_at=timezone.now() + timedelta(days=20))
-    SessionFactory(mandate=mandate, status=SessionStatus.CANCELLED, starts_at=timezone.now() + timedelta(days=1))
+    soon = SessionFactory(
+        mandate=mandate, capacity_minutes=90, starts_at=timezone.now() + timedelta(days=2)
+    )
+    later = SessionFactory(
+        mandate=mandate, capacity_minutes=120, starts_at=timezone.now() + timedelta(days=20)
+    )
+    SessionFactory(
+        mandate=mandate,
+        status=SessionStatus.CANCELLED,
+        starts_at=timezone.now() + timedelta(days=1),
+    )
     fake_obligations.extend([_reached(1, users=[]), _reached(2, users=[]), _reached(3, users=[])])
     assert sessions.initiatives_place_on_agenda() == 3
     placed = dict(AgendaItem.objects.values_list("source_id", "session_id"))
@@ -161,7 +211,9 @@ def test_no_seated_assembly_means_nothing_is_placed(fake_obligations) -> None:
     assert sessions.initiatives_place_on_agenda() == 0
 
 
-def test_a_real_petitions_obligation_is_placed_then_completed_when_the_session_closes(clerk) -> None:
+def test_a_real_petitions_obligation_is_placed_then_completed_when_the_session_closes(
+    clerk,
+) -> None:
     """Integration with the petitions app's own models and interface."""
     from petitions.interfaces import reached_obligations
     from petitions.models import Obligation, ObligationKind, ObligationStatus, TrackRung
@@ -182,7 +234,12 @@ def test_a_real_petitions_obligation_is_placed_then_completed_when_the_session_c
     assert sessions.initiatives_place_on_agenda() == 0
     item = AgendaItem.objects.get(source_kind=SourceKind.INITIATIVE)
     assert (item.source_id, item.obligation_id) == (initiative.pk, obligation.pk)
-    assert Notification.objects.filter(recipient=initiative.initiator, kind="assembly.initiative_on_agenda").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=initiative.initiator, kind="assembly.initiative_on_agenda"
+        ).count()
+        == 1
+    )
     sessions.session_publish_agenda(session_id=session.pk, actor=clerk)
     sessions.session_open(session_id=session.pk, actor=clerk)
     sessions.session_close(session_id=session.pk, actor=clerk)
@@ -219,13 +276,19 @@ def test_agendas_are_published_ahead_and_members_reminded_once(seated, freeze) -
 
 def _present(session, members, clerk, n):  # type: ignore[no-untyped-def]
     for member in members[:n]:
-        sessions.attendance_record(session_id=session.pk, member_id=member.pk, present=True, actor=clerk)
+        sessions.attendance_record(
+            session_id=session.pk, member_id=member.pk, present=True, actor=clerk
+        )
 
 
-def test_a_vote_cannot_open_without_quorum_and_the_refusal_names_the_rule(open_session, clerk) -> None:
+def test_a_vote_cannot_open_without_quorum_and_the_refusal_names_the_rule(
+    open_session, clerk
+) -> None:
     session, members = open_session
     _present(session, members, clerk, 2)  # 2 of 5, quorum 50 % needs 3
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
+    )
     with pytest.raises(RuleViolation) as exc:
         sessions.motion_open(motion_id=motion.pk, actor=clerk)
     assert exc.value.code == "quorum_not_met"
@@ -237,7 +300,9 @@ def test_a_vote_cannot_open_without_quorum_and_the_refusal_names_the_rule(open_s
 def test_a_vote_opens_at_exactly_the_quorum(open_session, clerk) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
+    )
     assert sessions.motion_open(motion_id=motion.pk, actor=clerk).status == "open"
 
 
@@ -246,7 +311,9 @@ def test_members_who_left_do_not_count_towards_the_quorum(open_session, clerk) -
 
     session, members = open_session
     _present(session, members, clerk, 3)
-    composition.member_leave(member_id=members[0].pk, actor=clerk)  # no reserve: 4 active, 2 present
+    composition.member_leave(
+        member_id=members[0].pk, actor=clerk
+    )  # no reserve: 4 active, 2 present
     status = sessions.quorum_status(session)
     assert (status["active"], status["present"], status["met"]) == (4, 2, True)  # 2/4 = 50 %
 
@@ -254,24 +321,40 @@ def test_members_who_left_do_not_count_towards_the_quorum(open_session, clerk) -
 def test_only_present_members_vote_and_only_while_the_vote_is_open(open_session, clerk) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
+    )
     with pytest.raises(InvalidTransition):
-        sessions.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk)
+        sessions.vote_record(
+            motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk
+        )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     with pytest.raises(RuleViolation) as exc:
-        sessions.vote_record(motion_id=motion.pk, member_id=members[4].pk, choice=VoteChoice.FOR, actor=clerk)
+        sessions.vote_record(
+            motion_id=motion.pk, member_id=members[4].pk, choice=VoteChoice.FOR, actor=clerk
+        )
     assert exc.value.code == "member_not_present"
     with pytest.raises(NotFound):
-        sessions.vote_record(motion_id=motion.pk, member_id=999999, choice=VoteChoice.FOR, actor=clerk)
+        sessions.vote_record(
+            motion_id=motion.pk, member_id=999999, choice=VoteChoice.FOR, actor=clerk
+        )
 
 
-def test_a_corrected_vote_replaces_the_first_and_each_member_counts_once(open_session, clerk) -> None:
+def test_a_corrected_vote_replaces_the_first_and_each_member_counts_once(
+    open_session, clerk
+) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
-    sessions.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.AGAINST, actor=clerk)
-    sessions.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk)
+    sessions.vote_record(
+        motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.AGAINST, actor=clerk
+    )
+    sessions.vote_record(
+        motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk
+    )
     motion = sessions.motion_close(motion_id=motion.pk, actor=clerk)
     assert (motion.votes_for, motion.votes_against, motion.abstentions) == (1, 0, 0)
     assert AuditEntry.objects.filter(verb="assembly.vote_correct").count() == 1
@@ -282,16 +365,28 @@ def test_a_corrected_vote_replaces_the_first_and_each_member_counts_once(open_se
     [
         (Majority.SIMPLE, ["for", "against", "abstain"], MotionResult.REJECTED),  # tie
         (Majority.SIMPLE, ["for", "abstain", "abstain"], MotionResult.ADOPTED),
-        (Majority.ABSOLUTE, ["for", "abstain", "abstain", "for"], MotionResult.REJECTED),  # 2 of 4 present
+        (
+            Majority.ABSOLUTE,
+            ["for", "abstain", "abstain", "for"],
+            MotionResult.REJECTED,
+        ),  # 2 of 4 present
         (Majority.ABSOLUTE, ["for", "for", "for", "against"], MotionResult.ADOPTED),
-        (Majority.TWO_THIRDS, ["for", "for", "against", "abstain"], MotionResult.ADOPTED),  # exactly 2/3
+        (
+            Majority.TWO_THIRDS,
+            ["for", "for", "against", "abstain"],
+            MotionResult.ADOPTED,
+        ),  # exactly 2/3
         (Majority.TWO_THIRDS, ["for", "against", "abstain", "abstain"], MotionResult.REJECTED),
     ],
 )
-def test_the_system_computes_the_result_by_the_required_majority(open_session, clerk, majority, choices, result) -> None:  # type: ignore[no-untyped-def]
+def test_the_system_computes_the_result_by_the_required_majority(
+    open_session, clerk, majority, choices, result
+) -> None:  # type: ignore[no-untyped-def]
     session, members = open_session
     _present(session, members, clerk, len(choices))
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority=majority)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority=majority
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     for member, choice in zip(members, choices, strict=False):
         sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
@@ -305,13 +400,28 @@ def test_the_system_computes_the_result_by_the_required_majority(open_session, c
 
 
 def _held_session(mandate, members, clerk, *, days_ago: int):  # type: ignore[no-untyped-def]
-    session = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now() - timedelta(days=days_ago))
-    AgendaItem.objects.create(mandate=mandate, session=session, position=1, title="Budget participatif", duration_minutes=30, source_kind=SourceKind.STAFF)
+    session = SessionFactory(
+        mandate=mandate,
+        status=SessionStatus.OPEN,
+        starts_at=timezone.now() - timedelta(days=days_ago),
+    )
+    AgendaItem.objects.create(
+        mandate=mandate,
+        session=session,
+        position=1,
+        title="Budget participatif",
+        duration_minutes=30,
+        source_kind=SourceKind.STAFF,
+    )
     _present(session, members, clerk, 4)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="Motion budget", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="Motion budget", majority=Majority.SIMPLE
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     for member in members[:3]:
-        sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice=VoteChoice.FOR, actor=clerk)
+        sessions.vote_record(
+            motion_id=motion.pk, member_id=member.pk, choice=VoteChoice.FOR, actor=clerk
+        )
     sessions.motion_close(motion_id=motion.pk, actor=clerk)
     sessions.session_close(session_id=session.pk, actor=clerk)
     return session
@@ -327,7 +437,9 @@ def test_closing_a_session_drafts_minutes_from_agenda_attendance_and_votes(seate
     assert "Motion budget" in minutes.body and "3 pour" in minutes.body
 
 
-def test_minutes_are_edited_then_approved_at_a_later_session_then_published(seated, clerk, client) -> None:
+def test_minutes_are_edited_then_approved_at_a_later_session_then_published(
+    seated, clerk, client
+) -> None:
     mandate, members = seated()
     first = _held_session(mandate, members, clerk, days_ago=14)
     sessions.minutes_edit(session_id=first.pk, body="Procès-verbal relu.", actor=clerk)
@@ -335,7 +447,9 @@ def test_minutes_are_edited_then_approved_at_a_later_session_then_published(seat
     with pytest.raises(InvalidTransition) as exc:
         sessions.minutes_publish(session_id=first.pk, actor=clerk)
     assert exc.value.code == "minutes_not_approved"
-    assert "Procès-verbal relu." not in client.get(f"/assembly/seances/{first.pk}/").content.decode()
+    assert (
+        "Procès-verbal relu." not in client.get(f"/assembly/seances/{first.pk}/").content.decode()
+    )
     minutes = sessions.minutes_approve(session_id=first.pk, at_session_id=second.pk, actor=clerk)
     assert minutes.approved_in == second
     with pytest.raises(InvalidTransition):
@@ -346,7 +460,9 @@ def test_minutes_are_edited_then_approved_at_a_later_session_then_published(seat
 
 def test_minutes_cannot_be_approved_at_their_own_session_or_an_earlier_one(seated, clerk) -> None:
     mandate, members = seated()
-    earlier = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now() - timedelta(days=30))
+    earlier = SessionFactory(
+        mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now() - timedelta(days=30)
+    )
     held = _held_session(mandate, members, clerk, days_ago=14)
     for at in (earlier,):
         with pytest.raises(RuleViolation) as exc:
@@ -357,17 +473,28 @@ def test_minutes_cannot_be_approved_at_their_own_session_or_an_earlier_one(seate
     assert Minutes.objects.get(session=held).status == MinutesStatus.DRAFT
 
 
-def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejected_one(seated, clerk) -> None:
+def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejected_one(
+    seated, clerk
+) -> None:
     mandate, members = seated()
     held = _held_session(mandate, members, clerk, days_ago=14)
     later = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now())
     _present(later, members, clerk, 3)
 
     def vote(choices: list[str]):  # type: ignore[no-untyped-def]
-        motion = sessions.motion_create(session_id=later.pk, actor=clerk, title="Approbation du PV", majority=Majority.SIMPLE, kind=MotionKind.MINUTES_APPROVAL, minutes_session_id=held.pk)
+        motion = sessions.motion_create(
+            session_id=later.pk,
+            actor=clerk,
+            title="Approbation du PV",
+            majority=Majority.SIMPLE,
+            kind=MotionKind.MINUTES_APPROVAL,
+            minutes_session_id=held.pk,
+        )
         sessions.motion_open(motion_id=motion.pk, actor=clerk)
         for member, choice in zip(members, choices, strict=False):
-            sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
+            sessions.vote_record(
+                motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk
+            )
         return sessions.motion_close(motion_id=motion.pk, actor=clerk)
 
     rejected = vote(["against", "against", "for"])
@@ -378,13 +505,22 @@ def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejecte
     assert minutes.status == MinutesStatus.APPROVED
     assert minutes.approval_motion == adopted and minutes.approved_in == later
     with pytest.raises(InvalidTransition):  # approval motions for approved minutes are refused
-        sessions.motion_create(session_id=later.pk, actor=clerk, title="x", majority=Majority.SIMPLE, kind=MotionKind.MINUTES_APPROVAL, minutes_session_id=held.pk)
+        sessions.motion_create(
+            session_id=later.pk,
+            actor=clerk,
+            title="x",
+            majority=Majority.SIMPLE,
+            kind=MotionKind.MINUTES_APPROVAL,
+            minutes_session_id=held.pk,
+        )
 
 
 def test_a_session_with_an_open_vote_cannot_close(open_session, clerk) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE)
+    motion = sessions.motion_create(
+        session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
+    )
     sessions.motion_open(motion_id=motion.pk, actor=clerk)
     with pytest.raises(Conflict) as exc:
         sessions.session_close(session_id=session.pk, actor=clerk)

@@ -8,7 +8,14 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from assembly.models import Attendance, Invitation, InvitationStatus, MotionStatus, SessionStatus, Volunteer
+from assembly.models import (
+    Attendance,
+    Invitation,
+    InvitationStatus,
+    MotionStatus,
+    SessionStatus,
+    Volunteer,
+)
 from assembly.services import composition
 from tests.assembly.conftest import BALANCED_POOL, publish_and_draw
 from tests.assembly.factories import SessionFactory
@@ -23,7 +30,9 @@ def _page_checks(html: str) -> None:
     assert "<script>" not in html
 
 
-def test_the_assembly_page_shows_members_by_first_name_and_district_and_composition(client, recruiting, clerk, freeze) -> None:
+def test_the_assembly_page_shows_members_by_first_name_and_district_and_composition(
+    client, recruiting, clerk, freeze
+) -> None:
     mandate = recruiting(BALANCED_POOL)
     publish_and_draw(mandate, clerk, freeze)
     response = client.get("/assembly/", follow=True)
@@ -38,7 +47,9 @@ def test_the_assembly_page_shows_members_by_first_name_and_district_and_composit
     assert mandate.commitment.digest in html
 
 
-def test_a_published_session_page_shows_its_agenda_and_a_planned_one_is_hidden(client, seated) -> None:
+def test_a_published_session_page_shows_its_agenda_and_a_planned_one_is_hidden(
+    client, seated
+) -> None:
     mandate, _members = seated()
     published = SessionFactory(mandate=mandate, status=SessionStatus.PUBLISHED)
     planned = SessionFactory(mandate=mandate)
@@ -50,7 +61,8 @@ def test_a_published_session_page_shows_its_agenda_and_a_planned_one_is_hidden(c
 def _invitation(recruiting):  # type: ignore[no-untyped-def]
     mandate = recruiting([])
     invitation = Invitation.objects.create(
-        mandate=mandate, batch=mandate.batches.get_or_create(seed="t", requested=1, population=1)[0],
+        mandate=mandate,
+        batch=mandate.batches.get_or_create(seed="t", requested=1, population=1)[0],
         register_entry=RegisterEntryFactory(district__code="sud", first_names="Aïcha Marie"),
     )
     return mandate, composition.invitation_token(invitation)
@@ -62,7 +74,9 @@ def test_a_volunteer_signs_up_from_the_invitation_without_javascript(recruiting)
     page = client.get(f"/assembly/volontaire/{token}/").content.decode()
     _page_checks(page)
     assert "Aïcha" in page and "<fieldset" in page and "<legend>" in page
-    done = client.post(f"/assembly/volontaire/{token}/", {"feature_genre": "f", "consent": "on", "email": ""})
+    done = client.post(
+        f"/assembly/volontaire/{token}/", {"feature_genre": "f", "consent": "on", "email": ""}
+    )
     volunteer = Volunteer.objects.get()
     assert volunteer.pseudonym in done.content.decode()
     assert volunteer.features == {"genre": "f", "quartier": "sud"}
@@ -94,21 +108,46 @@ def test_the_clerk_desk_is_reserved_to_the_clerk(client, open_session) -> None:
     client.force_login(ResidentFactory())
     assert client.get(f"/assembly/greffe/seances/{session.pk}/").status_code == 403
     client.force_login(StaffFactory(role="moderator"))
-    assert client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "open"}).status_code == 403
+    assert (
+        client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "open"}).status_code
+        == 403
+    )
 
 
-def test_the_clerk_records_attendance_and_a_vote_from_the_desk_without_javascript(client, open_session, clerk) -> None:
+def test_the_clerk_records_attendance_and_a_vote_from_the_desk_without_javascript(
+    client, open_session, clerk
+) -> None:
     session, members = open_session
     client.force_login(clerk)
     page = client.get(f"/assembly/greffe/seances/{session.pk}/").content.decode()
     _page_checks(page)
-    client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "attendance", "present": [m.pk for m in members[:3]]})
+    client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {"action": "attendance", "present": [m.pk for m in members[:3]]},
+    )
     assert Attendance.objects.filter(session=session, present=True).count() == 3
-    client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "motion", "title": "Motion", "majority": "simple", "kind": "ordinary"})
+    client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {"action": "motion", "title": "Motion", "majority": "simple", "kind": "ordinary"},
+    )
     motion = session.motions.get()
-    client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "motion_open", "motion": motion.pk})
-    client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "votes", "motion": motion.pk, f"vote_{members[0].pk}": "for", f"vote_{members[1].pk}": "abstain"})
-    response = client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "motion_close", "motion": motion.pk}, follow=True)
+    client.post(
+        f"/assembly/greffe/seances/{session.pk}/", {"action": "motion_open", "motion": motion.pk}
+    )
+    client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {
+            "action": "votes",
+            "motion": motion.pk,
+            f"vote_{members[0].pk}": "for",
+            f"vote_{members[1].pk}": "abstain",
+        },
+    )
+    response = client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {"action": "motion_close", "motion": motion.pk},
+        follow=True,
+    )
     motion.refresh_from_db()
     assert motion.status == MotionStatus.CLOSED and motion.result == "adopted"
     assert "Enregistré" in response.content.decode()
@@ -117,9 +156,16 @@ def test_the_clerk_records_attendance_and_a_vote_from_the_desk_without_javascrip
 def test_a_refused_desk_action_shows_the_reason(client, open_session, clerk) -> None:
     session, _members = open_session
     client.force_login(clerk)
-    client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "motion", "title": "Motion", "majority": "simple", "kind": "ordinary"})
+    client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {"action": "motion", "title": "Motion", "majority": "simple", "kind": "ordinary"},
+    )
     motion = session.motions.get()
-    response = client.post(f"/assembly/greffe/seances/{session.pk}/", {"action": "motion_open", "motion": motion.pk}, follow=True)
+    response = client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {"action": "motion_open", "motion": motion.pk},
+        follow=True,
+    )
     assert "Quorum non atteint" in response.content.decode()
 
 
@@ -137,7 +183,12 @@ def test_home_section_and_personal_data_export(client, recruiting, clerk, freeze
     publish_and_draw(mandate, clerk, freeze)
     member = mandate.members.select_related("volunteer").first()
     user = ResidentFactory(register_entry=member.volunteer.register_entry)
-    SessionFactory(mandate=mandate, status=SessionStatus.PUBLISHED, starts_at=timezone.now() + timezone.timedelta(days=3), title="Séance mobilité")
+    SessionFactory(
+        mandate=mandate,
+        status=SessionStatus.PUBLISHED,
+        starts_at=timezone.now() + timezone.timedelta(days=3),
+        title="Séance mobilité",
+    )
     assert "Séance mobilité" in client.get("/").content.decode()
     client.force_login(user)
     data = client.get("/me/data/?format=json").json()

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.throttling import ScopedRateThrottle
 
 from civic.errors import DomainError, NotFound
 from civic.models import RegisterEntry, User
@@ -154,9 +155,24 @@ def _rejection_rows(initiative_id: int) -> list[tuple[str, int]]:
     return [(str(r.label), counts[r.value]) for r in PaperRejectionReason if counts.get(r.value)]
 
 
+class _SignScope:
+    throttle_scope = "sign"
+
+
+def _throttled(request: HttpRequest) -> bool:
+    """The API's "sign" rate limit applies to the page forms too."""
+    throttle = ScopedRateThrottle()
+    if throttle.allow_request(request, _SignScope()):  # type: ignore[arg-type]
+        return False
+    messages.error(request, _("Trop de tentatives : réessayez dans une minute."))
+    return True
+
+
 @login_required
 @require_POST
 def initiative_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    if _throttled(request):
+        return redirect("petitions:detail", pk=pk)
     _act(
         request,
         _(
@@ -170,6 +186,8 @@ def initiative_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def initiative_unsign(request: HttpRequest, pk: int) -> HttpResponse:
+    if _throttled(request):
+        return redirect("petitions:detail", pk=pk)
     _act(
         request,
         _("Votre signature est retirée."),

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from civic.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from civic.models import District, User
+from civic.models import District, Notification, User
 from petitions.models import (
     MAX_TRACKS,
     TOTAL_TRACK,
@@ -575,9 +574,10 @@ def signers_notify(*, initiative_id: int, kind: str) -> int:
     from petitions.models import Signature
 
     entries = Signature.objects.filter(initiative_id=initiative_id).values("register_entry_id")
+    already = Notification.objects.filter(kind=kind, url=url).values("recipient_id")
     recipients = (
         User.objects.filter(register_entry_id__in=entries, is_active=True)
-        .exclude(Q(notifications__kind=kind) & Q(notifications__url=url))
+        .exclude(pk__in=already)
         .order_by("pk")
     )
     if kind == "petitions.closed":

@@ -26,3 +26,12 @@ def shipped_instruments(request):  # type: ignore[no-untyped-def]
 
     migration = importlib.import_module("petitions.migrations.0002_shipped_instruments")
     migration.forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Rate-limit history lives in the cache; ids repeat between tests, so start each one clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

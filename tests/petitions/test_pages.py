@@ -185,3 +185,21 @@ def test_the_obligations_page_flags_overdue_ones_and_staff_mark_them_done(freeze
 def test_the_home_section_lists_open_initiatives(now):
     initiative = InitiativeFactory(collecting=True, title="Jardins partagés")
     assert initiative.title in browser().get("/").content.decode()
+
+
+def test_the_sign_form_is_rate_limited_like_the_api(now, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "sign": "2/min"}
+    )
+    from django.core.cache import cache
+
+    cache.clear()
+    initiative = InitiativeFactory(collecting=True)
+    client = browser(ResidentFactory())
+    for _ in range(2):
+        client.post(f"/initiatives/{initiative.pk}/sign/")
+    html = client.post(f"/initiatives/{initiative.pk}/sign/", follow=True).content.decode()
+    assert "Trop de tentatives" in html
+    assert Signature.objects.count() == 1

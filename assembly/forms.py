@@ -64,3 +64,79 @@ class VoteForm(forms.Form):
 
 class MinutesForm(forms.Form):
     body = forms.CharField(label=_("Procès-verbal"), widget=forms.Textarea(attrs={"rows": 16}))
+
+
+class InvitationsForm(forms.Form):
+    count = forms.IntegerField(
+        label=_("Nombre de personnes à inviter"), min_value=1, max_value=100_000
+    )
+    seed = forms.CharField(
+        label=_("Graine du tirage (facultatif)"),
+        max_length=64,
+        required=False,
+        help_text=_("Laissée vide, une graine aléatoire est tirée et consignée."),
+    )
+
+
+class CommitmentForm(forms.Form):
+    seed_source = forms.CharField(
+        label=_("Source publique de l'aléa"),
+        max_length=500,
+        help_text=_("Par exemple : les numéros du tirage du Loto de la FDJ du samedi 5 décembre."),
+    )
+    seed_expected_at = forms.DateTimeField(
+        label=_("Aléa connu à partir du (AAAA-MM-JJ HH:MM)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class SeedForm(forms.Form):
+    seed = forms.CharField(label=_("Valeur publique de l'aléa, telle que publiée"), max_length=500)
+
+
+class LeaveForm(forms.Form):
+    member = forms.TypedChoiceField(label=_("Membre qui quitte l'assemblée"), coerce=int)
+    reason = forms.CharField(label=_("Motif"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [  # type: ignore[attr-defined]
+            (m.pk, f"{m.first_name} ({m.district_name}, siège {m.seat})") for m in members
+        ]
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Date et heure (AAAA-MM-JJ HH:MM)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    place = forms.CharField(label=_("Lieu"), max_length=255)
+    capacity_minutes = forms.IntegerField(
+        label=_("Durée disponible (minutes)"), min_value=10, max_value=1440, initial=180
+    )
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé du point"), max_length=255)
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=1, max_value=600)
+    source_kind = forms.ChoiceField(
+        label=_("Origine"),
+        choices=[("staff", _("Équipe")), ("member_proposal", _("Proposition d'un membre"))],
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class ReferForm(forms.Form):
+    answer_due = forms.DateField(
+        label=_("Réponse du conseil attendue avant le"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Réponse du conseil municipal"), widget=forms.Textarea(attrs={"rows": 3})
+    )

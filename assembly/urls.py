@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),
     path("seances/<int:pk>/", views.session_detail, name="session"),
     path("volontaire/<str:token>/", views.volunteer_signup, name="volunteer"),
+    path("greffe/<int:pk>/", views.clerk_mandate, name="clerk-mandate"),
     path("greffe/seances/<int:pk>/", views.clerk_session, name="clerk-session"),
     path("greffe/<int:pk>/invitations.csv", views.invitations_export, name="invitations-csv"),
 ]

@@ -3,7 +3,7 @@ Every form works without JavaScript."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,11 +15,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assembly import selectors
-from assembly.forms import MinutesForm, MotionForm, VolunteerForm
+from assembly.forms import (
+    AgendaItemForm,
+    AnswerForm,
+    CommitmentForm,
+    InvitationsForm,
+    LeaveForm,
+    MinutesForm,
+    MotionForm,
+    ReferForm,
+    SeedForm,
+    SessionForm,
+    VolunteerForm,
+)
 from assembly.models import (
     Attendance,
     DrawCommitment,
     InvitationStatus,
+    Mandate,
     Member,
     MemberStatus,
     Minutes,
@@ -28,10 +41,12 @@ from assembly.models import (
     MotionVote,
     Session,
     SessionStatus,
+    Volunteer,
     VoteChoice,
 )
 from assembly.rules import MAJORITY_RULES
 from assembly.services import composition, sessions
+from assembly.services import recommendations as recommendation_services
 from civic.errors import DomainError
 from civic.models import User
 from civic.roles import Role, has_role
@@ -171,6 +186,11 @@ def _clerk_action(request: HttpRequest, session: Session) -> None:
         sessions.session_open(session_id=session.pk, actor=actor)
     elif action == "close":
         sessions.session_close(session_id=session.pk, actor=actor)
+    elif action == "agenda_item":
+        item_form = AgendaItemForm(request.POST)
+        if not item_form.is_valid():
+            raise DomainError(_("Point incomplet."), code="invalid")
+        sessions.agenda_item_add(session_id=session.pk, actor=actor, **item_form.cleaned_data)
     elif action == "publish_agenda":
         sessions.session_publish_agenda(session_id=session.pk, actor=actor)
     elif action == "attendance":
@@ -284,9 +304,107 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
             "motions": motions,
             "open_motions": open_motions,
             "motion_form": MotionForm(),
+            "agenda_form": AgendaItemForm(),
             "minutes": minutes,
             "minutes_form": MinutesForm(initial={"body": minutes.body}) if minutes else None,
             "pending_minutes": pending_minutes,
             "vote_choices": VoteChoice.choices,
+        },
+    )
+
+
+def _form_or_refuse(form: Any) -> dict[str, Any]:
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
+        raise DomainError(
+            _("Formulaire incomplet : %(errors)s") % {"errors": errors}, code="invalid"
+        )
+    return dict(form.cleaned_data)
+
+
+def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> None:
+    actor = cast(User, request.user)
+    action = request.POST.get("action", "")
+    members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
+    if action == "recruit":
+        composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=actor)
+    elif action == "invitations":
+        data = _form_or_refuse(InvitationsForm(request.POST))
+        composition.invitations_draw(
+            mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
+        )
+    elif action == "commitment":
+        data = _form_or_refuse(CommitmentForm(request.POST))
+        composition.commitment_publish(mandate_id=mandate.pk, actor=actor, **data)
+    elif action == "draw":
+        data = _form_or_refuse(SeedForm(request.POST))
+        composition.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+    elif action == "leave":
+        data = _form_or_refuse(LeaveForm(request.POST, members=members))
+        composition.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
+    elif action == "session":
+        data = _form_or_refuse(SessionForm(request.POST))
+        sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)
+    elif action == "refer":
+        data = _form_or_refuse(ReferForm(request.POST))
+        recommendation_services.recommendation_refer(
+            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+        )
+    elif action == "answer":
+        data = _form_or_refuse(AnswerForm(request.POST))
+        recommendation_services.recommendation_answer(
+            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+        )
+    elif action == "referendum":
+        recommendation_services.recommendation_convert_to_referendum(
+            recommendation_id=_int(request.POST.get("recommendation")), actor=actor
+        )
+    else:
+        raise DomainError(_("Action inconnue."), code="unknown_action")
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clerk's desk for a mandate: recruitment, commitment, draw, departures, sessions and the
+    follow-up of recommendations."""
+    if not has_role(request.user, Role.ASSEMBLY_CLERK):
+        raise PermissionDenied
+    mandate = get_object_or_404(Mandate, pk=pk)
+    if request.method == "POST":
+        try:
+            _clerk_mandate_action(request, mandate)
+        except DomainError as exc:
+            messages.error(request, str(exc.detail))
+        else:
+            messages.success(request, _("Enregistré."))
+        return redirect("assembly:clerk-mandate", pk=pk)
+    members = list(Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE))
+    return render(
+        request,
+        "assembly/clerk_mandate.html",
+        {
+            "mandate": mandate,
+            "volunteers": Volunteer.objects.filter(
+                mandate=mandate, withdrawn_at__isnull=True
+            ).count(),
+            "invitations": mandate.invitations.count(),
+            "commitment": DrawCommitment.objects.filter(mandate=mandate).first(),
+            "composition": selectors.composition(mandate=mandate),
+            "members": members,
+            "reserves": mandate.reserves.select_related("volunteer").order_by("rank"),
+            "sessions": Session.objects.filter(mandate=mandate).order_by("-starts_at"),
+            "recommendations": selectors.recommendation_list(mandate=mandate),
+            "invitations_form": InvitationsForm(),
+            "commitment_form": CommitmentForm(),
+            "seed_form": SeedForm(),
+            "leave_form": LeaveForm(members=members),
+            "session_form": SessionForm(),
+            "refer_form": ReferForm(),
+            "answer_form": AnswerForm(),
         },
     )

@@ -196,3 +196,82 @@ def test_home_section_and_personal_data_export(client, recruiting, clerk, freeze
     assert rows[0]["pseudonym"] == member.volunteer.pseudonym
     assert rows[0]["member"]["seat"] == member.seat
     assert re.match(r"^V-[0-9a-f]{10}$", rows[0]["pseudonym"])
+
+
+def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandate_desk(
+    client, clerk, freeze
+) -> None:
+    from datetime import timedelta
+
+    from assembly.models import FeatureKind, Mandate, Member, Reserve
+    from tests.assembly.factories import MandateFactory
+    from tests.factories import DistrictFactory
+
+    nord = DistrictFactory(code="nord", name="Nord")
+    mandate = MandateFactory(size=2, reserve_size=2)
+    composition.feature_add(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        key="quartier",
+        label="Quartier",
+        kind=FeatureKind.DISTRICT,
+        quotas=[("nord", "Nord", 2, 2)],
+    )
+    RegisterEntryFactory.create_batch(6, district=nord)
+    client.force_login(clerk)
+    desk = f"/assembly/greffe/{mandate.pk}/"
+    _page_checks(client.get(desk).content.decode())
+    client.post(desk, {"action": "recruit"})
+    client.post(desk, {"action": "invitations", "count": 6, "seed": "s"})
+    assert Invitation.objects.filter(mandate=mandate).count() == 6
+    for invitation in Invitation.objects.filter(mandate=mandate)[:5]:
+        composition.volunteer_signup(
+            token=composition.invitation_token(invitation), declared={}, consent=True
+        )
+    start = timezone.now()
+    freeze(start)
+    client.post(
+        desk,
+        {
+            "action": "commitment",
+            "seed_source": "Loto",
+            "seed_expected_at": (timezone.localtime(start) + timedelta(days=1)).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
+        },
+    )
+    mandate.refresh_from_db()
+    assert mandate.status == "committed"
+    freeze(start + timedelta(days=2))
+    client.post(desk, {"action": "draw", "seed": "1 2 3 4 5"})
+    assert (
+        Member.objects.filter(mandate=mandate).count() == 2
+        and Reserve.objects.filter(mandate=mandate).count() == 2
+    )
+    leaving = Member.objects.filter(mandate=mandate).first()
+    client.post(desk, {"action": "leave", "member": leaving.pk, "reason": "santé"})
+    leaving.refresh_from_db()
+    assert leaving.status == "replaced"
+    client.post(
+        desk,
+        {
+            "action": "session",
+            "title": "Séance 1",
+            "starts_at": "2030-01-10T18:00",
+            "place": "Mairie",
+            "capacity_minutes": 120,
+        },
+    )
+    session = Mandate.objects.get(pk=mandate.pk).sessions.get()
+    client.post(
+        f"/assembly/greffe/seances/{session.pk}/",
+        {
+            "action": "agenda_item",
+            "title": "Accueil",
+            "duration_minutes": 20,
+            "source_kind": "staff",
+        },
+    )
+    assert session.agenda_items.get().title == "Accueil"
+    refused = client.post(desk, {"action": "draw", "seed": "again"}, follow=True)
+    assert "message-error" in refused.content.decode()

@@ -21,6 +21,12 @@ from petitions.services.obligations import (
     obligations_flag_overdue,
     obligations_remind_due,
 )
+from petitions.services.paper_import import (
+    ImportReport,
+    PaperRow,
+    paper_rows_from_csv,
+    paper_signatures_import,
+)
 from petitions.services.signatures import (
     PaperOutcome,
     SignOutcome,
@@ -30,6 +36,10 @@ from petitions.services.signatures import (
 )
 
 __all__ = [
+    "ImportReport",
+    "PaperRow",
+    "paper_rows_from_csv",
+    "paper_signatures_import",
     "PaperOutcome",
     "SignOutcome",
     "counts_fold",

@@ -37,10 +37,8 @@ from petitions.services.signatures import (
 
 __all__ = [
     "ImportReport",
-    "PaperRow",
-    "paper_rows_from_csv",
-    "paper_signatures_import",
     "PaperOutcome",
+    "PaperRow",
     "SignOutcome",
     "counts_fold",
     "counts_recount",
@@ -58,7 +56,9 @@ __all__ = [
     "obligation_complete",
     "obligations_flag_overdue",
     "obligations_remind_due",
+    "paper_rows_from_csv",
     "paper_signature_enter",
+    "paper_signatures_import",
     "promoter_cosign",
     "promoter_invite",
     "rungs_evaluate",

@@ -128,8 +128,19 @@ def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "assembly/volunteer_invalid.html", status=404)
     mandate = invitation.mandate
     if invitation.status != InvitationStatus.SENT:
+        volunteer = Volunteer.objects.filter(invitation=invitation).first()
+        if request.method == "POST" and request.POST.get("withdraw") and volunteer is not None:
+            try:
+                composition.volunteer_withdraw(volunteer_id=volunteer.pk, actor=None)
+            except DomainError as exc:
+                messages.error(request, str(exc.detail))
+            else:
+                messages.info(request, _("Vous avez quitté le vivier du tirage."))
+            return redirect("assembly:volunteer", token=token)
         return render(
-            request, "assembly/volunteer_done.html", {"mandate": mandate, "invitation": invitation}
+            request,
+            "assembly/volunteer_done.html",
+            {"mandate": mandate, "invitation": invitation, "volunteer": volunteer},
         )
     form = VolunteerForm(request.POST or None, mandate=mandate)
     if request.method == "POST" and request.POST.get("decline"):

@@ -158,7 +158,7 @@ def agenda_item_add(
     return item
 
 
-def _next_session_with_room(mandate: Mandate, minutes: int) -> Session | None:
+def next_session_with_room(mandate: Mandate, minutes: int) -> Session | None:
     candidates = (
         Session.objects.filter(
             mandate=mandate, status__in=AGENDA_OPEN, starts_at__gt=timezone.now()
@@ -192,7 +192,7 @@ def initiatives_place_on_agenda() -> int:
             mandate=mandate, source_kind=SourceKind.INITIATIVE, source_id=obligation.initiative_id
         ).exists():
             continue
-        session = _next_session_with_room(mandate, mandate.initiative_item_minutes)
+        session = next_session_with_room(mandate, mandate.initiative_item_minutes)
         if session is None:
             logger.info(
                 "assembly: no session with room for initiative %s", obligation.initiative_id

@@ -275,3 +275,19 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
     assert session.agenda_items.get().title == "Accueil"
     refused = client.post(desk, {"action": "draw", "seed": "again"}, follow=True)
     assert "message-error" in refused.content.decode()
+
+
+def test_a_volunteer_can_withdraw_before_the_commitment_and_is_then_left_out_of_the_pool(
+    client, recruiting
+) -> None:
+    mandate, token = _invitation(recruiting)
+    client.post(f"/assembly/volontaire/{token}/", {"feature_genre": "m", "consent": "on"})
+    page = client.get(f"/assembly/volontaire/{token}/").content.decode()
+    assert "Retirer ma candidature" in page
+    client.post(f"/assembly/volontaire/{token}/", {"withdraw": "1"})
+    assert Volunteer.objects.get().withdrawn_at is not None
+    assert composition.pool_volunteers(mandate) == []
+    assert (
+        "Retirer ma candidature"
+        not in client.get(f"/assembly/volontaire/{token}/").content.decode()
+    )

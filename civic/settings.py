@@ -232,6 +232,32 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several apps have a "status" or a "kind": each choice set gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeStatusEnum": "petitions.models.Status",
+        "ObligationStatusEnum": "petitions.models.ObligationStatus",
+        "ObligationKindEnum": "petitions.models.ObligationKind",
+        "RungKindEnum": "petitions.models.RungKind",
+        "CampaignStatusEnum": "referendums.models.campaigns.CampaignStatus",
+        "CampaignKindEnum": "referendums.models.campaigns.CampaignKind",
+        "OriginKindEnum": "referendums.models.campaigns.OriginKind",
+        "ElectoralEventKindEnum": "referendums.models.campaigns.ElectoralEventKind",
+        "StationStatusEnum": "referendums.models.paper.StationStatus",
+        "MandateStatusEnum": "assembly.models.MandateStatus",
+        "FeatureKindEnum": "assembly.models.FeatureKind",
+        "InvitationStatusEnum": "assembly.models.InvitationStatus",
+        "MemberStatusEnum": "assembly.models.MemberStatus",
+        "ReserveStatusEnum": "assembly.models.ReserveStatus",
+        "SessionStatusEnum": "assembly.models.SessionStatus",
+        "AgendaSourceKindEnum": "assembly.models.SourceKind",
+        "MotionKindEnum": "assembly.models.MotionKind",
+        "MotionStatusEnum": "assembly.models.MotionStatus",
+        "MinutesStatusEnum": "assembly.models.MinutesStatus",
+        "RecommendationStatusEnum": "assembly.models.RecommendationStatus",
+        "EntryKindEnum": "civic.models.register.EntryKind",
+        "NotificationStatusEnum": "civic.models.notifications.NotificationStatus",
+        "DeliveryStatusEnum": "civic.models.webhooks.DeliveryStatus",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

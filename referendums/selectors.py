@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -18,12 +18,11 @@ from referendums.models import (
     Campaign,
     Campaigner,
     CampaignStatus,
-    ElectorateMember,
     Option,
     Participation,
     Question,
 )
-from referendums.services.tally import suppress_cells
+from referendums.services.tally import participations_by_district, suppress_cells
 
 
 def campaign_list(*, viewer: Any, status: str | None = None) -> QuerySet[Campaign]:
@@ -70,19 +69,8 @@ def arguments_by_side(campaign: Campaign) -> dict[str, list[Campaigner]]:
 def turnout(*, campaign: Campaign) -> dict[str, Any]:
     """Participations only: never anything about what was voted. Districts below the threshold
     are suppressed (with a second cell, so the city total does not give them away)."""
-    participations = Participation.objects.filter(campaign=campaign).count()
-    by_district = {
-        row["district__code"]: row["n"]
-        for row in ElectorateMember.objects.filter(
-            campaign=campaign,
-            register_entry_id__in=Participation.objects.filter(campaign=campaign).values(
-                "register_entry_id"
-            ),
-        )
-        .values("district__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    by_district = participations_by_district(campaign)
+    participations = sum(by_district.values())
     electorate = campaign.electorate_districts or {}
     hidden = suppress_cells(
         {code: {"p": by_district.get(code, 0)} for code in electorate},

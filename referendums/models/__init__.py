@@ -17,9 +17,17 @@ from referendums.models.campaigns import (
     VotingMethod,
 )
 from referendums.models.paper import PollingStation, ResultSheet, StationResult, StationStatus
-from referendums.models.voting import Ballot, Participation, ReceiptHash, SealingKey
+from referendums.models.voting import (
+    TURNOUT_SLOTS,
+    Ballot,
+    Participation,
+    ReceiptHash,
+    SealingKey,
+    TurnoutSlot,
+)
 
 __all__ = [
+    "TURNOUT_SLOTS",
     "Argument",
     "Ballot",
     "Campaign",
@@ -43,5 +51,6 @@ __all__ = [
     "Side",
     "StationResult",
     "StationStatus",
+    "TurnoutSlot",
     "VotingMethod",
 ]

@@ -30,6 +30,14 @@ class Participation(models.Model):
                 fields=["campaign", "register_entry"], name="referendum_one_participation"
             )
         ]
+        indexes = [
+            # Tiny once the close has nulled every seal: "is any seal left?" is one index probe.
+            models.Index(
+                fields=["campaign"],
+                name="referendum_sealed_idx",
+                condition=models.Q(sealed_ref__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.register_entry_id}"
@@ -67,6 +75,32 @@ class ReceiptHash(models.Model):
 
     def __str__(self) -> str:
         return self.digest
+
+
+TURNOUT_SLOTS = 16
+
+
+class TurnoutSlot(models.Model):
+    """Participations counted in slots per district, incremented in the transaction that creates
+    the participation (never on a re-vote): turnout is read in constant time, and the tally does
+    not rescan the participations. Several slots per district so concurrent first votes do not
+    queue on one row; the close recounts the rows and refuses on any drift."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    district_code = models.CharField(max_length=16)
+    slot = models.PositiveSmallIntegerField()
+    participations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de participation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "district_code", "slot"], name="referendum_turnout_slot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.district_code}:{self.slot}"
 
 
 class SealingKey(models.Model):

@@ -13,12 +13,20 @@ from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
 from civic.eligibility import eligible_entries
-from civic.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from civic.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 from civic.models import District, User
 from civic.roles import Role, has_role
 from referendums import workflow
 from referendums.legal_calendar import CalendarFacts, calendar_violations, local_midnight
 from referendums.models import (
+    TURNOUT_SLOTS,
     Argument,
     Campaign,
     CampaignDistrict,
@@ -32,6 +40,7 @@ from referendums.models import (
     Option,
     Question,
     SealingKey,
+    TurnoutSlot,
     VotingMethod,
 )
 from referendums.models.campaigns import ARGUMENT_MAX_LENGTH
@@ -472,6 +481,14 @@ def voting_open_due(*, campaign_id: int) -> bool:
         electorate_freeze(campaign=campaign)
         if campaign.is_online:
             SealingKey.objects.create(campaign=campaign, wrapped_key=new_wrapped_key(campaign.pk))
+            TurnoutSlot.objects.bulk_create(
+                [
+                    TurnoutSlot(campaign=campaign, district_code=code, slot=slot)
+                    for code in sorted(campaign.electorate_districts)
+                    for slot in range(TURNOUT_SLOTS)
+                ],
+                ignore_conflicts=True,
+            )
         _system_audit(campaign, S.CAMPAIGN)
     return True
 
@@ -515,21 +532,25 @@ def _system_audit(campaign: Campaign, source: str) -> None:
 
 
 def campaigns_advance() -> dict[str, int]:
-    """The beat job: act on every due deadline; each step is a guarded update (exactly once)."""
+    """The beat job: act on every due deadline; each step is a guarded update (exactly once).
+    A campaign whose step is refused (e.g. a drifted turnout counter at the close) stays where it
+    is, is reported, and does not hold up the others."""
     now = timezone.now()
     done = {"campaign": 0, "voting": 0, "closed": 0}
-    for pk in Campaign.objects.filter(status=S.SCHEDULED, campaign_opens_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        done["campaign"] += campaign_open_due(campaign_id=pk)
-    for pk in Campaign.objects.filter(status=S.CAMPAIGN, voting_opens_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        done["voting"] += voting_open_due(campaign_id=pk)
-    for pk in Campaign.objects.filter(status=S.VOTING, voting_closes_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        done["closed"] += voting_close_due(campaign_id=pk)
+    steps = (
+        ("campaign", S.SCHEDULED, "campaign_opens_at", campaign_open_due),
+        ("voting", S.CAMPAIGN, "voting_opens_at", voting_open_due),
+        ("closed", S.VOTING, "voting_closes_at", voting_close_due),
+    )
+    for name, source, field, step in steps:
+        due = Campaign.objects.filter(status=source, **{f"{field}__lte": now}).values_list(
+            "pk", flat=True
+        )
+        for pk in list(due):
+            try:
+                done[name] += step(campaign_id=pk)
+            except DomainError as exc:
+                logger.error("referendum %s: step %s refused (%s)", pk, name, exc.code)
     if any(done.values()):
         logger.info("referendums advanced: %s", done)
     return done

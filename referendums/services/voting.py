@@ -13,11 +13,13 @@ Nothing here is logged, audited or sent to a task: the choice never leaves this 
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,7 @@ from civic.eligibility import RULES
 from civic.errors import Conflict, DomainError, NotEligible, NotFound, NotVerified
 from civic.models import User
 from referendums.models import (
+    TURNOUT_SLOTS,
     Ballot,
     Campaign,
     CampaignStatus,
@@ -33,6 +36,7 @@ from referendums.models import (
     Participation,
     ReceiptHash,
     SealingKey,
+    TurnoutSlot,
     VotingMethod,
 )
 from referendums.sealing import (
@@ -71,7 +75,7 @@ def canonical_choices(campaign_id: int, choices: dict[str, str]) -> str:
     return json.dumps(normalised, sort_keys=True, separators=(",", ":"))
 
 
-def _lock_participation(campaign_id: int, entry_id: int) -> Participation:
+def _lock_participation(campaign_id: int, entry_id: int, district_code: str) -> Participation:
     query = Participation.objects.select_for_update().filter(
         campaign_id=campaign_id, register_entry_id=entry_id
     )
@@ -80,9 +84,16 @@ def _lock_participation(campaign_id: int, entry_id: int) -> Participation:
         return participation
     try:
         with transaction.atomic():
-            return Participation.objects.create(
+            created = Participation.objects.create(
                 campaign_id=campaign_id, register_entry_id=entry_id, voted_at=timezone.now()
             )
+            # Counted once, with the row that it counts (a re-vote never reaches here).
+            TurnoutSlot.objects.filter(
+                campaign_id=campaign_id,
+                district_code=district_code,
+                slot=secrets.randbelow(TURNOUT_SLOTS),
+            ).update(participations=F("participations") + 1)
+            return created
     except IntegrityError:
         # Another cast by the same voter inserted first (PostgreSQL made us wait for its commit):
         # take its row, locked, and continue as a re-vote.
@@ -139,7 +150,7 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
             raise Conflict(_("Le vote n'est pas ouvert."), code="voting_not_open")
         key = unwrap_key(campaign_id, key_row.wrapped_key)
 
-        participation = _lock_participation(campaign_id, entry_id)
+        participation = _lock_participation(campaign_id, entry_id, member)
         revote = participation.sealed_ref is not None
         if revote:
             assert participation.sealed_ref is not None
@@ -199,3 +210,4 @@ def ballots_discard(*, campaign: Campaign) -> None:
     Participation.objects.filter(campaign=campaign).update(sealed_ref=None)
     Ballot.objects.filter(campaign=campaign).delete()
     ReceiptHash.objects.filter(campaign=campaign).delete()
+    TurnoutSlot.objects.filter(campaign=campaign).delete()

@@ -243,3 +243,56 @@ def test_the_participation_locking_query_is_the_only_lock_on_postgresql():
 
     assert common._LOCK_NAMESPACE
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_turnout_slots_count_each_voter_once_whatever_the_revotes(open_vote):
+    from referendums.services.tally import participations_by_district
+
+    vote = open_vote(voters=2)
+    for _ in range(3):
+        ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
+    ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[1], choices=vote.choices("no"))
+    assert participations_by_district(vote.campaign) == {vote.districts[0].code: 2}
+
+
+def test_the_close_refuses_to_count_when_the_turnout_slots_drift(open_vote, freeze):
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from referendums.models import TurnoutSlot
+    from referendums.services.campaigns import voting_close_due
+
+    vote = open_vote(voters=1)
+    ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
+    TurnoutSlot.objects.filter(campaign=vote.campaign, slot=0).update(
+        participations=F("participations") + 1
+    )
+    freeze(vote.campaign.voting_closes_at + timedelta(seconds=1))
+    with pytest.raises(Conflict) as exc:
+        voting_close_due(campaign_id=vote.campaign.pk)
+    assert exc.value.code == "turnout_drift"
+    vote.campaign.refresh_from_db()
+    assert vote.campaign.status == "voting"  # rolled back whole: seals intact, nothing counted
+    assert Participation.objects.filter(sealed_ref__isnull=False).count() == 1
+
+
+def test_a_refused_close_is_reported_and_does_not_stop_the_clock_job(open_vote, freeze):
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from referendums.models import TurnoutSlot
+    from referendums.services.campaigns import campaigns_advance
+
+    stuck, fine = open_vote(voters=1), open_vote(voters=1)
+    TurnoutSlot.objects.filter(campaign=stuck.campaign, slot=0).update(
+        participations=F("participations") + 1
+    )
+    freeze(
+        max(stuck.campaign.voting_closes_at, fine.campaign.voting_closes_at) + timedelta(seconds=1)
+    )
+    assert campaigns_advance()["closed"] == 1
+    fine.campaign.refresh_from_db()
+    stuck.campaign.refresh_from_db()
+    assert (fine.campaign.status, stuck.campaign.status) == ("closed", "voting")

@@ -45,6 +45,7 @@ from petitions.models import (
 from petitions.rules import is_moderator
 from petitions.services._common import violated_constraint
 
+_ENTRY_FIELDS = ("id", "kind", "birth_date", "active", "identity_hash", "district_id")
 DUPLICATE_CONSTRAINTS = frozenset({"signature_one_per_entry", "signature_one_per_identity"})
 QUARTER_CONSTRAINT = "signature_one_request_per_quarter"
 
@@ -229,6 +230,78 @@ class _Recorded:
     plan: _Plan
 
 
+_SIGN_AND_COUNT_SQL = """
+WITH ins AS ({insert}),
+slots AS (
+    INSERT INTO petitions_signaturecountslot (initiative_id, track, slot, delta)
+    SELECT %s, t.track, %s, 1 FROM ins CROSS JOIN (VALUES {tracks}) AS t(track)
+    ORDER BY t.track
+    ON CONFLICT (initiative_id, track, slot)
+    DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
+)
+SELECT id FROM ins
+"""
+
+
+def _write(
+    *,
+    initiative_id: int,
+    entry: RegisterEntry,
+    plan: _Plan,
+    channel: str,
+    now: datetime,
+    entered_by: User | None,
+) -> int | None:
+    """Record the signature and its slot deltas atomically. On PostgreSQL it is ONE statement (a
+    data-modifying CTE), which in autocommit is its own transaction: no BEGIN, savepoint or COMMIT
+    round trip on the hot path. Raises IntegrityError on a duplicate; None when not collecting."""
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            new_id = _insert(
+                initiative_id=initiative_id,
+                entry=entry,
+                plan=plan,
+                channel=channel,
+                now=now,
+                entered_by=entered_by,
+            )
+            if new_id is not None:
+                _slots_add(initiative_id=initiative_id, mask=plan.mask, delta=1)
+        return new_id
+    tracks = [TOTAL_TRACK, *(p for p in range(plan.mask.bit_length()) if plan.mask & (1 << p))]
+    sql = _SIGN_AND_COUNT_SQL.format(
+        insert=_INSERT_SQL.strip(), tracks=", ".join(f"({int(t)}::smallint)" for t in tracks)
+    )
+    facts = Signature._meta.get_field("facts").get_db_prep_save(plan.facts, connection)
+    params: list[Any] = [
+        initiative_id,
+        entry.pk,
+        entry.identity_hash,
+        channel,
+        now,
+        plan.mask,
+        facts,
+        entry.district_id,
+        plan.quarter_key,
+        entered_by.pk if entered_by is not None else None,
+        initiative_id,
+        now,
+        initiative_id,
+        random.randrange(COUNT_SLOTS),
+    ]
+
+    def run() -> int | None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
+
+    if connection.in_atomic_block:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
+            return run()
+    return run()
+
+
 def _record(
     *,
     initiative_id: int,
@@ -241,15 +314,14 @@ def _record(
     plan = _plan(entry, tracks, initiative_id=initiative_id, now=now)
     for _attempt in range(2):
         try:
-            with transaction.atomic():  # a savepoint: the outer transaction survives a refusal
-                new_id = _insert(
-                    initiative_id=initiative_id,
-                    entry=entry,
-                    plan=plan,
-                    channel=channel,
-                    now=now,
-                    entered_by=entered_by,
-                )
+            new_id = _write(
+                initiative_id=initiative_id,
+                entry=entry,
+                plan=plan,
+                channel=channel,
+                now=now,
+                entered_by=entered_by,
+            )
         except IntegrityError as exc:
             name = violated_constraint(exc)
             if name in DUPLICATE_CONSTRAINTS:
@@ -266,7 +338,6 @@ def _record(
                 _("La collecte de signatures n'est pas ouverte pour cette initiative."),
                 code="collection_closed",
             )
-        _slots_add(initiative_id=initiative_id, mask=plan.mask, delta=1)
         return _Recorded(new_id, plan)
     raise AssertionError("unreachable: the second attempt has no quarter key")
 
@@ -276,19 +347,18 @@ def signature_sign(*, initiative_id: int, user: User) -> SignOutcome:
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte pour signer."))
     assert user.register_entry_id is not None
-    entry = RegisterEntry.objects.get(pk=user.register_entry_id)
+    entry = RegisterEntry.objects.only(*_ENTRY_FIELDS).get(pk=user.register_entry_id)
     tracks, status, closes_at = _tracks_and_state(initiative_id)
     now = timezone.now()
     _require_open(status, closes_at, now)
-    with transaction.atomic():
-        recorded = _record(
-            initiative_id=initiative_id,
-            entry=entry,
-            tracks=tracks,
-            channel=Channel.ONLINE,
-            now=now,
-            entered_by=None,
-        )
+    recorded = _record(
+        initiative_id=initiative_id,
+        entry=entry,
+        tracks=tracks,
+        channel=Channel.ONLINE,
+        now=now,
+        entered_by=None,
+    )
     return SignOutcome(initiative_id, [t.slug for t in recorded.plan.tracks])
 
 

@@ -46,7 +46,18 @@ class MandateAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_on", "ends_on", "size", "status"]
     readonly_fields = ["status", "invitation_count"]
     inlines = [FeatureInline]
-    actions = ["open_recruitment"]
+    actions = ["open_recruitment", "close"]
+
+    @admin.action(description=_("Clore le mandat"))
+    def close(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
+        for mandate in queryset:
+            _run(
+                self,
+                request,
+                lambda m=mandate: composition.mandate_close(
+                    mandate_id=m.pk, actor=cast(User, request.user)
+                ),
+            )
 
     @admin.action(description=_("Ouvrir l'appel aux volontaires"))
     def open_recruitment(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:

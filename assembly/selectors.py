@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from assembly.models import (
     AgendaItem,
+    DrawCommitment,
     Feature,
     Mandate,
     MandateStatus,
@@ -180,3 +181,19 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             }
         )
     return {"volunteering": rows}
+
+
+def draw_bundle(commitment: DrawCommitment) -> dict[str, Any]:
+    """Everything needed to rerun a draw: the committed payload, its digest, the seed and the
+    published result. Served at /assembly/<id>/tirage.json and /api/v1/assemblies/<id>/draw/."""
+    return {
+        "digest": commitment.digest,
+        "payload": commitment.payload,
+        "seed": commitment.seed or None,
+        "seed_recorded_at": (
+            commitment.seed_recorded_at.isoformat() if commitment.seed_recorded_at else None
+        ),
+        "ticket": commitment.ticket,
+        "panel": commitment.panel,
+        "reserve": commitment.reserve,
+    }

@@ -400,8 +400,10 @@ def commitment_payload(
     library: str,
     seed_source: str,
     seed_expected_at: str,
+    published_at: str = "",
 ) -> dict[str, Any]:
     return {
+        "published_at": published_at,
         "format": BUNDLE_FORMAT,
         "mandate": mandate_id,
         "panel_size": panel_size,
@@ -441,6 +443,24 @@ class RerunReport:
         )
 
 
+def _timing_problem(payload: Mapping[str, Any], seed_recorded_at: str | None) -> str | None:
+    """The commitment must precede the moment the seed exists, and the draw must follow it."""
+    from datetime import datetime
+
+    try:
+        expected = datetime.fromisoformat(payload["seed_expected_at"])
+        if (
+            payload.get("published_at")
+            and datetime.fromisoformat(payload["published_at"]) >= expected
+        ):
+            return "the commitment was published after the seed became known"
+        if seed_recorded_at and datetime.fromisoformat(seed_recorded_at) < expected:
+            return "the seed was recorded before the announced public value existed"
+    except (KeyError, TypeError, ValueError):
+        return "the bundle's dates are missing or malformed"
+    return None
+
+
 def rerun(
     bundle: Mapping[str, Any],
     *,
@@ -449,6 +469,7 @@ def rerun(
     published_panel: Sequence[str],
     published_reserve: Sequence[str],
     recompute: bool = True,
+    seed_recorded_at: str | None = None,
 ) -> RerunReport:
     """Replay a draw from its published bundle (the commitment payload) and compare."""
     problems: list[str] = []
@@ -456,6 +477,10 @@ def rerun(
     digest_ok = commitment_digest(payload) == published_digest
     if not digest_ok:
         problems.append("the bundle does not hash to the published commitment")
+    timing = _timing_problem(payload, seed_recorded_at)
+    if timing:
+        problems.append(timing)
+        digest_ok = False
     candidates = [Candidate(row["id"], row["features"]) for row in payload["pool"]]
     quotas = [QuotaSpec(q["feature"], q["value"], q["min"], q["max"]) for q in payload["quotas"]]
     if pool_digest(candidates) != payload["pool_digest"]:

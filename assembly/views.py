@@ -78,14 +78,7 @@ def draw_bundle(request: HttpRequest, pk: int) -> JsonResponse:
     mandate = get_object_or_404(selectors.mandate_list(), pk=pk)
     commitment = get_object_or_404(DrawCommitment, mandate=mandate)
     response = JsonResponse(
-        {
-            "digest": commitment.digest,
-            "payload": commitment.payload,
-            "seed": commitment.seed or None,
-            "ticket": commitment.ticket,
-            "panel": commitment.panel,
-            "reserve": commitment.reserve,
-        },
+        selectors.draw_bundle(commitment),
         json_dumps_params={"ensure_ascii": False, "indent": 1},
     )
     response["Content-Disposition"] = f'attachment; filename="tirage-{mandate.pk}.json"'

@@ -36,6 +36,7 @@ def main() -> int:
         published_panel=data["panel"],
         published_reserve=data["reserve"],
         recompute=not args.no_recompute,
+        seed_recorded_at=data.get("seed_recorded_at"),
     )
     print(f"commitment digest matches: {report.digest_matches}")
     print(f"committed lottery meets every quota: {report.lottery_sound}")

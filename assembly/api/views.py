@@ -166,16 +166,7 @@ class DrawBundleApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         mandate = _public_mandate(pk)
         commitment = get_object_or_404(DrawCommitment, mandate=mandate)
-        return Response(
-            {
-                "digest": commitment.digest,
-                "payload": commitment.payload,
-                "seed": commitment.seed or None,
-                "ticket": commitment.ticket,
-                "panel": commitment.panel,
-                "reserve": commitment.reserve,
-            }
-        )
+        return Response(selectors.draw_bundle(commitment))
 
 
 class AgendaItemOutput(serializers.ModelSerializer):

@@ -451,6 +451,7 @@ def commitment_publish(
             library=sortition.library_version(),
             seed_source=seed_source.strip(),
             seed_expected_at=seed_expected_at.isoformat(),
+            published_at=now.isoformat(),
         )
         commitment = DrawCommitment.objects.create(
             mandate=mandate,
@@ -578,6 +579,9 @@ def draw_verify(*, mandate_id: int, recompute: bool = True) -> sortition.RerunRe
         published_panel=commitment.panel,
         published_reserve=commitment.reserve,
         recompute=recompute,
+        seed_recorded_at=commitment.seed_recorded_at.isoformat()
+        if commitment.seed_recorded_at
+        else None,
     )
 
 
@@ -651,3 +655,22 @@ def member_leave(*, member_id: int, actor: User, reason: str = "") -> Member:
             },
         )
     return member
+
+
+def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
+    """End the mandate once no session is pending (planned, published or open)."""
+    from assembly.models import Session, SessionStatus
+
+    with transaction.atomic():
+        mandate = _mandate_locked(mandate_id)
+        if Session.objects.filter(
+            mandate=mandate,
+            status__in=[SessionStatus.PLANNED, SessionStatus.PUBLISHED, SessionStatus.OPEN],
+        ).exists():
+            raise Conflict(
+                _("Clôturez ou annulez d'abord les séances à venir."), code="sessions_pending"
+            )
+        _move(mandate, MandateStatus.CLOSED)
+        mandate.save(update_fields=["status"])
+        audit_record(actor=actor, verb="assembly.mandate_close", target=mandate)
+    return mandate

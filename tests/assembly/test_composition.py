@@ -543,3 +543,21 @@ def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(
         check=False,
     )
     assert done.returncode == 1 and "MISMATCH" in done.stdout
+
+
+def test_a_mandate_closes_only_without_pending_sessions(seated, clerk) -> None:
+    from assembly.models import SessionStatus
+    from tests.assembly.factories import SessionFactory
+
+    mandate, _members = seated(members=2)
+    session = SessionFactory(mandate=mandate, status=SessionStatus.PUBLISHED)
+    with pytest.raises(Conflict) as exc:
+        composition.mandate_close(mandate_id=mandate.pk, actor=clerk)
+    assert exc.value.code == "sessions_pending"
+    session.status = SessionStatus.CLOSED
+    session.save()
+    assert (
+        composition.mandate_close(mandate_id=mandate.pk, actor=clerk).status == MandateStatus.CLOSED
+    )
+    with pytest.raises(InvalidTransition):
+        composition.mandate_close(mandate_id=mandate.pk, actor=clerk)

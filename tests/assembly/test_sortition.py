@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assembly import sortition
 from assembly.sortition import Candidate, QuotaSpec
@@ -226,7 +228,7 @@ def _bundle(pool, lottery, seed="9 9 9"):  # type: ignore[no-untyped-def]
         algorithm="maximin",
         library="x",
         seed_source="loto",
-        seed_expected_at="t",
+        seed_expected_at="2026-12-05T20:00:00+00:00",
     )
     digest = sortition.commitment_digest(payload)
     outcome = sortition.draw_select(
@@ -340,3 +342,108 @@ def test_the_library_random_state_is_restored_after_a_computation(pool) -> None:
     random.seed(123)
     sortition.lottery_compute(pool, QUOTAS, 7)
     assert random.random() == expected
+
+
+def test_the_rerun_refuses_a_commitment_published_after_the_seed_existed(pool, lottery) -> None:
+    payload = sortition.commitment_payload(
+        mandate_id=1,
+        panel_size=7,
+        reserve_size=3,
+        candidates=pool,
+        quotas=QUOTAS,
+        lottery=lottery,
+        algorithm="maximin",
+        library="x",
+        seed_source="loto",
+        seed_expected_at="2026-12-05T20:00:00+00:00",
+        published_at="2026-12-06T08:00:00+00:00",
+    )
+    digest = sortition.commitment_digest(payload)
+    outcome = sortition.draw_select(
+        lottery=lottery,
+        pids=[c.pid for c in pool],
+        commitment_digest=digest,
+        seed="s",
+        reserve_size=3,
+    )
+    report = sortition.rerun(
+        payload,
+        published_digest=digest,
+        seed="s",
+        published_panel=outcome.panel,
+        published_reserve=outcome.reserve,
+        recompute=False,
+    )
+    assert not report.ok
+    assert "published after the seed" in " ".join(report.problems)
+
+
+def test_the_rerun_refuses_a_seed_recorded_before_the_announced_value_existed(
+    pool, lottery
+) -> None:
+    payload = sortition.commitment_payload(
+        mandate_id=1,
+        panel_size=7,
+        reserve_size=3,
+        candidates=pool,
+        quotas=QUOTAS,
+        lottery=lottery,
+        algorithm="maximin",
+        library="x",
+        seed_source="loto",
+        seed_expected_at="2026-12-05T20:00:00+00:00",
+        published_at="2026-12-01T08:00:00+00:00",
+    )
+    digest = sortition.commitment_digest(payload)
+    outcome = sortition.draw_select(
+        lottery=lottery,
+        pids=[c.pid for c in pool],
+        commitment_digest=digest,
+        seed="s",
+        reserve_size=3,
+    )
+    kwargs = {
+        "published_digest": digest,
+        "seed": "s",
+        "published_panel": outcome.panel,
+        "published_reserve": outcome.reserve,
+        "recompute": False,
+    }
+    assert sortition.rerun(payload, seed_recorded_at="2026-12-05T21:00:00+00:00", **kwargs).ok  # type: ignore[arg-type]
+    early = sortition.rerun(payload, seed_recorded_at="2026-12-05T19:00:00+00:00", **kwargs)  # type: ignore[arg-type]
+    assert not early.ok
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    size=st.integers(4, 8),
+    n=st.integers(8, 20),
+    women_min=st.integers(0, 4),
+)
+def test_property_whenever_the_quotas_are_feasible_every_possible_panel_meets_them(
+    seed, size, n, women_min
+) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+    pool = [
+        Candidate(
+            f"V-{i:03d}",
+            {"genre": rng.choice("fm"), "quartier": rng.choice(["nord", "sud", "est"])},
+        )
+        for i in range(n)
+    ]
+    quotas = [
+        QuotaSpec("genre", "f", women_min, size),
+        QuotaSpec("genre", "m", 1, size),
+        QuotaSpec("quartier", "nord", 1, size),
+        QuotaSpec("quartier", "sud", 0, size),
+        QuotaSpec("quartier", "est", 0, size),
+    ]
+    try:
+        lottery = sortition.lottery_compute(pool, quotas, size)
+    except sortition.SortitionError as exc:
+        assert exc.code in ("infeasible_quotas", "pool_too_small")
+        return
+    assert sortition.lottery_check(lottery, pool, quotas, size) == []

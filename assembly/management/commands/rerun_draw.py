@@ -31,17 +31,12 @@ class Command(BaseCommand):
             data = json.loads(Path(options["bundle"]).read_text(encoding="utf-8"))
         elif options["mandate"]:
             from assembly.models import DrawCommitment
+            from assembly.selectors import draw_bundle
 
             commitment = DrawCommitment.objects.filter(mandate_id=options["mandate"]).first()
             if commitment is None:
                 raise CommandError("No commitment for this mandate.")
-            data = {
-                "digest": commitment.digest,
-                "payload": commitment.payload,
-                "seed": commitment.seed,
-                "panel": commitment.panel,
-                "reserve": commitment.reserve,
-            }
+            data = draw_bundle(commitment)
         else:
             raise CommandError("Give a mandate id or --bundle FILE.")
         if not data.get("seed"):
@@ -53,6 +48,7 @@ class Command(BaseCommand):
             published_panel=data["panel"],
             published_reserve=data["reserve"],
             recompute=not options["no_recompute"],
+            seed_recorded_at=data.get("seed_recorded_at"),
         )
         out = self.stdout
         out.write(f"commitment digest matches: {'yes' if report.digest_matches else 'NO'}")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
@@ -38,6 +39,7 @@ from petitions.models import (
     Status,
     TrackRung,
 )
+from petitions.selectors import count_cache_key
 from petitions.services._common import moderators, notify_all, people_of
 
 logger = logging.getLogger(__name__)
@@ -87,7 +89,11 @@ def counts_fold() -> list[int]:
         for initiative_id, track, delta in rows:
             deltas[(int(initiative_id), int(track))] += int(delta)
         _apply_deltas(deltas, timezone.now())
-    return sorted({i for (i, _t), d in deltas.items() if d})
+        touched = sorted({i for (i, _t), d in deltas.items() if d})
+        if touched:
+            keys = [count_cache_key(i) for i in touched]
+            transaction.on_commit(lambda: cache.delete_many(keys))
+    return touched
 
 
 @dataclass(frozen=True)

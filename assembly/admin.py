@@ -21,7 +21,7 @@ from assembly.models import (
     Reserve,
     Session,
 )
-from assembly.services import composition, sessions
+from assembly.services import composition, draw, sessions
 from civic.errors import DomainError
 from civic.models import User
 
@@ -113,9 +113,7 @@ class MemberAdmin(admin.ModelAdmin):
             _run(
                 self,
                 request,
-                lambda m=member: composition.member_leave(
-                    member_id=m.pk, actor=cast(User, request.user)
-                ),
+                lambda m=member: draw.member_leave(member_id=m.pk, actor=cast(User, request.user)),
             )
 
 

@@ -10,8 +10,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from assembly.models import FeatureKind, Invitation, Majority, Mandate, Member, VoteChoice
-from assembly.services import composition, sessions
+from assembly.models import (
+    Attendance,
+    FeatureKind,
+    Invitation,
+    Majority,
+    Mandate,
+    Member,
+    VoteChoice,
+)
+from assembly.services import composition, draw, sessions, votes
 from civic.models import District, User
 
 TITLE = "Assemblée citoyenne du climat 2027"
@@ -86,14 +94,14 @@ def seed_demo(*, stdout: Any) -> None:
             volunteers += 1
         except Exception as exc:  # a demo entry outside every age band: not a volunteer
             stdout.write(f"assembly: volunteer skipped ({type(exc).__name__})")
-    composition.commitment_publish(
+    draw.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Démonstration : tirage public du Loto de la FDJ (numéros dans l'ordre du tirage)",
         seed_expected_at=timezone.now() + timedelta(seconds=1),
     )
     time.sleep(1.2)  # the seed must not exist when the commitment is published
-    composition.draw_run(mandate_id=mandate.pk, actor=clerk, seed="7 19 23 38 44 - 3")
+    draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed="7 19 23 38 44 - 3")
     members = list(Member.objects.filter(mandate=mandate).order_by("seat"))
     past = sessions.session_create(
         mandate_id=mandate.pk,
@@ -111,23 +119,21 @@ def seed_demo(*, stdout: Any) -> None:
     sessions.session_publish_agenda(session_id=past.pk, actor=clerk)
     sessions.session_open(session_id=past.pk, actor=clerk)
     for member in members:
-        sessions.attendance_record(
+        votes.attendance_record(
             session_id=past.pk, member_id=member.pk, present=rng.random() < 0.85, actor=clerk
         )
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=past.pk,
         actor=clerk,
         title="Adoption du règlement intérieur",
         majority=Majority.ABSOLUTE,
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     for member in members:
-        if sessions.Attendance.objects.filter(session=past, member=member, present=True).exists():
+        if Attendance.objects.filter(session=past, member=member, present=True).exists():
             choice = rng.choice([VoteChoice.FOR] * 5 + [VoteChoice.AGAINST, VoteChoice.ABSTAIN])
-            sessions.vote_record(
-                motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk
-            )
-    sessions.motion_close(motion_id=motion.pk, actor=clerk)
+            votes.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
+    votes.motion_close(motion_id=motion.pk, actor=clerk)
     sessions.session_close(session_id=past.pk, actor=clerk)
     upcoming = sessions.session_create(
         mandate_id=mandate.pk,

@@ -45,7 +45,8 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.rules import MAJORITY_RULES
-from assembly.services import composition, sessions
+from assembly.services import composition, draw, sessions, votes
+from assembly.services import minutes as minutes_services
 from assembly.services import recommendations as recommendation_services
 from civic.errors import DomainError
 from civic.models import User
@@ -202,7 +203,7 @@ def _clerk_action(request: HttpRequest, session: Session) -> None:
         for member in Member.objects.filter(
             mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
         ):
-            sessions.attendance_record(
+            votes.attendance_record(
                 session_id=session.pk,
                 member_id=member.pk,
                 present=member.pk in present_ids,
@@ -213,7 +214,7 @@ def _clerk_action(request: HttpRequest, session: Session) -> None:
         if not form.is_valid():
             raise DomainError(_("Motion incomplète."), code="invalid")
         data = form.cleaned_data
-        sessions.motion_create(
+        votes.motion_create(
             session_id=session.pk,
             actor=actor,
             title=data["title"],
@@ -227,9 +228,9 @@ def _clerk_action(request: HttpRequest, session: Session) -> None:
     elif action in ("motion_open", "motion_close"):
         motion_id = int(request.POST.get("motion", "0") or 0)
         if action == "motion_open":
-            sessions.motion_open(motion_id=motion_id, actor=actor)
+            votes.motion_open(motion_id=motion_id, actor=actor)
         else:
-            sessions.motion_close(motion_id=motion_id, actor=actor)
+            votes.motion_close(motion_id=motion_id, actor=actor)
     elif action == "votes":
         motion_id = int(request.POST.get("motion", "0") or 0)
         for key, choice in request.POST.items():
@@ -239,20 +240,20 @@ def _clerk_action(request: HttpRequest, session: Session) -> None:
                 and isinstance(choice, str)
                 and choice in VoteChoice.values
             ):
-                sessions.vote_record(
+                votes.vote_record(
                     motion_id=motion_id, member_id=int(key[5:]), choice=choice, actor=actor
                 )
     elif action == "minutes_edit":
         minutes_form = MinutesForm(request.POST)
         if minutes_form.is_valid():
-            sessions.minutes_edit(
+            minutes_services.minutes_edit(
                 session_id=session.pk, body=minutes_form.cleaned_data["body"], actor=actor
             )
     elif action == "minutes_publish":
-        sessions.minutes_publish(session_id=session.pk, actor=actor)
+        minutes_services.minutes_publish(session_id=session.pk, actor=actor)
     elif action == "approve_minutes":
         earlier = int(request.POST.get("minutes_session", "0") or 0)
-        sessions.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
+        minutes_services.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
     else:
         raise DomainError(_("Action inconnue."), code="unknown_action")
 
@@ -276,7 +277,7 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
         Attendance.objects.filter(session=session, present=True).values_list("member_id", flat=True)
     )
     motions = list(session.motions.order_by("id"))
-    votes = {
+    recorded = {
         (v.motion_id, v.member_id): v.choice
         for v in MotionVote.objects.filter(motion__session=session)
     }
@@ -284,7 +285,7 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "motion": m,
             "rows": [
-                {"member": mb, "choice": votes.get((m.pk, mb.pk), "")}
+                {"member": mb, "choice": recorded.get((m.pk, mb.pk), "")}
                 for mb in members
                 if mb.pk in present
             ],
@@ -304,7 +305,7 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "members": [{"member": m, "present": m.pk in present} for m in members],
-            "quorum": sessions.quorum_status(session),
+            "quorum": votes.quorum_status(session),
             "motions": motions,
             "open_motions": open_motions,
             "motion_form": MotionForm(),
@@ -339,13 +340,13 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> None:
         )
     elif action == "commitment":
         data = _form_or_refuse(CommitmentForm(request.POST))
-        composition.commitment_publish(mandate_id=mandate.pk, actor=actor, **data)
+        draw.commitment_publish(mandate_id=mandate.pk, actor=actor, **data)
     elif action == "draw":
         data = _form_or_refuse(SeedForm(request.POST))
-        composition.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+        draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
     elif action == "leave":
         data = _form_or_refuse(LeaveForm(request.POST, members=members))
-        composition.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
+        draw.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
     elif action == "session":
         data = _form_or_refuse(SessionForm(request.POST))
         sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)

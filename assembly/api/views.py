@@ -29,7 +29,7 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.rules import MAJORITY_RULES
-from assembly.services import composition, sessions
+from assembly.services import draw, sessions, votes
 from civic.api.permissions import role_permission
 from civic.models import User
 from civic.roles import Role, has_role
@@ -270,7 +270,7 @@ class CommitmentPublishApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        commitment = composition.commitment_publish(
+        commitment = draw.commitment_publish(
             mandate_id=pk, actor=_actor(request), **data.validated_data
         )
         return Response(CommitmentSummary(commitment).data, status=201)
@@ -286,7 +286,7 @@ class DrawRunApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        commitment = composition.draw_run(
+        commitment = draw.draw_run(
             mandate_id=pk, actor=_actor(request), seed=data.validated_data["seed"]
         )
         return Response(CommitmentSummary(commitment).data)
@@ -307,7 +307,7 @@ class MemberLeaveApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        member = composition.member_leave(
+        member = draw.member_leave(
             member_id=pk, actor=_actor(request), reason=data.validated_data["reason"]
         )
         return Response(self.OutputSerializer(member).data)
@@ -340,7 +340,7 @@ class AttendanceRecordApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attendance = sessions.attendance_record(
+        attendance = votes.attendance_record(
             session_id=pk, actor=_actor(request), **data.validated_data
         )
         session = Session.objects.select_related("mandate").get(pk=pk)
@@ -348,7 +348,7 @@ class AttendanceRecordApi(APIView):
             {
                 "member_id": attendance.member_id,
                 "present": attendance.present,
-                "quorum": sessions.quorum_status(session),
+                "quorum": votes.quorum_status(session),
             }
         )
 
@@ -368,7 +368,7 @@ class MotionCreateApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        motion = sessions.motion_create(session_id=pk, actor=_actor(request), **data.validated_data)
+        motion = votes.motion_create(session_id=pk, actor=_actor(request), **data.validated_data)
         return Response(MotionOutput(motion).data, status=201)
 
 
@@ -378,7 +378,7 @@ class MotionTransitionApi(APIView):
 
     @extend_schema(request=None, responses={200: MotionOutput})
     def post(self, request: Request, pk: int) -> Response:
-        service = sessions.motion_open if self.action == "open" else sessions.motion_close
+        service = votes.motion_open if self.action == "open" else votes.motion_close
         motion = service(motion_id=pk, actor=_actor(request))
         return Response(MotionOutput(motion).data)
 
@@ -399,7 +399,7 @@ class VoteRecordApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        vote = sessions.vote_record(motion_id=pk, actor=_actor(request), **data.validated_data)
+        vote = votes.vote_record(motion_id=pk, actor=_actor(request), **data.validated_data)
         return Response(
             {"motion_id": vote.motion_id, "member_id": vote.member_id, "choice": vote.choice}
         )

@@ -1,4 +1,4 @@
-"""Composition by sortition: mandate, quotas, invitations, volunteers, commitment, draw, replacement."""
+"""Composition, stage one and two: mandate, criteria and quotas, invitations, volunteers."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ import hmac
 import io
 import random
 import secrets
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assembly import sortition
 from assembly.models import (
-    DrawCommitment,
     Feature,
     FeatureKind,
     Invitation,
@@ -25,12 +22,7 @@ from assembly.models import (
     InvitationStatus,
     Mandate,
     MandateStatus,
-    Member,
-    MemberSource,
-    MemberStatus,
     Quota,
-    Reserve,
-    ReserveStatus,
     Volunteer,
 )
 from assembly.rules import age_band_for, parse_age_band
@@ -42,25 +34,23 @@ from civic.identity import keyed_digest
 from civic.models import RegisterEntry, User
 
 _TOKEN_PURPOSE = "assembly-invitation"  # noqa: S105 - a digest purpose, not a secret
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _mandate_locked(mandate_id: int) -> Mandate:
+def mandate_locked(mandate_id: int) -> Mandate:
     try:
         return Mandate.objects.select_for_update(of=("self",)).get(pk=mandate_id)
     except Mandate.DoesNotExist:
         raise NotFound(_("Ce mandat n'existe pas.")) from None
 
 
-def _move(mandate: Mandate, target: str) -> None:
+def mandate_move(mandate: Mandate, target: str) -> None:
     if not may_move(MANDATE, mandate.status, target):
         raise InvalidTransition(
             _("Le mandat est « %(status)s » : cette étape n'est pas possible.")
             % {"status": mandate.get_status_display()}
         )
     mandate.status = target
-
-
-# --- Mandate and quotas -------------------------------------------------------------------------
 
 
 def mandate_create(*, actor: User, **fields: Any) -> Mandate:
@@ -82,7 +72,7 @@ def feature_add(
     """Add a criterion with its values `(value, label, min, max)`. Refused once anyone has
     volunteered: their features were recorded against the criteria that existed then."""
     with transaction.atomic():
-        mandate = _mandate_locked(mandate_id)
+        mandate = mandate_locked(mandate_id)
         if mandate.status not in (MandateStatus.DRAFT, MandateStatus.RECRUITING) or (
             mandate.volunteers.exists()
         ):
@@ -125,7 +115,7 @@ def quota_set(*, quota_id: int, actor: User, min: int, max: int) -> Quota:
             quota = Quota.objects.select_related("feature").get(pk=quota_id)
         except Quota.DoesNotExist:
             raise NotFound(_("Ce quota n'existe pas.")) from None
-        mandate = _mandate_locked(quota.feature.mandate_id)
+        mandate = mandate_locked(quota.feature.mandate_id)
         if mandate.status not in (MandateStatus.DRAFT, MandateStatus.RECRUITING):
             raise Conflict(
                 _("Les quotas sont figés par l'engagement publié."), code="quotas_frozen"
@@ -147,16 +137,13 @@ def quota_set(*, quota_id: int, actor: User, min: int, max: int) -> Quota:
 
 def mandate_open_recruitment(*, mandate_id: int, actor: User) -> Mandate:
     with transaction.atomic():
-        mandate = _mandate_locked(mandate_id)
+        mandate = mandate_locked(mandate_id)
         if not Quota.objects.filter(feature__mandate=mandate).exists():
             raise Conflict(_("Définissez d'abord les critères et les quotas."), code="no_quotas")
-        _move(mandate, MandateStatus.RECRUITING)
+        mandate_move(mandate, MandateStatus.RECRUITING)
         mandate.save(update_fields=["status"])
         audit_record(actor=actor, verb="assembly.mandate_recruit", target=mandate)
     return mandate
-
-
-# --- Stage one: invitations ---------------------------------------------------------------------
 
 
 def invitations_draw(
@@ -169,7 +156,7 @@ def invitations_draw(
         raise RuleViolation(_("Le nombre d'invitations doit être positif."), code="invalid_count")
     seed = seed or secrets.token_hex(16)
     with transaction.atomic():
-        mandate = _mandate_locked(mandate_id)
+        mandate = mandate_locked(mandate_id)
         if mandate.status != MandateStatus.RECRUITING:
             raise InvalidTransition(
                 _("Les invitations partent pendant l'appel aux volontaires."), code="not_recruiting"
@@ -227,9 +214,6 @@ def invitation_from_token(token: str) -> Invitation | None:
     )
 
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_cell(value: object) -> str:
     text = "" if value is None else str(value)
     # A spreadsheet would evaluate a cell that starts like a formula (CSV injection).
@@ -276,9 +260,6 @@ def invitations_csv(*, mandate_id: int, actor: User, base_url: str) -> str:
             after={"rows": count},
         )
     return buffer.getvalue()
-
-
-# --- Stage two: volunteers ----------------------------------------------------------------------
 
 
 def volunteer_feature_values(
@@ -381,7 +362,7 @@ def volunteer_withdraw(*, volunteer_id: int, actor: User | None) -> None:
     """Leave the pool; only before the commitment freezes it."""
     with transaction.atomic():
         volunteer = Volunteer.objects.select_related("mandate").get(pk=volunteer_id)
-        mandate = _mandate_locked(volunteer.mandate_id)
+        mandate = mandate_locked(volunteer.mandate_id)
         if mandate.status != MandateStatus.RECRUITING:
             raise Conflict(_("Le vivier est figé par l'engagement publié."), code="pool_frozen")
         Volunteer.objects.filter(pk=volunteer_id, withdrawn_at__isnull=True).update(
@@ -390,279 +371,12 @@ def volunteer_withdraw(*, volunteer_id: int, actor: User | None) -> None:
         audit_record(actor=actor, verb="assembly.volunteer_withdraw", target=volunteer)
 
 
-# --- Commitment and draw ------------------------------------------------------------------------
-
-
-def pool_volunteers(mandate: Mandate) -> list[Volunteer]:
-    return list(
-        Volunteer.objects.filter(mandate=mandate, withdrawn_at__isnull=True).order_by("pseudonym")
-    )
-
-
-def pool_candidates(volunteers: Iterable[Volunteer]) -> list[sortition.Candidate]:
-    return [sortition.Candidate(v.pseudonym, dict(v.features)) for v in volunteers]
-
-
-def mandate_quotas(mandate: Mandate) -> list[sortition.QuotaSpec]:
-    return [
-        sortition.QuotaSpec(q.feature.key, q.value, q.min, q.max)
-        for q in Quota.objects.filter(feature__mandate=mandate).select_related("feature")
-    ]
-
-
-def _sortition_refusal(exc: sortition.SortitionError) -> RuleViolation:
-    detail = str(exc)
-    if exc.details:
-        detail += " " + " ".join(exc.details)
-    return RuleViolation(detail, code=exc.code, rule="sortition")
-
-
-def commitment_publish(
-    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
-) -> DrawCommitment:
-    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed source
-    must be a public random value that does not exist yet."""
-    now = timezone.now()
-    if seed_expected_at <= now:
-        raise RuleViolation(
-            _("L'aléa doit être une valeur publique future, connue après la publication."),
-            code="seed_not_in_future",
-        )
-    if not seed_source.strip():
-        raise RuleViolation(_("Décrivez la source publique de l'aléa."), code="seed_source_missing")
-    with transaction.atomic():
-        mandate = _mandate_locked(mandate_id)
-        _move(mandate, MandateStatus.COMMITTED)
-        volunteers = pool_volunteers(mandate)
-        candidates = pool_candidates(volunteers)
-        quotas = mandate_quotas(mandate)
-        try:
-            lottery = sortition.lottery_compute(candidates, quotas, mandate.size)
-        except sortition.SortitionError as exc:
-            raise _sortition_refusal(exc) from exc
-        payload = sortition.commitment_payload(
-            mandate_id=mandate.pk,
-            panel_size=mandate.size,
-            reserve_size=mandate.reserve_size,
-            candidates=candidates,
-            quotas=quotas,
-            lottery=lottery,
-            algorithm=sortition.ALGORITHM,
-            library=sortition.library_version(),
-            seed_source=seed_source.strip(),
-            seed_expected_at=seed_expected_at.isoformat(),
-            published_at=now.isoformat(),
-        )
-        commitment = DrawCommitment.objects.create(
-            mandate=mandate,
-            payload=payload,
-            digest=sortition.commitment_digest(payload),
-            pool_digest=payload["pool_digest"],
-            quotas_digest=sortition.quotas_digest(quotas),
-            algorithm=sortition.ALGORITHM,
-            library=payload["library"],
-            seed_source=payload["seed_source"],
-            seed_expected_at=seed_expected_at,
-            published_at=now,
-            published_by=actor,
-            maximin_value=lottery.maximin_value,
-        )
-        for volunteer in volunteers:
-            volunteer.selection_probability = lottery.probabilities.get(volunteer.pseudonym, 0.0)
-        Volunteer.objects.bulk_update(volunteers, ["selection_probability"])
-        mandate.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            verb="assembly.commitment_publish",
-            target=commitment,
-            after={
-                "digest": commitment.digest,
-                "pool_digest": commitment.pool_digest,
-                "pool_size": len(candidates),
-                "seed_source": commitment.seed_source,
-                "seed_expected_at": seed_expected_at,
-            },
-        )
-    return commitment
-
-
-def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
-    """Record the public random value and seat the panel it selects from the committed lottery."""
-    seed = seed.strip()
-    if not seed:
-        raise RuleViolation(_("Saisissez la valeur publique de l'aléa."), code="seed_missing")
-    with transaction.atomic():
-        mandate = _mandate_locked(mandate_id)
-        commitment = DrawCommitment.objects.filter(mandate=mandate).first()
-        if commitment is None:
-            raise Conflict(_("Aucun engagement n'a été publié."), code="no_commitment")
-        now = timezone.now()
-        if now < commitment.seed_expected_at:
-            raise RuleViolation(
-                _("L'aléa annoncé n'est pas encore connu : le tirage attend le %(when)s.")
-                % {
-                    "when": timezone.localtime(commitment.seed_expected_at).strftime(
-                        "%d/%m/%Y %H:%M"
-                    )
-                },
-                code="seed_not_yet_public",
-                rule="sortition",
-            )
-        _move(mandate, MandateStatus.SEATED)
-        lottery = sortition.Lottery.from_json(commitment.payload["lottery"])
-        outcome = sortition.draw_select(
-            lottery=lottery,
-            pids=[row["id"] for row in commitment.payload["pool"]],
-            commitment_digest=commitment.digest,
-            seed=seed,
-            reserve_size=mandate.reserve_size,
-        )
-        by_pid = {
-            v.pseudonym: v
-            for v in Volunteer.objects.filter(mandate=mandate).select_related(
-                "register_entry__district"
-            )
-        }
-        Member.objects.bulk_create(
-            _member_for(mandate, by_pid[pid], seat, MemberSource.DRAW, now)
-            for seat, pid in enumerate(outcome.panel, start=1)
-        )
-        Reserve.objects.bulk_create(
-            Reserve(mandate=mandate, volunteer=by_pid[pid], rank=rank)
-            for rank, pid in enumerate(outcome.reserve, start=1)
-        )
-        commitment.seed = seed
-        commitment.seed_recorded_at = now
-        commitment.ticket = outcome.ticket
-        commitment.panel = outcome.panel
-        commitment.reserve = outcome.reserve
-        commitment.save(update_fields=["seed", "seed_recorded_at", "ticket", "panel", "reserve"])
-        mandate.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            verb="assembly.draw_run",
-            target=commitment,
-            after={
-                "seed": seed,
-                "ticket": outcome.ticket,
-                "panel": outcome.panel,
-                "reserve": outcome.reserve,
-            },
-        )
-    return commitment
-
-
-def _member_for(
-    mandate: Mandate, volunteer: Volunteer, seat: int, source: str, when: datetime
-) -> Member:
-    entry = volunteer.register_entry
-    return Member(
-        mandate=mandate,
-        volunteer=volunteer,
-        seat=seat,
-        source=source,
-        first_name=(entry.first_names.split() or [""])[0],
-        district_name=entry.district.name,
-        joined_at=when,
-    )
-
-
-def draw_verify(*, mandate_id: int, recompute: bool = True) -> sortition.RerunReport:
-    commitment = DrawCommitment.objects.filter(mandate_id=mandate_id).first()
-    if commitment is None or not commitment.seed:
-        raise Conflict(_("Ce mandat n'a pas encore été tiré au sort."), code="not_drawn")
-    # The reserve as drawn: its order is part of the published result, whoever was called since.
-    return sortition.rerun(
-        commitment.payload,
-        published_digest=commitment.digest,
-        seed=commitment.seed,
-        published_panel=commitment.panel,
-        published_reserve=commitment.reserve,
-        recompute=recompute,
-        seed_recorded_at=commitment.seed_recorded_at.isoformat()
-        if commitment.seed_recorded_at
-        else None,
-    )
-
-
-# --- Replacement --------------------------------------------------------------------------------
-
-
-def member_leave(*, member_id: int, actor: User, reason: str = "") -> Member:
-    """The member leaves; the first waiting reserve whose arrival keeps every quota takes the seat,
-    or, if none does, the first waiting reserve. Returns the member who left (with `replaced_by`)."""
-    with transaction.atomic():
-        try:
-            mandate_id = Member.objects.values_list("mandate_id", flat=True).get(pk=member_id)
-        except Member.DoesNotExist:
-            raise NotFound(_("Ce membre n'existe pas.")) from None
-        mandate = _mandate_locked(mandate_id)  # one replacement at a time per mandate
-        member = Member.objects.select_related("volunteer").get(pk=member_id)
-        if member.status != MemberStatus.ACTIVE:
-            raise InvalidTransition(
-                _("Ce membre n'est plus en fonction."), code="member_not_active"
-            )
-        now = timezone.now()
-        staying = list(
-            Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
-            .exclude(pk=member.pk)
-            .select_related("volunteer")
-        )
-        waiting = list(
-            Reserve.objects.filter(mandate=mandate, status=ReserveStatus.WAITING)
-            .select_related("volunteer__register_entry__district")
-            .order_by("rank")
-        )
-        quotas = mandate_quotas(mandate)
-        pool = {m.volunteer.pseudonym: m.volunteer.features for m in staying}
-        chosen: Reserve | None = None
-        for reserve in waiting:
-            pool_with = {**pool, reserve.volunteer.pseudonym: reserve.volunteer.features}
-            if not sortition.quota_violations(list(pool_with), pool_with, quotas):
-                chosen = reserve
-                break
-        quotas_kept = chosen is not None
-        if chosen is None and waiting:
-            chosen = waiting[0]
-        # Free the seat before the replacement takes it (one active holder per seat).
-        member.status = MemberStatus.REPLACED if chosen else MemberStatus.LEFT
-        member.left_at = now
-        member.left_reason = reason[:200]
-        member.save(update_fields=["status", "left_at", "left_reason"])
-        replacement = None
-        if chosen is not None:
-            replacement = _member_for(
-                mandate, chosen.volunteer, member.seat, MemberSource.RESERVE, now
-            )
-            replacement.save()
-            skipped = [r.pk for r in waiting if r.rank < chosen.rank]
-            Reserve.objects.filter(pk=chosen.pk).update(status=ReserveStatus.CALLED)
-            member.replaced_by = replacement
-            member.save(update_fields=["replaced_by"])
-        else:
-            skipped = []
-        audit_record(
-            actor=actor,
-            verb="assembly.member_leave",
-            target=member,
-            after={
-                "seat": member.seat,
-                "reason": member.left_reason,
-                "replacement_pseudonym": chosen.volunteer.pseudonym if chosen else None,
-                "reserve_rank": chosen.rank if chosen else None,
-                "quotas_kept": quotas_kept,
-                "passed_over_reserve_ids": skipped,
-            },
-        )
-    return member
-
-
 def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
     """End the mandate once no session is pending (planned, published or open)."""
     from assembly.models import Session, SessionStatus
 
     with transaction.atomic():
-        mandate = _mandate_locked(mandate_id)
+        mandate = mandate_locked(mandate_id)
         if Session.objects.filter(
             mandate=mandate,
             status__in=[SessionStatus.PLANNED, SessionStatus.PUBLISHED, SessionStatus.OPEN],
@@ -670,7 +384,7 @@ def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
             raise Conflict(
                 _("Clôturez ou annulez d'abord les séances à venir."), code="sessions_pending"
             )
-        _move(mandate, MandateStatus.CLOSED)
+        mandate_move(mandate, MandateStatus.CLOSED)
         mandate.save(update_fields=["status"])
         audit_record(actor=actor, verb="assembly.mandate_close", target=mandate)
     return mandate

@@ -1,4 +1,5 @@
-"""Sessions: agenda, attendance, quorum, motions and votes, minutes."""
+"""Sessions: creation, agenda (staff items, initiatives placed once, referendum results),
+publication, reminders, opening and closing."""
 
 from __future__ import annotations
 
@@ -6,58 +7,31 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assembly.models import (
     AgendaItem,
-    Attendance,
     Mandate,
     MandateStatus,
     Member,
     MemberStatus,
-    Minutes,
-    MinutesStatus,
-    Motion,
-    MotionKind,
-    MotionResult,
     MotionStatus,
-    MotionVote,
     Session,
     SessionStatus,
     SourceKind,
-    VoteChoice,
 )
-from assembly.rules import Tally, is_adopted, quorum_met, quorum_needed
-from assembly.workflow import AGENDA_OPEN, MINUTES, MOTION, SESSION, may_move
+from assembly.services.common import session_locked, session_move
+from assembly.services.minutes import minutes_draft
+from assembly.workflow import AGENDA_OPEN
 from civic.audit import audit_record
-from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from civic.errors import Conflict, InvalidTransition, RuleViolation
 from civic.models import User
 from civic.notifications import notify
 
 logger = logging.getLogger(__name__)
-
-
-def _session_locked(session_id: int) -> Session:
-    try:
-        return (
-            Session.objects.select_for_update(of=("self",))
-            .select_related("mandate")
-            .get(pk=session_id)
-        )
-    except Session.DoesNotExist:
-        raise NotFound(_("Cette séance n'existe pas.")) from None
-
-
-def _session_move(session: Session, target: str) -> None:
-    if not may_move(SESSION, session.status, target):
-        raise InvalidTransition(
-            _("La séance est « %(status)s » : cette étape n'est pas possible.")
-            % {"status": session.get_status_display()}
-        )
-    session.status = target
 
 
 def session_create(
@@ -110,7 +84,7 @@ def agenda_item_add(
     if duration_minutes < 1:
         raise RuleViolation(_("La durée doit être positive."), code="invalid_duration")
     with transaction.atomic():
-        session = _session_locked(session_id)
+        session = session_locked(session_id)
         if session.status not in AGENDA_OPEN:
             raise InvalidTransition(
                 _("L'ordre du jour de cette séance est clos."), code="agenda_closed"
@@ -243,7 +217,7 @@ def initiatives_place_on_agenda() -> int:
 def session_publish_agenda(*, session_id: int, actor: User | None) -> bool:
     """Publish the agenda and tell the members. Returns False when it was already published."""
     with transaction.atomic():
-        session = _session_locked(session_id)
+        session = session_locked(session_id)
         if session.status != SessionStatus.PLANNED:
             return False
         session.status = SessionStatus.PUBLISHED
@@ -299,8 +273,8 @@ def session_remind(*, session_id: int) -> int:
 
 def session_open(*, session_id: int, actor: User) -> Session:
     with transaction.atomic():
-        session = _session_locked(session_id)
-        _session_move(session, SessionStatus.OPEN)
+        session = session_locked(session_id)
+        session_move(session, SessionStatus.OPEN)
         session.opened_at = timezone.now()
         session.save(update_fields=["status", "opened_at"])
         audit_record(actor=actor, verb="assembly.session_open", target=session)
@@ -309,10 +283,10 @@ def session_open(*, session_id: int, actor: User) -> Session:
 
 def session_close(*, session_id: int, actor: User) -> Session:
     with transaction.atomic():
-        session = _session_locked(session_id)
+        session = session_locked(session_id)
         if session.motions.filter(status=MotionStatus.OPEN).exists():
             raise Conflict(_("Un vote est encore ouvert."), code="vote_open")
-        _session_move(session, SessionStatus.CLOSED)
+        session_move(session, SessionStatus.CLOSED)
         session.closed_at = timezone.now()
         session.save(update_fields=["status", "closed_at"])
         minutes_draft(session=session)
@@ -342,379 +316,3 @@ def _complete_obligations(session: Session, *, actor: User) -> None:
         except Conflict as exc:
             if exc.code != "obligation_already_done":
                 raise
-
-
-# --- Attendance and quorum ----------------------------------------------------------------------
-
-
-def attendance_record(*, session_id: int, member_id: int, present: bool, actor: User) -> Attendance:
-    with transaction.atomic():
-        session = _session_locked(session_id)
-        if session.status not in (SessionStatus.PUBLISHED, SessionStatus.OPEN):
-            raise InvalidTransition(
-                _("Les présences se notent pendant la séance."), code="session_not_open"
-            )
-        member = Member.objects.filter(pk=member_id, mandate_id=session.mandate_id).first()
-        if member is None:
-            raise NotFound(
-                _("Ce membre n'appartient pas à cette assemblée."), code="member_not_found"
-            )
-        if present and member.status != MemberStatus.ACTIVE:
-            raise RuleViolation(_("Ce membre n'est plus en fonction."), code="member_not_active")
-        attendance, _created = Attendance.objects.update_or_create(
-            session=session,
-            member=member,
-            defaults={"present": present, "recorded_at": timezone.now(), "recorded_by": actor},
-        )
-        audit_record(
-            actor=actor,
-            verb="assembly.attendance",
-            target=attendance,
-            after={"member": member.pk, "present": present},
-        )
-    return attendance
-
-
-def quorum_status(session: Session) -> dict[str, int | bool]:
-    active = Member.objects.filter(
-        mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
-    ).count()
-    present = Attendance.objects.filter(
-        session=session, present=True, member__status=MemberStatus.ACTIVE
-    ).count()
-    percent = session.mandate.quorum_percent
-    return {
-        "active": active,
-        "present": present,
-        "needed": quorum_needed(active=active, quorum_percent=percent),
-        "met": quorum_met(present=present, active=active, quorum_percent=percent),
-    }
-
-
-def _require_quorum(session: Session) -> dict[str, int | bool]:
-    status = quorum_status(session)
-    if not status["met"]:
-        raise RuleViolation(
-            _(
-                "Quorum non atteint : %(present)s membres présents sur %(active)s, %(needed)s requis."
-            )
-            % status,
-            code="quorum_not_met",
-            rule=session.mandate.rules_reference,
-        )
-    return status
-
-
-# --- Motions and votes --------------------------------------------------------------------------
-
-
-def motion_create(
-    *,
-    session_id: int,
-    actor: User,
-    title: str,
-    majority: str,
-    text: str = "",
-    kind: str = MotionKind.ORDINARY,
-    agenda_item_id: int | None = None,
-    minutes_session_id: int | None = None,
-) -> Motion:
-    with transaction.atomic():
-        session = _session_locked(session_id)
-        if session.status in (SessionStatus.CLOSED, SessionStatus.CANCELLED):
-            raise InvalidTransition(_("Cette séance est close."), code="session_closed")
-        if (
-            agenda_item_id is not None
-            and not session.agenda_items.filter(pk=agenda_item_id).exists()
-        ):
-            raise NotFound(
-                _("Ce point n'est pas à l'ordre du jour de la séance."),
-                code="agenda_item_not_found",
-            )
-        if kind == MotionKind.MINUTES_APPROVAL:
-            _check_minutes_approvable(minutes_session_id, at=session)
-        motion = Motion.objects.create(
-            session=session,
-            title=title,
-            text=text,
-            majority=majority,
-            kind=kind,
-            agenda_item_id=agenda_item_id,
-            minutes_session_id=minutes_session_id if kind == MotionKind.MINUTES_APPROVAL else None,
-        )
-        audit_record(
-            actor=actor,
-            verb="assembly.motion_create",
-            target=motion,
-            after={"majority": majority, "kind": kind},
-        )
-    return motion
-
-
-def _motion_locked(motion_id: int) -> Motion:
-    try:
-        return (
-            Motion.objects.select_for_update(of=("self",))
-            .select_related("session__mandate")
-            .get(pk=motion_id)
-        )
-    except Motion.DoesNotExist:
-        raise NotFound(_("Cette motion n'existe pas.")) from None
-
-
-def motion_open(*, motion_id: int, actor: User) -> Motion:
-    """Open the vote. The quorum is checked first: no vote opens without it."""
-    with transaction.atomic():
-        motion = _motion_locked(motion_id)
-        session = motion.session
-        if session.status != SessionStatus.OPEN:
-            raise InvalidTransition(_("La séance n'est pas ouverte."), code="session_not_open")
-        if not may_move(MOTION, motion.status, MotionStatus.OPEN):
-            raise InvalidTransition(_("Ce vote a déjà été ouvert."), code="motion_not_draft")
-        status = _require_quorum(session)
-        motion.status = MotionStatus.OPEN
-        motion.opened_at = timezone.now()
-        motion.save(update_fields=["status", "opened_at"])
-        audit_record(actor=actor, verb="assembly.motion_open", target=motion, after=status)
-    return motion
-
-
-def vote_record(*, motion_id: int, member_id: int, choice: str, actor: User) -> MotionVote:
-    """The clerk records one member's vote (a show of hands, a roll call). A member votes once per
-    motion; a correction while the vote is open replaces the choice (audited)."""
-    if choice not in VoteChoice.values:
-        raise RuleViolation(_("Choix de vote inconnu."), code="invalid_choice")
-    with transaction.atomic():
-        motion = _motion_locked(motion_id)
-        if motion.status != MotionStatus.OPEN:
-            raise InvalidTransition(_("Le vote n'est pas ouvert."), code="vote_not_open")
-        member = Member.objects.filter(
-            pk=member_id, mandate_id=motion.session.mandate_id, status=MemberStatus.ACTIVE
-        ).first()
-        if member is None:
-            raise NotFound(
-                _("Ce membre n'est pas en fonction dans cette assemblée."), code="member_not_found"
-            )
-        if not Attendance.objects.filter(
-            session_id=motion.session_id, member=member, present=True
-        ).exists():
-            raise RuleViolation(_("Seuls les membres présents votent."), code="member_not_present")
-        vote, created = MotionVote.objects.update_or_create(
-            motion=motion,
-            member=member,
-            defaults={"choice": choice, "recorded_at": timezone.now(), "recorded_by": actor},
-        )
-        audit_record(
-            actor=actor,
-            verb="assembly.vote_record" if created else "assembly.vote_correct",
-            target=motion,
-            after={"member": member.pk, "choice": choice},
-        )
-    return vote
-
-
-def motion_close(*, motion_id: int, actor: User) -> Motion:
-    """Close the vote and compute the result by the motion's majority rule (see assembly.rules)."""
-    with transaction.atomic():
-        motion = _motion_locked(motion_id)
-        if not may_move(MOTION, motion.status, MotionStatus.CLOSED):
-            raise InvalidTransition(_("Le vote n'est pas ouvert."), code="vote_not_open")
-        session = motion.session
-        # The quorum was checked when the vote opened; the count of members present at the close
-        # is what the absolute majority is measured against.
-        status = quorum_status(session)
-        counts = motion.votes.filter(member__status=MemberStatus.ACTIVE).aggregate(
-            f=Count("id", filter=Q(choice=VoteChoice.FOR)),
-            a=Count("id", filter=Q(choice=VoteChoice.AGAINST)),
-            s=Count("id", filter=Q(choice=VoteChoice.ABSTAIN)),
-        )
-        tally = Tally(counts["f"], counts["a"], counts["s"], int(status["present"]))
-        adopted = is_adopted(motion.majority, tally)
-        motion.status = MotionStatus.CLOSED
-        motion.closed_at = timezone.now()
-        motion.votes_for, motion.votes_against, motion.abstentions = (
-            tally.votes_for,
-            tally.votes_against,
-            tally.abstentions,
-        )
-        motion.present_count = tally.present
-        motion.active_count = int(status["active"])
-        motion.result = MotionResult.ADOPTED if adopted else MotionResult.REJECTED
-        motion.save()
-        audit_record(
-            actor=actor,
-            verb="assembly.motion_close",
-            target=motion,
-            after={
-                "result": motion.result,
-                "for": tally.votes_for,
-                "against": tally.votes_against,
-                "abstain": tally.abstentions,
-                "present": tally.present,
-                "majority": motion.majority,
-            },
-        )
-        if adopted and motion.kind == MotionKind.MINUTES_APPROVAL and motion.minutes_session_id:
-            minutes_approve(
-                session_id=motion.minutes_session_id,
-                at_session_id=session.pk,
-                actor=actor,
-                motion=motion,
-            )
-        if adopted and motion.kind == MotionKind.RECOMMENDATION:
-            from assembly.services.recommendations import recommendation_from_motion
-
-            recommendation_from_motion(motion=motion, actor=actor)
-    return motion
-
-
-# --- Minutes ------------------------------------------------------------------------------------
-
-
-def minutes_text(session: Session) -> str:
-    lines = [
-        f"{session.title}",
-        _("Séance du %(date)s, %(place)s.")
-        % {
-            "date": timezone.localtime(session.starts_at).strftime("%d/%m/%Y %H:%M"),
-            "place": session.place,
-        },
-        "",
-    ]
-    present = list(
-        Attendance.objects.filter(session=session, present=True)
-        .select_related("member")
-        .order_by("member__seat")
-    )
-    active = Member.objects.filter(
-        mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
-    ).count()
-    lines.append(
-        _("Présents : %(n)s membres sur %(active)s.") % {"n": len(present), "active": active}
-    )
-    lines.append(", ".join(f"{a.member.first_name} ({a.member.district_name})" for a in present))
-    lines.append("")
-    lines.append(_("Ordre du jour :"))
-    for item in session.agenda_items.order_by("position", "id"):
-        lines.append(f"{item.position}. {item.title} ({item.duration_minutes} min)")
-    lines.append("")
-    motions = list(session.motions.filter(status=MotionStatus.CLOSED).order_by("id"))
-    if motions:
-        lines.append(_("Votes :"))
-    for m in motions:
-        lines.append(
-            _(
-                "« %(title)s » — %(result)s (%(majority)s) : %(f)s pour, %(a)s contre, %(s)s abstentions, %(p)s présents."
-            )
-            % {
-                "title": m.title,
-                "result": m.get_result_display(),
-                "majority": m.get_majority_display(),
-                "f": m.votes_for,
-                "a": m.votes_against,
-                "s": m.abstentions,
-                "p": m.present_count,
-            }
-        )
-    return "\n".join(lines).strip() + "\n"
-
-
-def minutes_draft(*, session: Session) -> Minutes:
-    """Draft the minutes from the agenda, attendance and votes (once: the clerk's edits are kept)."""
-    minutes, _created = Minutes.objects.get_or_create(
-        session=session, defaults={"body": minutes_text(session), "drafted_at": timezone.now()}
-    )
-    return minutes
-
-
-def minutes_edit(*, session_id: int, body: str, actor: User) -> Minutes:
-    with transaction.atomic():
-        minutes = Minutes.objects.select_for_update().filter(session_id=session_id).first()
-        if minutes is None:
-            raise NotFound(_("Le procès-verbal n'est pas encore rédigé."), code="minutes_not_found")
-        if minutes.status != MinutesStatus.DRAFT:
-            raise InvalidTransition(
-                _("Un procès-verbal approuvé ne se modifie plus."), code="minutes_not_draft"
-            )
-        before = minutes.body
-        minutes.body = body
-        minutes.edited_at = timezone.now()
-        minutes.edited_by = actor
-        minutes.save(update_fields=["body", "edited_at", "edited_by"])
-        audit_record(
-            actor=actor,
-            verb="assembly.minutes_edit",
-            target=minutes,
-            before={"body": before},
-            after={"body": body},
-        )
-    return minutes
-
-
-def _check_minutes_approvable(session_id: int | None, *, at: Session) -> Minutes:
-    if session_id is None:
-        raise NotFound(
-            _("Précisez la séance dont le procès-verbal est approuvé."), code="minutes_not_found"
-        )
-    minutes = Minutes.objects.select_related("session").filter(session_id=session_id).first()
-    if minutes is None:
-        raise NotFound(_("Ce procès-verbal n'existe pas."), code="minutes_not_found")
-    if minutes.status != MinutesStatus.DRAFT:
-        raise InvalidTransition(_("Ce procès-verbal est déjà approuvé."), code="minutes_not_draft")
-    earlier = minutes.session
-    if earlier.mandate_id != at.mandate_id or not (
-        earlier.starts_at < at.starts_at and earlier.pk != at.pk
-    ):
-        raise RuleViolation(
-            _("Un procès-verbal s'approuve lors d'une séance ultérieure de la même assemblée."),
-            code="approval_not_later_session",
-            rule=at.mandate.rules_reference,
-        )
-    return minutes
-
-
-def minutes_approve(
-    *, session_id: int, at_session_id: int, actor: User, motion: Motion | None = None
-) -> Minutes:
-    """Approve the minutes of `session_id` during the later session `at_session_id`, either by an
-    adopted approval motion or by an approval the clerk records during that session."""
-    with transaction.atomic():
-        at = _session_locked(at_session_id)
-        if at.status != SessionStatus.OPEN:
-            raise InvalidTransition(
-                _("L'approbation se fait pendant une séance ouverte."), code="session_not_open"
-            )
-        minutes = _check_minutes_approvable(session_id, at=at)
-        minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
-        if not may_move(MINUTES, minutes.status, MinutesStatus.APPROVED):
-            raise InvalidTransition(
-                _("Ce procès-verbal est déjà approuvé."), code="minutes_not_draft"
-            )
-        minutes.status = MinutesStatus.APPROVED
-        minutes.approved_at = timezone.now()
-        minutes.approved_in = at
-        minutes.approval_motion = motion
-        minutes.save(update_fields=["status", "approved_at", "approved_in", "approval_motion"])
-        audit_record(
-            actor=actor,
-            verb="assembly.minutes_approve",
-            target=minutes,
-            after={"at_session": at.pk, "motion": motion.pk if motion else None},
-        )
-    return minutes
-
-
-def minutes_publish(*, session_id: int, actor: User) -> Minutes:
-    with transaction.atomic():
-        minutes = Minutes.objects.select_for_update().filter(session_id=session_id).first()
-        if minutes is None:
-            raise NotFound(_("Ce procès-verbal n'existe pas."), code="minutes_not_found")
-        if not may_move(MINUTES, minutes.status, MinutesStatus.PUBLISHED):
-            raise InvalidTransition(
-                _("Seul un procès-verbal approuvé peut être publié."), code="minutes_not_approved"
-            )
-        minutes.status = MinutesStatus.PUBLISHED
-        minutes.published_at = timezone.now()
-        minutes.save(update_fields=["status", "published_at"])
-        audit_record(actor=actor, verb="assembly.minutes_publish", target=minutes)
-    return minutes

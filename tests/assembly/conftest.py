@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from assembly.models import FeatureKind, Mandate, MandateStatus, Member, Session, SessionStatus
-from assembly.services import composition
+from assembly.services import composition, draw
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
 from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
 
@@ -92,14 +92,14 @@ def publish_and_draw(
 ) -> Any:
     start = timezone.now()
     freeze(start)
-    composition.commitment_publish(
+    draw.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Loto du samedi",
         seed_expected_at=start + timedelta(days=2),
     )
     freeze(start + timedelta(days=3))
-    return composition.draw_run(mandate_id=mandate.pk, actor=clerk, seed=seed)
+    return draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed=seed)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from assembly.models import AgendaItem, Majority, Minutes, MinutesStatus, SessionStatus, SourceKind
-from assembly.services import sessions
+from assembly.services import sessions, votes
 from tests.assembly.conftest import BALANCED_POOL
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
 
@@ -107,13 +107,13 @@ def test_a_session_shows_agenda_votes_and_only_published_minutes(
         source_kind=SourceKind.STAFF,
     )
     for m in members[:3]:
-        sessions.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(
+        votes.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="Zone 30", majority=Majority.SIMPLE
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
-    sessions.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice="for", actor=clerk)
-    sessions.motion_close(motion_id=motion.pk, actor=clerk)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.vote_record(motion_id=motion.pk, member_id=members[0].pk, choice="for", actor=clerk)
+    votes.motion_close(motion_id=motion.pk, actor=clerk)
     sessions.session_close(session_id=session.pk, actor=clerk)
     with django_assert_num_queries(4):  # session+mandate, agenda, motions, minutes
         data = api.get(f"/api/v1/sessions/{session.pk}/").json()

@@ -25,7 +25,7 @@ from assembly.models import (
     ReserveStatus,
     Volunteer,
 )
-from assembly.services import composition
+from assembly.services import composition, draw
 from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import AuditEntry
 from tests.assembly.conftest import BALANCED_POOL, publish_and_draw
@@ -221,7 +221,7 @@ def test_signing_up_after_recruitment_closed_is_refused(recruiting, clerk, freez
             )
         ),
     )
-    composition.commitment_publish(
+    draw.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="loto",
@@ -253,7 +253,7 @@ def test_the_commitment_freezes_pool_quotas_and_lottery_and_reports_probabilitie
     recruiting, clerk
 ) -> None:
     mandate = recruiting(BALANCED_POOL)
-    commitment = composition.commitment_publish(
+    commitment = draw.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Loto du 5 décembre",
@@ -278,10 +278,10 @@ def test_a_changed_pool_changes_the_published_commitment(recruiting, clerk) -> N
     first = recruiting(BALANCED_POOL)
     second = recruiting([*BALANCED_POOL[:-1], ("f", "sud")])
     when = timezone.now() + timedelta(days=1)
-    a = composition.commitment_publish(
+    a = draw.commitment_publish(
         mandate_id=first.pk, actor=clerk, seed_source="loto", seed_expected_at=when
     )
-    b = composition.commitment_publish(
+    b = draw.commitment_publish(
         mandate_id=second.pk, actor=clerk, seed_source="loto", seed_expected_at=when
     )
     assert a.pool_digest != b.pool_digest
@@ -291,7 +291,7 @@ def test_a_changed_pool_changes_the_published_commitment(recruiting, clerk) -> N
 def test_the_seed_source_must_be_a_future_public_value(recruiting, clerk) -> None:
     mandate = recruiting(BALANCED_POOL)
     with pytest.raises(RuleViolation) as exc:
-        composition.commitment_publish(
+        draw.commitment_publish(
             mandate_id=mandate.pk,
             actor=clerk,
             seed_source="loto",
@@ -304,7 +304,7 @@ def test_the_seed_source_must_be_a_future_public_value(recruiting, clerk) -> Non
 def test_infeasible_quotas_are_refused_with_a_clear_error_at_commitment(recruiting, clerk) -> None:
     mandate = recruiting([("f", "nord"), ("m", "nord"), ("m", "sud"), ("m", "sud"), ("m", "nord")])
     with pytest.raises(RuleViolation) as exc:
-        composition.commitment_publish(
+        draw.commitment_publish(
             mandate_id=mandate.pk,
             actor=clerk,
             seed_source="loto",
@@ -320,14 +320,14 @@ def test_the_draw_waits_for_the_announced_public_value(recruiting, clerk, freeze
     mandate = recruiting(BALANCED_POOL)
     start = timezone.now()
     freeze(start)
-    composition.commitment_publish(
+    draw.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="loto",
         seed_expected_at=start + timedelta(days=2),
     )
     with pytest.raises(RuleViolation) as exc:
-        composition.draw_run(mandate_id=mandate.pk, actor=clerk, seed="1 2 3")
+        draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed="1 2 3")
     assert exc.value.code == "seed_not_yet_public"
     assert not Member.objects.exists()
 
@@ -363,8 +363,8 @@ def test_the_same_published_inputs_give_the_same_panel(recruiting, clerk, freeze
     )
     assert replay.panel == commitment.panel and replay.reserve == commitment.reserve
     recomputed = sortition.lottery_compute(
-        composition.pool_candidates(composition.pool_volunteers(mandate)),
-        composition.mandate_quotas(mandate),
+        draw.pool_candidates(draw.pool_volunteers(mandate)),
+        draw.mandate_quotas(mandate),
         4,
     )
     assert recomputed.as_json() == commitment.payload["lottery"]
@@ -374,7 +374,7 @@ def test_drawing_twice_is_refused(recruiting, clerk, freeze) -> None:
     mandate = recruiting(BALANCED_POOL)
     publish_and_draw(mandate, clerk, freeze)
     with pytest.raises(InvalidTransition):
-        composition.draw_run(mandate_id=mandate.pk, actor=clerk, seed="another seed")
+        draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed="another seed")
     assert Member.objects.count() == 4
 
 
@@ -412,7 +412,7 @@ def test_the_rerun_command_reads_a_downloaded_bundle(
 
 def test_the_rerun_command_refuses_an_undrawn_mandate(recruiting, clerk) -> None:
     mandate = recruiting(BALANCED_POOL)
-    composition.commitment_publish(
+    draw.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="loto",
@@ -445,14 +445,14 @@ def test_a_member_who_leaves_is_replaced_by_the_first_reserve_that_keeps_the_quo
         .exclude(pk=leaving.pk)
         .select_related("volunteer")
     ]
-    quotas = composition.mandate_quotas(mandate)
+    quotas = draw.mandate_quotas(mandate)
 
     def keeps(r: Reserve) -> bool:
         panel = {str(i): f for i, f in enumerate([*staying, r.volunteer.features])}
         return not sortition.quota_violations(list(panel), panel, quotas)
 
     expected = next((r for r in reserves if keeps(r)), reserves[0])
-    composition.member_leave(member_id=leaving.pk, actor=clerk, reason="déménagement")
+    draw.member_leave(member_id=leaving.pk, actor=clerk, reason="déménagement")
     leaving.refresh_from_db()
     assert leaving.status == MemberStatus.REPLACED
     assert leaving.replaced_by is not None
@@ -484,7 +484,7 @@ def test_when_no_reserve_keeps_the_quotas_the_first_reserve_is_called_and_it_is_
         volunteer=VolunteerFactory(mandate=mandate, features={"genre": "m"}),
         rank=1,
     )
-    composition.member_leave(member_id=members[0].pk, actor=clerk)
+    draw.member_leave(member_id=members[0].pk, actor=clerk)
     members[0].refresh_from_db()
     assert members[0].replaced_by is not None
     assert members[0].replaced_by.volunteer_id == reserve.volunteer_id
@@ -493,7 +493,7 @@ def test_when_no_reserve_keeps_the_quotas_the_first_reserve_is_called_and_it_is_
 
 def test_when_the_reserve_is_exhausted_the_seat_stays_vacant(seated, clerk) -> None:
     _mandate, members = seated(members=2)
-    composition.member_leave(member_id=members[0].pk, actor=clerk)
+    draw.member_leave(member_id=members[0].pk, actor=clerk)
     members[0].refresh_from_db()
     assert members[0].status == MemberStatus.LEFT
     assert members[0].replaced_by is None
@@ -501,11 +501,11 @@ def test_when_the_reserve_is_exhausted_the_seat_stays_vacant(seated, clerk) -> N
 
 def test_a_member_who_already_left_cannot_leave_again(seated, clerk) -> None:
     _mandate, members = seated(members=2)
-    composition.member_leave(member_id=members[0].pk, actor=clerk)
+    draw.member_leave(member_id=members[0].pk, actor=clerk)
     with pytest.raises(InvalidTransition):
-        composition.member_leave(member_id=members[0].pk, actor=clerk)
+        draw.member_leave(member_id=members[0].pk, actor=clerk)
     with pytest.raises(NotFound):
-        composition.member_leave(member_id=999999, actor=clerk)
+        draw.member_leave(member_id=999999, actor=clerk)
 
 
 def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(

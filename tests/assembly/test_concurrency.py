@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from assembly.models import AgendaItem, Member, MemberStatus, MotionVote, Reserve, SessionStatus
-from assembly.services import composition, sessions
+from assembly.services import draw, sessions, votes
 from civic.errors import DomainError
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory, VolunteerFactory
 from tests.conftest import postgres_only
@@ -65,8 +65,8 @@ def test_two_members_leaving_at_once_never_share_one_reserve(clerk) -> None:
     a, b = MemberFactory(mandate=mandate, seat=1), MemberFactory(mandate=mandate, seat=2)
     Reserve.objects.create(mandate=mandate, volunteer=VolunteerFactory(mandate=mandate), rank=1)
     race(
-        lambda: composition.member_leave(member_id=a.pk, actor=clerk),
-        lambda: composition.member_leave(member_id=b.pk, actor=clerk),
+        lambda: draw.member_leave(member_id=a.pk, actor=clerk),
+        lambda: draw.member_leave(member_id=b.pk, actor=clerk),
     )
     statuses = sorted(Member.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True))
     assert statuses == [MemberStatus.LEFT, MemberStatus.REPLACED]
@@ -81,8 +81,8 @@ def test_the_same_departure_recorded_twice_at_once_replaces_once(clerk) -> None:
             mandate=mandate, volunteer=VolunteerFactory(mandate=mandate), rank=rank
         )
     results = race(
-        lambda: composition.member_leave(member_id=a.pk, actor=clerk),
-        lambda: composition.member_leave(member_id=a.pk, actor=clerk),
+        lambda: draw.member_leave(member_id=a.pk, actor=clerk),
+        lambda: draw.member_leave(member_id=a.pk, actor=clerk),
     )
     assert sum(isinstance(r, DomainError) for r in results) == 1
     assert Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE).count() == 1
@@ -92,18 +92,14 @@ def test_two_clerks_recording_one_member_vote_at_once_keep_one_vote(clerk) -> No
     mandate = MandateFactory(seated=True, size=1, quorum_percent=100)
     member = MemberFactory(mandate=mandate, seat=1)
     session = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now())
-    sessions.attendance_record(
-        session_id=session.pk, member_id=member.pk, present=True, actor=clerk
-    )
-    motion = sessions.motion_create(
-        session_id=session.pk, actor=clerk, title="M", majority="simple"
-    )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.attendance_record(session_id=session.pk, member_id=member.pk, present=True, actor=clerk)
+    motion = votes.motion_create(session_id=session.pk, actor=clerk, title="M", majority="simple")
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     race(
-        lambda: sessions.vote_record(
+        lambda: votes.vote_record(
             motion_id=motion.pk, member_id=member.pk, choice="for", actor=clerk
         ),
-        lambda: sessions.vote_record(
+        lambda: votes.vote_record(
             motion_id=motion.pk, member_id=member.pk, choice="against", actor=clerk
         ),
     )

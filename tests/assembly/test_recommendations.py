@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assembly import tasks
 from assembly.models import Majority, MotionKind, Recommendation, RecommendationStatus, VoteChoice
-from assembly.services import recommendations, sessions
+from assembly.services import recommendations, votes
 from civic.errors import Conflict, InvalidTransition, RuleViolation
 from civic.models import Notification
 from tests.assembly.factories import MandateFactory
@@ -31,8 +31,8 @@ def _recommendation(mandate=None) -> Recommendation:  # type: ignore[no-untyped-
 def test_an_adopted_recommendation_motion_becomes_a_recommendation(open_session, clerk) -> None:
     session, members = open_session
     for m in members[:3]:
-        sessions.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(
+        votes.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
+    motion = votes.motion_create(
         session_id=session.pk,
         actor=clerk,
         title="Recommandation arbres",
@@ -40,12 +40,10 @@ def test_an_adopted_recommendation_motion_becomes_a_recommendation(open_session,
         majority=Majority.ABSOLUTE,
         kind=MotionKind.RECOMMENDATION,
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     for m in members[:2]:
-        sessions.vote_record(
-            motion_id=motion.pk, member_id=m.pk, choice=VoteChoice.FOR, actor=clerk
-        )
-    sessions.motion_close(motion_id=motion.pk, actor=clerk)
+        votes.vote_record(motion_id=motion.pk, member_id=m.pk, choice=VoteChoice.FOR, actor=clerk)
+    votes.motion_close(motion_id=motion.pk, actor=clerk)
     rec = Recommendation.objects.get(motion=motion)
     assert (rec.title, rec.text, rec.status) == (
         "Recommandation arbres",
@@ -57,19 +55,19 @@ def test_an_adopted_recommendation_motion_becomes_a_recommendation(open_session,
 def test_a_rejected_recommendation_motion_records_nothing(open_session, clerk) -> None:
     session, members = open_session
     for m in members[:3]:
-        sessions.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
-    motion = sessions.motion_create(
+        votes.attendance_record(session_id=session.pk, member_id=m.pk, present=True, actor=clerk)
+    motion = votes.motion_create(
         session_id=session.pk,
         actor=clerk,
         title="R",
         majority=Majority.ABSOLUTE,
         kind=MotionKind.RECOMMENDATION,
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
-    sessions.vote_record(
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.vote_record(
         motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk
     )
-    sessions.motion_close(motion_id=motion.pk, actor=clerk)
+    votes.motion_close(motion_id=motion.pk, actor=clerk)
     assert not Recommendation.objects.exists()
 
 

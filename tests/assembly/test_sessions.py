@@ -21,7 +21,8 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.rules import Tally, is_adopted, quorum_met, quorum_needed
-from assembly.services import sessions
+from assembly.services import draw, sessions, votes
+from assembly.services import minutes as minutes_services
 from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import AuditEntry, Notification
 from tests.assembly.factories import MandateFactory, SessionFactory
@@ -276,7 +277,7 @@ def test_agendas_are_published_ahead_and_members_reminded_once(seated, freeze) -
 
 def _present(session, members, clerk, n):  # type: ignore[no-untyped-def]
     for member in members[:n]:
-        sessions.attendance_record(
+        votes.attendance_record(
             session_id=session.pk, member_id=member.pk, present=True, actor=clerk
         )
 
@@ -286,11 +287,11 @@ def test_a_vote_cannot_open_without_quorum_and_the_refusal_names_the_rule(
 ) -> None:
     session, members = open_session
     _present(session, members, clerk, 2)  # 2 of 5, quorum 50 % needs 3
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
     )
     with pytest.raises(RuleViolation) as exc:
-        sessions.motion_open(motion_id=motion.pk, actor=clerk)
+        votes.motion_open(motion_id=motion.pk, actor=clerk)
     assert exc.value.code == "quorum_not_met"
     assert exc.value.rule == session.mandate.rules_reference
     motion.refresh_from_db()
@@ -300,44 +301,39 @@ def test_a_vote_cannot_open_without_quorum_and_the_refusal_names_the_rule(
 def test_a_vote_opens_at_exactly_the_quorum(open_session, clerk) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
     )
-    assert sessions.motion_open(motion_id=motion.pk, actor=clerk).status == "open"
+    assert votes.motion_open(motion_id=motion.pk, actor=clerk).status == "open"
 
 
 def test_members_who_left_do_not_count_towards_the_quorum(open_session, clerk) -> None:
-    from assembly.services import composition
 
     session, members = open_session
     _present(session, members, clerk, 3)
-    composition.member_leave(
-        member_id=members[0].pk, actor=clerk
-    )  # no reserve: 4 active, 2 present
-    status = sessions.quorum_status(session)
+    draw.member_leave(member_id=members[0].pk, actor=clerk)  # no reserve: 4 active, 2 present
+    status = votes.quorum_status(session)
     assert (status["active"], status["present"], status["met"]) == (4, 2, True)  # 2/4 = 50 %
 
 
 def test_only_present_members_vote_and_only_while_the_vote_is_open(open_session, clerk) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
     )
     with pytest.raises(InvalidTransition):
-        sessions.vote_record(
+        votes.vote_record(
             motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk
         )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     with pytest.raises(RuleViolation) as exc:
-        sessions.vote_record(
+        votes.vote_record(
             motion_id=motion.pk, member_id=members[4].pk, choice=VoteChoice.FOR, actor=clerk
         )
     assert exc.value.code == "member_not_present"
     with pytest.raises(NotFound):
-        sessions.vote_record(
-            motion_id=motion.pk, member_id=999999, choice=VoteChoice.FOR, actor=clerk
-        )
+        votes.vote_record(motion_id=motion.pk, member_id=999999, choice=VoteChoice.FOR, actor=clerk)
 
 
 def test_a_corrected_vote_replaces_the_first_and_each_member_counts_once(
@@ -345,17 +341,17 @@ def test_a_corrected_vote_replaces_the_first_and_each_member_counts_once(
 ) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
-    sessions.vote_record(
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.vote_record(
         motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.AGAINST, actor=clerk
     )
-    sessions.vote_record(
+    votes.vote_record(
         motion_id=motion.pk, member_id=members[0].pk, choice=VoteChoice.FOR, actor=clerk
     )
-    motion = sessions.motion_close(motion_id=motion.pk, actor=clerk)
+    motion = votes.motion_close(motion_id=motion.pk, actor=clerk)
     assert (motion.votes_for, motion.votes_against, motion.abstentions) == (1, 0, 0)
     assert AuditEntry.objects.filter(verb="assembly.vote_correct").count() == 1
 
@@ -384,13 +380,11 @@ def test_the_system_computes_the_result_by_the_required_majority(
 ) -> None:  # type: ignore[no-untyped-def]
     session, members = open_session
     _present(session, members, clerk, len(choices))
-    motion = sessions.motion_create(
-        session_id=session.pk, actor=clerk, title="M", majority=majority
-    )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    motion = votes.motion_create(session_id=session.pk, actor=clerk, title="M", majority=majority)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     for member, choice in zip(members, choices, strict=False):
-        sessions.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
-    motion = sessions.motion_close(motion_id=motion.pk, actor=clerk)
+        votes.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
+    motion = votes.motion_close(motion_id=motion.pk, actor=clerk)
     assert motion.result == result
     assert motion.present_count == len(choices)
     assert motion.active_count == 5
@@ -414,15 +408,15 @@ def _held_session(mandate, members, clerk, *, days_ago: int):  # type: ignore[no
         source_kind=SourceKind.STAFF,
     )
     _present(session, members, clerk, 4)
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="Motion budget", majority=Majority.SIMPLE
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     for member in members[:3]:
-        sessions.vote_record(
+        votes.vote_record(
             motion_id=motion.pk, member_id=member.pk, choice=VoteChoice.FOR, actor=clerk
         )
-    sessions.motion_close(motion_id=motion.pk, actor=clerk)
+    votes.motion_close(motion_id=motion.pk, actor=clerk)
     sessions.session_close(session_id=session.pk, actor=clerk)
     return session
 
@@ -442,19 +436,21 @@ def test_minutes_are_edited_then_approved_at_a_later_session_then_published(
 ) -> None:
     mandate, members = seated()
     first = _held_session(mandate, members, clerk, days_ago=14)
-    sessions.minutes_edit(session_id=first.pk, body="Procès-verbal relu.", actor=clerk)
+    minutes_services.minutes_edit(session_id=first.pk, body="Procès-verbal relu.", actor=clerk)
     second = SessionFactory(mandate=mandate, status=SessionStatus.OPEN, starts_at=timezone.now())
     with pytest.raises(InvalidTransition) as exc:
-        sessions.minutes_publish(session_id=first.pk, actor=clerk)
+        minutes_services.minutes_publish(session_id=first.pk, actor=clerk)
     assert exc.value.code == "minutes_not_approved"
     assert (
         "Procès-verbal relu." not in client.get(f"/assembly/seances/{first.pk}/").content.decode()
     )
-    minutes = sessions.minutes_approve(session_id=first.pk, at_session_id=second.pk, actor=clerk)
+    minutes = minutes_services.minutes_approve(
+        session_id=first.pk, at_session_id=second.pk, actor=clerk
+    )
     assert minutes.approved_in == second
     with pytest.raises(InvalidTransition):
-        sessions.minutes_edit(session_id=first.pk, body="retouche", actor=clerk)
-    sessions.minutes_publish(session_id=first.pk, actor=clerk)
+        minutes_services.minutes_edit(session_id=first.pk, body="retouche", actor=clerk)
+    minutes_services.minutes_publish(session_id=first.pk, actor=clerk)
     assert "Procès-verbal relu." in client.get(f"/assembly/seances/{first.pk}/").content.decode()
 
 
@@ -466,10 +462,10 @@ def test_minutes_cannot_be_approved_at_their_own_session_or_an_earlier_one(seate
     held = _held_session(mandate, members, clerk, days_ago=14)
     for at in (earlier,):
         with pytest.raises(RuleViolation) as exc:
-            sessions.minutes_approve(session_id=held.pk, at_session_id=at.pk, actor=clerk)
+            minutes_services.minutes_approve(session_id=held.pk, at_session_id=at.pk, actor=clerk)
         assert exc.value.code == "approval_not_later_session"
     with pytest.raises(InvalidTransition):  # the session itself is closed now
-        sessions.minutes_approve(session_id=held.pk, at_session_id=held.pk, actor=clerk)
+        minutes_services.minutes_approve(session_id=held.pk, at_session_id=held.pk, actor=clerk)
     assert Minutes.objects.get(session=held).status == MinutesStatus.DRAFT
 
 
@@ -482,7 +478,7 @@ def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejecte
     _present(later, members, clerk, 3)
 
     def vote(choices: list[str]):  # type: ignore[no-untyped-def]
-        motion = sessions.motion_create(
+        motion = votes.motion_create(
             session_id=later.pk,
             actor=clerk,
             title="Approbation du PV",
@@ -490,12 +486,10 @@ def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejecte
             kind=MotionKind.MINUTES_APPROVAL,
             minutes_session_id=held.pk,
         )
-        sessions.motion_open(motion_id=motion.pk, actor=clerk)
+        votes.motion_open(motion_id=motion.pk, actor=clerk)
         for member, choice in zip(members, choices, strict=False):
-            sessions.vote_record(
-                motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk
-            )
-        return sessions.motion_close(motion_id=motion.pk, actor=clerk)
+            votes.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
+        return votes.motion_close(motion_id=motion.pk, actor=clerk)
 
     rejected = vote(["against", "against", "for"])
     assert rejected.result == MotionResult.REJECTED
@@ -505,7 +499,7 @@ def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejecte
     assert minutes.status == MinutesStatus.APPROVED
     assert minutes.approval_motion == adopted and minutes.approved_in == later
     with pytest.raises(InvalidTransition):  # approval motions for approved minutes are refused
-        sessions.motion_create(
+        votes.motion_create(
             session_id=later.pk,
             actor=clerk,
             title="x",
@@ -518,10 +512,10 @@ def test_minutes_are_approved_by_an_adopted_approval_motion_and_not_by_a_rejecte
 def test_a_session_with_an_open_vote_cannot_close(open_session, clerk) -> None:
     session, members = open_session
     _present(session, members, clerk, 3)
-    motion = sessions.motion_create(
+    motion = votes.motion_create(
         session_id=session.pk, actor=clerk, title="M", majority=Majority.SIMPLE
     )
-    sessions.motion_open(motion_id=motion.pk, actor=clerk)
+    votes.motion_open(motion_id=motion.pk, actor=clerk)
     with pytest.raises(Conflict) as exc:
         sessions.session_close(session_id=session.pk, actor=clerk)
     assert exc.value.code == "vote_open"

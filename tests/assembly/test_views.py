@@ -16,7 +16,7 @@ from assembly.models import (
     SessionStatus,
     Volunteer,
 )
-from assembly.services import composition
+from assembly.services import composition, draw
 from tests.assembly.conftest import BALANCED_POOL, publish_and_draw
 from tests.assembly.factories import SessionFactory
 from tests.factories import RegisterEntryFactory, ResidentFactory, StaffFactory
@@ -286,7 +286,7 @@ def test_a_volunteer_can_withdraw_before_the_commitment_and_is_then_left_out_of_
     assert "Retirer ma candidature" in page
     client.post(f"/assembly/volontaire/{token}/", {"withdraw": "1"})
     assert Volunteer.objects.get().withdrawn_at is not None
-    assert composition.pool_volunteers(mandate) == []
+    assert draw.pool_volunteers(mandate) == []
     assert (
         "Retirer ma candidature"
         not in client.get(f"/assembly/volontaire/{token}/").content.decode()

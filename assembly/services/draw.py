@@ -1,0 +1,290 @@
+"""The verifiable draw: commitment, seating the panel from the public seed, rerun, replacement
+from the reserve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assembly import sortition
+from assembly.models import (
+    DrawCommitment,
+    Mandate,
+    MandateStatus,
+    Member,
+    MemberSource,
+    MemberStatus,
+    Quota,
+    Reserve,
+    ReserveStatus,
+    Volunteer,
+)
+from assembly.services.composition import mandate_locked, mandate_move
+from civic.audit import audit_record
+from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from civic.models import User
+
+
+def pool_volunteers(mandate: Mandate) -> list[Volunteer]:
+    return list(
+        Volunteer.objects.filter(mandate=mandate, withdrawn_at__isnull=True).order_by("pseudonym")
+    )
+
+
+def pool_candidates(volunteers: Iterable[Volunteer]) -> list[sortition.Candidate]:
+    return [sortition.Candidate(v.pseudonym, dict(v.features)) for v in volunteers]
+
+
+def mandate_quotas(mandate: Mandate) -> list[sortition.QuotaSpec]:
+    return [
+        sortition.QuotaSpec(q.feature.key, q.value, q.min, q.max)
+        for q in Quota.objects.filter(feature__mandate=mandate).select_related("feature")
+    ]
+
+
+def _sortition_refusal(exc: sortition.SortitionError) -> RuleViolation:
+    detail = str(exc)
+    if exc.details:
+        detail += " " + " ".join(exc.details)
+    return RuleViolation(detail, code=exc.code, rule="sortition")
+
+
+def commitment_publish(
+    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
+) -> DrawCommitment:
+    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed source
+    must be a public random value that does not exist yet."""
+    now = timezone.now()
+    if seed_expected_at <= now:
+        raise RuleViolation(
+            _("L'aléa doit être une valeur publique future, connue après la publication."),
+            code="seed_not_in_future",
+        )
+    if not seed_source.strip():
+        raise RuleViolation(_("Décrivez la source publique de l'aléa."), code="seed_source_missing")
+    with transaction.atomic():
+        mandate = mandate_locked(mandate_id)
+        mandate_move(mandate, MandateStatus.COMMITTED)
+        volunteers = pool_volunteers(mandate)
+        candidates = pool_candidates(volunteers)
+        quotas = mandate_quotas(mandate)
+        try:
+            lottery = sortition.lottery_compute(candidates, quotas, mandate.size)
+        except sortition.SortitionError as exc:
+            raise _sortition_refusal(exc) from exc
+        payload = sortition.commitment_payload(
+            mandate_id=mandate.pk,
+            panel_size=mandate.size,
+            reserve_size=mandate.reserve_size,
+            candidates=candidates,
+            quotas=quotas,
+            lottery=lottery,
+            algorithm=sortition.ALGORITHM,
+            library=sortition.library_version(),
+            seed_source=seed_source.strip(),
+            seed_expected_at=seed_expected_at.isoformat(),
+            published_at=now.isoformat(),
+        )
+        commitment = DrawCommitment.objects.create(
+            mandate=mandate,
+            payload=payload,
+            digest=sortition.commitment_digest(payload),
+            pool_digest=payload["pool_digest"],
+            quotas_digest=sortition.quotas_digest(quotas),
+            algorithm=sortition.ALGORITHM,
+            library=payload["library"],
+            seed_source=payload["seed_source"],
+            seed_expected_at=seed_expected_at,
+            published_at=now,
+            published_by=actor,
+            maximin_value=lottery.maximin_value,
+        )
+        for volunteer in volunteers:
+            volunteer.selection_probability = lottery.probabilities.get(volunteer.pseudonym, 0.0)
+        Volunteer.objects.bulk_update(volunteers, ["selection_probability"])
+        mandate.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            verb="assembly.commitment_publish",
+            target=commitment,
+            after={
+                "digest": commitment.digest,
+                "pool_digest": commitment.pool_digest,
+                "pool_size": len(candidates),
+                "seed_source": commitment.seed_source,
+                "seed_expected_at": seed_expected_at,
+            },
+        )
+    return commitment
+
+
+def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
+    """Record the public random value and seat the panel it selects from the committed lottery."""
+    seed = seed.strip()
+    if not seed:
+        raise RuleViolation(_("Saisissez la valeur publique de l'aléa."), code="seed_missing")
+    with transaction.atomic():
+        mandate = mandate_locked(mandate_id)
+        commitment = DrawCommitment.objects.filter(mandate=mandate).first()
+        if commitment is None:
+            raise Conflict(_("Aucun engagement n'a été publié."), code="no_commitment")
+        now = timezone.now()
+        if now < commitment.seed_expected_at:
+            raise RuleViolation(
+                _("L'aléa annoncé n'est pas encore connu : le tirage attend le %(when)s.")
+                % {
+                    "when": timezone.localtime(commitment.seed_expected_at).strftime(
+                        "%d/%m/%Y %H:%M"
+                    )
+                },
+                code="seed_not_yet_public",
+                rule="sortition",
+            )
+        mandate_move(mandate, MandateStatus.SEATED)
+        lottery = sortition.Lottery.from_json(commitment.payload["lottery"])
+        outcome = sortition.draw_select(
+            lottery=lottery,
+            pids=[row["id"] for row in commitment.payload["pool"]],
+            commitment_digest=commitment.digest,
+            seed=seed,
+            reserve_size=mandate.reserve_size,
+        )
+        by_pid = {
+            v.pseudonym: v
+            for v in Volunteer.objects.filter(mandate=mandate).select_related(
+                "register_entry__district"
+            )
+        }
+        Member.objects.bulk_create(
+            _member_for(mandate, by_pid[pid], seat, MemberSource.DRAW, now)
+            for seat, pid in enumerate(outcome.panel, start=1)
+        )
+        Reserve.objects.bulk_create(
+            Reserve(mandate=mandate, volunteer=by_pid[pid], rank=rank)
+            for rank, pid in enumerate(outcome.reserve, start=1)
+        )
+        commitment.seed = seed
+        commitment.seed_recorded_at = now
+        commitment.ticket = outcome.ticket
+        commitment.panel = outcome.panel
+        commitment.reserve = outcome.reserve
+        commitment.save(update_fields=["seed", "seed_recorded_at", "ticket", "panel", "reserve"])
+        mandate.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            verb="assembly.draw_run",
+            target=commitment,
+            after={
+                "seed": seed,
+                "ticket": outcome.ticket,
+                "panel": outcome.panel,
+                "reserve": outcome.reserve,
+            },
+        )
+    return commitment
+
+
+def _member_for(
+    mandate: Mandate, volunteer: Volunteer, seat: int, source: str, when: datetime
+) -> Member:
+    entry = volunteer.register_entry
+    return Member(
+        mandate=mandate,
+        volunteer=volunteer,
+        seat=seat,
+        source=source,
+        first_name=(entry.first_names.split() or [""])[0],
+        district_name=entry.district.name,
+        joined_at=when,
+    )
+
+
+def draw_verify(*, mandate_id: int, recompute: bool = True) -> sortition.RerunReport:
+    commitment = DrawCommitment.objects.filter(mandate_id=mandate_id).first()
+    if commitment is None or not commitment.seed:
+        raise Conflict(_("Ce mandat n'a pas encore été tiré au sort."), code="not_drawn")
+    # The reserve as drawn: its order is part of the published result, whoever was called since.
+    return sortition.rerun(
+        commitment.payload,
+        published_digest=commitment.digest,
+        seed=commitment.seed,
+        published_panel=commitment.panel,
+        published_reserve=commitment.reserve,
+        recompute=recompute,
+        seed_recorded_at=commitment.seed_recorded_at.isoformat()
+        if commitment.seed_recorded_at
+        else None,
+    )
+
+
+def member_leave(*, member_id: int, actor: User, reason: str = "") -> Member:
+    """The member leaves; the first waiting reserve whose arrival keeps every quota takes the seat,
+    or, if none does, the first waiting reserve. Returns the member who left (with `replaced_by`)."""
+    with transaction.atomic():
+        try:
+            mandate_id = Member.objects.values_list("mandate_id", flat=True).get(pk=member_id)
+        except Member.DoesNotExist:
+            raise NotFound(_("Ce membre n'existe pas.")) from None
+        mandate = mandate_locked(mandate_id)  # one replacement at a time per mandate
+        member = Member.objects.select_related("volunteer").get(pk=member_id)
+        if member.status != MemberStatus.ACTIVE:
+            raise InvalidTransition(
+                _("Ce membre n'est plus en fonction."), code="member_not_active"
+            )
+        now = timezone.now()
+        staying = list(
+            Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
+            .exclude(pk=member.pk)
+            .select_related("volunteer")
+        )
+        waiting = list(
+            Reserve.objects.filter(mandate=mandate, status=ReserveStatus.WAITING)
+            .select_related("volunteer__register_entry__district")
+            .order_by("rank")
+        )
+        quotas = mandate_quotas(mandate)
+        pool = {m.volunteer.pseudonym: m.volunteer.features for m in staying}
+        chosen: Reserve | None = None
+        for reserve in waiting:
+            pool_with = {**pool, reserve.volunteer.pseudonym: reserve.volunteer.features}
+            if not sortition.quota_violations(list(pool_with), pool_with, quotas):
+                chosen = reserve
+                break
+        quotas_kept = chosen is not None
+        if chosen is None and waiting:
+            chosen = waiting[0]
+        # Free the seat before the replacement takes it (one active holder per seat).
+        member.status = MemberStatus.REPLACED if chosen else MemberStatus.LEFT
+        member.left_at = now
+        member.left_reason = reason[:200]
+        member.save(update_fields=["status", "left_at", "left_reason"])
+        replacement = None
+        if chosen is not None:
+            replacement = _member_for(
+                mandate, chosen.volunteer, member.seat, MemberSource.RESERVE, now
+            )
+            replacement.save()
+            skipped = [r.pk for r in waiting if r.rank < chosen.rank]
+            Reserve.objects.filter(pk=chosen.pk).update(status=ReserveStatus.CALLED)
+            member.replaced_by = replacement
+            member.save(update_fields=["replaced_by"])
+        else:
+            skipped = []
+        audit_record(
+            actor=actor,
+            verb="assembly.member_leave",
+            target=member,
+            after={
+                "seat": member.seat,
+                "reason": member.left_reason,
+                "replacement_pseudonym": chosen.volunteer.pseudonym if chosen else None,
+                "reserve_rank": chosen.rank if chosen else None,
+                "quotas_kept": quotas_kept,
+                "passed_over_reserve_ids": skipped,
+            },
+        )
+    return member

@@ -39,7 +39,7 @@ from petitions.models import (
     Status,
     TrackRung,
 )
-from petitions.selectors import count_cache_key
+from petitions.selectors import count_cache_key, count_memo_forget
 from petitions.services._common import moderators, notify_all, people_of
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,12 @@ def counts_fold() -> list[int]:
         touched = sorted({i for (i, _t), d in deltas.items() if d})
         if touched:
             keys = [count_cache_key(i) for i in touched]
-            transaction.on_commit(lambda: cache.delete_many(keys))
+
+            def forget() -> None:
+                cache.delete_many(keys)
+                count_memo_forget(touched)
+
+            transaction.on_commit(forget)
     return touched
 
 

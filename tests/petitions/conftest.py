@@ -33,5 +33,8 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Rate-limit history lives in the cache; ids repeat between tests, so start each one clean."""
     from django.core.cache import cache
 
+    from petitions.selectors import count_memo_forget
+
     cache.clear()
+    count_memo_forget()
     yield

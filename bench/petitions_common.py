@@ -1,0 +1,279 @@
+"""Shared set-up of the petitions benchmarks: Django in-process on a fresh database, bulk creation
+of residents (with API tokens) and of collecting initiatives, pgbench as the raw INSERT baseline,
+and a paced HTTP load for latency at a given rate."""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing as mp
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from harness import ROOT, Request, bench_env, fresh_database
+
+DB_NAME = os.environ.get("PETITIONS_BENCH_DB", "civic_petitions")
+
+
+def django_on(database_url: str) -> None:
+    """Configure this process's Django on `database_url` (before anything imports settings)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.update(bench_env(database_url))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
+    import django
+
+    django.setup()
+
+
+def fresh(name: str = DB_NAME) -> str:
+    url = fresh_database(name)
+    django_on(url)
+    return url
+
+
+def close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def make_residents(n: int, *, prefix: str = "b") -> list[str]:
+    """`n` verified electors with API tokens; returns the tokens in order."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from civic.identity import identity_hash
+    from civic.models import District, EntryKind, RegisterEntry, User, VerificationMethod
+
+    district, _c = District.objects.get_or_create(code="bench", defaults={"name": "Banc d'essai"})
+    birth = date(1980, 1, 1)
+    entries = RegisterEntry.objects.bulk_create(
+        (
+            RegisterEntry(
+                ref=f"{prefix}-{i:08d}",
+                kind=EntryKind.ELECTOR,
+                last_name=f"Nom{prefix}{i}",
+                first_names="Prénom",
+                birth_date=birth,
+                address="1 rue",
+                district=district,
+                roll_number=f"{prefix}R{i:08d}",
+                identity_hash=identity_hash(last_name=f"Nom{prefix}{i}", first_names="Prénom", birth_date=birth),
+            )
+            for i in range(n)
+        ),
+        batch_size=5000,
+    )
+    password = make_password(None)
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        (
+            User(
+                email=f"{prefix}{i}@bench.invalid",
+                password=password,
+                register_entry=entry,
+                verified_at=now,
+                verification_method=VerificationMethod.MATCH,
+            )
+            for i, entry in enumerate(entries)
+        ),
+        batch_size=5000,
+    )
+    tokens = [Token(key=secrets.token_hex(20), user=u) for u in users]
+    Token.objects.bulk_create(tokens, batch_size=5000)
+    return [t.key for t in tokens]
+
+
+def make_initiatives(n: int, *, slugs: Sequence[str] = ("interpellation-charte",), days: int = 30) -> list[int]:
+    """`n` collecting initiatives with thresholds resolved and published counts at zero."""
+    from django.utils import timezone
+
+    from civic.models import User
+    from petitions.models import (
+        TOTAL_TRACK,
+        Initiative,
+        InitiativeCount,
+        InitiativeTrack,
+        InstrumentType,
+        TrackRung,
+    )
+
+    initiator = User.objects.filter(register_entry__isnull=False).first()
+    assert initiator is not None, "create residents first"
+    now = timezone.now()
+    types = [InstrumentType.objects.prefetch_related("rungs").get(slug=s) for s in slugs]
+    initiatives = Initiative.objects.bulk_create(
+        (
+            Initiative(
+                title=f"Initiative {i}",
+                summary="Banc d'essai.",
+                body="Texte.",
+                initiator=initiator,
+                status="collecting",
+                created_at=now,
+                updated_at=now,
+                submitted_at=now,
+                published_at=now,
+                closes_at=now + timedelta(days=days),
+            )
+            for i in range(n)
+        ),
+        batch_size=5000,
+    )
+    tracks = InitiativeTrack.objects.bulk_create(
+        (
+            InitiativeTrack(initiative=ini, instrument_type=t, position=p, predicate=t.predicate, population_at_open=1000)
+            for ini in initiatives
+            for p, t in enumerate(types)
+        ),
+        batch_size=5000,
+    )
+    TrackRung.objects.bulk_create(
+        (
+            TrackRung(
+                track=track,
+                rung=rung,
+                order=rung.order,
+                threshold=rung.absolute_value or 100,
+                obligation_kind=rung.obligation_kind,
+                obligation_text=rung.obligation_text,
+                due_days=rung.due_days,
+            )
+            for track in tracks
+            for rung in track.instrument_type.rungs.all()
+        ),
+        batch_size=5000,
+    )
+    InitiativeCount.objects.bulk_create(
+        (
+            InitiativeCount(initiative=ini, track=p, count=0, updated_at=now)
+            for ini in initiatives
+            for p in [TOTAL_TRACK, *range(len(types))]
+        ),
+        batch_size=5000,
+    )
+    return [i.pk for i in initiatives]
+
+
+def analyze() -> None:
+    """Fresh bulk-loaded tables have no statistics: give the planner what production would have."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def sign_request(initiative_id: int, token: str) -> Request:
+    return Request(
+        "POST",
+        f"/api/v1/initiatives/{initiative_id}/signatures/",
+        b"",
+        (("Authorization", f"Bearer {token}"), ("Content-Length", "0")),
+    )
+
+
+_PGBENCH_SCRIPT = (
+    "\\set i random(1, 2000000000)\n"
+    "INSERT INTO raw_signature (initiative_id, register_entry_id, identity_hash, channel, created_at, "
+    "track_mask, facts, district_id) VALUES (:i % 1000 + 1, :i, md5(:i::text), 'online', now(), 1, "
+    "'{\"resident_16\": true, \"registered_elector\": true}', 1) ON CONFLICT DO NOTHING;\n"
+)
+
+
+def pgbench_insert_tps(database_url: str, *, clients: int = 16, seconds: int = 10) -> float:
+    """The raw baseline: pgbench, `clients` clients, single-row INSERTs into a table of the same
+    shape as petitions_signature (same columns and unique indexes, no foreign keys)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS raw_signature")
+        conn.execute("CREATE TABLE raw_signature (LIKE petitions_signature INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)")
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(_PGBENCH_SCRIPT)
+    name = database_url.rsplit("/", 1)[1]
+    host = database_url.split("@", 1)[1].split("/", 1)[0]
+    hostname, _sep, port = host.partition(":")
+    result = subprocess.run(
+        ["pgbench", "-n", "-h", hostname, "-p", port or "5432", "-U", "postgres", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name, name],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    os.unlink(script.name)
+    match = re.search(r"tps = ([0-9.]+)", result.stdout)
+    assert match, result.stdout + result.stderr
+    return float(match.group(1))
+
+
+def _paced_worker(host: str, port: int, requests: Sequence[Request], threads: int, rate: float, seconds: float, queue: Any) -> None:
+    results: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    cursor = [0]
+    interval = threads / rate  # each thread sends one request per interval
+    start = time.monotonic() + 0.2
+
+    def run(n: int) -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        local = []
+        due = start + n * interval / threads
+        while due < start + seconds:
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            with lock:
+                req = requests[cursor[0] % len(requests)]
+                cursor[0] += 1
+            began = time.perf_counter()
+            try:
+                conn.request(req.method, req.path, body=req.body, headers=dict(req.headers))
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                status = 599
+            local.append((status, (time.perf_counter() - began) * 1000))
+            due += interval
+        with lock:
+            results.extend(local)
+
+    pool = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    queue.put(results)
+
+
+def paced_load(base_url: str, requests_per_process: Sequence[Sequence[Request]], *, rate: float, threads: int, seconds: float) -> dict[str, float]:
+    """Send `rate` requests per second in total (open loop, evenly spaced) and report latencies."""
+    host, port = base_url.removeprefix("http://").split(":")
+    ctx = mp.get_context("fork")
+    queue: Any = ctx.Queue()
+    per_process = rate / len(requests_per_process)
+    procs = [ctx.Process(target=_paced_worker, args=(host, int(port), reqs, threads, per_process, seconds, queue)) for reqs in requests_per_process]
+    for p in procs:
+        p.start()
+    collected: list[tuple[int, float]] = []
+    for _ in procs:
+        collected.extend(queue.get())
+    for p in procs:
+        p.join()
+    latencies = sorted(ms for s, ms in collected if s < 400)
+    errors = sum(1 for s, _ms in collected if s >= 500)
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else 0.0
+
+    return {"sent": len(collected), "ok": len(latencies), "server_errors": errors, "p50_ms": round(pct(50), 2), "p99_ms": round(pct(99), 2), "rps": round(len(latencies) / seconds, 1)}

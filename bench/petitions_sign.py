@@ -1,0 +1,163 @@
+"""W1 and W2: signing over HTTP (PERFORMANCE.md).
+
+W1  many petitions: signatures/s ÷ raw INSERT tps (pgbench, 16 clients, same table shape);
+    targets ≥ 0.07 and ≥ 1,000/s; p99 ≤ 50 ms at half load (paced, open loop).
+W2  one hot petition: throughput with 128 concurrent signers ÷ with 8; target ≥ 0.9.
+    Also measured below HTTP (the signing transaction's SQL from N connections), with the naive
+    "UPDATE petition SET count = count + 1" design beside it for contrast.
+
+Run: .venv/bin/python bench/petitions_sign.py [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import threading
+import time
+
+from harness import gunicorn, load, main_guard, report
+from petitions_common import (
+    analyze,
+    close_connections,
+    fresh,
+    make_initiatives,
+    make_residents,
+    paced_load,
+    pgbench_insert_tps,
+    sign_request,
+)
+
+
+def _spread(tokens: list[str], initiatives: list[int], count: int, offset: int = 0) -> list:
+    """`count` distinct (initiative, resident) pairs, consecutive requests on different initiatives."""
+    r, i = len(tokens), len(initiatives)
+    assert count <= r * i
+    return [sign_request(initiatives[(n + n // r) % i], tokens[n % r]) for n in range(offset, offset + count)]
+
+
+def _split(requests: list, parts: int) -> list[list]:
+    return [requests[p::parts] for p in range(parts)]
+
+
+_SIGN_SQL = """
+INSERT INTO petitions_signature (initiative_id, register_entry_id, identity_hash, channel, created_at,
+  track_mask, facts, district_id, quarter_key, entered_by_id)
+SELECT %s, %s, %s, 'online', now(), 1, '{"resident_16": true}', %s, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND status = 'collecting' AND closes_at > now())
+RETURNING id
+"""
+_SLOT_SQL = """
+INSERT INTO petitions_signaturecountslot (initiative_id, track, slot, delta) VALUES (%s, -1, %s, 1), (%s, 0, %s, 1)
+ON CONFLICT (initiative_id, track, slot) DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
+"""
+
+
+def _db_level(url: str, initiative_id: int, entries: list[tuple[int, str, int]], clients: int, seconds: float, naive: bool) -> float:
+    """The signing transaction's statements from `clients` connections on ONE initiative."""
+    import psycopg
+
+    cursor = [0]
+    lock = threading.Lock()
+    done = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        with psycopg.connect(url) as conn:
+            while time.monotonic() < stop:
+                with lock:
+                    k = cursor[0]
+                    cursor[0] += 1
+                if k >= len(entries):
+                    return
+                entry_id, digest, district = entries[k]
+                with conn.transaction():
+                    conn.execute(_SIGN_SQL, (initiative_id, entry_id, digest, district, initiative_id))
+                    if naive:
+                        conn.execute("UPDATE petitions_initiative SET updated_at = now() WHERE id = %s", (initiative_id,))
+                    else:
+                        slot = random.randrange(16)
+                        conn.execute(_SLOT_SQL, (initiative_id, slot, initiative_id, slot))
+                done[n] += 1
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.monotonic() - began)
+
+
+def main() -> None:
+    main_guard()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=5)
+    args = parser.parse_args()
+    url = fresh()
+    tokens = make_residents(40_000)
+    initiatives = make_initiatives(500)
+    spare = make_initiatives(4)  # for the statement-level runs, apart from the HTTP ones
+    analyze()
+    close_connections()
+    results = []
+
+    raw_tps = pgbench_insert_tps(url, clients=16, seconds=int(args.seconds))
+    with gunicorn(url, workers=args.workers) as base:
+        # Warm every worker (imports, connections) before measuring.
+        load(base, _split(_spread(tokens, initiatives[-10:], 400, offset=390_000), 2), threads=4, seconds=3)
+        w1 = load(base, _split(_spread(tokens, initiatives, 60_000), 3), threads=8, seconds=args.seconds)
+        half = paced_load(base, _split(_spread(tokens, initiatives, 40_000, offset=100_000), 3), rate=w1.rps / 2, threads=8, seconds=args.seconds)
+        hot = initiatives[0]
+        w2_8 = load(base, _split([sign_request(hot, t) for t in tokens[:20_000]], 2), threads=4, seconds=args.seconds)
+        w2_128 = load(base, _split([sign_request(hot, t) for t in tokens[20_000:]], 4), threads=32, seconds=args.seconds)
+    ratio = w1.rps / raw_tps
+    results.append(
+        report(
+            "W1", "HTTP signatures/s ÷ pgbench INSERT tps (16 clients)", ratio, "≥ 0.07 and ≥ 1,000/s; p99 ≤ 50 ms at half load",
+            ratio >= 0.07 and w1.rps >= 1000 and half["p99_ms"] <= 50,
+            signatures_per_s=round(w1.rps, 1), raw_insert_tps=round(raw_tps, 1),
+            full_load_p50_ms=round(w1.percentile(50), 2), full_load_p99_ms=round(w1.percentile(99), 2),
+            half_load=half, server_errors=w1.server_errors, statuses=w1.statuses,
+        )
+    )
+    w2 = w2_128.rps / w2_8.rps
+    results.append(
+        report(
+            "W2", "throughput(128 signers) ÷ throughput(8), one hot petition, HTTP", w2, "≥ 0.9", w2 >= 0.9,
+            rps_8=round(w2_8.rps, 1), rps_128=round(w2_128.rps, 1),
+            p99_ms_8=round(w2_8.percentile(99), 2), p99_ms_128=round(w2_128.percentile(99), 2),
+            server_errors=w2_8.server_errors + w2_128.server_errors,
+        )
+    )
+
+    # Below HTTP: the same statements from 8 vs 64 connections (max_connections bounds the 128).
+    from civic.models import RegisterEntry
+
+    entries = list(RegisterEntry.objects.order_by("id").values_list("id", "identity_hash", "district_id"))
+    close_connections()
+    slots_8 = _db_level(url, spare[0], entries[:20_000], 8, args.seconds / 2, naive=False)
+    slots_64 = _db_level(url, spare[1], entries[20_000:], 64, args.seconds / 2, naive=False)
+    naive_8 = _db_level(url, spare[2], entries[:20_000], 8, args.seconds / 2, naive=True)
+    naive_64 = _db_level(url, spare[3], entries[20_000:], 64, args.seconds / 2, naive=True)
+    results.append(
+        report(
+            "W2-db", "signing transactions/s, 64 ÷ 8 connections on one initiative (slots)", slots_64 / slots_8, "≥ 0.9 (informative)",
+            slots_64 / slots_8 >= 0.9, slots_tps_8=round(slots_8, 1), slots_tps_64=round(slots_64, 1),
+            naive_row_update_tps_8=round(naive_8, 1), naive_row_update_tps_64=round(naive_64, 1),
+        )
+    )
+    from petitions import services
+    from petitions.models import InitiativeCount, Signature
+
+    services.counts_fold()
+    exact = all(
+        InitiativeCount.objects.get(initiative_id=i, track=-1).count == Signature.objects.filter(initiative_id=i).count()
+        for i in initiatives
+    )
+    results.append(report("W1/W2", "published counts exact after the fold", 1.0 if exact else 0.0, "exact", exact))
+
+
+if __name__ == "__main__":
+    main()

@@ -16,10 +16,12 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,13 +59,30 @@ class CastResult:
     revote: bool
 
 
-def canonical_choices(campaign_id: int, choices: dict[str, str]) -> str:
+# Questions and options are frozen once a campaign is scheduled: each worker keeps them per open
+# vote (keyed by the opening instant, so a new vote never reuses an old entry).
+_OPTIONS_CACHE: dict[tuple[int, str], dict[str, frozenset[str]]] = {}
+
+
+def _valid_options(campaign_id: int, opened_at: Any) -> dict[str, frozenset[str]]:
+    cache_key = (campaign_id, str(opened_at))
+    cached = _OPTIONS_CACHE.get(cache_key)
+    if cached is None:
+        valid: dict[str, set[str]] = {}
+        for question_id, key in Option.objects.filter(
+            question__campaign_id=campaign_id
+        ).values_list("question_id", "key"):
+            valid.setdefault(str(question_id), set()).add(key)
+        cached = {q: frozenset(keys) for q, keys in valid.items()}
+        if len(_OPTIONS_CACHE) > 256:
+            _OPTIONS_CACHE.clear()
+        _OPTIONS_CACHE[cache_key] = cached
+    return cached
+
+
+def canonical_choices(campaign_id: int, choices: dict[str, str], *, opened_at: Any = None) -> str:
     """Check one valid option per question and return the canonical JSON that is stored."""
-    valid: dict[str, set[str]] = {}
-    for question_id, key in Option.objects.filter(question__campaign_id=campaign_id).values_list(
-        "question_id", "key"
-    ):
-        valid.setdefault(str(question_id), set()).add(key)
+    valid = _valid_options(campaign_id, opened_at)
     if not isinstance(choices, dict) or set(map(str, choices)) != set(valid):
         raise DomainError(
             _("Répondez à chaque question, et seulement à celles-ci."), code="invalid_choices"
@@ -75,29 +94,21 @@ def canonical_choices(campaign_id: int, choices: dict[str, str]) -> str:
     return json.dumps(normalised, sort_keys=True, separators=(",", ":"))
 
 
-def _lock_participation(campaign_id: int, entry_id: int, district_code: str) -> Participation:
-    query = Participation.objects.select_for_update().filter(
-        campaign_id=campaign_id, register_entry_id=entry_id
-    )
-    participation = query.first()
-    if participation is not None:
-        return participation
-    try:
-        with transaction.atomic():
-            created = Participation.objects.create(
-                campaign_id=campaign_id, register_entry_id=entry_id, voted_at=timezone.now()
-            )
-            # Counted once, with the row that it counts (a re-vote never reaches here).
-            TurnoutSlot.objects.filter(
-                campaign_id=campaign_id,
-                district_code=district_code,
-                slot=secrets.randbelow(TURNOUT_SLOTS),
-            ).update(participations=F("participations") + 1)
-            return created
-    except IntegrityError:
-        # Another cast by the same voter inserted first (PostgreSQL made us wait for its commit):
-        # take its row, locked, and continue as a re-vote.
-        return query.get()
+def _insert_first_participation(
+    campaign_id: int, entry_id: int, now: datetime, sealed_ref: str
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True if this call created the elector's participation
+    (a first vote). If a concurrent cast by the same elector inserted first, PostgreSQL waits for
+    it to commit and then does nothing: we go on as a re-vote."""
+    table = Participation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, register_entry_id, voted_at, sealed_ref) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (campaign_id, register_entry_id) DO NOTHING "
+            "RETURNING id",
+            [campaign_id, entry_id, connection.ops.adapt_datetimefield_value(now), sealed_ref],
+        )
+        return cursor.fetchone() is not None
 
 
 def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> CastResult:
@@ -108,74 +119,98 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
     with transaction.atomic():
         # Shared: casts run side by side; the close takes it exclusive and waits for them.
         campaign_lock(campaign_id, shared=True)
-        campaign = (
+        # One query: the campaign's state, the voter's frozen district (None if not an elector
+        # of this vote) and the wrapped sealing key.
+        row = (
             Campaign.objects.filter(pk=campaign_id, voting_method=VotingMethod.ONLINE)
-            .only(
-                "id",
+            .annotate(
+                member_district=Subquery(
+                    ElectorateMember.objects.filter(
+                        campaign_id=OuterRef("pk"), register_entry_id=entry_id
+                    ).values("district__code")[:1]
+                ),
+                wrapped_key=Subquery(
+                    SealingKey.objects.filter(campaign_id=OuterRef("pk")).values("wrapped_key")[:1]
+                ),
+            )
+            .values(
                 "status",
                 "predicate",
                 "voting_opens_at",
                 "voting_closes_at",
+                "opened_at",
                 "electorate_districts",
+                "member_district",
+                "wrapped_key",
             )
             .first()
         )
-        if campaign is None:
+        if row is None:
             raise NotFound(_("Vote introuvable."))
         now = timezone.now()
         # Time is the guard, not the scheduler: a late close never lets a ballot in.
         if not (
-            campaign.status == CampaignStatus.VOTING
-            and campaign.voting_opens_at <= now < campaign.voting_closes_at
+            row["status"] == CampaignStatus.VOTING
+            and row["voting_opens_at"] <= now < row["voting_closes_at"]
+            and row["wrapped_key"] is not None
         ):
             raise Conflict(_("Le vote n'est pas ouvert."), code="voting_not_open")
-        member = (
-            ElectorateMember.objects.filter(campaign_id=campaign_id, register_entry_id=entry_id)
-            .values_list("district__code", flat=True)
-            .first()
-        )
+        member = row["member_district"]
         if member is None:
             raise NotEligible(
                 _("Vous ne faites pas partie du corps électoral de ce vote."),
                 code="not_in_electorate",
-                rule=RULES.get(campaign.predicate),
+                rule=RULES.get(row["predicate"]),
             )
-        stored_choices = canonical_choices(campaign_id, choices)
+        stored_choices = canonical_choices(campaign_id, choices, opened_at=row["opened_at"])
         # A ballot carries its district only if the district has enough electors that a count
         # there cannot single anyone out (docs/threat-model.md).
-        district_size = (campaign.electorate_districts or {}).get(member, 0)
+        district_size = (row["electorate_districts"] or {}).get(member, 0)
         district_code = member if district_size >= settings.SMALL_CELL_THRESHOLD else None
-        key_row = SealingKey.objects.filter(campaign_id=campaign_id).first()
-        if key_row is None:  # cannot happen while voting; refuse rather than lose the link
-            raise Conflict(_("Le vote n'est pas ouvert."), code="voting_not_open")
-        key = unwrap_key(campaign_id, key_row.wrapped_key)
-
-        participation = _lock_participation(campaign_id, entry_id, member)
-        revote = participation.sealed_ref is not None
-        if revote:
-            assert participation.sealed_ref is not None
-            try:
-                old = unseal(key, campaign_id, participation.sealed_ref)
-            except SealBroken as exc:
-                raise Conflict(
-                    _("Votre vote précédent ne peut être remplacé."), code="seal_broken"
-                ) from exc
-            Ballot.objects.filter(pk=old.ballot_id, campaign_id=campaign_id).delete()
-            ReceiptHash.objects.filter(campaign_id=campaign_id, digest=old.receipt_digest).delete()
+        key = unwrap_key(campaign_id, row["wrapped_key"])
 
         ballot_id = uuid.uuid4()
-        Ballot.objects.create(
-            id=ballot_id,
-            campaign_id=campaign_id,
-            choices=stored_choices,
-            district_code=district_code,
-        )
         code = receipt_new()
         digest = receipt_digest(campaign_id, code)
-        ReceiptHash.objects.create(campaign_id=campaign_id, digest=digest)
-        Participation.objects.filter(pk=participation.pk).update(
-            voted_at=now, sealed_ref=seal(key, campaign_id, Sealed(ballot_id, digest))
+        sealed_ref = seal(key, campaign_id, Sealed(ballot_id, digest))
+
+        revote = not _insert_first_participation(campaign_id, entry_id, now, sealed_ref)
+        if revote:
+            participation = Participation.objects.select_for_update().get(
+                campaign_id=campaign_id, register_entry_id=entry_id
+            )
+            if participation.sealed_ref is not None:
+                try:
+                    old = unseal(key, campaign_id, participation.sealed_ref)
+                except SealBroken as exc:
+                    raise Conflict(
+                        _("Votre vote précédent ne peut être remplacé."), code="seal_broken"
+                    ) from exc
+                Ballot.objects.filter(pk=old.ballot_id, campaign_id=campaign_id).delete()
+                ReceiptHash.objects.filter(
+                    campaign_id=campaign_id, digest=old.receipt_digest
+                ).delete()
+            Participation.objects.filter(pk=participation.pk).update(
+                voted_at=now, sealed_ref=sealed_ref
+            )
+        else:
+            # Counted once, in the transaction that creates the participation it counts.
+            TurnoutSlot.objects.filter(
+                campaign_id=campaign_id,
+                district_code=member,
+                slot=secrets.randbelow(TURNOUT_SLOTS),
+            ).update(participations=F("participations") + 1)
+        Ballot.objects.bulk_create(
+            [
+                Ballot(
+                    id=ballot_id,
+                    campaign_id=campaign_id,
+                    choices=stored_choices,
+                    district_code=district_code,
+                )
+            ]
         )
+        ReceiptHash.objects.bulk_create([ReceiptHash(campaign_id=campaign_id, digest=digest)])
     return CastResult(receipt=code, revote=revote)
 
 

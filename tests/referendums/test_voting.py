@@ -296,3 +296,15 @@ def test_a_refused_close_is_reported_and_does_not_stop_the_clock_job(open_vote, 
     fine.campaign.refresh_from_db()
     stuck.campaign.refresh_from_db()
     assert (fine.campaign.status, stuck.campaign.status) == ("closed", "voting")
+
+
+def test_a_cast_runs_a_fixed_number_of_queries(open_vote, django_assert_max_num_queries):
+    """Constant work per cast, whatever the size of the electorate or of the ballot box."""
+    vote = open_vote(voters=3)
+    ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[2], choices=vote.choices("no"))
+    with django_assert_max_num_queries(
+        9
+    ):  # lock, state, insert, slot, ballot, receipt (+ savepoints)
+        ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
+    with django_assert_max_num_queries(12):  # + lock the participation, delete old ballot/receipt
+        ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("no"))

@@ -1,0 +1,129 @@
+"""The commitment and its result: members and the ordered reserve."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assembly.models.composition import Mandate, Volunteer
+
+
+class DrawCommitment(models.Model):
+    """Published before the seed exists: `digest` is SHA-256 of `payload` (pool, quotas, algorithm,
+    library version, committed lottery, seed source). The seed is recorded once known."""
+
+    mandate = models.OneToOneField(Mandate, on_delete=models.PROTECT, related_name="commitment")
+    payload = models.JSONField()
+    digest = models.CharField(max_length=64, unique=True)
+    pool_digest = models.CharField(max_length=64)
+    quotas_digest = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=32)
+    library = models.CharField(max_length=64)
+    seed_source = models.CharField(_("source de l'aléa"), max_length=500)
+    seed_expected_at = models.DateTimeField(_("aléa connu à partir du"))
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    seed = models.CharField(_("valeur de l'aléa"), max_length=500, blank=True)
+    seed_recorded_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.PositiveIntegerField(null=True, blank=True)
+    panel = models.JSONField(default=list)  # pseudonyms, sorted
+    reserve = models.JSONField(default=list)  # pseudonyms, in call order
+    maximin_value = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("engagement de tirage")
+        verbose_name_plural = _("engagements de tirage")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seed="", seed_recorded_at__isnull=True, ticket__isnull=True)
+                | (~Q(seed="") & Q(seed_recorded_at__isnull=False, ticket__isnull=False)),
+                name="commitment_seed_iff_drawn",
+            ),
+            models.CheckConstraint(
+                condition=Q(seed_expected_at__gt=models.F("published_at")),
+                name="commitment_before_seed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("En fonction")
+    LEFT = "left", _("Parti (siège vacant)")
+    REPLACED = "replaced", _("Parti, remplacé")
+
+
+class MemberSource(models.TextChoices):
+    DRAW = "draw", _("Tirage")
+    RESERVE = "reserve", _("Liste de réserve")
+
+
+class Member(models.Model):
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="members")
+    volunteer = models.OneToOneField(Volunteer, on_delete=models.PROTECT, related_name="member")
+    seat = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=8, choices=MemberSource.choices)
+    status = models.CharField(
+        max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    first_name = models.CharField(_("prénom"), max_length=150)
+    district_name = models.CharField(_("quartier"), max_length=120)
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_reason = models.CharField(max_length=200, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
+    )
+
+    class Meta:
+        ordering = ["seat", "id"]
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            # One active holder per seat: a replacement takes the seat of the member who left.
+            models.UniqueConstraint(
+                fields=["mandate", "seat"],
+                condition=Q(status="active"),
+                name="member_one_active_per_seat",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", left_at__isnull=True)
+                | (~Q(status="active") & Q(left_at__isnull=False)),
+                name="member_left_iff_left_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} ({self.district_name})"
+
+
+class ReserveStatus(models.TextChoices):
+    WAITING = "waiting", _("En attente")
+    CALLED = "called", _("Appelé à siéger")
+    SKIPPED = "skipped", _("Écarté")
+
+
+class Reserve(models.Model):
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="reserves")
+    volunteer = models.OneToOneField(Volunteer, on_delete=models.PROTECT, related_name="reserve")
+    rank = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=8, choices=ReserveStatus.choices, default=ReserveStatus.WAITING
+    )
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("réserviste")
+        verbose_name_plural = _("liste de réserve")
+        constraints = [
+            models.UniqueConstraint(fields=["mandate", "rank"], name="reserve_rank_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank}"

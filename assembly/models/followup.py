@@ -1,0 +1,114 @@
+"""Minutes of a session and the recommendations the assembly adopted."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assembly.models.composition import Mandate
+from assembly.models.sessions import Motion, Session
+
+
+class MinutesStatus(models.TextChoices):
+    DRAFT = "draft", _("Projet")
+    APPROVED = "approved", _("Approuvé")
+    PUBLISHED = "published", _("Publié")
+
+
+class Minutes(models.Model):
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="minutes")
+    body = models.TextField(_("texte"))
+    status = models.CharField(
+        max_length=10, choices=MinutesStatus.choices, default=MinutesStatus.DRAFT
+    )
+    drafted_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_in = models.ForeignKey(
+        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="approved_minutes"
+    )
+    approval_motion = models.ForeignKey(
+        Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("procès-verbal")
+        verbose_name_plural = _("procès-verbaux")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", approved_at__isnull=True, approved_in__isnull=True)
+                | (~Q(status="draft") & Q(approved_at__isnull=False, approved_in__isnull=False)),
+                name="minutes_approved_iff_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="published", published_at__isnull=False)
+                | (~Q(status="published") & Q(published_at__isnull=True)),
+                name="minutes_published_iff_published_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PV {self.session_id}"
+
+
+class RecommendationStatus(models.TextChoices):
+    ADOPTED = "adopted", _("Adoptée par l'assemblée")
+    REFERRED = "referred", _("Transmise au conseil municipal")
+    ANSWERED = "answered", _("Réponse du conseil reçue")
+    REFERENDUM = "referendum", _("Transformée en projet de référendum")
+
+
+class Recommendation(models.Model):
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="recommendations")
+    motion = models.OneToOneField(
+        Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendation"
+    )
+    title = models.CharField(_("intitulé"), max_length=255)
+    text = models.TextField(_("texte"))
+    status = models.CharField(
+        max_length=12, choices=RecommendationStatus.choices, default=RecommendationStatus.ADOPTED
+    )
+    adopted_at = models.DateTimeField()
+    referred_at = models.DateTimeField(null=True, blank=True)
+    answer_due = models.DateField(_("réponse attendue avant le"), null=True, blank=True)
+    council_answer = models.TextField(_("réponse du conseil"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Converted into a referendum campaign draft, owned by the referendums app.
+    target_kind = models.CharField(max_length=32, blank=True)
+    target_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-adopted_at", "-id"]
+        verbose_name = _("recommandation")
+        verbose_name_plural = _("recommandations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["referred", "answered"])
+                | Q(referred_at__isnull=False, answer_due__isnull=False),
+                name="recommendation_referred_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(answered_at__isnull=False),
+                name="recommendation_answered_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="referendum") | Q(target_id__isnull=False),
+                name="recommendation_referendum_has_target",
+            ),
+            models.UniqueConstraint(
+                fields=["target_kind", "target_id"],
+                condition=Q(target_id__isnull=False),
+                name="recommendation_target_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from civic.audit import audit_record
 from civic.errors import DomainError
 from referendums import workflow
 from referendums.models import (
@@ -117,7 +119,14 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                verb="referendum.update" if change else "referendum.create",
+                target=obj,
+                after={"fields": sorted(form.changed_data)},
+            )
 
 
 class OptionInline(admin.TabularInline):
@@ -129,6 +138,28 @@ class OptionInline(admin.TabularInline):
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["text_fr", "campaign", "position"]
     inlines = [OptionInline]
+
+
+@admin.register(Campaigner)
+class CampaignerAdmin(admin.ModelAdmin):
+    list_display = ["name", "campaign", "side", "authorised"]
+    list_filter = ["side", "authorised"]
+    readonly_fields = ["authorised", "authorised_by"]
+    actions = ["authorise"]
+
+    @admin.action(description=_("Habiliter à faire campagne"))
+    def authorise(self, request: HttpRequest, queryset: QuerySet[Campaigner]) -> None:
+        for campaigner in queryset:
+            try:
+                services.campaigner_authorise(
+                    campaign_id=campaigner.campaign_id,
+                    actor=request.user,  # type: ignore[arg-type]
+                    name=campaigner.name,
+                    side=campaigner.side,
+                    description=campaigner.description,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{campaigner}: {exc.detail}", messages.ERROR)
 
 
 @admin.register(Argument)

@@ -13,6 +13,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from civic.api.permissions import role_permission
@@ -26,6 +27,9 @@ class SignatureCreateApi(APIView):
     """Sign. A repeated request gets exactly the same answer as the first one."""
 
     permission_classes = [IsAuthenticated]
+    # The "sign" scope is far stricter than the per-user rate: checking both would only add two
+    # cache round trips to the hottest write.
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "sign"
 
     class OutputSerializer(serializers.Serializer):
@@ -43,6 +47,7 @@ class SignatureMineApi(APIView):
     """Withdraw one's own signature while collection is open (same answer if one had not signed)."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "sign"
 
     @extend_schema(request=None, responses={204: None})

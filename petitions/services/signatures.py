@@ -11,6 +11,7 @@ Counting never touches the initiative row: the same transaction upserts +1 on on
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -72,7 +73,21 @@ def quarter_key(*, scope: str, on: date) -> str:
     return f"{scope}:{on.year}Q{(on.month - 1) // 3 + 1}"
 
 
+# Tracks never change once collection opens, so each process remembers them for a few seconds
+# for collecting initiatives only: the INSERT's own guard stays the authority on "open", so a
+# remembered "collecting" can never let a signature in after a close or a withdrawal.
+_OPEN_MEMO: dict[int, tuple[float, tuple[list[TrackInfo], str, datetime | None]]] = {}
+_OPEN_MEMO_SECONDS = 5.0
+
+
+def open_memo_forget() -> None:
+    _OPEN_MEMO.clear()
+
+
 def _tracks_and_state(initiative_id: int) -> tuple[list[TrackInfo], str, datetime | None]:
+    memo = _OPEN_MEMO.get(initiative_id)
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
     rows = list(
         InitiativeTrack.objects.filter(initiative_id=initiative_id)
         .order_by("position")
@@ -90,8 +105,12 @@ def _tracks_and_state(initiative_id: int) -> tuple[list[TrackInfo], str, datetim
     )
     if not rows or rows[0][8] is None:
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
-    tracks = [TrackInfo(*row[:6]) for row in rows]
-    return tracks, rows[0][6], rows[0][7]
+    state = ([TrackInfo(*row[:6]) for row in rows], rows[0][6], rows[0][7])
+    if state[1] == Status.COLLECTING:
+        if len(_OPEN_MEMO) > 10_000:
+            _OPEN_MEMO.clear()
+        _OPEN_MEMO[initiative_id] = (time.monotonic() + _OPEN_MEMO_SECONDS, state)
+    return state
 
 
 def _require_open(status: str, closes_at: datetime | None, now: datetime) -> None:

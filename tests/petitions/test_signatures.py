@@ -350,3 +350,13 @@ def test_paper_entry_after_the_close_is_refused(freeze, moderator):
             register_entry_id=RegisterEntryFactory().pk,
         )
     assert PaperRejection.objects.count() == 0
+
+
+def test_a_remembered_open_state_never_lets_a_signature_in_after_a_withdrawal(now):
+    initiative = InitiativeFactory(collecting=True)
+    services.signature_sign(initiative_id=initiative.pk, user=ResidentFactory())  # remembered open
+    services.initiative_withdraw(initiative_id=initiative.pk, actor=initiative.initiator)
+    with pytest.raises(Conflict) as caught:
+        services.signature_sign(initiative_id=initiative.pk, user=ResidentFactory())
+    assert caught.value.code == "collection_closed"
+    assert Signature.objects.count() == 1

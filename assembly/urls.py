@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from assembly import views
+from assembly import clerk_views, views
 
 app_name = "assembly"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -10,7 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),
     path("seances/<int:pk>/", views.session_detail, name="session"),
     path("volontaire/<str:token>/", views.volunteer_signup, name="volunteer"),
-    path("greffe/<int:pk>/", views.clerk_mandate, name="clerk-mandate"),
-    path("greffe/seances/<int:pk>/", views.clerk_session, name="clerk-session"),
+    path("greffe/<int:pk>/", clerk_views.clerk_mandate, name="clerk-mandate"),
+    path("greffe/seances/<int:pk>/", clerk_views.clerk_session, name="clerk-session"),
     path("greffe/<int:pk>/invitations.csv", views.invitations_export, name="invitations-csv"),
 ]

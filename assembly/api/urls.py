@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from assembly.api import views
+from assembly.api import clerk, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("assemblies/", views.AssemblyListApi.as_view(), name="api-assemblies"),
@@ -11,40 +11,40 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assemblies/<int:pk>/draw/", views.DrawBundleApi.as_view(), name="api-assembly-draw"),
     path(
         "assemblies/<int:pk>/commitment/",
-        views.CommitmentPublishApi.as_view(),
+        clerk.CommitmentPublishApi.as_view(),
         name="api-assembly-commitment",
     ),
-    path("assemblies/<int:pk>/draw/run/", views.DrawRunApi.as_view(), name="api-assembly-draw-run"),
+    path("assemblies/<int:pk>/draw/run/", clerk.DrawRunApi.as_view(), name="api-assembly-draw-run"),
     path(
-        "assembly-members/<int:pk>/leave/", views.MemberLeaveApi.as_view(), name="api-member-leave"
+        "assembly-members/<int:pk>/leave/", clerk.MemberLeaveApi.as_view(), name="api-member-leave"
     ),
     path("sessions/", views.SessionListApi.as_view(), name="api-sessions"),
     path("sessions/<int:pk>/", views.SessionDetailApi.as_view(), name="api-session"),
     path(
         "sessions/<int:pk>/open/",
-        views.SessionTransitionApi.as_view(action="open"),
+        clerk.SessionTransitionApi.as_view(action="open"),
         name="api-session-open",
     ),
     path(
         "sessions/<int:pk>/close/",
-        views.SessionTransitionApi.as_view(action="close"),
+        clerk.SessionTransitionApi.as_view(action="close"),
         name="api-session-close",
     ),
     path(
         "sessions/<int:pk>/attendance/",
-        views.AttendanceRecordApi.as_view(),
+        clerk.AttendanceRecordApi.as_view(),
         name="api-session-attendance",
     ),
-    path("sessions/<int:pk>/motions/", views.MotionCreateApi.as_view(), name="api-session-motions"),
+    path("sessions/<int:pk>/motions/", clerk.MotionCreateApi.as_view(), name="api-session-motions"),
     path(
         "motions/<int:pk>/open/",
-        views.MotionTransitionApi.as_view(action="open"),
+        clerk.MotionTransitionApi.as_view(action="open"),
         name="api-motion-open",
     ),
     path(
         "motions/<int:pk>/close/",
-        views.MotionTransitionApi.as_view(action="close"),
+        clerk.MotionTransitionApi.as_view(action="close"),
         name="api-motion-close",
     ),
-    path("motions/<int:pk>/votes/", views.VoteRecordApi.as_view(), name="api-motion-votes"),
+    path("motions/<int:pk>/votes/", clerk.VoteRecordApi.as_view(), name="api-motion-votes"),
 ]

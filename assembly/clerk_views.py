@@ -1,0 +1,279 @@
+"""The clerk's desk: a mandate (recruitment, commitment, draw, departures, sessions,
+recommendations) and a session (agenda, attendance, votes, minutes). No JavaScript needed."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from assembly import selectors
+from assembly.forms import (
+    AgendaItemForm,
+    AnswerForm,
+    CommitmentForm,
+    InvitationsForm,
+    LeaveForm,
+    MinutesForm,
+    MotionForm,
+    ReferForm,
+    SeedForm,
+    SessionForm,
+)
+from assembly.models import (
+    Attendance,
+    DrawCommitment,
+    Mandate,
+    Member,
+    MemberStatus,
+    Minutes,
+    MotionKind,
+    MotionStatus,
+    MotionVote,
+    Session,
+    Volunteer,
+    VoteChoice,
+)
+from assembly.services import composition, draw, sessions, votes
+from assembly.services import minutes as minutes_services
+from assembly.services import recommendations as recommendation_services
+from civic.errors import DomainError
+from civic.models import User
+from civic.roles import Role, has_role
+
+
+def _clerk_action(request: HttpRequest, session: Session) -> None:
+    actor: User = request.user  # type: ignore[assignment]
+    action = request.POST.get("action", "")
+    if action == "open":
+        sessions.session_open(session_id=session.pk, actor=actor)
+    elif action == "close":
+        sessions.session_close(session_id=session.pk, actor=actor)
+    elif action == "agenda_item":
+        item_form = AgendaItemForm(request.POST)
+        if not item_form.is_valid():
+            raise DomainError(_("Point incomplet."), code="invalid")
+        sessions.agenda_item_add(session_id=session.pk, actor=actor, **item_form.cleaned_data)
+    elif action == "publish_agenda":
+        sessions.session_publish_agenda(session_id=session.pk, actor=actor)
+    elif action == "attendance":
+        present_ids = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+        for member in Member.objects.filter(
+            mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
+        ):
+            votes.attendance_record(
+                session_id=session.pk,
+                member_id=member.pk,
+                present=member.pk in present_ids,
+                actor=actor,
+            )
+    elif action == "motion":
+        form = MotionForm(request.POST)
+        if not form.is_valid():
+            raise DomainError(_("Motion incomplète."), code="invalid")
+        data = form.cleaned_data
+        votes.motion_create(
+            session_id=session.pk,
+            actor=actor,
+            title=data["title"],
+            text=data["text"],
+            majority=data["majority"],
+            kind=data["kind"],
+            minutes_session_id=data["minutes_session"]
+            if data["kind"] == MotionKind.MINUTES_APPROVAL
+            else None,
+        )
+    elif action in ("motion_open", "motion_close"):
+        motion_id = int(request.POST.get("motion", "0") or 0)
+        if action == "motion_open":
+            votes.motion_open(motion_id=motion_id, actor=actor)
+        else:
+            votes.motion_close(motion_id=motion_id, actor=actor)
+    elif action == "votes":
+        motion_id = int(request.POST.get("motion", "0") or 0)
+        for key, choice in request.POST.items():
+            if (
+                key.startswith("vote_")
+                and key[5:].isdigit()
+                and isinstance(choice, str)
+                and choice in VoteChoice.values
+            ):
+                votes.vote_record(
+                    motion_id=motion_id, member_id=int(key[5:]), choice=choice, actor=actor
+                )
+    elif action == "minutes_edit":
+        minutes_form = MinutesForm(request.POST)
+        if minutes_form.is_valid():
+            minutes_services.minutes_edit(
+                session_id=session.pk, body=minutes_form.cleaned_data["body"], actor=actor
+            )
+    elif action == "minutes_publish":
+        minutes_services.minutes_publish(session_id=session.pk, actor=actor)
+    elif action == "approve_minutes":
+        earlier = int(request.POST.get("minutes_session", "0") or 0)
+        minutes_services.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
+    else:
+        raise DomainError(_("Action inconnue."), code="unknown_action")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
+    if not has_role(request.user, Role.ASSEMBLY_CLERK):
+        raise PermissionDenied
+    session = get_object_or_404(Session.objects.select_related("mandate"), pk=pk)
+    if request.method == "POST":
+        try:
+            _clerk_action(request, session)
+        except DomainError as exc:
+            messages.error(request, str(exc.detail))
+        else:
+            messages.success(request, _("Enregistré."))
+        return redirect("assembly:clerk-session", pk=pk)
+    members = list(Member.objects.filter(mandate_id=session.mandate_id, status=MemberStatus.ACTIVE))
+    present = set(
+        Attendance.objects.filter(session=session, present=True).values_list("member_id", flat=True)
+    )
+    motions = list(session.motions.order_by("id"))
+    recorded = {
+        (v.motion_id, v.member_id): v.choice
+        for v in MotionVote.objects.filter(motion__session=session)
+    }
+    open_motions = [
+        {
+            "motion": m,
+            "rows": [
+                {"member": mb, "choice": recorded.get((m.pk, mb.pk), "")}
+                for mb in members
+                if mb.pk in present
+            ],
+        }
+        for m in motions
+        if m.status == MotionStatus.OPEN
+    ]
+    minutes = Minutes.objects.filter(session=session).first()
+    pending_minutes = Minutes.objects.filter(
+        session__mandate_id=session.mandate_id,
+        status="draft",
+        session__starts_at__lt=session.starts_at,
+    ).select_related("session")
+    return render(
+        request,
+        "assembly/clerk_session.html",
+        {
+            "session": session,
+            "members": [{"member": m, "present": m.pk in present} for m in members],
+            "quorum": votes.quorum_status(session),
+            "motions": motions,
+            "open_motions": open_motions,
+            "motion_form": MotionForm(),
+            "agenda_form": AgendaItemForm(),
+            "minutes": minutes,
+            "minutes_form": MinutesForm(initial={"body": minutes.body}) if minutes else None,
+            "pending_minutes": pending_minutes,
+            "vote_choices": VoteChoice.choices,
+        },
+    )
+
+
+def _form_or_refuse(form: Any) -> dict[str, Any]:
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
+        raise DomainError(
+            _("Formulaire incomplet : %(errors)s") % {"errors": errors}, code="invalid"
+        )
+    return dict(form.cleaned_data)
+
+
+def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> None:
+    actor = cast(User, request.user)
+    action = request.POST.get("action", "")
+    members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
+    if action == "recruit":
+        composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=actor)
+    elif action == "invitations":
+        data = _form_or_refuse(InvitationsForm(request.POST))
+        composition.invitations_draw(
+            mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
+        )
+    elif action == "commitment":
+        data = _form_or_refuse(CommitmentForm(request.POST))
+        draw.commitment_publish(mandate_id=mandate.pk, actor=actor, **data)
+    elif action == "draw":
+        data = _form_or_refuse(SeedForm(request.POST))
+        draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+    elif action == "leave":
+        data = _form_or_refuse(LeaveForm(request.POST, members=members))
+        draw.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
+    elif action == "session":
+        data = _form_or_refuse(SessionForm(request.POST))
+        sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)
+    elif action == "refer":
+        data = _form_or_refuse(ReferForm(request.POST))
+        recommendation_services.recommendation_refer(
+            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+        )
+    elif action == "answer":
+        data = _form_or_refuse(AnswerForm(request.POST))
+        recommendation_services.recommendation_answer(
+            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+        )
+    elif action == "referendum":
+        recommendation_services.recommendation_convert_to_referendum(
+            recommendation_id=_int(request.POST.get("recommendation")), actor=actor
+        )
+    else:
+        raise DomainError(_("Action inconnue."), code="unknown_action")
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clerk's desk for a mandate: recruitment, commitment, draw, departures, sessions and the
+    follow-up of recommendations."""
+    if not has_role(request.user, Role.ASSEMBLY_CLERK):
+        raise PermissionDenied
+    mandate = get_object_or_404(Mandate, pk=pk)
+    if request.method == "POST":
+        try:
+            _clerk_mandate_action(request, mandate)
+        except DomainError as exc:
+            messages.error(request, str(exc.detail))
+        else:
+            messages.success(request, _("Enregistré."))
+        return redirect("assembly:clerk-mandate", pk=pk)
+    members = list(Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE))
+    return render(
+        request,
+        "assembly/clerk_mandate.html",
+        {
+            "mandate": mandate,
+            "volunteers": Volunteer.objects.filter(
+                mandate=mandate, withdrawn_at__isnull=True
+            ).count(),
+            "invitations": mandate.invitations.count(),
+            "commitment": DrawCommitment.objects.filter(mandate=mandate).first(),
+            "composition": selectors.composition(mandate=mandate),
+            "members": members,
+            "reserves": mandate.reserves.select_related("volunteer").order_by("rank"),
+            "sessions": Session.objects.filter(mandate=mandate).order_by("-starts_at"),
+            "recommendations": selectors.recommendation_list(mandate=mandate),
+            "invitations_form": InvitationsForm(),
+            "commitment_form": CommitmentForm(),
+            "seed_form": SeedForm(),
+            "leave_form": LeaveForm(members=members),
+            "session_form": SessionForm(),
+            "refer_form": ReferForm(),
+            "answer_form": AnswerForm(),
+        },
+    )

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assembly import selectors
 from assembly.api.views import CommitmentSummary, MotionOutput, SessionOutput
 from assembly.models import (
     Majority,
-    Mandate,
     MotionKind,
     Session,
     VoteChoice,
@@ -32,10 +29,6 @@ IsClerk = role_permission(Role.ASSEMBLY_CLERK)
 def _actor(request: Request) -> User:
     # Every clerk endpoint checks the role first: the user is an authenticated account.
     return cast(User, request.user)
-
-
-def _public_mandate(pk: int) -> Mandate:
-    return get_object_or_404(selectors.mandate_list(), pk=pk)
 
 
 class CommitmentPublishApi(APIView):

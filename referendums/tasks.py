@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from referendums.services.campaigns import campaigns_advance
+from referendums.services.campaigns import campaigns_advance, personal_data_purge_due
 
 
 @shared_task(name="referendums.tasks.advance_campaigns", acks_late=True)
@@ -19,3 +19,8 @@ def vacuum_after_close(campaign_id: int) -> None:
     from referendums.services.tally import tables_vacuum
 
     tables_vacuum()
+
+
+@shared_task(name="referendums.tasks.purge_personal_data", acks_late=True)
+def purge_personal_data() -> int:
+    return personal_data_purge_due()

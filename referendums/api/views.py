@@ -72,6 +72,7 @@ class CampaignFieldsIn(serializers.Serializer):
     )
     majority_rule = serializers.ChoiceField(choices=MajorityRule.choices, required=False)
     challenge_days = serializers.IntegerField(min_value=1, max_value=60, required=False)
+    retention_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     districts = serializers.ListField(
         child=serializers.SlugField(max_length=16), required=False, max_length=100
     )

@@ -138,6 +138,13 @@ class Campaign(BilingualMixin, models.Model):
         help_text=_("CGCT LO1112-14 : comme pour les élections municipales (5 jours)."),
     )
 
+    # Personal data (who voted, the frozen electorate) are purged this many days after the
+    # results are published; counts, ballots and receipts stay (CIVIC-RULES, personal data).
+    retention_days = models.PositiveSmallIntegerField(
+        _("conservation des listes d'émargement (jours)"), default=180
+    )
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     # Results, computed once at the close (online) or from the sheets (paper).
     results = models.JSONField(_("résultats"), null=True, blank=True, editable=False)
     results_digest = models.CharField(max_length=64, blank=True, editable=False)

@@ -38,6 +38,7 @@ from referendums.models import (
     ElectorateMember,
     MajorityRule,
     Option,
+    Participation,
     Question,
     SealingKey,
     TurnoutSlot,
@@ -73,6 +74,7 @@ EDITABLE_FIELDS = frozenset(
         "quorum_percent",
         "majority_rule",
         "challenge_days",
+        "retention_days",
     }
 )
 DEFAULT_OPTIONS = [("yes", "Oui", "Yes"), ("no", "Non", "No")]
@@ -621,3 +623,35 @@ def default_campaign_window(vote_date: date) -> datetime:
     from referendums.legal_calendar import legal_campaign_opening
 
     return local_midnight(legal_campaign_opening(vote_date))
+
+
+def personal_data_purge_due() -> int:
+    """Delete who voted (participations) and the frozen electorate of campaigns whose results
+    were published more than `retention_days` ago. Counts live in the results and the turnout
+    slots, ballots and receipts carry no identity: nothing published changes. Exactly once per
+    campaign (guarded update on `personal_data_purged_at`)."""
+    now = timezone.now()
+    purged = 0
+    for campaign in Campaign.objects.filter(
+        status__in=[S.RESULTS_PUBLISHED, S.ARCHIVED],
+        personal_data_purged_at__isnull=True,
+        published_at__isnull=False,
+    ).only("pk", "published_at", "retention_days"):
+        assert campaign.published_at is not None
+        if campaign.published_at + timedelta(days=campaign.retention_days) > now:
+            continue
+        with transaction.atomic():
+            if not Campaign.objects.filter(
+                pk=campaign.pk, personal_data_purged_at__isnull=True
+            ).update(personal_data_purged_at=now):
+                continue
+            participations, _detail = Participation.objects.filter(campaign=campaign).delete()
+            electors, _detail = ElectorateMember.objects.filter(campaign=campaign).delete()
+            audit_record(
+                actor=None,
+                verb="referendum.personal_data_purge",
+                target=campaign,
+                after={"participations": participations, "electorate": electors},
+            )
+        purged += 1
+    return purged

@@ -308,3 +308,31 @@ def test_a_cast_runs_a_fixed_number_of_queries(open_vote, django_assert_max_num_
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
     with django_assert_max_num_queries(12):  # + lock the participation, delete old ballot/receipt
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("no"))
+
+
+def test_who_voted_is_purged_after_the_retention_period_and_results_stay(
+    open_vote, close_vote, freeze
+):
+    from datetime import timedelta
+
+    from referendums.models import ElectorateMember
+    from referendums.services.campaigns import campaign_publish_results, personal_data_purge_due
+    from tests.factories import StaffFactory
+
+    vote = open_vote(voters=2)
+    ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
+    close_vote(vote.campaign)
+    campaign = campaign_publish_results(
+        campaign_id=vote.campaign.pk, actor=StaffFactory(role="campaign_manager")
+    )
+    freeze(campaign.published_at + timedelta(days=campaign.retention_days - 1))
+    assert personal_data_purge_due() == 0
+    assert Participation.objects.filter(campaign=campaign).count() == 1
+    freeze(campaign.published_at + timedelta(days=campaign.retention_days, seconds=1))
+    assert personal_data_purge_due() == 1
+    assert personal_data_purge_due() == 0  # once
+    assert not Participation.objects.filter(campaign=campaign).exists()
+    assert not ElectorateMember.objects.filter(campaign=campaign).exists()
+    campaign.refresh_from_db()
+    assert campaign.results["participations"] == 1
+    assert Ballot.objects.filter(campaign=campaign).count() == 1

@@ -164,3 +164,18 @@ def test_the_database_refuses_a_published_campaign_without_results():
     campaign = _future_campaign()
     with pytest.raises(IntegrityError), transaction.atomic():
         Campaign.objects.filter(pk=campaign.pk).update(status=S.RESULTS_PUBLISHED)
+
+
+def test_an_age_based_electorate_is_frozen_with_the_cut_off_date(freeze):
+    from tests.factories import RegisterEntryFactory
+
+    manager = StaffFactory(role="campaign_manager")
+    adult = ResidentFactory(register_entry=RegisterEntryFactory(resident_only=True))
+    ResidentFactory(register_entry=RegisterEntryFactory(child=True))
+    campaign = _future_campaign(predicate="resident_16")
+    campaign_transition(campaign_id=campaign.pk, actor=manager, action="schedule")
+    freeze(campaign.campaign_opens_at)
+    campaigns_advance()
+    campaign.refresh_from_db()
+    assert campaign.electorate_count == 1
+    assert list(campaign.electorate_districts) == [adult.register_entry.district.code]

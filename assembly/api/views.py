@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -26,16 +26,7 @@ from assembly.models import (
     SessionStatus,
 )
 from assembly.rules import MAJORITY_RULES
-from civic.api.permissions import role_permission
-from civic.models import User
 from civic.roles import Role, has_role
-
-IsClerk = role_permission(Role.ASSEMBLY_CLERK)
-
-
-def _actor(request: Request) -> User:
-    # Every clerk endpoint checks the role first: the user is an authenticated account.
-    return cast(User, request.user)
 
 
 def _public_mandate(pk: int) -> Mandate:

@@ -15,6 +15,7 @@ from assembly.models import (
     AgendaItem,
     DrawCommitment,
     Feature,
+    Invitation,
     Mandate,
     MandateStatus,
     Member,
@@ -144,7 +145,18 @@ def home_section(request: HttpRequest) -> dict[str, Any] | None:
 
 def personal_data_export(*, user: User) -> dict[str, Any]:
     if user.register_entry_id is None:
-        return {"volunteering": []}
+        return {"invitations": [], "volunteering": []}
+    invitations = [
+        {
+            "mandate": inv.mandate.title,
+            "status": inv.status,
+            "created_at": inv.created_at,
+            "answered_at": inv.answered_at,
+        }
+        for inv in Invitation.objects.filter(
+            register_entry_id=user.register_entry_id
+        ).select_related("mandate")
+    ]
     rows = []
     for v in Volunteer.objects.filter(register_entry_id=user.register_entry_id).select_related(
         "mandate"
@@ -180,7 +192,7 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
                 ],
             }
         )
-    return {"volunteering": rows}
+    return {"invitations": invitations, "volunteering": rows}
 
 
 def draw_bundle(commitment: DrawCommitment) -> dict[str, Any]:

@@ -372,7 +372,8 @@ def volunteer_withdraw(*, volunteer_id: int, actor: User | None) -> None:
 
 
 def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
-    """End the mandate once no session is pending (planned, published or open)."""
+    """End the mandate once no session is pending (planned, published or open). The volunteers'
+    contact details served only to reach them during the mandate: they are erased now."""
     from assembly.models import Session, SessionStatus
 
     with transaction.atomic():
@@ -386,5 +387,15 @@ def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
             )
         mandate_move(mandate, MandateStatus.CLOSED)
         mandate.save(update_fields=["status"])
-        audit_record(actor=actor, verb="assembly.mandate_close", target=mandate)
+        erased = (
+            Volunteer.objects.filter(mandate=mandate)
+            .exclude(email="", phone="")
+            .update(email="", phone="")
+        )
+        audit_record(
+            actor=actor,
+            verb="assembly.mandate_close",
+            target=mandate,
+            after={"contacts_erased": erased},
+        )
     return mandate

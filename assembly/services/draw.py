@@ -46,8 +46,22 @@ def mandate_quotas(mandate: Mandate) -> list[sortition.QuotaSpec]:
     ]
 
 
+def _sortition_messages() -> dict[str, str]:
+    return {
+        "infeasible_quotas": _(
+            "Aucune assemblée ne peut respecter tous les quotas avec ce vivier."
+        ),
+        "pool_too_small": _("Le vivier compte moins de volontaires que de sièges."),
+        "missing_feature_value": _(
+            "Un volontaire n'a pas de valeur pour un critère : ajoutez la valeur manquante aux quotas."
+        ),
+        "invalid_quota": _("Un quota est incohérent (minimum supérieur au maximum)."),
+    }
+
+
 def _sortition_refusal(exc: sortition.SortitionError) -> RuleViolation:
-    detail = str(exc)
+    """A translated sentence, then the library's own diagnosis (its suggested relaxation)."""
+    detail = _sortition_messages().get(exc.code, str(exc))
     if exc.details:
         detail += " " + " ".join(exc.details)
     return RuleViolation(detail, code=exc.code, rule="sortition")

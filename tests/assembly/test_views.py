@@ -192,6 +192,7 @@ def test_home_section_and_personal_data_export(client, recruiting, clerk, freeze
     assert "Séance mobilité" in client.get("/").content.decode()
     client.force_login(user)
     data = client.get("/me/data/?format=json").json()
+    assert data["assembly"]["invitations"][0]["status"] == "accepted"
     rows = data["assembly"]["volunteering"]
     assert rows[0]["pseudonym"] == member.volunteer.pseudonym
     assert rows[0]["member"]["seat"] == member.seat

@@ -39,3 +39,24 @@ class ReceiptForm(forms.Form):
         max_length=64,
         help_text=_("Le code affiché après votre vote, par exemple ABCD-EFGH-IJKL-MNOP-QRST."),
     )
+
+
+class FiguresForm(forms.Form):
+    station = forms.ChoiceField(label=_("Bureau de vote"))
+    registered = forms.IntegerField(label=_("Inscrits"), min_value=0)
+    voters = forms.IntegerField(label=_("Votants"), min_value=0)
+    blank = forms.IntegerField(label=_("Bulletins blancs"), min_value=0)
+    null = forms.IntegerField(label=_("Bulletins nuls"), min_value=0)
+    yes = forms.IntegerField(label=_("Oui"), min_value=0)
+    no = forms.IntegerField(label=_("Non"), min_value=0)
+
+    def __init__(self, *args: Any, stations: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].choices = stations  # type: ignore[attr-defined]
+
+    def figures(self) -> dict[str, int]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in {"station", "note"}}
+
+
+class ResolveForm(FiguresForm):
+    note = forms.CharField(label=_("Motif de la résolution"), max_length=500)

@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/receipt/", views.receipt_check, name="receipt"),
     path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/sheets/", views.staff_sheets, name="staff-sheets"),
 ]

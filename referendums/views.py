@@ -3,19 +3,24 @@ check and results."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civic.errors import DomainError
+from civic.roles import Role, has_role
 from referendums import selectors, workflow
-from referendums.forms import ReceiptForm, VoteForm
+from referendums.forms import FiguresForm, ReceiptForm, ResolveForm, VoteForm
 from referendums.legal_calendar import legal_campaign_opening
-from referendums.models import Campaign, CampaignKind, CampaignStatus
+from referendums.models import Campaign, CampaignKind, CampaignStatus, ResultSheet, StationResult
+from referendums.services import paper as paper_services
 from referendums.services import voting as voting_services
 
 
@@ -47,6 +52,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "results_published": campaign.status in workflow.RESULTS_VISIBLE,
         "has_voted": voting_services.has_participated(campaign_id=pk, user=request.user),  # type: ignore[arg-type]
+        "staff_sheets": not campaign.is_online
+        and has_role(request.user, Role.CAMPAIGN_MANAGER, Role.AUDITOR),
     }
     return render(request, "referendums/detail.html", context)
 
@@ -124,3 +131,67 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             for option in question["options"]:
                 option["label"] = (english and option.get("label_en")) or option["label_fr"]
     return render(request, "referendums/results.html", {"campaign": campaign, "results": data})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_sheets(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff: key the result sheets of a paper referendum (twice, by two people) and resolve
+    discrepancies. Auditors read."""
+    if not has_role(request.user, Role.CAMPAIGN_MANAGER, Role.AUDITOR):
+        raise PermissionDenied
+    campaign = _campaign(request, pk)
+    if campaign.is_online:
+        raise Http404
+    stations = paper_services.stations_for(campaign)
+    choices = [(s.code, f"{s.code} — {s.name}") for s in stations]
+    may_key = has_role(request.user, Role.CAMPAIGN_MANAGER)
+    action = request.POST.get("action")
+    entry_form = FiguresForm(
+        request.POST if action == "enter" else None, stations=choices, prefix="enter"
+    )
+    resolve_form = ResolveForm(
+        request.POST if action == "resolve" else None, stations=choices, prefix="resolve"
+    )
+    if request.method == "POST":
+        if not may_key:
+            raise PermissionDenied
+        form = entry_form if action == "enter" else resolve_form
+        if form.is_valid():
+            try:
+                if action == "enter":
+                    paper_services.sheet_enter(
+                        campaign_id=pk,
+                        station_code=form.cleaned_data["station"],
+                        actor=request.user,  # type: ignore[arg-type]
+                        figures=form.figures(),
+                    )
+                else:
+                    paper_services.station_resolve(
+                        campaign_id=pk,
+                        station_code=form.cleaned_data["station"],
+                        actor=request.user,  # type: ignore[arg-type]
+                        figures=form.figures(),
+                        note=form.cleaned_data["note"],
+                    )
+            except DomainError as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                messages.success(request, _("Saisie enregistrée."))
+                return redirect("referendums:staff-sheets", pk=pk)
+    results = {r.station_id: r for r in StationResult.objects.filter(campaign=campaign)}
+    sheets: dict[int, list[ResultSheet]] = {}
+    for sheet in ResultSheet.objects.filter(campaign=campaign).order_by("entry_number"):
+        sheets.setdefault(sheet.station_id, []).append(sheet)
+    rows = [(s, results.get(s.pk), sheets.get(s.pk, [])) for s in stations]
+    return render(
+        request,
+        "referendums/staff_sheets.html",
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "entry_form": entry_form,
+            "resolve_form": resolve_form,
+            "may_key": may_key,
+        },
+    )

@@ -69,6 +69,7 @@ def _urls(campaign_id: int) -> list[tuple[str, str, dict | None]]:
         ("get", reverse("referendums:receipt", args=[campaign_id]), None),
         ("post", reverse("referendums:receipt", args=[campaign_id]), {"receipt": "AAAA"}),
         ("get", reverse("referendums:results", args=[campaign_id]), None),
+        ("get", reverse("referendums:staff-sheets", args=[campaign_id]), None),
         ("get", "/", None),
         ("get", "/me/data/?format=json", None),
         ("get", "/admin/", None),

@@ -220,3 +220,36 @@ def test_the_results_page_says_why_a_referendum_is_not_adopted(paper, client):
     page = client.get(f"/referendums/{campaign.pk}/results/").content.decode()
     assert "n&#x27;est pas adopté" in page or "n'est pas adopté" in page
     assert "majorité des suffrages exprimés" in page
+
+
+def test_the_staff_page_keys_sheets_twice_and_resolves(paper, client):
+    campaign, stations, clerks = paper
+    url = f"/referendums/{campaign.pk}/sheets/"
+    data = {"action": "enter", "enter-station": stations[0].code}
+    data.update({f"enter-{k}": v for k, v in figures().items()})
+    client.force_login(clerks[0])
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)  # the same person again: refused, shown on the form
+    assert again.status_code == 200 and "autre personne" in again.content.decode()
+    client.force_login(clerks[1])
+    data.update({"enter-yes": 299, "enter-no": 286})
+    assert client.post(url, data).status_code == 302
+    assert StationResult.objects.get(station=stations[0]).status == StationStatus.DISCREPANCY
+    client.force_login(clerks[2])
+    resolve = {"action": "resolve", "resolve-station": stations[0].code, "resolve-note": "PV relu"}
+    resolve.update({f"resolve-{k}": v for k, v in figures().items()})
+    assert client.post(url, resolve).status_code == 302
+    assert StationResult.objects.get(station=stations[0]).status == StationStatus.RESOLVED
+
+
+def test_the_staff_sheet_page_is_closed_to_residents_and_read_only_for_auditors(paper, client):
+    campaign, stations, _clerks = paper
+    url = f"/referendums/{campaign.pk}/sheets/"
+    client.force_login(StaffFactory(role="moderator"))
+    assert client.get(url).status_code == 403
+    client.force_login(StaffFactory(role="auditor"))
+    assert client.get(url).status_code == 200
+    data = {"action": "enter", "enter-station": stations[0].code}
+    data.update({f"enter-{k}": v for k, v in figures().items()})
+    assert client.post(url, data).status_code == 403
+    assert not ResultSheet.objects.exists()

@@ -148,3 +148,12 @@ def new_context(
 def page(new_context: ContextFactory) -> Page:
     """A French, anonymous page with JavaScript on."""
     return new_context().new_page()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.e2e import test_accessibility
+
+    if test_accessibility.REPORT:
+        terminalreporter.section("accessibility (axe-core, WCAG 2.1 A/AA)")
+        for line in test_accessibility.REPORT:
+            terminalreporter.line(line)

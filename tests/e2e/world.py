@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from allauth.account.models import EmailAddress
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
 
 from civic.models import Notification, RegisterEntry, User
 from civic.roles import Role
@@ -35,6 +37,8 @@ class World:
     free_entry: RegisterEntry | None = None
     notification: Notification | None = None
     other_notification: Notification | None = None
+    # Pages only an e-mail reaches: an e-mail confirmation and a password reset, with live keys.
+    emailed_urls: list[str] = field(default_factory=list)
 
     def user(self, role: str) -> User | None:
         return self.users.get(role)
@@ -82,5 +86,15 @@ def seed_world() -> World:
         subject="Bienvenue",
         body="Votre compte est prêt.",
         url="/",
+    )
+    pending = UserFactory(email="pending@example.org")
+    address = EmailAddress.objects.create(
+        user=pending, email=pending.email, verified=False, primary=True
+    )
+    world.emailed_urls.append(f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/")
+    reset_user = world.users["other_resident"]
+    world.emailed_urls.append(
+        f"/accounts/password/reset/key/{user_pk_to_url_str(reset_user)}-"
+        f"{default_token_generator.make_token(reset_user)}/"
     )
     return world

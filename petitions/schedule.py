@@ -14,6 +14,8 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "petitions-close-due": {"task": "petitions.tasks.close_due_initiatives", "schedule": 60.0},
     # Fold count slots into published counts, then act on rung crossings (each exactly once).
     "petitions-count-tick": {"task": "petitions.tasks.count_tick", "schedule": COUNT_TICK_SECONDS},
+    # Safety net: crossings of every collecting initiative (should a worker die between fold and act).
+    "petitions-rungs-sweep": {"task": "petitions.tasks.rungs_sweep", "schedule": 600.0},
     # "7 days left" once per initiative, and obligations due within 3 days, once each.
     "petitions-remind": {"task": "petitions.tasks.remind", "schedule": crontab(minute=15)},
     # Recount open initiatives from their signatures; repair and audit any drift.

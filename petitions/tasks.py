@@ -27,6 +27,11 @@ def count_tick() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def rungs_sweep() -> int:
+    return services.rungs_sweep()
+
+
+@shared_task(acks_late=True)
 def recount() -> int:
     return len(services.counts_recount())
 

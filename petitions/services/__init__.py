@@ -1,6 +1,12 @@
 """Every write of the petitions app goes through these functions (each audits what it changes)."""
 
-from petitions.services.counting import counts_fold, counts_recount, counts_tick, rungs_evaluate
+from petitions.services.counting import (
+    counts_fold,
+    counts_recount,
+    counts_tick,
+    rungs_evaluate,
+    rungs_sweep,
+)
 from petitions.services.initiatives import (
     initiative_close,
     initiative_create,
@@ -62,6 +68,7 @@ __all__ = [
     "promoter_cosign",
     "promoter_invite",
     "rungs_evaluate",
+    "rungs_sweep",
     "signature_sign",
     "signature_withdraw",
     "signers_notify",

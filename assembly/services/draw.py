@@ -59,12 +59,12 @@ def _sortition_messages() -> dict[str, str]:
     }
 
 
-def _sortition_refusal(exc: sortition.SortitionError) -> RuleViolation:
+def _sortition_refusal(exc: sortition.SortitionError, *, rule: str) -> RuleViolation:
     """A translated sentence, then the library's own diagnosis (its suggested relaxation)."""
     detail = _sortition_messages().get(exc.code, str(exc))
     if exc.details:
         detail += " " + " ".join(exc.details)
-    return RuleViolation(detail, code=exc.code, rule="sortition")
+    return RuleViolation(detail, code=exc.code, rule=rule)
 
 
 def commitment_publish(
@@ -89,7 +89,7 @@ def commitment_publish(
         try:
             lottery = sortition.lottery_compute(candidates, quotas, mandate.size)
         except sortition.SortitionError as exc:
-            raise _sortition_refusal(exc) from exc
+            raise _sortition_refusal(exc, rule=mandate.rules_reference) from exc
         payload = sortition.commitment_payload(
             mandate_id=mandate.pk,
             panel_size=mandate.size,
@@ -156,7 +156,7 @@ def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
                     )
                 },
                 code="seed_not_yet_public",
-                rule="sortition",
+                rule=mandate.rules_reference,
             )
         mandate_move(mandate, MandateStatus.SEATED)
         lottery = sortition.Lottery.from_json(commitment.payload["lottery"])

@@ -267,12 +267,13 @@ CELERY_BROKER_URL = env_str(
 )
 if CELERY_BROKER_URL == "filesystem://":
     # The embedded transport: a folder shared by the worker, beat and web processes of one machine.
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_QUEUE_DIR / "queue"),
         "data_folder_out": str(_QUEUE_DIR / "queue"),
         "processed_folder": str(_QUEUE_DIR / "processed"),
+        "control_folder": str(_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 else:

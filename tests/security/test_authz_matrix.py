@@ -1,4 +1,4 @@
-"""Every operation of the API schema × every role × its method, against the expected outcome
+"""Every operation of the API schema by every role by its method, against the expected outcome
 written down in tests/security/matrix.py (and tests/<app>/authz_matrix.py): no unexpected success,
 no unexpected refusal, and no operation left unclassified."""
 

@@ -26,6 +26,7 @@ from referendums.models import (
     ResultSheet,
     Side,
     StationResult,
+    VotingMethod,
 )
 from referendums.models.paper import SHEET_FIELDS
 from referendums.services import campaigns as campaign_services
@@ -93,6 +94,8 @@ class ReferendumListCreateApi(ListAPIView):
 
     class InputSerializer(CampaignFieldsIn):
         kind = serializers.ChoiceField(choices=CampaignKind.choices)
+        # Binding referendums are always on paper; an advisory consultation may be either.
+        voting_method = serializers.ChoiceField(choices=VotingMethod.choices, required=False)
 
     def get_permissions(self) -> list[Any]:
         if self.request.method == "POST":

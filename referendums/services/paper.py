@@ -14,6 +14,7 @@ from civic.roles import Role, has_role
 from referendums.models import (
     Campaign,
     CampaignDistrict,
+    CampaignKind,
     CampaignStatus,
     PollingStation,
     ResultSheet,
@@ -219,7 +220,10 @@ def paper_results(*, campaign: Campaign) -> dict[str, Any]:
         "turnout_percent": round(100 * totals["voters"] / totals["registered"], 2)
         if totals["registered"]
         else None,
-        "verdict": verdict(
+        # An advisory consultation only gives an opinion: no quorum, no verdict (L1112-20).
+        "verdict": None
+        if campaign.kind == CampaignKind.ADVISORY_CONSULTATION
+        else verdict(
             registered=totals["registered"],
             voters=totals["voters"],
             yes=totals["yes"],

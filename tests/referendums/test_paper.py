@@ -253,3 +253,20 @@ def test_the_staff_sheet_page_is_closed_to_residents_and_read_only_for_auditors(
     data.update({f"enter-{k}": v for k, v in figures().items()})
     assert client.post(url, data).status_code == 403
     assert not ResultSheet.objects.exists()
+
+
+def test_an_advisory_paper_consultation_has_no_verdict(client):
+    district = DistrictFactory()
+    stations = [PollingStationFactory(district=district)]
+    campaign = CampaignFactory(
+        kind="advisory_consultation",
+        voting_method="paper",
+        status=CampaignStatus.CLOSED,
+        opened_at=timezone.now(),
+        closed_at=timezone.now(),
+    )
+    clerks = [StaffFactory(role="campaign_manager") for _ in range(2)]
+    _key_both(campaign, stations[0], clerks, figures(voters=100, blank=0, null=0, yes=90, no=10))
+    published = campaign_publish_results(campaign_id=campaign.pk, actor=clerks[0])
+    assert published.results["verdict"] is None
+    assert "pour avis" in client.get(f"/referendums/{campaign.pk}/results/").content.decode()

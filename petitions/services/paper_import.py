@@ -10,7 +10,6 @@ Memory stays flat in the number of rows; one audit entry records the whole impor
 from __future__ import annotations
 
 import hashlib
-import random
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from civic.errors import PermissionDenied
 from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
 from petitions.models import (
-    COUNT_SLOTS,
     TOTAL_TRACK,
     Channel,
     PaperRejection,
@@ -37,7 +35,13 @@ from petitions.models import (
     SignatureCountSlot,
 )
 from petitions.rules import is_moderator
-from petitions.services.signatures import TrackInfo, _require_open, _tracks_and_state, quarter_key
+from petitions.services.signatures import (
+    TrackInfo,
+    _require_open,
+    _tracks_and_state,
+    count_slot,
+    quarter_key,
+)
 
 BATCH = 2000
 
@@ -257,7 +261,7 @@ def _slots_add_many(initiative_id: int, masks: Iterable[int]) -> None:
                 per_track[position] += 1
     if not per_track:
         return
-    slot = random.randrange(COUNT_SLOTS)
+    slot = count_slot()
     table = SignatureCountSlot._meta.db_table
     values = ", ".join(["(%s, %s, %s, %s)"] * len(per_track))
     params: list[Any] = []

@@ -10,7 +10,8 @@ Counting never touches the initiative row: the same transaction upserts +1 on on
 
 from __future__ import annotations
 
-import random
+import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -225,10 +226,18 @@ def _insert(
     return int(row[0]) if row else None
 
 
+def count_slot() -> int:
+    """The slot this thread writes to: fixed per process and thread, so per database connection.
+    Two signatures from one connection never run at once, so they need no separate rows: writers
+    that can collide (different connections) get different slots, and a fold finds at most one row
+    per writing connection and track instead of one per signature."""
+    return hash((os.getpid(), threading.get_ident())) % COUNT_SLOTS
+
+
 def _slots_add(*, initiative_id: int, mask: int, delta: int) -> None:
-    """Add `delta` to one random slot of each track in `mask` and of the total. Rows are touched in
-    track order, so two signers never deadlock; 16 slots keep signers of one initiative apart."""
-    slot = random.randrange(COUNT_SLOTS)
+    """Add `delta` to this connection's slot of each track in `mask` and of the total. Rows are
+    touched in track order, so two signers never deadlock."""
+    slot = count_slot()
     tracks = [TOTAL_TRACK, *(p for p in range(mask.bit_length()) if mask & (1 << p))]
     values = ", ".join(["(%s, %s, %s, %s)"] * len(tracks))
     params: list[Any] = []
@@ -306,7 +315,7 @@ def _write(
         initiative_id,
         now,
         initiative_id,
-        random.randrange(COUNT_SLOTS),
+        count_slot(),
     ]
 
     def run() -> int | None:

@@ -6,7 +6,7 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,9 +136,13 @@ def campaign_create(
         fields["majority_rule"] = MajorityRule.NONE
     _check_calendar_order(fields)
     with transaction.atomic():
-        campaign = Campaign.objects.create(
-            kind=kind, created_by=actor, whole_city=not districts, **fields
-        )
+        try:
+            with transaction.atomic():
+                campaign = Campaign.objects.create(
+                    kind=kind, created_by=actor, whole_city=not districts, **fields
+                )
+        except IntegrityError as exc:
+            raise RuleViolation(_("Valeurs incohérentes."), code="invalid") from exc
         _set_districts(campaign, districts or [])
         _set_questions(campaign, questions or [])
         audit_record(
@@ -238,7 +242,11 @@ def campaign_update(
         )
         if campaign.status == S.SCHEDULED and campaign.kind == CampaignKind.BINDING_REFERENDUM:
             _raise_calendar_violations(campaign)
-        campaign.save()
+        try:
+            with transaction.atomic():
+                campaign.save()
+        except IntegrityError as exc:  # a database rule (e.g. an origin without its id)
+            raise RuleViolation(_("Valeurs incohérentes."), code="invalid") from exc
         if districts is not None:
             campaign.whole_city = not districts
             campaign.save(update_fields=["whole_city"])

@@ -224,3 +224,14 @@ def test_the_vote_page_confirms_before_casting_and_shows_the_receipt(open_vote, 
 def test_the_vote_page_requires_login(open_vote, client):
     vote = open_vote(voters=1)
     assert client.get(f"/referendums/{vote.campaign.pk}/vote/").status_code == 302
+
+
+def test_a_patch_breaking_a_database_rule_is_a_400_not_a_500(staff_api):
+    client = staff_api("campaign_manager")
+    created = client.post(
+        "/api/v1/referendums/", _payload(origin_kind="initiative", origin_id=7), format="json"
+    ).json()
+    response = client.patch(
+        f"/api/v1/referendums/{created['id']}/", {"origin_id": None}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid"

@@ -1,0 +1,99 @@
+"""With English chosen, the public pages show no French from the base template."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
+
+PAGES = ("/", "/initiatives/", "/referendums/", "/assembly/")
+
+# French strings of base.html (header, navigation, footer) and their English translations.
+BASE_FRENCH = (
+    "Aller au contenu",
+    "Navigation principale",
+    "Participation citoyenne",
+    "Assemblée citoyenne",
+    "Référendums",
+    "Se connecter",
+    "Créer un compte",
+    "Langue",
+    "Changer",
+    "Boîte à outils de démocratie participative",
+    "API ouverte",
+)
+BASE_ENGLISH = (
+    "Skip to content",
+    "Main navigation",
+    "Civic participation",
+    "Citizens' assembly",
+    "Referendums",
+    "Sign in",
+    "Create an account",
+    "Language",
+    "Participatory democracy toolkit, free software.",
+    "Open API",
+)
+SIGNED_IN_FRENCH = ("Mes messages", "Se déconnecter")
+SIGNED_IN_ENGLISH = ("My messages", "Sign out")
+
+
+@pytest.fixture(autouse=True)
+def _restore_language():  # type: ignore[no-untyped-def]
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def english_client() -> Client:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PAGES)
+def test_a_page_in_english_has_no_french_left_from_the_base_template(url: str) -> None:
+    response = english_client().get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    for french in BASE_FRENCH:
+        assert french not in html, f"{url}: French left in English: {french!r}"
+    for english in BASE_ENGLISH:
+        assert english in html, f"{url}: missing {english!r}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PAGES)
+def test_a_signed_in_resident_reads_the_navigation_in_english(url: str, resident) -> None:  # type: ignore[no-untyped-def]
+    client = english_client()
+    client.force_login(resident)
+    html = client.get(url).content.decode()
+    for french in SIGNED_IN_FRENCH:
+        assert french not in html, f"{url}: French left in English: {french!r}"
+    for english in SIGNED_IN_ENGLISH:
+        assert english in html, f"{url}: missing {english!r}"
+
+
+@pytest.mark.django_db
+def test_the_home_page_body_is_english_too() -> None:
+    html = english_client().get("/").content.decode()
+    assert "Local initiative right" in html
+    assert "Droit d&#x27;initiative locale" not in html and "Droit d'initiative locale" not in html
+
+
+@pytest.mark.django_db
+def test_french_stays_the_default_language() -> None:
+    """The check above can fail: without the English choice, the same page is French."""
+    html = Client().get("/").content.decode()
+    assert '<html lang="fr">' in html
+    assert "Aller au contenu" in html
+    assert "Skip to content" not in html
+
+
+@pytest.mark.django_db
+def test_an_english_browser_gets_english_without_the_cookie() -> None:
+    html = Client().get("/assembly/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert "Skip to content" in html
+    assert "Aller au contenu" not in html

@@ -59,8 +59,18 @@ def _apply_deltas(deltas: dict[tuple[int, int], int], now: Any) -> None:
                 )
 
 
+# Rows are locked in (initiative, track, slot) order, the order in which a signer upserts its
+# rows, so a fold and a signer never deadlock; folds themselves take turns (advisory lock), so two
+# folds never lock count rows in opposite orders.
+_FOLD_LOCK_KEY = 0x9E7170
 _FOLD_SQL = f"""
-WITH taken AS (DELETE FROM {SLOTS} RETURNING initiative_id, track, delta),
+WITH locked AS (
+    SELECT id FROM {SLOTS} ORDER BY initiative_id, track, slot FOR UPDATE
+),
+taken AS (
+    DELETE FROM {SLOTS} AS s USING locked WHERE s.id = locked.id
+    RETURNING s.initiative_id, s.track, s.delta
+),
 sums AS (
     SELECT initiative_id, track, SUM(delta) AS d FROM taken
     GROUP BY initiative_id, track HAVING SUM(delta) <> 0
@@ -80,6 +90,7 @@ def counts_fold() -> list[int]:
         now = timezone.now()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK_KEY])
                 cursor.execute(_FOLD_SQL, [now])
                 touched = sorted({int(row[0]) for row in cursor.fetchall()})
         else:
@@ -147,7 +158,7 @@ def counts_recount(*, initiative_ids: Iterable[int] | None = None) -> list[Drift
             if not found:
                 continue
             with connection.cursor() as cursor:
-                for drift in found:
+                for drift in sorted(found, key=lambda d: d.track):  # a signer's lock order
                     cursor.execute(
                         f"INSERT INTO {SLOTS} (initiative_id, track, slot, delta) "  # noqa: S608
                         "VALUES (%s, %s, %s, %s) ON CONFLICT (initiative_id, track, slot) "

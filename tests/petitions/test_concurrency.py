@@ -19,7 +19,12 @@ from tests.conftest import postgres_only
 from tests.factories import ResidentFactory
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory
 
-pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    postgres_only(),
+    pytest.mark.django_db(transaction=True),
+    # An exception in any worker thread (a deadlock, a server error) fails the test.
+    pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),
+]
 
 
 def _in_thread(fn):  # type: ignore[no-untyped-def]

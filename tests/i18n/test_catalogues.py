@@ -25,7 +25,9 @@ CONTEXT_SEPARATOR = "\x04"
 
 # %(name)s, %s, %d, %.2f... (no space flag, so French text such as "(% des membres)" is not a placeholder),
 # and {name} / {0} brace fields. "%%" is a literal percent sign, removed before matching.
-PLACEHOLDER = re.compile(r"%\([^)]+\)[-#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%[-#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|\{[\w.]*\}")
+PLACEHOLDER = re.compile(
+    r"%\([^)]+\)[-#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%[-#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|\{[\w.]*\}"
+)
 
 
 @dataclass
@@ -38,7 +40,11 @@ class Entry:
 
     @property
     def key(self) -> str:
-        return f"{self.msgctxt}{CONTEXT_SEPARATOR}{self.msgid}" if self.msgctxt is not None else self.msgid
+        return (
+            f"{self.msgctxt}{CONTEXT_SEPARATOR}{self.msgid}"
+            if self.msgctxt is not None
+            else self.msgid
+        )
 
     def __str__(self) -> str:
         return repr(self.key)
@@ -145,10 +151,14 @@ def test_plural_entries_have_both_english_forms(app: str, catalogue: list[Entry]
         for entry in catalogue
         if (entry.msgid_plural is not None) != (sorted(entry.msgstr) == [0, 1])
     ]
-    assert not wrong, f"{app}: plural entries need msgstr[0] and msgstr[1] (and only those): {wrong}"
+    assert not wrong, (
+        f"{app}: plural entries need msgstr[0] and msgstr[1] (and only those): {wrong}"
+    )
 
 
-def test_translations_keep_the_placeholders_of_their_source(app: str, catalogue: list[Entry]) -> None:
+def test_translations_keep_the_placeholders_of_their_source(
+    app: str, catalogue: list[Entry]
+) -> None:
     wrong = []
     for entry in catalogue:
         for index, text in entry.msgstr.items():
@@ -156,14 +166,20 @@ def test_translations_keep_the_placeholders_of_their_source(app: str, catalogue:
                 continue  # untranslated: reported by test_every_entry_is_translated
             source = entry.msgid if index == 0 or entry.msgid_plural is None else entry.msgid_plural
             if placeholders(source) != placeholders(text):
-                wrong.append(f"{entry} [{index}]: {sorted(placeholders(source))} != {sorted(placeholders(text))}")
+                wrong.append(
+                    f"{entry} [{index}]: {sorted(placeholders(source))} != {sorted(placeholders(text))}"
+                )
     assert not wrong, f"{app}: " + "\n".join(wrong)
 
 
 def test_the_placeholder_check_can_tell_a_dropped_or_renamed_placeholder() -> None:
-    assert placeholders("%(count)s signatures sur %(goal)s") == placeholders("%(count)s of %(goal)s signatures")
+    assert placeholders("%(count)s signatures sur %(goal)s") == placeholders(
+        "%(count)s of %(goal)s signatures"
+    )
     assert placeholders("%(count)s signatures") != placeholders("%(total)s signatures")
-    assert placeholders("Quorum : %(q)s %% des membres") == placeholders("Quorum: %(q)s %% of members")
+    assert placeholders("Quorum : %(q)s %% des membres") == placeholders(
+        "Quorum: %(q)s %% of members"
+    )
     assert placeholders("le {date}") != placeholders("on the date")
     assert placeholders("quorum (% des membres)") == placeholders("quorum (% of members)")
 
@@ -192,12 +208,18 @@ def test_the_compiled_catalogue_matches_the_po_file(app: str, catalogue: list[En
     )
 
 
-def test_the_compiled_catalogue_declares_english_plurals(app: str) -> None:
+def test_the_compiled_catalogue_uses_the_english_plural_rule(
+    app: str, catalogue: list[Entry]
+) -> None:
     with po_path(app).with_suffix(".mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     assert compiled.info().get("language") == "en"
-    assert compiled.ngettext("x", "xs", 1) == "x"  # untranslated falls back to the source
-    assert compiled.plural(1) == 0 and compiled.plural(2) == 1 and compiled.plural(0) == 1
+    assert compiled.info().get("plural-forms") == "nplurals=2; plural=(n != 1);"
+    for entry in catalogue:
+        if entry.msgid_plural is not None and entry.msgctxt is None:
+            assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr[0]
+            assert compiled.ngettext(entry.msgid, entry.msgid_plural, 0) == entry.msgstr[1]
+            assert compiled.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr[1]
 
 
 def test_a_msgid_reads_the_same_in_english_whichever_app_translates_it() -> None:
@@ -219,7 +241,9 @@ def test_a_msgid_reads_the_same_in_english_whichever_app_translates_it() -> None
 
 def copy_of_app(app: str, workdir: Path) -> Path:
     copy = workdir / app
-    shutil.copytree(ROOT / app, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / app, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "*.pyc")
+    )
     (copy / "locale").mkdir()
     return copy
 
@@ -227,7 +251,17 @@ def copy_of_app(app: str, workdir: Path) -> Path:
 def extracted_msgids(copy: Path) -> set[str]:
     """The msgids makemessages finds in a copy of an app (the committed catalogue is left untouched)."""
     subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "en", "--no-location", "--no-obsolete", "-v", "0"],
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "makemessages",
+            "-l",
+            "en",
+            "--no-location",
+            "--no-obsolete",
+            "-v",
+            "0",
+        ],
         cwd=copy,
         check=True,
         capture_output=True,
@@ -237,25 +271,33 @@ def extracted_msgids(copy: Path) -> set[str]:
 
 
 needs_xgettext = pytest.mark.skipif(
-    shutil.which("xgettext") is None, reason="xgettext (GNU gettext) is not installed: cannot extract msgids from the code"
+    shutil.which("xgettext") is None,
+    reason="xgettext (GNU gettext) is not installed: cannot extract msgids from the code",
 )
 
 
 @needs_xgettext
-def test_the_catalogue_covers_every_msgid_in_the_code(app: str, catalogue: list[Entry], tmp_path: Path) -> None:
+def test_the_catalogue_covers_every_msgid_in_the_code(
+    app: str, catalogue: list[Entry], tmp_path: Path
+) -> None:
     in_code = extracted_msgids(copy_of_app(app, tmp_path))
     in_catalogue = {entry.key for entry in catalogue}
     missing = sorted(in_code - in_catalogue)
     stale = sorted(in_catalogue - in_code)
-    assert not missing, f"{app}: {len(missing)} msgids in the code are not in the catalogue (run tools/i18n update, translate, then tools/i18n compile): {missing[:20]}"
-    assert not stale, f"{app}: {len(stale)} msgids in the catalogue are gone from the code (run tools/i18n update): {stale[:20]}"
+    assert not missing, (
+        f"{app}: {len(missing)} msgids in the code are not in the catalogue (run tools/i18n update, translate, then tools/i18n compile): {missing[:20]}"
+    )
+    assert not stale, (
+        f"{app}: {len(stale)} msgids in the catalogue are gone from the code (run tools/i18n update): {stale[:20]}"
+    )
 
 
 @needs_xgettext
 def test_the_extraction_finds_a_newly_marked_string(tmp_path: Path) -> None:
     copy = copy_of_app("civic", tmp_path)
     (copy / "probe.py").write_text(
-        'from django.utils.translation import gettext as _\n\nLABEL = _("Chaîne toute neuve")\n', encoding="utf-8"
+        'from django.utils.translation import gettext as _\n\nLABEL = _("Chaîne toute neuve")\n',
+        encoding="utf-8",
     )
     assert "Chaîne toute neuve" in extracted_msgids(copy)
     assert "Chaîne toute neuve" not in {entry.key for entry in parse_po(po_path("civic"))}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
+
+from civic.models import User
 
 PAGES = ("/", "/initiatives/", "/referendums/", "/assembly/")
 
@@ -40,7 +44,7 @@ SIGNED_IN_ENGLISH = ("My messages", "Sign out")
 
 
 @pytest.fixture(autouse=True)
-def _restore_language():  # type: ignore[no-untyped-def]
+def _restore_language() -> Iterator[None]:
     yield
     translation.activate(settings.LANGUAGE_CODE)
 
@@ -66,7 +70,7 @@ def test_a_page_in_english_has_no_french_left_from_the_base_template(url: str) -
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", PAGES)
-def test_a_signed_in_resident_reads_the_navigation_in_english(url: str, resident) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_in_resident_reads_the_navigation_in_english(url: str, resident: User) -> None:
     client = english_client()
     client.force_login(resident)
     html = client.get(url).content.decode()

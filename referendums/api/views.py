@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -35,6 +36,7 @@ from referendums.services import voting as voting_services
 from referendums.services.tally import ballot_box_stream
 
 IsCampaignManager = role_permission(Role.CAMPAIGN_MANAGER)
+STREAM_ABOVE = 200_000
 
 
 class OptionIn(serializers.Serializer):
@@ -225,9 +227,22 @@ class BallotBoxApi(APIView):
     def get(self, request: Request, pk: int) -> Any:
         campaign = selectors.campaign_get(viewer=request.user, campaign_id=pk, detail=False)
         selectors.ballot_box_ready(campaign=campaign)
-        response = StreamingHttpResponse(
-            ballot_box_stream(campaign), content_type="application/json"
-        )
+        digest = campaign.results_digest
+        if request.headers.get("If-None-Match") == f'"{digest}"':
+            return HttpResponseNotModified()
+        # The box never changes after the close: one response, cacheable, with its digest as
+        # ETag. Above STREAM_ABOVE ballots it is streamed so memory stays flat.
+        response: HttpResponseBase
+        if (campaign.results or {}).get("ballots", 0) > STREAM_ABOVE:
+            response = StreamingHttpResponse(
+                ballot_box_stream(campaign), content_type="application/json"
+            )
+        else:
+            response = HttpResponse(
+                "".join(ballot_box_stream(campaign)), content_type="application/json"
+            )
+        response["ETag"] = f'"{digest}"'
+        response["Cache-Control"] = "public, max-age=300"
         response["Content-Disposition"] = f'attachment; filename="ballot-box-{campaign.pk}.json"'
         return response
 

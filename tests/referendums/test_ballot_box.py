@@ -40,7 +40,14 @@ def published(open_vote, close_vote, api, staff_api):
     close_vote(vote.campaign)
     box_response = api.get(f"/api/v1/referendums/{vote.campaign.pk}/ballot-box/")
     assert box_response.status_code == 200
-    box = json.loads(b"".join(box_response.streaming_content))
+    box = json.loads(box_response.content)
+    assert (
+        api.get(
+            f"/api/v1/referendums/{vote.campaign.pk}/ballot-box/",
+            HTTP_IF_NONE_MATCH=box_response["ETag"],
+        ).status_code
+        == 304
+    )
     publish = staff_api("campaign_manager").post(f"/api/v1/referendums/{vote.campaign.pk}/publish/")
     assert publish.status_code == 200, publish.content
     results = api.get(f"/api/v1/referendums/{vote.campaign.pk}/results/").json()

@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.e2e import figures
 from tests.e2e.browser import (
     ACTION_TIMEOUT_MS,
     ARTIFACTS,
@@ -150,10 +151,9 @@ def page(new_context: ContextFactory) -> Page:
     return new_context().new_page()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from tests.e2e import test_accessibility
+def pytest_sessionstart(session: pytest.Session) -> None:
+    figures.reset(session.config)
 
-    if test_accessibility.REPORT:
-        terminalreporter.section("accessibility (axe-core, WCAG 2.1 A/AA)")
-        for line in test_accessibility.REPORT:
-            terminalreporter.line(line)
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    figures.print_summary(terminalreporter)

@@ -17,6 +17,8 @@ from referendums.models.campaigns import Campaign
 
 
 class Participation(models.Model):
+    # Who voted is a legal record: it keeps its database constraint (one key-share lock per
+    # first vote; the ballot and the receipt, anonymous, do without: see Ballot.campaign).
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
     register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
     voted_at = models.DateTimeField(_("a voté le"))
@@ -45,7 +47,14 @@ class Participation(models.Model):
 
 class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: each cast would otherwise take a FOR KEY SHARE lock on the one
+    # campaign row for the ballot, again for the receipt and the participation, and concurrent
+    # casts would queue on that row's multixact (PERFORMANCE.md, W6). The insert is guarded by
+    # the same statement's check that the campaign exists and is voting; campaigns are never
+    # deleted.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     # Canonical JSON {"<question id>": "<option key>"}: what is counted, published and hashed.
     choices = models.TextField()
     # Only for districts big enough that a per-district count cannot single anyone out (see
@@ -64,7 +73,9 @@ class ReceiptHash(models.Model):
     """SHA-256 of a voter's receipt code. Published after the close as a set, apart from ballots."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(  # no database constraint: see Ballot.campaign
+        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     digest = models.CharField(max_length=64)
 
     class Meta:

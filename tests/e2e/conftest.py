@@ -97,6 +97,7 @@ def site(live_server: Any) -> str:
 
 
 ContextFactory = Callable[..., "BrowserContext"]
+OFF_SITE = re.compile(r"^(?!https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?/)[a-z]+://")
 
 
 @pytest.fixture
@@ -114,6 +115,9 @@ def new_context(
             viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
+        # Nothing leaves the loopback: a third-party asset (the API docs' CDN) fails at once
+        # instead of waiting on the network, and no test can reach another host.
+        context.route(OFF_SITE, lambda route: route.abort())
         cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": site}]
         if user is not None:
             client = Client()

@@ -47,8 +47,10 @@ INLINE_MARKUP = {
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("/api/v1/docs/", "Content-Security-Policy"): (
         "civic/middleware.py skips /api/v1/docs/ entirely: serve Swagger UI from the "
-        "drf-spectacular-sidecar package with SpectacularSwaggerSplitView (no inline script) and "
-        "drop the exemption"
+        "drf-spectacular-sidecar package (SWAGGER_UI_DIST='SIDECAR') with "
+        "SpectacularSwaggerSplitView (its init script is a separate file), override "
+        "drf_spectacular/swagger_ui.html without its <style> block (rules moved to a static CSS "
+        "file), and drop the exemption"
     ),
     ("/api/v1/docs/", "inline <script>"): "same fix as its Content-Security-Policy",
     ("/api/v1/docs/", "Cross-Origin-Opener-Policy"): (

@@ -19,7 +19,11 @@ from referendums.models.campaigns import Campaign
 class Participation(models.Model):
     # Who voted is a legal record: it keeps its database constraint (one key-share lock per
     # first vote; the ballot and the receipt, anonymous, do without: see Ballot.campaign).
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    # The unique (campaign, register_entry) index serves lookups by campaign: no second index to
+    # maintain on every cast.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
     voted_at = models.DateTimeField(_("a voté le"))
     # base64(nonce | ciphertext(ballot id, receipt hash) | tag); NULL once the close destroyed it.
@@ -63,7 +67,6 @@ class Ballot(models.Model):
 
     class Meta:
         verbose_name = _("bulletin")
-        indexes = [models.Index(fields=["campaign"], name="referendum_ballot_campaign_idx")]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -74,7 +77,7 @@ class ReceiptHash(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(  # no database constraint: see Ballot.campaign
-        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     digest = models.CharField(max_length=64)
 
@@ -97,7 +100,9 @@ class TurnoutSlot(models.Model):
     not rescan the participations. Several slots per district so concurrent first votes do not
     queue on one row; the close recounts the rows and refuses on any drift."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     district_code = models.CharField(max_length=16)
     slot = models.PositiveSmallIntegerField()
     participations = models.PositiveIntegerField(default=0)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -58,8 +59,8 @@ def redis_ping() -> bool:
 
 
 def redis_start() -> None:
-    os.makedirs("/var/lib/redis", exist_ok=True)
-    os.makedirs("/var/log/redis", exist_ok=True)
+    Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
+    Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
     if not redis_ping():
         subprocess.run(REDIS_START, check=False, timeout=10)
     deadline = time.monotonic() + 15

@@ -155,9 +155,5 @@ def page(new_context: ContextFactory) -> Page:
     return new_context().new_page()
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    figures.reset(session.config)
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     figures.print_summary(terminalreporter)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.e2e import figures
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    figures.reset(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -135,3 +135,6 @@ def shipped_instruments(request: pytest.FixtureRequest) -> None:
 
     migration = importlib.import_module("petitions.migrations.0002_shipped_instruments")
     migration.forwards(apps, None)
+
+
+from tests.referendums.conftest import close_vote, open_vote  # noqa: E402, F401 - fixtures

@@ -29,7 +29,9 @@ class FoldState(models.Model):
 
     class Meta:
         verbose_name = _("état de l'agrégation")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="fold_state_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="fold_state_singleton")
+        ]
 
     def __str__(self) -> str:
         return f"≤{self.low_watermark} @ {self.folded_at}"

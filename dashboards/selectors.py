@@ -1,9 +1,18 @@
-"""Reads of the published statistics: one indexed row per request, never a signature scan."""
+"""Reads of the published statistics: one indexed row per request, never a signature scan.
+
+The body is read as text (`CAST(body AS text)`) and sent as is: no JSON decoding and re-encoding
+on the request path. A conditional GET first reads only the validators, which each process also
+remembers for one second, so a 304 usually costs no query at all."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -12,15 +21,64 @@ from civic.models import User
 from dashboards.models import DocumentKind, StatsDocument
 
 
-def document_get(*, kind: str, object_id: int = 0) -> StatsDocument:
-    document = StatsDocument.objects.filter(kind=kind, object_id=object_id).first()
-    if document is None:
-        raise NotFound(_("Statistiques introuvables."), code="stats_not_found")
-    return document
+@dataclass(frozen=True)
+class Head:
+    etag: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Document(Head):
+    text: str
+
+
+_MEMO: dict[tuple[str, int], tuple[float, Head]] = {}
+_MEMO_SECONDS = 1.0
+
+
+def document_memo_forget() -> None:
+    _MEMO.clear()
+
+
+def _missing() -> NotFound:
+    return NotFound(_("Statistiques introuvables."), code="stats_not_found")
+
+
+def document_head(*, kind: str, object_id: int = 0) -> Head:
+    key = (kind, object_id)
+    memo = _MEMO.get(key)
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    row = (
+        StatsDocument.objects.filter(kind=kind, object_id=object_id)
+        .values_list("etag", "updated_at")
+        .first()
+    )
+    if row is None:
+        raise _missing()
+    head = Head(*row)
+    if len(_MEMO) > 10_000:
+        _MEMO.clear()
+    _MEMO[key] = (time.monotonic() + _MEMO_SECONDS, head)
+    return head
+
+
+def _with_text(query: QuerySet[StatsDocument]) -> Any:
+    return query.annotate(text=Cast("body", TextField())).values_list("etag", "updated_at", "text")
+
+
+def document_get(*, kind: str, object_id: int = 0) -> Document:
+    row = _with_text(StatsDocument.objects.filter(kind=kind, object_id=object_id)).first()
+    if row is None:
+        raise _missing()
+    return Document(etag=row[0], updated_at=row[1], text=row[2])
 
 
 def initiative_documents() -> Any:
-    return StatsDocument.objects.filter(kind=DocumentKind.INITIATIVE).order_by("-object_id")
+    """Every initiative's summary document, newest first, as (etag, updated_at, text) rows."""
+    return _with_text(
+        StatsDocument.objects.filter(kind=DocumentKind.INITIATIVE).order_by("-object_id")
+    )
 
 
 def home_section(request: HttpRequest) -> dict[str, Any] | None:

@@ -93,7 +93,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def dataset_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+def dataset_export(
+    request: HttpRequest, name: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
     dataset = DATASETS.get(name)
     if dataset is None or fmt not in ("csv", "json"):
         raise Http404

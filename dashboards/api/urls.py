@@ -4,7 +4,9 @@ from dashboards.api import views
 
 urlpatterns = [
     path("stats/city/", views.CityStatsApi.as_view(), name="api-stats-city"),
-    path("stats/initiatives/", views.InitiativeStatsListApi.as_view(), name="api-stats-initiatives"),
+    path(
+        "stats/initiatives/", views.InitiativeStatsListApi.as_view(), name="api-stats-initiatives"
+    ),
     path(
         "stats/initiatives/<int:pk>/",
         views.InitiativeStatsApi.as_view(),

@@ -1,28 +1,27 @@
 """Public statistics API: each answer is a document the tick maintains, served with validators.
 
-One query per request (two for the paginated list), `ETag` and `Last-Modified` from the document,
+One query per request (two for the paginated list; a 304 reads only the validators), `ETag` and `Last-Modified` from the document,
 304 on a matching conditional GET, and `Cache-Control: public, max-age=<tick>`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import datetime
+import json
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic.api.pagination import Pagination
 from dashboards import selectors
-from dashboards.models import DocumentKind, StatsDocument
+from dashboards.models import DocumentKind
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -30,31 +29,47 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or f'"{etag}"' in tags
 
 
-def conditional(
-    request: Request, *, etag: str, updated_at: datetime, body: Any = None
-) -> Response:
-    """The document, or 304 when the client's copy is current (If-None-Match wins over
-    If-Modified-Since, as RFC 9110 says)."""
+def _validators(head: selectors.Head) -> dict[str, str]:
+    return {
+        "ETag": f'"{head.etag}"',
+        "Last-Modified": http_date(int(head.updated_at.timestamp())),
+        "Cache-Control": f"public, max-age={int(settings.CIVIC_TICK_SECONDS)}",
+    }
+
+
+def is_fresh(request: Request | HttpRequest, head: selectors.Head) -> bool:
+    """If-None-Match wins over If-Modified-Since (RFC 9110)."""
     inm = request.headers.get("If-None-Match")
-    ims = request.headers.get("If-Modified-Since")
-    last_modified = int(updated_at.timestamp())
-    fresh = False
     if inm is not None:
-        fresh = _etag_matches(inm, etag)
-    elif ims is not None:
-        since = parse_http_date_safe(ims)
-        fresh = since is not None and last_modified <= since
-    response = Response(status=304) if fresh else Response(body)
-    response["ETag"] = f'"{etag}"'
-    response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = f"public, max-age={int(settings.CIVIC_TICK_SECONDS)}"
-    return response
+        return _etag_matches(inm, head.etag)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(head.updated_at.timestamp()) <= since
 
 
-def _document_response(request: Request, document: StatsDocument) -> Response:
-    return conditional(
-        request, etag=document.etag, updated_at=document.updated_at, body=document.body
+def is_conditional(request: Request | HttpRequest) -> bool:
+    return "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+
+
+def document_response(request: Request, *, kind: str, object_id: int = 0) -> HttpResponse:
+    """304 from the validators alone when the client is current; otherwise the stored text."""
+    if is_conditional(request):
+        head = selectors.document_head(kind=kind, object_id=object_id)
+        if is_fresh(request, head):
+            return HttpResponseNotModified(headers=_validators(head))
+    document = selectors.document_get(kind=kind, object_id=object_id)
+    if is_conditional(request) and is_fresh(request, document):
+        return HttpResponseNotModified(headers=_validators(document))
+    return HttpResponse(
+        document.text, content_type="application/json", headers=_validators(document)
     )
+
+
+class _Public(APIView):
+    """Public, identical for everyone: no authentication, session or throttle work."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    throttle_classes: list[Any] = []
 
 
 class DistrictCellOutput(serializers.Serializer):
@@ -144,10 +159,7 @@ class CityStatsOutput(serializers.Serializer):
     )
 
 
-class CityStatsApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-
+class CityStatsApi(_Public):
     @extend_schema(
         operation_id="stats_city",
         summary="City-wide statistics",
@@ -156,47 +168,45 @@ class CityStatsApi(APIView):
             "referendum turnout while a vote is open and results once published (never a partial "
             "result), assembly activity. Rebuilt every tick; conditional GET supported."
         ),
-        responses={200: CityStatsOutput, 304: None},
+        responses={200: CityStatsOutput, 304: OpenApiResponse(description="Not modified")},
     )
-    def get(self, request: Request) -> Response:
-        return _document_response(request, selectors.document_get(kind=DocumentKind.CITY))
+    def get(self, request: Request) -> HttpResponse:
+        return document_response(request, kind=DocumentKind.CITY)
 
 
-class InitiativeStatsListApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
+class InitiativeStatsListApi(_Public):
+    pagination_class = Pagination
 
     @extend_schema(
         operation_id="stats_initiatives_list",
-        summary="Statistics of every published initiative (paginated)",
-        parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("page_size", OpenApiTypes.INT, description="at most 100"),
-        ],
-        responses={200: InitiativeStatsOutput(many=True), 304: None},
+        summary="Statistics of every published initiative (paginated, newest first)",
+        responses={200: InitiativeStatsOutput(many=True), 304: OpenApiResponse()},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
+        """Two queries whatever the page size (count, page); the page is the stored texts joined."""
         paginator = Pagination()
-        page: list[StatsDocument] = (
-            paginator.paginate_queryset(selectors.initiative_documents(), request, view=self) or []
+        page = paginator.paginate_queryset(selectors.initiative_documents(), request, view=self)
+        rows = list(page or [])
+        head = selectors.Head(
+            etag=hashlib.sha256(",".join(r[0] for r in rows).encode()).hexdigest()[:32],
+            updated_at=max((r[1] for r in rows), default=timezone.now()),
         )
-        etag = _list_etag(d.etag for d in page)
-        updated = max((d.updated_at for d in page), default=None)
-        response = paginator.get_paginated_response([d.body for d in page])
-        if updated is None:
-            return response
-        out = conditional(request, etag=etag, updated_at=updated, body=response.data)
-        return out
+        if is_conditional(request) and is_fresh(request, head):
+            return HttpResponseNotModified(headers=_validators(head))
+        assert paginator.page is not None
+        envelope = json.dumps(
+            {
+                "count": paginator.page.paginator.count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": [],
+            }
+        )
+        text = envelope[:-2] + ",".join(r[2] for r in rows) + "]}"
+        return HttpResponse(text, content_type="application/json", headers=_validators(head))
 
 
-def _list_etag(etags: Iterable[str]) -> str:
-    return hashlib.sha256(",".join(etags).encode()).hexdigest()[:32]
-
-
-class InitiativeStatsApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-
+class InitiativeStatsApi(_Public):
     @extend_schema(
         operation_id="stats_initiative",
         summary="One initiative: total, per track with rungs reached and dates, per district",
@@ -204,24 +214,17 @@ class InitiativeStatsApi(APIView):
             "District cells below SMALL_CELL_THRESHOLD are present with count null and "
             "suppressed true (with a second cell when one alone would be deducible)."
         ),
-        responses={200: InitiativeStatsOutput, 304: None},
+        responses={200: InitiativeStatsOutput, 304: OpenApiResponse(description="Not modified")},
     )
-    def get(self, request: Request, pk: int) -> Response:
-        return _document_response(
-            request, selectors.document_get(kind=DocumentKind.INITIATIVE, object_id=pk)
-        )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return document_response(request, kind=DocumentKind.INITIATIVE, object_id=pk)
 
 
-class InitiativeSeriesApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-
+class InitiativeSeriesApi(_Public):
     @extend_schema(
         operation_id="stats_initiative_signatures",
         summary="One initiative: signatures over time, hourly and daily, per track",
-        responses={200: SeriesOutput, 304: None},
+        responses={200: SeriesOutput, 304: OpenApiResponse(description="Not modified")},
     )
-    def get(self, request: Request, pk: int) -> Response:
-        return _document_response(
-            request, selectors.document_get(kind=DocumentKind.SERIES, object_id=pk)
-        )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return document_response(request, kind=DocumentKind.SERIES, object_id=pk)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
@@ -115,7 +116,9 @@ def initiative_documents(ids: list[int]) -> dict[int, tuple[dict[str, Any], dict
     per_district: dict[int, dict[int, int]] = defaultdict(dict)
     for d in SignatureDistrictCount.objects.filter(initiative_id__in=ids):
         per_district[d.initiative_id][d.district_id] = d.count
-    hourly: dict[int, dict[int, list[tuple[datetime, int]]]] = defaultdict(lambda: defaultdict(list))
+    hourly: dict[int, dict[int, list[tuple[datetime, int]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for h in SignatureHourly.objects.filter(initiative_id__in=ids, count__gt=0).order_by(
         "initiative_id", "track", "hour"
     ):
@@ -180,7 +183,8 @@ def initiative_documents(ids: list[int]) -> dict[int, tuple[dict[str, Any], dict
 
 
 def _series(points: list[tuple[datetime, int]]) -> dict[str, list[dict[str, Any]]]:
-    hourly, daily_counts = [], defaultdict(int)
+    hourly: list[dict[str, Any]] = []
+    daily_counts: dict[Any, int] = defaultdict(int)
     running = 0
     for hour, count in points:
         running += count
@@ -236,9 +240,7 @@ def _assembly(today: Any) -> dict[str, Any]:
         .order_by()
     )
     return {
-        "sessions": dict(
-            Session.objects.values_list("status").annotate(n=Count("id")).order_by()
-        ),
+        "sessions": dict(Session.objects.values_list("status").annotate(n=Count("id")).order_by()),
         "votes": {
             "closed": sum(motions.values()),
             "adopted": motions.get("adopted", 0),
@@ -289,7 +291,9 @@ def city_document(now: datetime) -> dict[str, Any]:
         for o in open_.order_by("due_at", "id")[:50]
     ]
     return {
-        "initiatives_by_status": {s.value: by_status.get(s.value, 0) for s in Status if s != "draft"},
+        "initiatives_by_status": {
+            s.value: by_status.get(s.value, 0) for s in Status if s != "draft"
+        },
         "signatures_per_day": [
             {"date": day, "count": n} for day, n in sorted(per_day.items()) if n
         ],
@@ -320,4 +324,8 @@ def documents_rebuild(*, initiative_ids: list[int] | None = None, everything: bo
         for pk, (summary, series) in initiative_documents(ids[start : start + CHUNK]).items():
             changed += _store(DocumentKind.INITIATIVE, pk, summary, now)
             changed += _store(DocumentKind.SERIES, pk, series, now)
+    if changed:
+        from dashboards.selectors import document_memo_forget
+
+        transaction.on_commit(document_memo_forget)
     return changed

@@ -173,9 +173,9 @@ def aggregates_fold(*, now: datetime | None = None) -> list[int]:
         advancing = True
         while True:
             rows: list[Any] = list(
-                Signature.objects.filter(id__gt=cursor_id).order_by("id").values_list(*_FIELDS)[
-                    :BATCH
-                ]
+                Signature.objects.filter(id__gt=cursor_id)
+                .order_by("id")
+                .values_list(*_FIELDS)[:BATCH]
             )
             if not rows:
                 break

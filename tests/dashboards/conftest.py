@@ -8,3 +8,12 @@ from tests.petitions.conftest import _fresh_rate_limits, shipped_instruments  # 
 @pytest.fixture
 def now(freeze):  # type: ignore[no-untyped-def]
     return freeze("2026-03-02 10:00")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_document_memo():  # type: ignore[no-untyped-def]
+    from dashboards.selectors import document_memo_forget
+
+    document_memo_forget()
+    yield
+    document_memo_forget()

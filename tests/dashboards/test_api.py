@@ -49,7 +49,12 @@ def test_an_initiative_s_figures_are_its_signatures_per_track_and_district(api, 
 
 def test_a_district_below_the_threshold_is_present_and_marked_suppressed(api, busy):
     cells = {d["district"]: d for d in api.get(_url(busy)).json()["districts"]}
-    assert cells["nord"] == {"district": "nord", "name": "Quartier nord", "count": None, "suppressed": True}
+    assert cells["nord"] == {
+        "district": "nord",
+        "name": "Quartier nord",
+        "count": None,
+        "suppressed": True,
+    }
     assert settings.SMALL_CELL_THRESHOLD == 10
 
 
@@ -165,7 +170,9 @@ def test_each_stats_endpoint_is_one_query(api, busy, django_assert_num_queries):
             assert api.get(url).status_code == 200
 
 
-def test_the_list_costs_the_same_queries_at_page_size_10_and_100(api, now, django_assert_num_queries):
+def test_the_list_costs_the_same_queries_at_page_size_10_and_100(
+    api, now, django_assert_num_queries
+):
     for _ in range(12):
         InitiativeFactory(collecting=True)
     tick()
@@ -199,3 +206,26 @@ def test_no_personal_data_in_any_stats_answer(api, busy):
         assert entry.last_name not in text
         assert entry.ref not in text
     assert busy.initiator.email not in text
+
+
+def test_a_304_reads_only_the_validators_at_most_once(api, busy, django_assert_max_num_queries):
+    etag = api.get(_url(busy))["ETag"]
+    with django_assert_max_num_queries(1):
+        assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    with django_assert_max_num_queries(0):  # remembered for a second by this process
+        assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_the_list_pages_link_to_the_next_and_answer_304(api, now):
+    for _ in range(3):
+        InitiativeFactory(collecting=True)
+    tick()
+    first = api.get("/api/v1/stats/initiatives/?page_size=2")
+    body = first.json()
+    assert body["count"] == 3 and len(body["results"]) == 2
+    assert "page=2" in body["next"]
+    assert [r["initiative"]["id"] for r in body["results"]] == sorted(
+        (r["initiative"]["id"] for r in body["results"]), reverse=True
+    )
+    again = api.get("/api/v1/stats/initiatives/?page_size=2", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304

@@ -70,7 +70,9 @@ def test_each_track_is_counted_on_the_signatures_that_count_on_it(now):
         .values("track")
         .annotate(n=Sum("count"))
     }
-    masks = list(Signature.objects.filter(initiative=initiative).values_list("track_mask", flat=True))
+    masks = list(
+        Signature.objects.filter(initiative=initiative).values_list("track_mask", flat=True)
+    )
     assert per_track[TOTAL_TRACK] == 3
     assert per_track.get(0, 0) == sum(1 for m in masks if m & 1)
     assert per_track.get(1, 0) == sum(1 for m in masks if m & 2)

@@ -50,7 +50,9 @@ def test_the_page_has_one_h1_no_script_and_no_inline_style(page):
     assert "<style" not in page
 
 
-def test_the_page_costs_the_same_queries_with_more_initiatives(client, now, django_assert_max_num_queries):
+def test_the_page_costs_the_same_queries_with_more_initiatives(
+    client, now, django_assert_max_num_queries
+):
     for _ in range(5):
         InitiativeFactory(collecting=True)
     tick()

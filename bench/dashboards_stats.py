@@ -1,0 +1,182 @@
+"""W5 and W9 (PERFORMANCE.md) for the dashboards' stats endpoints, plus the fold's scaling.
+
+- W5: stats endpoint rps ÷ trivial endpoint rps (/healthz, same stack): ≥ 0.35 uncached, ≥ 0.8
+  with a conditional GET (If-None-Match -> 304).
+- W9: queries of the paginated stats list at page size 10 and 100 (equal), and the 100-item
+  list latency ÷ the single-initiative stats latency (≤ 3).
+- Fold: time of an incremental fold of 1,000 new signatures over a table of N signatures, for two
+  N (flat in N: work follows new signatures, not the table).
+
+Run: .venv/bin/python bench/dashboards_stats.py [--seconds 8] [--signatures 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import urllib.request
+
+from harness import Request, gunicorn, load, main_guard, report
+from petitions_common import analyze, close_connections, fresh, make_initiatives, make_residents
+
+DB = "civic_dashboards"
+
+
+def add_signatures(initiatives: list[int], per_initiative: int, *, offset: int = 0) -> int:
+    """Signatures written straight into the tables (as the signing path leaves them: row + count),
+    spread over the last 30 days' hours; returns how many."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO petitions_signature
+                (initiative_id, register_entry_id, identity_hash, channel, created_at, track_mask,
+                 facts, district_id, quarter_key, entered_by_id)
+            SELECT i.id, e.id, e.identity_hash, 'online',
+                   now() - ((e.id %% 720) || ' hours')::interval - interval '10 minutes', 1, '{}',
+                   e.district_id, NULL, NULL
+            FROM unnest(%s::bigint[]) AS i(id)
+            JOIN LATERAL (
+                SELECT id, identity_hash, district_id FROM civic_registerentry
+                ORDER BY id OFFSET %s LIMIT %s
+            ) e ON true
+            """,
+            [initiatives, offset, per_initiative],
+        )
+        added = cursor.rowcount
+        cursor.execute(
+            """
+            UPDATE petitions_initiativecount c SET count = c.count + %s, updated_at = now()
+            WHERE c.initiative_id = ANY(%s::bigint[])
+            """,
+            [per_initiative, initiatives],
+        )
+    return added
+
+
+def spread_districts() -> None:
+    from django.db import connection
+
+    from civic.models import District
+
+    codes = [District.objects.get_or_create(code=f"q{k}", defaults={"name": f"Quartier {k}"})[0].pk for k in range(8)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE civic_registerentry SET district_id = (%s::bigint[])[1 + id %% 8]", [codes]
+        )
+
+
+def timed_fold() -> float:
+    from dashboards.services import aggregates_fold
+
+    start = time.perf_counter()
+    aggregates_fold()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    main_guard()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--signatures", type=int, default=200_000)
+    args = parser.parse_args()
+    url = fresh(DB)
+    residents = 4000
+    make_residents(residents)
+    spread_districts()
+    initiatives = make_initiatives(300)
+    per = min(residents - 1000, args.signatures // 100)
+    busy = initiatives[:100]
+    half = len(busy) // 2
+    add_signatures(busy[:half], per)
+    analyze()
+
+    from dashboards.services import documents_rebuild
+
+    first_fold = timed_fold()
+    # An incremental fold of 1,000 new signatures at two table sizes: its time must stay flat.
+    add_signatures(busy[half : half + 1], 1000, offset=per)
+    fold_small = timed_fold()
+    rows_small = per * half + 1000
+    add_signatures(busy[half + 1 :], per)
+    analyze()
+    timed_fold()
+    add_signatures(busy[:1], 1000, offset=per)
+    fold_large = timed_fold()
+    rows_large = per * len(busy) + 1000
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    documents_rebuild()
+    client = Client(HTTP_HOST="127.0.0.1")
+    queries = {}
+    for size in (10, 100):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1/stats/initiatives/?page_size={size}")
+        assert response.status_code == 200, response.status_code
+        queries[size] = len(captured)
+    close_connections()
+
+    with gunicorn(url, workers=args.workers) as base:
+        etags = {}
+        for pk in initiatives[:200]:
+            with urllib.request.urlopen(f"{base}/api/v1/stats/initiatives/{pk}/") as r:  # noqa: S310 - loopback
+                etags[pk] = r.headers["ETag"]
+        plain = [Request("GET", f"/api/v1/stats/initiatives/{pk}/") for pk in initiatives]
+        conditional = [
+            Request("GET", f"/api/v1/stats/initiatives/{pk}/", None, (("If-None-Match", e),))
+            for pk, e in etags.items()
+        ]
+        trivial = [Request("GET", "/healthz")]
+        one = [Request("GET", f"/api/v1/stats/initiatives/{busy[0]}/")]
+        page100 = [Request("GET", "/api/v1/stats/initiatives/?page_size=100")]
+        load(base, [trivial] * 2, threads=4, seconds=2)  # warm up
+        runs = {}
+        for name, reqs in (
+            ("trivial", trivial),
+            ("stats", plain),
+            ("conditional", conditional),
+            ("trivial_again", trivial),
+        ):
+            runs[name] = load(base, [reqs] * 3, threads=8, seconds=args.seconds)
+        latency = {
+            name: load(base, [reqs], threads=1, seconds=max(args.seconds / 2, 2))
+            for name, reqs in (("one", one), ("page100", page100))
+        }
+    trivial_rps = (runs["trivial"].rps + runs["trivial_again"].rps) / 2
+    uncached = runs["stats"].rps / trivial_rps
+    cond = runs["conditional"].rps / trivial_rps
+    report(
+        "W5", "stats rps ÷ trivial rps (uncached)", uncached, "≥ 0.35", uncached >= 0.35,
+        stats_rps=round(runs["stats"].rps, 1), trivial_rps=round(trivial_rps, 1),
+        p99_ms=round(runs["stats"].percentile(99), 2), server_errors=runs["stats"].server_errors,
+    )
+    report(
+        "W5", "stats rps ÷ trivial rps (conditional GET, 304)", cond, "≥ 0.8",
+        cond >= 0.8 and set(runs["conditional"].statuses) == {304},
+        conditional_rps=round(runs["conditional"].rps, 1), statuses=runs["conditional"].statuses,
+    )
+    report(
+        "W9", "queries at page size 10 vs 100", float(queries[100] - queries[10]), "equal",
+        queries[10] == queries[100], page10=queries[10], page100=queries[100],
+    )
+    ratio = latency["page100"].percentile(50) / latency["one"].percentile(50)
+    report(
+        "W9", "100-item stats list p50 ÷ one stats document p50", ratio, "≤ 3", ratio <= 3,
+        list_p50_ms=round(latency["page100"].percentile(50), 2),
+        one_p50_ms=round(latency["one"].percentile(50), 2),
+    )
+    growth = fold_large / fold_small
+    report(
+        "fold", "incremental fold of 1,000 signatures: time at N2 ÷ time at N1", growth,
+        "flat in N (≤ 1.5)", growth <= 1.5,
+        n1=rows_small, n1_s=round(fold_small, 3), n2=rows_large, n2_s=round(fold_large, 3),
+        first_fold_s=round(first_fold, 2), first_fold_rows=per * half,
+    )
+
+
+if __name__ == "__main__":
+    main()

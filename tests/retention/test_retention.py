@@ -149,7 +149,10 @@ def test_volunteers_not_drawn_are_purged_after_the_mandate():
     mandate = MandateFactory(status=MandateStatus.SEATED)
     VolunteerFactory(mandate=mandate)
     mandate_close(mandate_id=mandate.pk, actor=StaffFactory(role="assembly_clerk"))
-    assert not Volunteer.objects.filter(mandate=mandate, member__isnull=True).exists()
+    # Deleted, or kept as pseudonym and features only (so the published draw can be rerun).
+    assert not Volunteer.objects.filter(
+        mandate=mandate, member__isnull=True, register_entry__isnull=False
+    ).exists()
 
 
 # --- petitions: signature identities ----------------------------------------------------------------

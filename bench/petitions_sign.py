@@ -12,7 +12,6 @@ Run: .venv/bin/python bench/petitions_sign.py [--seconds 10]
 from __future__ import annotations
 
 import argparse
-import random
 import threading
 import time
 
@@ -48,8 +47,8 @@ WHERE EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND status = 'col
 RETURNING id
 """
 _SLOT_SQL = """
-INSERT INTO petitions_signaturecountslot (initiative_id, track, slot, delta) VALUES (%s, -1, %s, 1), (%s, 0, %s, 1)
-ON CONFLICT (initiative_id, track, slot) DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
+INSERT INTO petitions_signaturecountslot (initiative_id, mask, slot, delta) VALUES (%s, 1, %s, 1)
+ON CONFLICT (initiative_id, mask, slot) DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
 """
 
 
@@ -76,8 +75,7 @@ def _db_level(url: str, initiative_id: int, entries: list[tuple[int, str, int]],
                     if naive:
                         conn.execute("UPDATE petitions_initiative SET updated_at = now() WHERE id = %s", (initiative_id,))
                     else:
-                        slot = random.randrange(16)
-                        conn.execute(_SLOT_SQL, (initiative_id, slot, initiative_id, slot))
+                        conn.execute(_SLOT_SQL, (initiative_id, n % 16))
                 done[n] += 1
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]

@@ -5,7 +5,7 @@
 A fresh database gets the demo city (`seed_demo`): verified residents, the petitions demo (two
 initiatives collecting signatures) and the referendums demo (an online vote open now, whose frozen
 electorate holds every elector). Each resident gets an API token. gunicorn serves on loopback; the
-load comes from separate processes. Signing and casting run alternately, twice each, each run with
+load comes from separate processes. Signing and casting run alternately, three times each, each run with
 residents who have not yet signed or voted (first signatures, first votes); the figure is the
 ratio of the medians. A raw single-row INSERT baseline (psycopg, 16 clients) is printed too.
 """
@@ -76,7 +76,7 @@ def main() -> None:
     tokens: list[str] = setup["tokens"]
     initiatives: list[int] = setup["initiatives"]
     assert initiatives, "the petitions demo has no collecting initiative"
-    groups = [tokens[i::4] for i in range(4)]  # sign, cast, sign, cast: never the same resident
+    groups = [tokens[i::6] for i in range(6)]  # sign, cast x3: never the same resident
 
     def sign_requests(group: list[str]) -> list[list[Request]]:
         per_process = [group[p::PROCESSES] for p in range(PROCESSES)]
@@ -117,7 +117,7 @@ def main() -> None:
         # Warm up the workers (imports, connections) on both paths.
         load(base, sign_requests(groups[0][:40]), threads=2, seconds=2, max_requests=20)
         load(base, cast_requests(groups[1][:40]), threads=2, seconds=2, max_requests=20)
-        for round_ in range(2):
+        for round_ in range(3):
             group_sign, group_cast = groups[2 * round_], groups[2 * round_ + 1]
             signed = load(
                 base,

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "petitions.apps.PetitionsConfig",
     "referendums.apps.ReferendumsConfig",
     "assembly.apps.AssemblyConfig",
+    "dashboards.apps.DashboardsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -300,7 +301,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 
 # Each instrument keeps its beat jobs beside its tasks, in `<app>/schedule.py` (plain data only).
-for _app in ("petitions", "referendums", "assembly"):
+for _app in ("petitions", "referendums", "assembly", "dashboards"):
     try:
         _schedule = importlib.import_module(f"{_app}.schedule")
     except ModuleNotFoundError:

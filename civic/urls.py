@@ -18,6 +18,7 @@ urlpatterns = [
     path("initiatives/", include("petitions.urls")),
     path("referendums/", include("referendums.urls")),
     path("assembly/", include("assembly.urls")),
+    path("tableau-de-bord/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("civic.api.urls")),
 ]

@@ -5,7 +5,7 @@ Design notes (the why; the what is in the fields):
   runs on one or more tracks, one per instrument type; a signature counts on every track its signer is
   eligible for, recorded as a bit mask over the initiative's track positions.
 - Signatures reference the initiative, so no counter lives on the initiative row: signing adds a
-  delta to one of 16 slot rows in `SignatureCountSlot` (one per writing connection); a tick folds the slots into `InitiativeCount`
+  delta to one slot row in `SignatureCountSlot` (per initiative, track mask and writing connection); a tick folds the slots into `InitiativeCount`
   (the published figure) and deletes them, so the slot table only ever holds unfolded deltas.
 - A rung crossing is a guarded UPDATE of `TrackRung.reached_at` (acts once, however many workers race);
   the obligation it creates is one-to-one with the track rung.
@@ -480,24 +480,25 @@ class PaperRejection(models.Model):
 
 
 class SignatureCountSlot(models.Model):
-    """Unfolded count deltas. Signing upserts +1 on its connection's slot of each track it counts on; the
-    fold deletes the rows it adds to `InitiativeCount`. No foreign key: the slot table must never
-    lock or be locked with the initiative."""
+    """Unfolded count deltas, keyed by the signature's track mask: signing upserts +1 on ONE row,
+    its connection's slot for its mask; the fold expands masks into per-track counts and deletes
+    the rows it took. Mask 0 counts on the total only (used by recount repairs). No foreign key:
+    the slot table must never lock or be locked with the initiative."""
 
     initiative_id = models.BigIntegerField()
-    track = models.SmallIntegerField()
+    mask = models.SmallIntegerField()
     slot = models.SmallIntegerField()
     delta = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["initiative_id", "track", "slot"], name="count_slot_unique"
+                fields=["initiative_id", "mask", "slot"], name="count_slot_unique"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.initiative_id}/{self.track}/{self.slot}: {self.delta:+d}"
+        return f"{self.initiative_id}/{self.mask}/{self.slot}: {self.delta:+d}"
 
 
 class InitiativeCount(models.Model):

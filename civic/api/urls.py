@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("petitions.api.urls")),
     path("", include("referendums.api.urls")),
     path("", include("assembly.api.urls")),
+    path("", include("dashboards.api.urls")),
 ]

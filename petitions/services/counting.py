@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from civic.audit import audit_record
 from petitions.models import (
+    MAX_TRACKS,
     TOTAL_TRACK,
     Initiative,
     InitiativeCount,
@@ -40,11 +41,23 @@ from petitions.models import (
 )
 from petitions.selectors import count_cache_key, count_memo_forget
 from petitions.services._common import moderators, notify_all, people_of
+from petitions.services.signatures import slot_upsert_sql
 
 logger = logging.getLogger(__name__)
 
 SLOTS = SignatureCountSlot._meta.db_table
 COUNTS = InitiativeCount._meta.db_table
+
+
+def _expand(rows: list[tuple[int, int, int]]) -> dict[tuple[int, int], int]:
+    """(initiative, mask, delta) rows -> {(initiative, track): delta}, the total included."""
+    deltas: dict[tuple[int, int], int] = defaultdict(int)
+    for initiative_id, mask, delta in rows:
+        deltas[(int(initiative_id), TOTAL_TRACK)] += int(delta)
+        for position in range(MAX_TRACKS):
+            if int(mask) & (1 << position):
+                deltas[(int(initiative_id), position)] += int(delta)
+    return deltas
 
 
 def _apply_deltas(deltas: dict[tuple[int, int], int], now: Any) -> None:
@@ -59,21 +72,27 @@ def _apply_deltas(deltas: dict[tuple[int, int], int], now: Any) -> None:
                 )
 
 
-# Rows are locked in (initiative, track, slot) order, the order in which a signer upserts its
-# rows, so a fold and a signer never deadlock; folds themselves take turns (advisory lock), so two
-# folds never lock count rows in opposite orders.
+# Rows are locked in (initiative, mask, slot) order, the order in which writers upsert theirs, so
+# a fold and a signer never deadlock; folds themselves take turns (advisory lock), so two folds
+# never lock count rows in opposite orders.
 _FOLD_LOCK_KEY = 0x9E7170
+_TRACKS_VALUES = ", ".join(f"({t})" for t in [TOTAL_TRACK, *range(MAX_TRACKS)])
 _FOLD_SQL = f"""
 WITH locked AS (
-    SELECT id FROM {SLOTS} ORDER BY initiative_id, track, slot FOR UPDATE
+    SELECT id FROM {SLOTS} ORDER BY initiative_id, mask, slot FOR UPDATE
 ),
 taken AS (
     DELETE FROM {SLOTS} AS s USING locked WHERE s.id = locked.id
-    RETURNING s.initiative_id, s.track, s.delta
+    RETURNING s.initiative_id, s.mask, s.delta
+),
+per_mask AS (
+    SELECT initiative_id, mask, SUM(delta) AS d FROM taken GROUP BY initiative_id, mask
 ),
 sums AS (
-    SELECT initiative_id, track, SUM(delta) AS d FROM taken
-    GROUP BY initiative_id, track HAVING SUM(delta) <> 0
+    SELECT m.initiative_id, k.track, SUM(m.d) AS d
+    FROM per_mask m CROSS JOIN (VALUES {_TRACKS_VALUES}) AS k(track)
+    WHERE k.track = {TOTAL_TRACK} OR (m.mask & (1 << k.track)) <> 0
+    GROUP BY m.initiative_id, k.track HAVING SUM(m.d) <> 0
 )
 UPDATE {COUNTS} AS c SET count = c.count + sums.d, updated_at = %s
 FROM sums WHERE c.initiative_id = sums.initiative_id AND c.track = sums.track
@@ -84,8 +103,9 @@ RETURNING c.initiative_id
 def counts_fold() -> list[int]:
     """Publish every pending delta. Returns the ids of the initiatives whose counts changed.
 
-    On PostgreSQL one statement takes the deltas, sums them and updates the counts, so its cost is
-    that of a GROUP BY over the slot rows (at most 16 per track, however many signatures)."""
+    On PostgreSQL one statement takes the deltas, sums them per mask, expands masks into tracks and
+    updates the counts: the cost of a GROUP BY over the slot rows (one per initiative, mask and
+    writing connection, however many signatures)."""
     with transaction.atomic():
         now = timezone.now()
         if connection.vendor == "postgresql":
@@ -95,11 +115,8 @@ def counts_fold() -> list[int]:
                 touched = sorted({int(row[0]) for row in cursor.fetchall()})
         else:
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {SLOTS} RETURNING initiative_id, track, delta")  # noqa: S608
-                rows = cursor.fetchall()
-            deltas: dict[tuple[int, int], int] = defaultdict(int)
-            for initiative_id, track, delta in rows:
-                deltas[(int(initiative_id), int(track))] += int(delta)
+                cursor.execute(f"DELETE FROM {SLOTS} RETURNING initiative_id, mask, delta")  # noqa: S608
+                deltas = _expand(cursor.fetchall())
             _apply_deltas(deltas, now)
             touched = sorted({i for (i, _t), d in deltas.items() if d})
         if touched:
@@ -129,7 +146,8 @@ class Drift:
 _RECOUNT_SQL = f"""
 SELECT c.track, c.count,
   COALESCE((SELECT SUM(s.delta) FROM {SLOTS} s
-            WHERE s.initiative_id = c.initiative_id AND s.track = c.track), 0),
+            WHERE s.initiative_id = c.initiative_id
+              AND (c.track = {TOTAL_TRACK} OR (s.mask & (1 << c.track)) <> 0)), 0),
   (SELECT COUNT(*) FROM petitions_signature g
    WHERE g.initiative_id = c.initiative_id
      AND (c.track = {TOTAL_TRACK} OR (g.track_mask & (1 << c.track)) <> 0))
@@ -157,14 +175,18 @@ def counts_recount(*, initiative_ids: Iterable[int] | None = None) -> list[Drift
             ]
             if not found:
                 continue
+            # A repair is itself a slot delta: +d on mask (1 << t) for each track t, and what the
+            # total still misses on mask 0 (which counts on the total only).
+            by_track = {d.track: d.delta for d in found}
+            repairs = {1 << t: d for t, d in by_track.items() if t != TOTAL_TRACK and d}
+            rest = by_track.get(TOTAL_TRACK, 0) - sum(repairs.values())
+            if rest:
+                repairs[0] = rest
+            params: list[Any] = []
+            for mask, delta in sorted(repairs.items()):  # a signer's lock order
+                params += [initiative_id, mask, 0, delta]
             with connection.cursor() as cursor:
-                for drift in sorted(found, key=lambda d: d.track):  # a signer's lock order
-                    cursor.execute(
-                        f"INSERT INTO {SLOTS} (initiative_id, track, slot, delta) "  # noqa: S608
-                        "VALUES (%s, %s, %s, %s) ON CONFLICT (initiative_id, track, slot) "
-                        f"DO UPDATE SET delta = {SLOTS}.delta + excluded.delta",
-                        [initiative_id, drift.track, 0, drift.delta],
-                    )
+                cursor.execute(slot_upsert_sql(len(repairs)), params)
             audit_record(
                 actor=None,
                 verb="initiative.count_repaired",

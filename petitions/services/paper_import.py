@@ -27,12 +27,10 @@ from civic.errors import PermissionDenied
 from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
 from petitions.models import (
-    TOTAL_TRACK,
     Channel,
     PaperRejection,
     PaperRejectionReason,
     Signature,
-    SignatureCountSlot,
 )
 from petitions.rules import is_moderator
 from petitions.services.signatures import (
@@ -41,6 +39,7 @@ from petitions.services.signatures import (
     _tracks_and_state,
     count_slot,
     quarter_key,
+    slot_upsert_sql,
 )
 
 BATCH = 2000
@@ -253,26 +252,15 @@ def _insert_many(
 
 
 def _slots_add_many(initiative_id: int, masks: Iterable[int]) -> None:
-    per_track: Counter[int] = Counter()
-    for mask in masks:
-        per_track[TOTAL_TRACK] += 1
-        for position in range(mask.bit_length()):
-            if mask & (1 << position):
-                per_track[position] += 1
-    if not per_track:
+    per_mask: Counter[int] = Counter(masks)
+    if not per_mask:
         return
     slot = count_slot()
-    table = SignatureCountSlot._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(per_track))
     params: list[Any] = []
-    for track, delta in sorted(per_track.items()):
-        params += [initiative_id, track, slot, delta]
+    for mask, delta in sorted(per_mask.items()):  # a signer's lock order
+        params += [initiative_id, mask, slot, delta]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (initiative_id, track, slot, delta) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (initiative_id, track, slot) DO UPDATE SET delta = {table}.delta + excluded.delta",
-            params,
-        )
+        cursor.execute(slot_upsert_sql(len(per_mask)), params)
 
 
 def paper_rows_from_csv(lines: Iterable[str]) -> Iterator[PaperRow]:

@@ -35,7 +35,6 @@ from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
 from petitions.models import (
     COUNT_SLOTS,
-    TOTAL_TRACK,
     Channel,
     InitiativeTrack,
     PaperRejection,
@@ -234,22 +233,19 @@ def count_slot() -> int:
     return hash((os.getpid(), threading.get_ident())) % COUNT_SLOTS
 
 
-def _slots_add(*, initiative_id: int, mask: int, delta: int) -> None:
-    """Add `delta` to this connection's slot of each track in `mask` and of the total. Rows are
-    touched in track order, so two signers never deadlock."""
-    slot = count_slot()
-    tracks = [TOTAL_TRACK, *(p for p in range(mask.bit_length()) if mask & (1 << p))]
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(tracks))
-    params: list[Any] = []
-    for track in tracks:
-        params += [initiative_id, track, slot, delta]
+def slot_upsert_sql(rows: int) -> str:
     table = SignatureCountSlot._meta.db_table
+    values = ", ".join(["(%s, %s, %s, %s)"] * rows)
+    return (
+        f"INSERT INTO {table} (initiative_id, mask, slot, delta) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT (initiative_id, mask, slot) DO UPDATE SET delta = {table}.delta + excluded.delta"
+    )
+
+
+def _slots_add(*, initiative_id: int, mask: int, delta: int) -> None:
+    """Add `delta` to this connection's slot row for `mask`: one row per signature."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (initiative_id, track, slot, delta) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (initiative_id, track, slot) DO UPDATE SET delta = {table}.delta + excluded.delta",
-            params,
-        )
+        cursor.execute(slot_upsert_sql(1), [initiative_id, mask, count_slot(), delta])
 
 
 @dataclass(frozen=True)
@@ -260,11 +256,10 @@ class _Recorded:
 
 _SIGN_AND_COUNT_SQL = """
 WITH ins AS ({insert}),
-slots AS (
-    INSERT INTO petitions_signaturecountslot (initiative_id, track, slot, delta)
-    SELECT %s, t.track, %s, 1 FROM ins CROSS JOIN (VALUES {tracks}) AS t(track)
-    ORDER BY t.track
-    ON CONFLICT (initiative_id, track, slot)
+slot AS (
+    INSERT INTO petitions_signaturecountslot (initiative_id, mask, slot, delta)
+    SELECT %s, ins.track_mask, %s, 1 FROM ins
+    ON CONFLICT (initiative_id, mask, slot)
     DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
 )
 SELECT id FROM ins
@@ -296,9 +291,8 @@ def _write(
             if new_id is not None:
                 _slots_add(initiative_id=initiative_id, mask=plan.mask, delta=1)
         return new_id
-    tracks = [TOTAL_TRACK, *(p for p in range(plan.mask.bit_length()) if plan.mask & (1 << p))]
     sql = _SIGN_AND_COUNT_SQL.format(
-        insert=_INSERT_SQL.strip(), tracks=", ".join(f"({int(t)}::smallint)" for t in tracks)
+        insert=_INSERT_SQL.strip().replace("RETURNING id", "RETURNING id, track_mask")
     )
     facts = Signature._meta.get_field("facts").get_db_prep_save(plan.facts, connection)
     params: list[Any] = [

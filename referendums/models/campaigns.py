@@ -310,7 +310,9 @@ class ElectorateMember(models.Model):
     The district is copied so turnout per district never has to read the live register again.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
 

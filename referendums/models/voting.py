@@ -17,7 +17,13 @@ from referendums.models.campaigns import Campaign
 
 
 class Participation(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    # Who voted is a legal record: it keeps its database constraint (one key-share lock per
+    # first vote; the ballot and the receipt, anonymous, do without: see Ballot.campaign).
+    # The unique (campaign, register_entry) index serves lookups by campaign: no second index to
+    # maintain on every cast.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
     voted_at = models.DateTimeField(_("a voté le"))
     # base64(nonce | ciphertext(ballot id, receipt hash) | tag); NULL once the close destroyed it.
@@ -45,7 +51,14 @@ class Participation(models.Model):
 
 class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: each cast would otherwise take a FOR KEY SHARE lock on the one
+    # campaign row for the ballot, again for the receipt and the participation, and concurrent
+    # casts would queue on that row's multixact (PERFORMANCE.md, W6). The insert is guarded by
+    # the same statement's check that the campaign exists and is voting; campaigns are never
+    # deleted.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     # Canonical JSON {"<question id>": "<option key>"}: what is counted, published and hashed.
     choices = models.TextField()
     # Only for districts big enough that a per-district count cannot single anyone out (see
@@ -54,7 +67,6 @@ class Ballot(models.Model):
 
     class Meta:
         verbose_name = _("bulletin")
-        indexes = [models.Index(fields=["campaign"], name="referendum_ballot_campaign_idx")]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -64,7 +76,9 @@ class ReceiptHash(models.Model):
     """SHA-256 of a voter's receipt code. Published after the close as a set, apart from ballots."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(  # no database constraint: see Ballot.campaign
+        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     digest = models.CharField(max_length=64)
 
     class Meta:
@@ -86,7 +100,9 @@ class TurnoutSlot(models.Model):
     not rescan the participations. Several slots per district so concurrent first votes do not
     queue on one row; the close recounts the rows and refuses on any drift."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     district_code = models.CharField(max_length=16)
     slot = models.PositiveSmallIntegerField()
     participations = models.PositiveIntegerField(default=0)

@@ -15,7 +15,7 @@ from referendums.models import Campaign
 # One advisory lock key space per campaign: casts take it shared, the close takes it exclusive, so
 # the close waits for casts in flight and no cast slips in after the seals are destroyed. Advisory
 # locks live in the lock manager: unlike a row lock they write nothing to the campaign's tuple.
-_LOCK_NAMESPACE = 0x52_45_46  # "REF"
+LOCK_NAMESPACE = 0x52_45_46  # "REF"
 
 
 def campaign_lock(campaign_id: int, *, shared: bool) -> None:
@@ -23,7 +23,7 @@ def campaign_lock(campaign_id: int, *, shared: bool) -> None:
         return  # SQLite has one writer at a time
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_NAMESPACE, campaign_id])
+        cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, campaign_id])
 
 
 def campaign_snapshot(campaign: Campaign) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,7 +51,7 @@ from referendums.sealing import (
     unseal,
     unwrap_key,
 )
-from referendums.services.common import campaign_lock
+from referendums.services.common import LOCK_NAMESPACE, campaign_lock
 
 
 @dataclass(frozen=True)
@@ -111,19 +112,143 @@ def _insert_first_participation(
         return cursor.fetchone() is not None
 
 
+def _first_vote_rows(
+    campaign_id: int,
+    district: str,
+    slot: int,
+    ballot_id: uuid.UUID,
+    choices: str,
+    ballot_district: str | None,
+    digest: str,
+) -> None:
+    # Counted once, in the transaction that creates the participation it counts.
+    TurnoutSlot.objects.filter(campaign_id=campaign_id, district_code=district, slot=slot).update(
+        participations=F("participations") + 1
+    )
+    Ballot.objects.bulk_create(
+        [
+            Ballot(
+                id=ballot_id,
+                campaign_id=campaign_id,
+                choices=choices,
+                district_code=ballot_district,
+            )
+        ]
+    )
+    ReceiptHash.objects.bulk_create([ReceiptHash(campaign_id=campaign_id, digest=digest)])
+
+
+def _first_vote_in_one_statement(
+    *,
+    campaign_id: int,
+    entry_id: int,
+    now: datetime,
+    sealed_ref: str,
+    district: str,
+    slot: int,
+    ballot_id: uuid.UUID,
+    choices: str,
+    ballot_district: str | None,
+    digest: str,
+) -> bool:
+    """PostgreSQL: a first vote's four writes in one round trip (data-modifying CTEs, each
+    conditioned on the participation insert having created the row). Returns False when the
+    elector already has a participation (a re-vote, done by the caller); refuses if the campaign
+    stopped voting meanwhile (a cancellation)."""
+    tables = {
+        "campaign": Campaign._meta.db_table,
+        "participation": Participation._meta.db_table,
+        "slot": TurnoutSlot._meta.db_table,
+        "ballot": Ballot._meta.db_table,
+        "receipt": ReceiptHash._meta.db_table,
+    }
+    sql = """
+        WITH open AS (
+            SELECT 1 FROM {campaign} WHERE id = %(c)s AND status = 'voting'
+        ), p AS (
+            INSERT INTO {participation} (campaign_id, register_entry_id, voted_at, sealed_ref)
+            SELECT %(c)s, %(e)s, %(now)s, %(seal)s WHERE EXISTS (SELECT 1 FROM open)
+            ON CONFLICT (campaign_id, register_entry_id) DO NOTHING
+            RETURNING id
+        ), s AS (
+            UPDATE {slot} SET participations = participations + 1
+            WHERE campaign_id = %(c)s AND district_code = %(d)s AND slot = %(slot)s
+              AND EXISTS (SELECT 1 FROM p)
+            RETURNING 1
+        ), b AS (
+            INSERT INTO {ballot} (id, campaign_id, choices, district_code)
+            SELECT %(b)s, %(c)s, %(choices)s, %(bd)s WHERE EXISTS (SELECT 1 FROM p)
+            RETURNING 1
+        ), r AS (
+            INSERT INTO {receipt} (id, campaign_id, digest)
+            SELECT %(r)s, %(c)s, %(digest)s WHERE EXISTS (SELECT 1 FROM p)
+            RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM open), EXISTS (SELECT 1 FROM p),
+               (SELECT count(*) FROM s), (SELECT count(*) FROM b), (SELECT count(*) FROM r)
+    """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "c": campaign_id,
+                "e": entry_id,
+                "now": now,
+                "seal": sealed_ref,
+                "d": district,
+                "slot": slot,
+                "b": ballot_id,
+                "choices": choices,
+                "bd": ballot_district,
+                "r": uuid.uuid4(),
+                "digest": digest,
+            },
+        )
+        still_open, created, slots, ballots, receipts = cursor.fetchone()
+    if not still_open:
+        raise Conflict(_("Le vote n'est pas ouvert."), code="voting_not_open")
+    if created and (slots, ballots, receipts) != (1, 1, 1):
+        # A missing turnout slot would silently undercount: refuse the whole cast instead.
+        raise Conflict(_("Le vote n'a pas pu être enregistré."), code="cast_incomplete")
+    return bool(created)
+
+
+STATE_FIELDS = (
+    "status",
+    "predicate",
+    "voting_opens_at",
+    "voting_closes_at",
+    "opened_at",
+    "electorate_districts",
+    "member_district",
+    "wrapped_key",
+)
+
+
 def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> CastResult:
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Un compte vérifié est nécessaire pour voter."))
     entry_id = user.register_entry_id
     assert entry_id is not None
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        # Shared: casts run side by side; the close takes it exclusive and waits for them.
-        campaign_lock(campaign_id, shared=True)
+        # The campaign lock, shared: casts run side by side; the close and a cancellation take it
+        # exclusive and wait for them. On PostgreSQL it is taken by the state query itself; that
+        # query's snapshot may predate a cancellation it waited for, so the write re-checks the
+        # status in its own statement (and a close only happens once `now >= voting_closes_at`,
+        # which the time check below refuses).
+        campaigns = Campaign.objects.filter(pk=campaign_id, voting_method=VotingMethod.ONLINE)
+        if postgres:
+            # Selected (not only aliased) so the database evaluates it, before anything else.
+            campaigns = campaigns.annotate(
+                lock=RawSQL("pg_advisory_xact_lock_shared(%s, %s)", (LOCK_NAMESPACE, campaign_id))
+            )
+        else:
+            campaign_lock(campaign_id, shared=True)
         # One query: the campaign's state, the voter's frozen district (None if not an elector
         # of this vote) and the wrapped sealing key.
         row = (
-            Campaign.objects.filter(pk=campaign_id, voting_method=VotingMethod.ONLINE)
-            .annotate(
+            campaigns.annotate(
                 member_district=Subquery(
                     ElectorateMember.objects.filter(
                         campaign_id=OuterRef("pk"), register_entry_id=entry_id
@@ -133,16 +258,7 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
                     SealingKey.objects.filter(campaign_id=OuterRef("pk")).values("wrapped_key")[:1]
                 ),
             )
-            .values(
-                "status",
-                "predicate",
-                "voting_opens_at",
-                "voting_closes_at",
-                "opened_at",
-                "electorate_districts",
-                "member_district",
-                "wrapped_key",
-            )
+            .values(*STATE_FIELDS, *(["lock"] if postgres else []))
             .first()
         )
         if row is None:
@@ -174,7 +290,26 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
         digest = receipt_digest(campaign_id, code)
         sealed_ref = seal(key, campaign_id, Sealed(ballot_id, digest))
 
-        revote = not _insert_first_participation(campaign_id, entry_id, now, sealed_ref)
+        slot = secrets.randbelow(TURNOUT_SLOTS)
+        if postgres:
+            revote = not _first_vote_in_one_statement(
+                campaign_id=campaign_id,
+                entry_id=entry_id,
+                now=now,
+                sealed_ref=sealed_ref,
+                district=member,
+                slot=slot,
+                ballot_id=ballot_id,
+                choices=stored_choices,
+                ballot_district=district_code,
+                digest=digest,
+            )
+        else:
+            revote = not _insert_first_participation(campaign_id, entry_id, now, sealed_ref)
+            if not revote:
+                _first_vote_rows(
+                    campaign_id, member, slot, ballot_id, stored_choices, district_code, digest
+                )
         if revote:
             participation = Participation.objects.select_for_update().get(
                 campaign_id=campaign_id, register_entry_id=entry_id
@@ -193,24 +328,17 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
             Participation.objects.filter(pk=participation.pk).update(
                 voted_at=now, sealed_ref=sealed_ref
             )
-        else:
-            # Counted once, in the transaction that creates the participation it counts.
-            TurnoutSlot.objects.filter(
-                campaign_id=campaign_id,
-                district_code=member,
-                slot=secrets.randbelow(TURNOUT_SLOTS),
-            ).update(participations=F("participations") + 1)
-        Ballot.objects.bulk_create(
-            [
-                Ballot(
-                    id=ballot_id,
-                    campaign_id=campaign_id,
-                    choices=stored_choices,
-                    district_code=district_code,
-                )
-            ]
-        )
-        ReceiptHash.objects.bulk_create([ReceiptHash(campaign_id=campaign_id, digest=digest)])
+            Ballot.objects.bulk_create(
+                [
+                    Ballot(
+                        id=ballot_id,
+                        campaign_id=campaign_id,
+                        choices=stored_choices,
+                        district_code=district_code,
+                    )
+                ]
+            )
+            ReceiptHash.objects.bulk_create([ReceiptHash(campaign_id=campaign_id, digest=digest)])
     return CastResult(receipt=code, revote=revote)
 
 

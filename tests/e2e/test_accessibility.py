@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e import figures
 from tests.e2e.accessibility import Violation, axe_violations, browser_fetcher
 from tests.e2e.browser import ARTIFACTS, missing_axe
 from tests.e2e.crawler import ENTRY_URLS, crawl, is_html_page, summary
@@ -17,7 +18,6 @@ pytestmark = pytest.mark.skipif(missing_axe() is not None, reason=str(missing_ax
 
 # Who crawls: a visitor, a verified resident, a newcomer whose account is not verified yet, staff.
 CRAWLERS = ("anonymous", "resident", "unverified", "administrator")
-REPORT: list[str] = []  # printed at the end of the run by conftest.pytest_terminal_summary
 
 # Known violations the tests may not fix (the page is outside tests/), each with its fix. An entry
 # that no longer occurs fails the test too, so the list only shrinks.
@@ -64,7 +64,7 @@ def test_every_crawled_page_has_no_wcag_21_aa_violation(new_context, world, who,
 
     visits = crawl(fetch_and_check, start=(*ENTRY_URLS, *world.emailed_urls))
     pages = [v for v in visits if is_html_page(v)]
-    REPORT.append(
+    figures.record(
         f"axe {who}/{language}: {len(checked)} pages checked, {len(violations)} violations"
         f" ({sum((v.path, v.rule) in KNOWN_VIOLATIONS for v in violations)} known)"
         f" ({len(visits)} paths visited)"
@@ -119,5 +119,5 @@ def test_a_form_shown_back_with_errors_has_no_wcag_21_aa_violation(
     page.wait_for_load_state()
     assert page.locator(".error, .errorlist, [role=alert]").count() >= 1, page.url
     violations = axe_violations(page, path)
-    REPORT.append(f"axe form errors {form}/{language}: {len(violations)} violations")
+    figures.record(f"axe form errors {form}/{language}: {len(violations)} violations")
     assert not violations, "\n".join(map(str, violations))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
 import re
 import shutil
 import subprocess
@@ -248,24 +249,27 @@ def copy_of_app(app: str, workdir: Path) -> Path:
     return copy
 
 
+# makemessages creates settings.LOCALE_PATHS[0] (the repository's locale/) as a side effect: run it with
+# LOCALE_PATHS emptied so the extraction touches nothing outside the temporary copy.
+# sys.path[0] is the repository, as under manage.py (the copy's own modules, e.g. civic/celery.py, must not
+# shadow the packages of the same name).
+EXTRACT = (
+    f"import sys; sys.path[0] = {str(ROOT)!r}; "
+    "import django; from django.conf import settings; settings.LOCALE_PATHS = []; django.setup(); "
+    "from django.core.management import call_command; "
+    "call_command('makemessages', locale=['en'], no_location=True, no_obsolete=True, verbosity=0)"
+)
+
+
 def extracted_msgids(copy: Path) -> set[str]:
     """The msgids makemessages finds in a copy of an app (the committed catalogue is left untouched)."""
     subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "makemessages",
-            "-l",
-            "en",
-            "--no-location",
-            "--no-obsolete",
-            "-v",
-            "0",
-        ],
+        [sys.executable, "-c", EXTRACT],
         cwd=copy,
         check=True,
         capture_output=True,
         timeout=300,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "civic.settings"},
     )
     return {entry.key for entry in parse_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")}
 
@@ -301,3 +305,10 @@ def test_the_extraction_finds_a_newly_marked_string(tmp_path: Path) -> None:
     )
     assert "Chaîne toute neuve" in extracted_msgids(copy)
     assert "Chaîne toute neuve" not in {entry.key for entry in parse_po(po_path("civic"))}
+
+
+@needs_xgettext
+def test_the_extraction_leaves_the_repository_alone(tmp_path: Path) -> None:
+    had_root_locale = (ROOT / "locale").exists()
+    extracted_msgids(copy_of_app("assembly", tmp_path))
+    assert (ROOT / "locale").exists() == had_root_locale

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e import figures
 from tests.e2e.world import PASSWORD, World, seed_world
 from tests.security.matrix import all_tables
 from tests.security.schema import operations
@@ -146,11 +147,16 @@ def test_fuzzing_the_operation_finds_no_server_error_and_no_schema_violation(
     strategy = st.one_of(strategies)
     checks = [not_a_server_error, response_schema_conformance, refusals_use_the_api_error_format]
     started = time.monotonic()
+    sent_before = REPORT["requests"]
     try:
         _fuzz_as_each_role(base_url, world, strategy, checks)
     finally:
         REPORT["operations"] += 1
         REPORT["seconds"] += time.monotonic() - started
+        figures.record(
+            f"schemathesis {method} {path}: {REPORT['requests'] - sent_before:.0f} requests"
+            f" in {time.monotonic() - started:.1f} s"
+        )
 
 
 def _fuzz_as_each_role(base_url: str, world: World, strategy: Any, checks: list[Any]) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
+from tests.e2e import figures
 from tests.e2e.crawler import ENTRY_URLS, Fetched, Visit, crawl, is_html_page, summary
 from tests.e2e.world import seed_world
 
@@ -46,8 +47,10 @@ INLINE_MARKUP = {
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("/api/v1/docs/", "Content-Security-Policy"): (
         "civic/middleware.py skips /api/v1/docs/ entirely: serve Swagger UI from the "
-        "drf-spectacular-sidecar package with SpectacularSwaggerSplitView (no inline script) and "
-        "drop the exemption"
+        "drf-spectacular-sidecar package (SWAGGER_UI_DIST='SIDECAR') with "
+        "SpectacularSwaggerSplitView (its init script is a separate file), override "
+        "drf_spectacular/swagger_ui.html without its <style> block (rules moved to a static CSS "
+        "file), and drop the exemption"
     ),
     ("/api/v1/docs/", "inline <script>"): "same fix as its Content-Security-Policy",
     ("/api/v1/docs/", "Cross-Origin-Opener-Policy"): (
@@ -57,7 +60,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("/api/v1/docs/", "<style> element"): "same fix as its Content-Security-Policy",
 }
 CRAWLERS = ("anonymous", "resident", "unverified", "administrator")
-REPORT: list[str] = []
 
 
 def parse_csp(policy: str) -> dict[str, list[str]]:
@@ -134,7 +136,7 @@ def test_every_crawled_page_sends_the_security_headers_and_a_strict_policy(world
         shown = visit.fetched.final_path
         for what, detail in header_problems(shown, visit.fetched.headers, visit.fetched.html):
             found.setdefault((shown, what), detail)
-    REPORT.append(
+    figures.record(
         f"headers {who}: {len(pages)} pages, {len(found)} problems"
         f" ({sum(k in KNOWN_GAPS for k in found)} known)"
     )

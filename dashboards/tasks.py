@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from dashboards import services
+
+
+@shared_task(ignore_result=True)
+def stats_tick() -> dict[str, int]:
+    """Fold new signatures and withdrawals into the aggregates, then rebuild changed documents."""
+    return services.stats_tick()
+
+
+@shared_task(ignore_result=True)
+def documents_rebuild_all() -> int:
+    """Safety net: rebuild every published initiative's documents (unchanged ones keep their ETag)."""
+    return services.documents_rebuild(everything=True)

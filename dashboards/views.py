@@ -1,0 +1,173 @@
+"""The public dashboard page, the open-data downloads and the staff-only audited export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET
+
+from civic import opendata
+from civic.audit import audit_record
+from civic.roles import Role, has_role
+from dashboards.charts import bar_chart, line_chart
+from dashboards.models import DocumentKind, StatsDocument
+from dashboards.opendata import DATASETS
+
+SHOWN_INITIATIVES = 12
+
+
+def _day(value: str) -> str:
+    day = parse_date(value)
+    return date_format(day, "SHORT_DATE_FORMAT") if day else value
+
+
+def _initiative_panel(summary: dict[str, Any], series: dict[str, Any] | None) -> dict[str, Any]:
+    total_series = (series or {}).get("tracks", [{}])[0] if series else {}
+    daily = total_series.get("daily", []) if total_series else []
+    thresholds = sorted({r["threshold"] for t in summary["tracks"] for r in t["rungs"]})
+    rungs = [
+        {**r, "instrument": t["name"], "reached_at": parse_datetime(r["reached_at"] or "")}
+        for t in summary["tracks"]
+        for r in t["rungs"]
+    ]
+    return {
+        "summary": summary,
+        "head": summary["initiative"],
+        "daily": [{**d, "label": _day(d["date"])} for d in daily],
+        "curve": line_chart(
+            [(_day(d["date"]), d["cumulative"]) for d in daily], thresholds=thresholds
+        ),
+        "rungs": rungs,
+        "districts_id": f"districts-{summary['initiative']['id']}",
+        "districts": bar_chart([(d["name"], d["count"]) for d in summary["districts"]]),
+    }
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Three reads of maintained documents, whatever the number of signatures."""
+    city_doc = StatsDocument.objects.filter(kind=DocumentKind.CITY, object_id=0).first()
+    city = city_doc.body if city_doc else None
+    summaries = list(
+        StatsDocument.objects.filter(
+            kind=DocumentKind.INITIATIVE, body__initiative__status="collecting"
+        ).order_by("-object_id")[:SHOWN_INITIATIVES]
+    )
+    series = {
+        d.object_id: d.body
+        for d in StatsDocument.objects.filter(
+            kind=DocumentKind.SERIES, object_id__in=[s.object_id for s in summaries]
+        )
+    }
+    panels = [_initiative_panel(s.body, series.get(s.object_id)) for s in summaries]
+    context: dict[str, Any] = {"city": city, "panels": panels, "datasets": DATASETS.values()}
+    if city:
+        from petitions.models import Status
+
+        labels = dict(Status.choices)
+        statuses = [(str(labels.get(k, k)), v) for k, v in city["initiatives_by_status"].items()]
+        days = city["signatures_per_day"][-30:]
+        context.update(
+            statuses=statuses,
+            status_chart=bar_chart(statuses),
+            days=[{**d, "label": _day(d["date"])} for d in days],
+            days_chart=bar_chart([(_day(d["date"]), d["count"]) for d in days]),
+            turnout_chart=bar_chart(
+                [
+                    (r["title"], int(r["turnout"]["turnout_percent"] or 0))
+                    for r in city["referendums"]
+                    if r.get("turnout")
+                ],
+                unit="%",
+            ),
+        )
+    return render(request, "dashboards/dashboard.html", context)
+
+
+@require_GET
+def dataset_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    dataset = DATASETS.get(name)
+    if dataset is None or fmt not in ("csv", "json"):
+        raise Http404
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        return opendata.csv_response(
+            filename=f"{name}-{stamp}.csv", fields=list(dataset.fields), rows=dataset.rows()
+        )
+    response = opendata.json_response(
+        filename=f"{name}-{stamp}.json", schema=dataset.schema(), rows=dataset.rows()
+    )
+    response["X-Licence"] = opendata.LICENCE
+    return response
+
+
+@require_GET
+def dataset_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboards/opendata.html", {"datasets": DATASETS.values()})
+
+
+SIGNATORY_FIELDS = [
+    "signature_id",
+    "signed_at",
+    "channel",
+    "register_ref",
+    "last_name",
+    "first_names",
+    "birth_date",
+    "district",
+    "tracks_mask",
+]
+
+
+@login_required
+@require_GET
+def signatories_export(request: HttpRequest, initiative_id: int) -> StreamingHttpResponse:
+    """Personal data for the admissibility check: moderators only, and every export is audited."""
+    from petitions.models import Initiative, Signature
+
+    if not has_role(request.user, Role.MODERATOR, Role.ADMINISTRATOR):
+        raise Http404  # staff pages do not reveal themselves to others
+    initiative = Initiative.objects.filter(pk=initiative_id, published_at__isnull=False).first()
+    if initiative is None:
+        raise Http404
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            verb="initiative.signatories_exported",
+            target=initiative,
+            after={"purpose": "admissibility_check"},
+        )
+
+    def rows() -> Iterator[dict[str, Any]]:
+        query = (
+            Signature.objects.filter(initiative_id=initiative_id)
+            .select_related("register_entry", "district")
+            .order_by("id")
+        )
+        for s in query.iterator(chunk_size=2000):
+            yield {
+                "signature_id": s.pk,
+                "signed_at": s.created_at.isoformat(),
+                "channel": s.channel,
+                "register_ref": s.register_entry.ref,
+                "last_name": s.register_entry.last_name,
+                "first_names": s.register_entry.first_names,
+                "birth_date": s.register_entry.birth_date.isoformat(),
+                "district": s.district.code,
+                "tracks_mask": s.track_mask,
+            }
+
+    response = opendata.csv_response(
+        filename=f"signataires-{initiative_id}.csv", fields=SIGNATORY_FIELDS, rows=rows()
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

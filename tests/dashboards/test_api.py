@@ -1,0 +1,201 @@
+"""The stats API: figures against data built here, suppression, validators, constant queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from dashboards.models import StatsDocument
+from petitions import services
+from petitions.models import Obligation, TrackRung
+from tests.dashboards.factories import sign, tick
+from tests.petitions.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+CITY = "/api/v1/stats/city/"
+
+
+def _url(initiative, suffix=""):  # type: ignore[no-untyped-def]
+    return f"/api/v1/stats/initiatives/{initiative.pk}/{suffix}"
+
+
+@pytest.fixture
+def busy(now):  # type: ignore[no-untyped-def]
+    """12 signatures in the centre at 10:00, 3 in the north at 11:00, 11 in the south next day."""
+    initiative = InitiativeFactory(collecting=True)
+    TrackRung.objects.filter(track__initiative=initiative, order=1).update(threshold=20)
+    sign(initiative, 12, in_district="centre")
+    now.move_to("2026-03-02 11:05")
+    sign(initiative, 3, in_district="nord")
+    now.move_to("2026-03-03 09:30")
+    sign(initiative, 11, in_district="sud")
+    tick()
+    return initiative
+
+
+def test_an_initiative_s_figures_are_its_signatures_per_track_and_district(api, busy):
+    body = api.get(_url(busy)).json()
+    assert body["total"] == 26
+    assert body["tracks"][0]["count"] == 26
+    cells = {d["district"]: d for d in body["districts"]}
+    assert cells["centre"]["count"] == 12
+    assert sum(d["count"] or 0 for d in body["districts"]) == 12  # nord, sud hidden below
+    assert body["initiative"]["id"] == busy.pk
+
+
+def test_a_district_below_the_threshold_is_present_and_marked_suppressed(api, busy):
+    cells = {d["district"]: d for d in api.get(_url(busy)).json()["districts"]}
+    assert cells["nord"] == {"district": "nord", "name": "Quartier nord", "count": None, "suppressed": True}
+    assert settings.SMALL_CELL_THRESHOLD == 10
+
+
+def test_a_lone_suppressed_cell_takes_the_next_smallest_with_it(api, busy):
+    cells = {d["district"]: d for d in api.get(_url(busy)).json()["districts"]}
+    # centre 12, sud 11, nord 3: nord alone could be deduced from the total, so sud is hidden too.
+    assert cells["sud"]["suppressed"] is True and cells["sud"]["count"] is None
+    assert cells["centre"]["count"] == 12
+
+
+def test_rungs_reached_carry_their_date(api, busy):
+    rung = api.get(_url(busy)).json()["tracks"][0]["rungs"][0]
+    assert rung["threshold"] == 20
+    assert rung["reached"] is True
+    assert rung["reached_at"].startswith("2026-03-03")
+    assert rung["reached_count"] == 26
+
+
+def test_signatures_over_time_are_hourly_and_daily_with_cumulative_totals(api, busy):
+    total = api.get(_url(busy, "signatures/")).json()["tracks"][0]
+    assert total["track"] == -1
+    assert [(p["count"], p["cumulative"]) for p in total["hourly"]] == [(12, 12), (3, 15), (11, 26)]
+    assert total["daily"] == [
+        {"date": "2026-03-02", "count": 15, "cumulative": 15},
+        {"date": "2026-03-03", "count": 11, "cumulative": 26},
+    ]
+
+
+def test_a_withdrawal_shows_in_the_next_tick_s_figures(api, busy, now):
+    signer = sign(busy, 1, in_district="centre")[0]
+    tick()
+    services.signature_withdraw(initiative_id=busy.pk, user=signer)
+    tick()
+    body = api.get(_url(busy)).json()
+    assert body["total"] == 26
+    assert {d["district"]: d["count"] for d in body["districts"]}["centre"] == 12
+
+
+def test_an_unpublished_initiative_has_no_statistics(api, now):
+    draft = InitiativeFactory()
+    tick()
+    response = api.get(_url(draft))
+    assert response.status_code == 404
+    assert response.json()["code"] == "stats_not_found"
+
+
+def test_an_unknown_initiative_has_no_statistics(api, busy):
+    assert api.get(_url(busy, "").replace(str(busy.pk), "999999")).status_code == 404
+
+
+def test_city_figures_count_initiatives_signatures_and_obligations(api, busy, now):
+    InitiativeFactory()  # a draft is not counted
+    body = api.get(CITY).json()
+    assert body["initiatives_by_status"]["collecting"] == 1
+    assert "draft" not in body["initiatives_by_status"]
+    assert body["signatures_per_day"] == [
+        {"date": "2026-03-02", "count": 15},
+        {"date": "2026-03-03", "count": 11},
+    ]
+    assert body["obligations"]["open"] == Obligation.objects.filter(initiative=busy).count() == 1
+    assert body["obligations"]["overdue"] == 0
+
+
+def test_an_obligation_past_due_is_counted_overdue(api, busy, now):
+    Obligation.objects.filter(initiative=busy).update(due_at=timezone.now() - timedelta(days=1))
+    tick()
+    body = api.get(CITY).json()
+    assert body["obligations"]["overdue"] == 1
+    assert body["obligations"]["items"][0]["overdue"] is True
+
+
+def test_answers_carry_validators_and_the_aggregation_interval(api, busy):
+    response = api.get(_url(busy))
+    assert response["ETag"].startswith('"')
+    assert response["Last-Modified"]
+    assert response["Cache-Control"] == f"public, max-age={settings.CIVIC_TICK_SECONDS}"
+
+
+@pytest.mark.parametrize("path", [CITY, "initiative", "signatures"])
+def test_a_conditional_get_with_the_etag_is_answered_304(api, busy, path):
+    url = {"initiative": _url(busy), "signatures": _url(busy, "signatures/")}.get(path, path)
+    etag = api.get(url)["ETag"]
+    response = api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert not response.content
+
+
+def test_a_conditional_get_with_last_modified_is_answered_304(api, busy):
+    last_modified = api.get(_url(busy))["Last-Modified"]
+    assert api.get(_url(busy), HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+
+
+def test_a_stale_etag_gets_the_new_figures(api, busy, now):
+    etag = api.get(_url(busy))["ETag"]
+    sign(busy, 2)
+    tick()
+    response = api.get(_url(busy), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["total"] == 28
+
+
+def test_a_tick_with_nothing_new_keeps_the_validators(api, busy):
+    before = api.get(_url(busy))
+    tick()
+    after = api.get(_url(busy))
+    assert after["ETag"] == before["ETag"]
+    assert after["Last-Modified"] == before["Last-Modified"]
+
+
+def test_each_stats_endpoint_is_one_query(api, busy, django_assert_num_queries):
+    for url in (CITY, _url(busy), _url(busy, "signatures/")):
+        with django_assert_num_queries(1):
+            assert api.get(url).status_code == 200
+
+
+def test_the_list_costs_the_same_queries_at_page_size_10_and_100(api, now, django_assert_num_queries):
+    for _ in range(12):
+        InitiativeFactory(collecting=True)
+    tick()
+    with django_assert_num_queries(2):
+        small = api.get("/api/v1/stats/initiatives/?page_size=10")
+    with django_assert_num_queries(2):
+        large = api.get("/api/v1/stats/initiatives/?page_size=100")
+    assert len(small.json()["results"]) == 10
+    assert len(large.json()["results"]) == 12
+    assert large.json()["count"] == 12
+
+
+def test_a_request_never_reads_signatures(api, busy, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        api.get(_url(busy))
+        api.get(CITY)
+    assert not [q for q in queries if "petitions_signature" in q["sql"]]
+    assert StatsDocument.objects.count() == 3
+
+
+def test_no_personal_data_in_any_stats_answer(api, busy):
+    from civic.models import RegisterEntry
+
+    text = "".join(
+        api.get(u).content.decode() for u in (CITY, _url(busy), _url(busy, "signatures/"))
+    )
+    for entry in RegisterEntry.objects.all():
+        assert entry.last_name not in text
+        assert entry.ref not in text
+    assert busy.initiator.email not in text

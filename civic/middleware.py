@@ -30,9 +30,6 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # The interactive API docs (Swagger UI) need inline bootstrapping; they get a looser policy
-        # of their own and nothing else does.
-        if not request.path.startswith("/api/v1/docs/"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

@@ -25,3 +25,8 @@ urlpatterns = [
 
 admin.site.site_header = settings.CITY_NAME
 admin.site.site_title = settings.CITY_NAME
+
+handler400 = "civic.views.bad_request"
+handler403 = "civic.views.permission_denied"
+handler404 = "civic.views.page_not_found"
+handler500 = "civic.views.server_error"

@@ -47,6 +47,38 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "civic/home.html", {"sections": _home_sections(request)})
 
 
+def _error(request: HttpRequest, *, status: int, code: str, detail: str) -> HttpResponse:
+    """API paths answer in the API's error format; pages answer with a page of the site."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "detail": detail}, status=status)
+    return render(request, "error.html", {"status": status, "detail": detail}, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, status=404, code="not_found", detail=_("Cette page n'existe pas."))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(
+        request,
+        status=403,
+        code="permission_denied",
+        detail=_("Vous n'avez pas accès à cette page."),
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, status=400, code="bad_request", detail=_("Requête invalide."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "server_error", "detail": "An unexpected error occurred."}, status=500
+        )
+    return render(request, "500.html", status=500)
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

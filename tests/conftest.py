@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.e2e.figures import pytest_terminal_summary  # noqa: F401 - prints the proof figures
 from tests.factories import ResidentFactory, StaffFactory
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 

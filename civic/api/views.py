@@ -62,7 +62,9 @@ class MeApi(APIView):
         display_name = serializers.CharField()
         language = serializers.CharField()
         verified = serializers.BooleanField(source="is_verified")
-        district = serializers.CharField(source="register_entry.district.code", default=None)
+        district = serializers.CharField(
+            source="register_entry.district.code", default=None, allow_null=True
+        )
         roles = serializers.SerializerMethodField()
 
         def get_roles(self, user: Any) -> list[str]:

@@ -141,3 +141,23 @@ def test_the_auditor_cannot_import_the_register(client):
 
 def test_healthz_answers(client):
     assert client.get("/healthz").content == b"ok"
+
+
+def test_an_unknown_page_answers_a_404_page_of_the_site(client):
+    response = client.get("/nowhere/")
+    assert response.status_code == 404
+    assert 'href="#main"' in response.content.decode()
+
+
+def test_an_unknown_api_path_answers_in_the_api_error_format(client):
+    response = client.get("/api/v1/districts/not-a-route/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Cette page n'existe pas."}
+
+
+def test_me_declares_a_null_district_for_an_unverified_account(client):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    assert api.get("/api/v1/me/").json()["district"] is None

@@ -32,26 +32,11 @@ FUZZ_ROLES = ("anonymous", "resident", "administrator")
 OPERATIONS = operations()
 TABLE, _problems = all_tables()
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
-REPORT: dict[str, float] = {"operations": 0, "requests": 0, "seconds": 0.0, "html_404": 0}
+REPORT: dict[str, float] = {"operations": 0, "requests": 0, "seconds": 0.0}
 
 # Gaps outside tests/ that the fuzzing found, each pinned by a strict xfail naming its fix: when
 # the fix lands the test passes unexpectedly, fails, and the entry is removed.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("GET", "/api/v1/me/"): (
-        "civic/api/views.py MeApi.OutputSerializer: district is null for an account without a "
-        "register entry but the schema says string: add allow_null=True to the CharField"
-    ),
-}
-HTML_404_FIX = (
-    "a path under /api/v1/ that no route matches (e.g. /api/v1/assemblies/abc/) answers Django's "
-    "HTML 404 page: set handler404 in civic/urls.py to a view answering "
-    '{"code": "not_found", "detail": ...} with status 404 for /api/ paths (and a page extending '
-    "base.html for the others)"
-)
-
-
-def _is_django_html_404(response: Any) -> bool:
-    return response.status_code == 404 and b"<title>Not Found</title>" in response.content
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 @schemathesis.check
@@ -59,9 +44,6 @@ def refusals_use_the_api_error_format(ctx: Any, response: Any, case: Any) -> boo
     """Every 4xx of the API is `{"code": <stable snake_case>, "detail": ...}` (TRUST: every refusal
     a 4xx with a stable code)."""
     if not 400 <= response.status_code < 500:
-        return None
-    if _is_django_html_404(response):
-        REPORT["html_404"] += 1  # the known gap pinned by the strict xfail below
         return None
     try:
         body = json.loads(response.content)
@@ -189,7 +171,6 @@ def _fuzz(base_url: str, strategy: Any, checks: list[Any], headers: dict[str, st
     fuzz()
 
 
-@pytest.mark.xfail(strict=True, reason=HTML_404_FIX)
 def test_an_unroutable_api_path_answers_in_the_api_error_format(client):
     response = client.get("/api/v1/districts/not-a-route/")
     assert response.status_code == 404

@@ -44,21 +44,7 @@ INLINE_MARKUP = {
     "javascript: URL": re.compile(r"""(href|src|action)=["']?\s*javascript:""", re.I),
 }
 # Known gaps outside tests/, each with its fix; an entry that no longer occurs fails the test.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("/api/v1/docs/", "Content-Security-Policy"): (
-        "civic/middleware.py skips /api/v1/docs/ entirely: serve Swagger UI from the "
-        "drf-spectacular-sidecar package (SWAGGER_UI_DIST='SIDECAR') with "
-        "SpectacularSwaggerSplitView (its init script is a separate file), override "
-        "drf_spectacular/swagger_ui.html without its <style> block (rules moved to a static CSS "
-        "file), and drop the exemption"
-    ),
-    ("/api/v1/docs/", "inline <script>"): "same fix as its Content-Security-Policy",
-    ("/api/v1/docs/", "Cross-Origin-Opener-Policy"): (
-        "drf-spectacular's view answers 'unsafe-none' there; with the split view and the sidecar the "
-        "project's SECURE_CROSS_ORIGIN_OPENER_POLICY='same-origin' applies"
-    ),
-    ("/api/v1/docs/", "<style> element"): "same fix as its Content-Security-Policy",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 CRAWLERS = ("anonymous", "resident", "unverified", "administrator")
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest
@@ -44,19 +45,37 @@ def _missing() -> NotFound:
     return NotFound(_("Statistiques introuvables."), code="stats_not_found")
 
 
+# The two reads of the request path as plain SQL: the ORM's compilation would cost more than the
+# indexed read itself (the unique (kind, object_id) index answers both).
+_TABLE = StatsDocument._meta.db_table
+_HEAD_SQL = f"SELECT etag, updated_at FROM {_TABLE} WHERE kind = %s AND object_id = %s"  # noqa: S608
+_DOCUMENT_SQL = (
+    f"SELECT etag, updated_at, CAST(body AS text) FROM {_TABLE} "  # noqa: S608
+    "WHERE kind = %s AND object_id = %s"
+)
+
+
+def _fetch(sql: str, kind: str, object_id: int) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, object_id])
+        return cursor.fetchone()
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return connection.ops.convert_datetimefield_value(value, None, connection)  # type: ignore[attr-defined]
+
+
 def document_head(*, kind: str, object_id: int = 0) -> Head:
     key = (kind, object_id)
     memo = _MEMO.get(key)
     if memo is not None and memo[0] > time.monotonic():
         return memo[1]
-    row = (
-        StatsDocument.objects.filter(kind=kind, object_id=object_id)
-        .values_list("etag", "updated_at")
-        .first()
-    )
+    row = _fetch(_HEAD_SQL, kind, object_id)
     if row is None:
         raise _missing()
-    head = Head(*row)
+    head = Head(etag=row[0], updated_at=_as_datetime(row[1]))
     if len(_MEMO) > 10_000:
         _MEMO.clear()
     _MEMO[key] = (time.monotonic() + _MEMO_SECONDS, head)
@@ -68,10 +87,10 @@ def _with_text(query: QuerySet[StatsDocument]) -> Any:
 
 
 def document_get(*, kind: str, object_id: int = 0) -> Document:
-    row = _with_text(StatsDocument.objects.filter(kind=kind, object_id=object_id)).first()
+    row = _fetch(_DOCUMENT_SQL, kind, object_id)
     if row is None:
         raise _missing()
-    return Document(etag=row[0], updated_at=row[1], text=row[2])
+    return Document(etag=row[0], updated_at=_as_datetime(row[1]), text=row[2])
 
 
 def initiative_documents() -> Any:

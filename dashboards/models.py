@@ -26,6 +26,9 @@ class FoldState(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     low_watermark = models.BigIntegerField(default=0)
     folded_at = models.DateTimeField(null=True, blank=True)
+    # Bumped whenever a published document changes: web processes compare it (at most once a
+    # second) to know whether the validators they remember still hold.
+    documents_version = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("état de l'agrégation")
@@ -90,6 +93,7 @@ class DocumentKind(models.TextChoices):
     CITY = "city", _("Ville")
     INITIATIVE = "initiative", _("Initiative")
     SERIES = "series", _("Série de signatures")
+    LISTING = "listing", _("Ligne de la liste des initiatives")
 
 
 class StatsDocument(models.Model):

@@ -2,7 +2,7 @@
 
 The body is read as text (`CAST(body AS text)`) and sent as is: no JSON decoding and re-encoding
 on the request path. A conditional GET first reads only the validators, which each process also
-remembers for one second, so a 304 usually costs no query at all."""
+remembers (see `_check_version`), so a 304 usually costs no query at all."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
 from civic.models import User
-from dashboards.models import DocumentKind, StatsDocument
+from dashboards.models import DocumentKind, FoldState, StatsDocument
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,29 @@ class Document(Head):
     text: str
 
 
-_MEMO: dict[tuple[str, int], tuple[float, Head]] = {}
-_MEMO_SECONDS = 1.0
+# Validators this process has read, valid while the documents' version is unchanged; the version
+# itself is re-read at most once a second. A 304 then usually costs no query at all, and a
+# document is never answered "not modified" more than a second after it changed.
+_MEMO: dict[tuple[str, int], Head] = {}
+_VERSION: list[Any] = [0.0, None]  # [re-read after (monotonic), version]
+_VERSION_SECONDS = 1.0
 
 
 def document_memo_forget() -> None:
     _MEMO.clear()
+    _VERSION[:] = [0.0, None]
+
+
+def _check_version() -> None:
+    if _VERSION[0] > time.monotonic():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    version = row[0] if row else None
+    if version != _VERSION[1]:
+        _MEMO.clear()
+    _VERSION[:] = [time.monotonic() + _VERSION_SECONDS, version]
 
 
 def _missing() -> NotFound:
@@ -48,6 +65,7 @@ def _missing() -> NotFound:
 # The two reads of the request path as plain SQL: the ORM's compilation would cost more than the
 # indexed read itself (the unique (kind, object_id) index answers both).
 _TABLE = StatsDocument._meta.db_table
+_VERSION_SQL = f"SELECT documents_version FROM {FoldState._meta.db_table} WHERE id = 1"  # noqa: S608
 _HEAD_SQL = f"SELECT etag, updated_at FROM {_TABLE} WHERE kind = %s AND object_id = %s"  # noqa: S608
 _DOCUMENT_SQL = (
     f"SELECT etag, updated_at, CAST(body AS text) FROM {_TABLE} "  # noqa: S608
@@ -68,17 +86,18 @@ def _as_datetime(value: Any) -> datetime:
 
 
 def document_head(*, kind: str, object_id: int = 0) -> Head:
+    _check_version()
     key = (kind, object_id)
     memo = _MEMO.get(key)
-    if memo is not None and memo[0] > time.monotonic():
-        return memo[1]
+    if memo is not None:
+        return memo
     row = _fetch(_HEAD_SQL, kind, object_id)
     if row is None:
         raise _missing()
     head = Head(etag=row[0], updated_at=_as_datetime(row[1]))
     if len(_MEMO) > 10_000:
         _MEMO.clear()
-    _MEMO[key] = (time.monotonic() + _MEMO_SECONDS, head)
+    _MEMO[key] = head
     return head
 
 
@@ -94,9 +113,10 @@ def document_get(*, kind: str, object_id: int = 0) -> Document:
 
 
 def initiative_documents() -> Any:
-    """Every initiative's summary document, newest first, as (etag, updated_at, text) rows."""
+    """Every initiative's listing document (a short summary), newest first, as
+    (etag, updated_at, text) rows."""
     return _with_text(
-        StatsDocument.objects.filter(kind=DocumentKind.INITIATIVE).order_by("-object_id")
+        StatsDocument.objects.filter(kind=DocumentKind.LISTING).order_by("-object_id")
     )
 
 

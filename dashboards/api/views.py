@@ -114,6 +114,21 @@ class InitiativeStatsOutput(serializers.Serializer):
     small_cell_threshold = serializers.IntegerField()
 
 
+class ListingTrackOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    instrument = serializers.CharField()
+    count = serializers.IntegerField()
+    rungs_reached = serializers.IntegerField()
+    next_threshold = serializers.IntegerField(allow_null=True)
+
+
+class ListingOutput(serializers.Serializer):
+    initiative = InitiativeHeadOutput()
+    total = serializers.IntegerField()
+    counted_at = serializers.DateTimeField(allow_null=True)
+    tracks = ListingTrackOutput(many=True)
+
+
 class HourPointOutput(serializers.Serializer):
     hour = serializers.DateTimeField()
     count = serializers.IntegerField()
@@ -179,8 +194,10 @@ class InitiativeStatsListApi(_Public):
 
     @extend_schema(
         operation_id="stats_initiatives_list",
-        summary="Statistics of every published initiative (paginated, newest first)",
-        responses={200: InitiativeStatsOutput(many=True), 304: OpenApiResponse()},
+        summary="Every published initiative in short: totals, rungs reached, next threshold",
+        description="Paginated (page, page_size ≤ 100), newest first; details per initiative at "
+        "stats/initiatives/{id}/.",
+        responses={200: ListingOutput(many=True), 304: OpenApiResponse(description="Not modified")},
     )
     def get(self, request: Request) -> HttpResponse:
         """Two queries whatever the page size (count, page); the page is the stored texts joined."""

@@ -18,13 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from civic.models import District
 from dashboards.models import (
     TOTAL_TRACK,
     DocumentKind,
+    FoldState,
     SignatureDistrictCount,
     SignatureHourly,
     StatsDocument,
@@ -106,8 +107,10 @@ def _initiatives(ids: list[int]) -> list[Initiative]:
     )
 
 
-def initiative_documents(ids: list[int]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
-    """(summary, series) bodies for the given published initiatives, in a fixed number of queries."""
+def initiative_documents(
+    ids: list[int],
+) -> dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """(summary, series, listing) bodies for the given published initiatives, in a fixed number of queries."""
     initiatives = _initiatives(ids)
     ids = [i.pk for i in initiatives]
     counts: dict[int, dict[int, tuple[int, datetime]]] = defaultdict(dict)
@@ -125,7 +128,7 @@ def initiative_documents(ids: list[int]) -> dict[int, tuple[dict[str, Any], dict
         hourly[h.initiative_id][h.track].append((h.hour, h.count))
     districts = list(District.objects.order_by("code"))
     threshold = settings.SMALL_CELL_THRESHOLD
-    out: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    out: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
     for initiative in initiatives:
         mine = counts.get(initiative.pk, {})
         tracks = list(initiative.tracks.all())
@@ -140,20 +143,21 @@ def initiative_documents(ids: list[int]) -> dict[int, tuple[dict[str, Any], dict
             "closes_at": initiative.closes_at,
             "closed_at": initiative.closed_at,
         }
+        track_stats: list[dict[str, Any]] = [
+            {
+                "position": t.position,
+                "instrument": t.instrument_type.slug,
+                "name": t.instrument_type.name,
+                "count": mine.get(t.position, (0, None))[0],
+                "rungs": _rungs(t),
+            }
+            for t in tracks
+        ]
         summary = {
             "initiative": head,
             "total": mine.get(TOTAL_TRACK, (0, None))[0],
             "counted_at": mine.get(TOTAL_TRACK, (0, None))[1],
-            "tracks": [
-                {
-                    "position": t.position,
-                    "instrument": t.instrument_type.slug,
-                    "name": t.instrument_type.name,
-                    "count": mine.get(t.position, (0, None))[0],
-                    "rungs": _rungs(t),
-                }
-                for t in tracks
-            ],
+            "tracks": track_stats,
             "districts": [
                 {
                     "district": d.code,
@@ -178,7 +182,24 @@ def initiative_documents(ids: list[int]) -> dict[int, tuple[dict[str, Any], dict
                 for track in [TOTAL_TRACK, *(t.position for t in tracks)]
             ],
         }
-        out[initiative.pk] = (summary, series)
+        listing = {
+            "initiative": head,
+            "total": summary["total"],
+            "counted_at": summary["counted_at"],
+            "tracks": [
+                {
+                    "position": t["position"],
+                    "instrument": t["instrument"],
+                    "count": t["count"],
+                    "rungs_reached": sum(1 for r in t["rungs"] if r["reached"]),
+                    "next_threshold": next(
+                        (r["threshold"] for r in t["rungs"] if not r["reached"]), None
+                    ),
+                }
+                for t in track_stats
+            ],
+        }
+        out[initiative.pk] = (summary, series, listing)
     return out
 
 
@@ -321,11 +342,15 @@ def documents_rebuild(*, initiative_ids: list[int] | None = None, everything: bo
         )
     ids = sorted(query.values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
-        for pk, (summary, series) in initiative_documents(ids[start : start + CHUNK]).items():
+        batch = initiative_documents(ids[start : start + CHUNK])
+        for pk, (summary, series, listing) in batch.items():
             changed += _store(DocumentKind.INITIATIVE, pk, summary, now)
             changed += _store(DocumentKind.SERIES, pk, series, now)
+            changed += _store(DocumentKind.LISTING, pk, listing, now)
     if changed:
         from dashboards.selectors import document_memo_forget
 
+        FoldState.objects.get_or_create(id=1)
+        FoldState.objects.filter(id=1).update(documents_version=F("documents_version") + 1)
         transaction.on_commit(document_memo_forget)
     return changed

@@ -193,7 +193,7 @@ def test_a_request_never_reads_signatures(api, busy, django_assert_num_queries):
         api.get(_url(busy))
         api.get(CITY)
     assert not [q for q in queries if "petitions_signature" in q["sql"]]
-    assert StatsDocument.objects.count() == 3
+    assert StatsDocument.objects.count() == 4  # city; summary, series and listing of one
 
 
 def test_no_personal_data_in_any_stats_answer(api, busy):
@@ -210,10 +210,21 @@ def test_no_personal_data_in_any_stats_answer(api, busy):
 
 def test_a_304_reads_only_the_validators_at_most_once(api, busy, django_assert_max_num_queries):
     etag = api.get(_url(busy))["ETag"]
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):  # the documents' version, then the validators
         assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
-    with django_assert_max_num_queries(0):  # remembered for a second by this process
+    with django_assert_max_num_queries(0):  # remembered while the version holds (re-read each second)
         assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_a_changed_document_is_never_answered_304_once_its_version_is_re_read(api, busy, now):
+    from dashboards.selectors import _VERSION
+
+    etag = api.get(_url(busy))["ETag"]
+    assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    sign(busy, 1)
+    tick()
+    _VERSION[0] = 0.0  # the second has passed (monotonic clock, not the frozen one)
+    assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
 def test_the_list_pages_link_to_the_next_and_answer_304(api, now):

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from harness import ROOT, Request, bench_env, fresh_database, run_manage
@@ -71,7 +72,9 @@ def make_residents(n: int, *, prefix: str = "b") -> list[str]:
                 address="1 rue",
                 district=district,
                 roll_number=f"{prefix}R{i:08d}",
-                identity_hash=identity_hash(last_name=f"Nom{prefix}{i}", first_names="Prénom", birth_date=birth),
+                identity_hash=identity_hash(
+                    last_name=f"Nom{prefix}{i}", first_names="Prénom", birth_date=birth
+                ),
             )
             for i in range(n)
         ),
@@ -97,7 +100,9 @@ def make_residents(n: int, *, prefix: str = "b") -> list[str]:
     return [t.key for t in tokens]
 
 
-def make_initiatives(n: int, *, slugs: Sequence[str] = ("interpellation-charte",), days: int = 30) -> list[int]:
+def make_initiatives(
+    n: int, *, slugs: Sequence[str] = ("interpellation-charte",), days: int = 30
+) -> list[int]:
     """`n` collecting initiatives with thresholds resolved and published counts at zero."""
     from django.utils import timezone
 
@@ -135,7 +140,13 @@ def make_initiatives(n: int, *, slugs: Sequence[str] = ("interpellation-charte",
     )
     tracks = InitiativeTrack.objects.bulk_create(
         (
-            InitiativeTrack(initiative=ini, instrument_type=t, position=p, predicate=t.predicate, population_at_open=1000)
+            InitiativeTrack(
+                initiative=ini,
+                instrument_type=t,
+                position=p,
+                predicate=t.predicate,
+                population_at_open=1000,
+            )
             for ini in initiatives
             for p, t in enumerate(types)
         ),
@@ -189,7 +200,7 @@ _PGBENCH_SCRIPT = (
     "\\set i random(1, 2000000000)\n"
     "INSERT INTO raw_signature (initiative_id, register_entry_id, identity_hash, channel, created_at, "
     "track_mask, facts, district_id) VALUES (:i % 1000 + 1, :i, md5(:i::text), 'online', now(), 1, "
-    "'{\"resident_16\": true, \"registered_elector\": true}', 1) ON CONFLICT DO NOTHING;\n"
+    '\'{"resident_16": true, "registered_elector": true}\', 1) ON CONFLICT DO NOTHING;\n'
 )
 
 
@@ -200,25 +211,53 @@ def pgbench_insert_tps(database_url: str, *, clients: int = 16, seconds: int = 1
 
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS raw_signature")
-        conn.execute("CREATE TABLE raw_signature (LIKE petitions_signature INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)")
+        conn.execute(
+            "CREATE TABLE raw_signature (LIKE petitions_signature INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)"
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(_PGBENCH_SCRIPT)
     name = database_url.rsplit("/", 1)[1]
     host = database_url.split("@", 1)[1].split("/", 1)[0]
     hostname, _sep, port = host.partition(":")
     result = subprocess.run(
-        ["pgbench", "-n", "-h", hostname, "-p", port or "5432", "-U", "postgres", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name, name],
+        [
+            "pgbench",
+            "-n",
+            "-h",
+            hostname,
+            "-p",
+            port or "5432",
+            "-U",
+            "postgres",
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-f",
+            script.name,
+            name,
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
-    os.unlink(script.name)
+    Path(script.name).unlink()
     match = re.search(r"tps = ([0-9.]+)", result.stdout)
     assert match, result.stdout + result.stderr
     return float(match.group(1))
 
 
-def _paced_worker(host: str, port: int, requests: Sequence[Request], threads: int, rate: float, seconds: float, queue: Any) -> None:
+def _paced_worker(
+    host: str,
+    port: int,
+    requests: Sequence[Request],
+    threads: int,
+    rate: float,
+    seconds: float,
+    queue: Any,
+) -> None:
     results: list[tuple[int, float]] = []
     lock = threading.Lock()
     cursor = [0]
@@ -259,13 +298,25 @@ def _paced_worker(host: str, port: int, requests: Sequence[Request], threads: in
     queue.put(results)
 
 
-def paced_load(base_url: str, requests_per_process: Sequence[Sequence[Request]], *, rate: float, threads: int, seconds: float) -> dict[str, float]:
+def paced_load(
+    base_url: str,
+    requests_per_process: Sequence[Sequence[Request]],
+    *,
+    rate: float,
+    threads: int,
+    seconds: float,
+) -> dict[str, float]:
     """Send `rate` requests per second in total (open loop, evenly spaced) and report latencies."""
     host, port = base_url.removeprefix("http://").split(":")
     ctx = mp.get_context("fork")
     queue: Any = ctx.Queue()
     per_process = rate / len(requests_per_process)
-    procs = [ctx.Process(target=_paced_worker, args=(host, int(port), reqs, threads, per_process, seconds, queue)) for reqs in requests_per_process]
+    procs = [
+        ctx.Process(
+            target=_paced_worker, args=(host, int(port), reqs, threads, per_process, seconds, queue)
+        )
+        for reqs in requests_per_process
+    ]
     for p in procs:
         p.start()
     collected: list[tuple[int, float]] = []
@@ -277,6 +328,15 @@ def paced_load(base_url: str, requests_per_process: Sequence[Sequence[Request]],
     errors = sum(1 for s, _ms in collected if s >= 500)
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else 0.0
+        return (
+            latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else 0.0
+        )
 
-    return {"sent": len(collected), "ok": len(latencies), "server_errors": errors, "p50_ms": round(pct(50), 2), "p99_ms": round(pct(99), 2), "rps": round(len(latencies) / seconds, 1)}
+    return {
+        "sent": len(collected),
+        "ok": len(latencies),
+        "server_errors": errors,
+        "p50_ms": round(pct(50), 2),
+        "p99_ms": round(pct(99), 2),
+        "rps": round(len(latencies) / seconds, 1),
+    }

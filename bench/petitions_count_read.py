@@ -39,20 +39,36 @@ def main() -> None:
         trivial = [Request("GET", "/healthz")]
         load(base, [trivial] * 2, threads=4, seconds=2)  # warm up
         runs = {}
-        for name, reqs in (("trivial", trivial), ("count", plain), ("conditional", conditional), ("trivial_again", trivial)):
+        for name, reqs in (
+            ("trivial", trivial),
+            ("count", plain),
+            ("conditional", conditional),
+            ("trivial_again", trivial),
+        ):
             runs[name] = load(base, [reqs] * 3, threads=8, seconds=args.seconds)
     trivial_rps = (runs["trivial"].rps + runs["trivial_again"].rps) / 2
     uncached = runs["count"].rps / trivial_rps
     cond = runs["conditional"].rps / trivial_rps
     statuses = runs["conditional"].statuses
     report(
-        "W5", "count rps ÷ trivial rps (uncached)", uncached, "≥ 0.35", uncached >= 0.35,
-        count_rps=round(runs["count"].rps, 1), trivial_rps=round(trivial_rps, 1),
-        p99_ms=round(runs["count"].percentile(99), 2), server_errors=runs["count"].server_errors,
+        "W5",
+        "count rps ÷ trivial rps (uncached)",
+        uncached,
+        "≥ 0.35",
+        uncached >= 0.35,
+        count_rps=round(runs["count"].rps, 1),
+        trivial_rps=round(trivial_rps, 1),
+        p99_ms=round(runs["count"].percentile(99), 2),
+        server_errors=runs["count"].server_errors,
     )
     report(
-        "W5", "count rps ÷ trivial rps (conditional GET, 304)", cond, "≥ 0.8", cond >= 0.8 and set(statuses) == {304},
-        conditional_rps=round(runs["conditional"].rps, 1), statuses=statuses,
+        "W5",
+        "count rps ÷ trivial rps (conditional GET, 304)",
+        cond,
+        "≥ 0.8",
+        cond >= 0.8 and set(statuses) == {304},
+        conditional_rps=round(runs["conditional"].rps, 1),
+        statuses=statuses,
     )
 
 

@@ -69,11 +69,22 @@ def _watermark() -> int:
     return int(_exec("SELECT coalesce(max(id), 0) FROM petitions_signature", {})[0][0])
 
 
-def _burst(initiatives: list[int], per_initiative: int, entry_offset: int, mask: int = 3) -> tuple[int, float]:
+def _burst(
+    initiatives: list[int], per_initiative: int, entry_offset: int, mask: int = 3
+) -> tuple[int, float]:
     """Load `per_initiative` new signatures on each initiative; returns the watermark before."""
     mark = _watermark()
     began = time.perf_counter()
-    _exec(_LOAD_SQL, {"mask": mask, "first": initiatives[0], "last": initiatives[-1], "from_entry": entry_offset, "to_entry": entry_offset + per_initiative})
+    _exec(
+        _LOAD_SQL,
+        {
+            "mask": mask,
+            "first": initiatives[0],
+            "last": initiatives[-1],
+            "from_entry": entry_offset,
+            "to_entry": entry_offset + per_initiative,
+        },
+    )
     _exec(_SLOTS_SQL, {"watermark": mark, "writers": WRITERS})
     return mark, time.perf_counter() - began
 
@@ -99,7 +110,13 @@ def w3(initiatives: list[int], per_initiative: int, entry_offset: int) -> dict:
     began = time.perf_counter()
     services.rungs_evaluate(initiative_ids=touched)
     rungs = time.perf_counter() - began
-    return {"signatures": per_initiative * len(initiatives), "fold_s": fold, "group_by_s": group_by, "rungs_s": rungs, "touched": len(touched)}
+    return {
+        "signatures": per_initiative * len(initiatives),
+        "fold_s": fold,
+        "group_by_s": group_by,
+        "rungs_s": rungs,
+        "touched": len(touched),
+    }
 
 
 def _check_run() -> float:
@@ -122,7 +139,9 @@ def main() -> None:
     per_small = args.small // args.open
     per_big = args.big // args.open
     make_residents(max(per_big, 661) + 1, prefix="w")
-    initiatives = make_initiatives(args.open, slugs=("interpellation-charte", "consultation-l1112-16"))
+    initiatives = make_initiatives(
+        args.open, slugs=("interpellation-charte", "consultation-l1112-16")
+    )
     from petitions.models import TrackRung
 
     # Thresholds out of reach for the scaling runs: the checks then measure pure overhead.
@@ -145,9 +164,15 @@ def main() -> None:
     for name, r in (("tick", tick), ("burst", big)):
         ratio = r["fold_s"] / r["group_by_s"]
         report(
-            "W3", f"fold time ÷ raw GROUP BY over the same new rows ({name}: {r['signatures']:,} signatures)", ratio, "≤ 3; lag ≤ 2 ticks",
-            ratio <= 3 and r["fold_s"] < 60, fold_ms=round(r["fold_s"] * 1000, 1), group_by_ms=round(r["group_by_s"] * 1000, 1),
-            rungs_ms=round(r["rungs_s"] * 1000, 1), initiatives_touched=r["touched"],
+            "W3",
+            f"fold time ÷ raw GROUP BY over the same new rows ({name}: {r['signatures']:,} signatures)",
+            ratio,
+            "≤ 3; lag ≤ 2 ticks",
+            ratio <= 3 and r["fold_s"] < 60,
+            fold_ms=round(r["fold_s"] * 1000, 1),
+            group_by_ms=round(r["group_by_s"] * 1000, 1),
+            rungs_ms=round(r["rungs_s"] * 1000, 1),
+            initiatives_touched=r["touched"],
         )
 
     # W4: bring every open initiative to the small size, time the checks, then to the big size.
@@ -170,7 +195,9 @@ def main() -> None:
         return time.perf_counter() - began
 
     load_small = grow_to(per_small)
-    first_small = _check_run()  # the first run after a bulk load of millions of rows: reported apart
+    first_small = (
+        _check_run()
+    )  # the first run after a bulk load of millions of rows: reported apart
     runs_small = [_check_run() for _ in range(9)]
     load_big = grow_to(per_big)
     first_big = _check_run()
@@ -181,10 +208,16 @@ def main() -> None:
     sweep = _time(services.rungs_sweep, repeat=3)
     small, large = statistics.median(runs_small), statistics.median(runs_big)
     report(
-        "W4", f"check run at {total:,} ÷ at {args.small:,} signatures ({args.open:,} open initiatives)", large / small, "≤ 1.2; each run ≤ 50 ms",
+        "W4",
+        f"check run at {total:,} ÷ at {args.small:,} signatures ({args.open:,} open initiatives)",
+        large / small,
+        "≤ 1.2; each run ≤ 50 ms",
         large / small <= 1.2 and max(runs_small + runs_big) <= 0.05,
-        median_ms_small=round(small * 1000, 2), median_ms_big=round(large * 1000, 2),
-        max_ms=round(max(runs_small + runs_big) * 1000, 2), load_s_small=round(load_small, 1), load_s_big=round(load_big, 1),
+        median_ms_small=round(small * 1000, 2),
+        median_ms_big=round(large * 1000, 2),
+        max_ms=round(max(runs_small + runs_big) * 1000, 2),
+        load_s_small=round(load_small, 1),
+        load_s_big=round(load_big, 1),
         sweep_all_open_ms=round(sweep * 1000, 2),
         first_run_after_bulk_load_ms=[round(first_small * 1000, 1), round(first_big * 1000, 1)],
     )
@@ -194,7 +227,9 @@ def main() -> None:
     from petitions.models import InitiativeCount, Obligation
 
     crossing = initiatives[-200:]
-    TrackRung.objects.filter(track__initiative_id__in=crossing, track__position=0, order=1).update(threshold=per_big + 1)
+    TrackRung.objects.filter(track__initiative_id__in=crossing, track__position=0, order=1).update(
+        threshold=per_big + 1
+    )
     _burst(crossing, 1, per_big, mask=1)
     close_connections()
     barrier = threading.Barrier(2)
@@ -216,9 +251,19 @@ def main() -> None:
         t.join()
     obligations = Obligation.objects.filter(initiative_id__in=crossing).count()
     audits = AuditEntry.objects.filter(verb="initiative.rung_reached").count()
-    exact = InitiativeCount.objects.filter(initiative_id__in=crossing, track=0, count=per_big + 1).count()
+    exact = InitiativeCount.objects.filter(
+        initiative_id__in=crossing, track=0, count=per_big + 1
+    ).count()
     ok = obligations == 200 and audits == 200 and sum(created) == 200 and exact == 200
-    report("W4", "crossings acted on exactly once (two workers racing)", float(obligations), "200 obligations, 200 audit entries", ok, per_worker=created, audits=audits)
+    report(
+        "W4",
+        "crossings acted on exactly once (two workers racing)",
+        float(obligations),
+        "200 obligations, 200 audit entries",
+        ok,
+        per_worker=created,
+        audits=audits,
+    )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,17 @@ def _entries(n: int, prefix: str) -> None:
         RegisterEntry.objects.bulk_create(
             [
                 RegisterEntry(
-                    ref=f"{prefix}{i:08d}", kind=EntryKind.ELECTOR, last_name=f"P{i}", first_names="Jeanne",
-                    birth_date=birth, address="1 place", district=district, roll_number=f"{prefix}R{i:08d}",
-                    identity_hash=identity_hash(last_name=f"P{i}", first_names="Jeanne", birth_date=birth),
+                    ref=f"{prefix}{i:08d}",
+                    kind=EntryKind.ELECTOR,
+                    last_name=f"P{i}",
+                    first_names="Jeanne",
+                    birth_date=birth,
+                    address="1 place",
+                    district=district,
+                    roll_number=f"{prefix}R{i:08d}",
+                    identity_hash=identity_hash(
+                        last_name=f"P{i}", first_names="Jeanne", birth_date=birth
+                    ),
                 )
                 for i in range(start, min(n, start + 20_000))
             ],
@@ -72,16 +80,24 @@ def main() -> None:
     done = 0
     while done < baseline_rows:
         chunk = list(
-            RegisterEntry.objects.filter(id__gt=last_id).order_by("id").values_list("id", "identity_hash", "district_id")[:5000]
+            RegisterEntry.objects.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", "identity_hash", "district_id")[:5000]
         )
         if not chunk:
             break
         Signature.objects.bulk_create(
             [
                 Signature(
-                    initiative_id=baseline, register_entry_id=e, identity_hash=h, channel="paper",
-                    created_at=moderator.date_joined, track_mask=3, facts={"resident_16": True, "municipal_elector": True},
-                    district_id=d, entered_by=moderator,
+                    initiative_id=baseline,
+                    register_entry_id=e,
+                    identity_hash=h,
+                    channel="paper",
+                    created_at=moderator.date_joined,
+                    track_mask=3,
+                    facts={"resident_16": True, "municipal_elector": True},
+                    district_id=d,
+                    entered_by=moderator,
                 )
                 for e, h, d in chunk
             ],
@@ -109,7 +125,9 @@ def main() -> None:
 
     rss_before = _rss_mb()
     began = time.perf_counter()
-    result = paper_signatures_import(initiative_id=target, actor=moderator, rows=rows(), source="bench")
+    result = paper_signatures_import(
+        initiative_id=target, actor=moderator, rows=rows(), source="bench"
+    )
     seconds = time.perf_counter() - began
     import_rps = result.rows / seconds
     counts_fold()
@@ -118,10 +136,17 @@ def main() -> None:
     growth_10 = marks.get("rss_10pct_mb", rss_before) - rss_before
     growth_100 = marks.get("rss_100pct_mb", rss_before) - rss_before
     report(
-        "W8", f"paper import rows/s ÷ ORM bulk_create rows/s ({result.rows:,} rows)", ratio, "≥ 0.3; memory flat in N",
+        "W8",
+        f"paper import rows/s ÷ ORM bulk_create rows/s ({result.rows:,} rows)",
+        ratio,
+        "≥ 0.3; memory flat in N",
         ratio >= 0.3 and growth_100 <= growth_10 + 50 and not drift,
-        import_rows_per_s=round(import_rps, 1), bulk_create_rows_per_s=round(bulk_rps, 1), accepted=result.accepted,
-        rejected=dict(result.rejected), rss_growth_mb_at_10pct=round(growth_10, 1), rss_growth_mb_at_100pct=round(growth_100, 1),
+        import_rows_per_s=round(import_rps, 1),
+        bulk_create_rows_per_s=round(bulk_rps, 1),
+        accepted=result.accepted,
+        rejected=dict(result.rejected),
+        rss_growth_mb_at_10pct=round(growth_10, 1),
+        rss_growth_mb_at_100pct=round(growth_100, 1),
         counts_exact_after_fold=not drift,
     )
 

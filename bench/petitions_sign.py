@@ -32,7 +32,10 @@ def _spread(tokens: list[str], initiatives: list[int], count: int, offset: int =
     """`count` distinct (initiative, resident) pairs, consecutive requests on different initiatives."""
     r, i = len(tokens), len(initiatives)
     assert count <= r * i
-    return [sign_request(initiatives[(n + n // r) % i], tokens[n % r]) for n in range(offset, offset + count)]
+    return [
+        sign_request(initiatives[(n + n // r) % i], tokens[n % r])
+        for n in range(offset, offset + count)
+    ]
 
 
 def _split(requests: list, parts: int) -> list[list]:
@@ -52,7 +55,14 @@ ON CONFLICT (initiative_id, mask, slot) DO UPDATE SET delta = petitions_signatur
 """
 
 
-def _db_level(url: str, initiative_id: int, entries: list[tuple[int, str, int]], clients: int, seconds: float, naive: bool) -> float:
+def _db_level(
+    url: str,
+    initiative_id: int,
+    entries: list[tuple[int, str, int]],
+    clients: int,
+    seconds: float,
+    naive: bool,
+) -> float:
     """The signing transaction's statements from `clients` connections on ONE initiative."""
     import psycopg
 
@@ -71,9 +81,14 @@ def _db_level(url: str, initiative_id: int, entries: list[tuple[int, str, int]],
                     return
                 entry_id, digest, district = entries[k]
                 with conn.transaction():
-                    conn.execute(_SIGN_SQL, (initiative_id, entry_id, digest, district, initiative_id))
+                    conn.execute(
+                        _SIGN_SQL, (initiative_id, entry_id, digest, district, initiative_id)
+                    )
                     if naive:
-                        conn.execute("UPDATE petitions_initiative SET updated_at = now() WHERE id = %s", (initiative_id,))
+                        conn.execute(
+                            "UPDATE petitions_initiative SET updated_at = now() WHERE id = %s",
+                            (initiative_id,),
+                        )
                     else:
                         conn.execute(_SLOT_SQL, (initiative_id, n % 16))
                 done[n] += 1
@@ -104,28 +119,64 @@ def main() -> None:
     raw_tps = pgbench_insert_tps(url, clients=16, seconds=int(args.seconds))
     with gunicorn(url, workers=args.workers) as base:
         # Warm every worker (imports, connections) before measuring.
-        load(base, _split(_spread(tokens, initiatives[-10:], 400, offset=390_000), 2), threads=4, seconds=3)
-        w1 = load(base, _split(_spread(tokens, initiatives, 60_000), 3), threads=8, seconds=args.seconds)
-        half = paced_load(base, _split(_spread(tokens, initiatives, 40_000, offset=100_000), 3), rate=w1.rps / 2, threads=8, seconds=args.seconds)
+        load(
+            base,
+            _split(_spread(tokens, initiatives[-10:], 400, offset=390_000), 2),
+            threads=4,
+            seconds=3,
+        )
+        w1 = load(
+            base, _split(_spread(tokens, initiatives, 60_000), 3), threads=8, seconds=args.seconds
+        )
+        half = paced_load(
+            base,
+            _split(_spread(tokens, initiatives, 40_000, offset=100_000), 3),
+            rate=w1.rps / 2,
+            threads=8,
+            seconds=args.seconds,
+        )
         hot = initiatives[0]
-        w2_8 = load(base, _split([sign_request(hot, t) for t in tokens[:20_000]], 2), threads=4, seconds=args.seconds)
-        w2_128 = load(base, _split([sign_request(hot, t) for t in tokens[20_000:]], 4), threads=32, seconds=args.seconds)
+        w2_8 = load(
+            base,
+            _split([sign_request(hot, t) for t in tokens[:20_000]], 2),
+            threads=4,
+            seconds=args.seconds,
+        )
+        w2_128 = load(
+            base,
+            _split([sign_request(hot, t) for t in tokens[20_000:]], 4),
+            threads=32,
+            seconds=args.seconds,
+        )
     ratio = w1.rps / raw_tps
     results.append(
         report(
-            "W1", "HTTP signatures/s ÷ pgbench INSERT tps (16 clients)", ratio, "≥ 0.07 and ≥ 1,000/s; p99 ≤ 50 ms at half load",
+            "W1",
+            "HTTP signatures/s ÷ pgbench INSERT tps (16 clients)",
+            ratio,
+            "≥ 0.07 and ≥ 1,000/s; p99 ≤ 50 ms at half load",
             ratio >= 0.07 and w1.rps >= 1000 and half["p99_ms"] <= 50,
-            signatures_per_s=round(w1.rps, 1), raw_insert_tps=round(raw_tps, 1),
-            full_load_p50_ms=round(w1.percentile(50), 2), full_load_p99_ms=round(w1.percentile(99), 2),
-            half_load=half, server_errors=w1.server_errors, statuses=w1.statuses,
+            signatures_per_s=round(w1.rps, 1),
+            raw_insert_tps=round(raw_tps, 1),
+            full_load_p50_ms=round(w1.percentile(50), 2),
+            full_load_p99_ms=round(w1.percentile(99), 2),
+            half_load=half,
+            server_errors=w1.server_errors,
+            statuses=w1.statuses,
         )
     )
     w2 = w2_128.rps / w2_8.rps
     results.append(
         report(
-            "W2", "throughput(128 signers) ÷ throughput(8), one hot petition, HTTP", w2, "≥ 0.9", w2 >= 0.9,
-            rps_8=round(w2_8.rps, 1), rps_128=round(w2_128.rps, 1),
-            p99_ms_8=round(w2_8.percentile(99), 2), p99_ms_128=round(w2_128.percentile(99), 2),
+            "W2",
+            "throughput(128 signers) ÷ throughput(8), one hot petition, HTTP",
+            w2,
+            "≥ 0.9",
+            w2 >= 0.9,
+            rps_8=round(w2_8.rps, 1),
+            rps_128=round(w2_128.rps, 1),
+            p99_ms_8=round(w2_8.percentile(99), 2),
+            p99_ms_128=round(w2_128.percentile(99), 2),
             server_errors=w2_8.server_errors + w2_128.server_errors,
         )
     )
@@ -133,7 +184,9 @@ def main() -> None:
     # Below HTTP: the same statements from 8 vs 64 connections (max_connections bounds the 128).
     from civic.models import RegisterEntry
 
-    entries = list(RegisterEntry.objects.order_by("id").values_list("id", "identity_hash", "district_id"))
+    entries = list(
+        RegisterEntry.objects.order_by("id").values_list("id", "identity_hash", "district_id")
+    )
     close_connections()
     slots_8 = _db_level(url, spare[0], entries[:20_000], 8, args.seconds / 2, naive=False)
     slots_64 = _db_level(url, spare[1], entries[20_000:], 64, args.seconds / 2, naive=False)
@@ -141,9 +194,15 @@ def main() -> None:
     naive_64 = _db_level(url, spare[3], entries[20_000:], 64, args.seconds / 2, naive=True)
     results.append(
         report(
-            "W2-db", "signing transactions/s, 64 ÷ 8 connections on one initiative (slots)", slots_64 / slots_8, "≥ 0.9 (informative)",
-            slots_64 / slots_8 >= 0.9, slots_tps_8=round(slots_8, 1), slots_tps_64=round(slots_64, 1),
-            naive_row_update_tps_8=round(naive_8, 1), naive_row_update_tps_64=round(naive_64, 1),
+            "W2-db",
+            "signing transactions/s, 64 ÷ 8 connections on one initiative (slots)",
+            slots_64 / slots_8,
+            "≥ 0.9 (informative)",
+            slots_64 / slots_8 >= 0.9,
+            slots_tps_8=round(slots_8, 1),
+            slots_tps_64=round(slots_64, 1),
+            naive_row_update_tps_8=round(naive_8, 1),
+            naive_row_update_tps_64=round(naive_64, 1),
         )
     )
     from petitions import services
@@ -151,10 +210,15 @@ def main() -> None:
 
     services.counts_fold()
     exact = all(
-        InitiativeCount.objects.get(initiative_id=i, track=-1).count == Signature.objects.filter(initiative_id=i).count()
+        InitiativeCount.objects.get(initiative_id=i, track=-1).count
+        == Signature.objects.filter(initiative_id=i).count()
         for i in initiatives
     )
-    results.append(report("W1/W2", "published counts exact after the fold", 1.0 if exact else 0.0, "exact", exact))
+    results.append(
+        report(
+            "W1/W2", "published counts exact after the fold", 1.0 if exact else 0.0, "exact", exact
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -120,17 +120,9 @@ def recommendation_mark_converted(
 
 
 def recommendation_convert_to_referendum(*, recommendation_id: int, actor: User) -> Recommendation:
-    """Ask the referendums app for a campaign draft, if it offers
-    `referendums.interfaces.campaign_draft_from_recommendation(*, title, text, source_url, actor) -> int`."""
-    try:
-        from referendums import interfaces  # type: ignore[attr-defined]
+    """Turn an adopted recommendation into a draft consultation of the referendums app."""
+    from referendums.interfaces import campaign_draft_from_recommendation as make_draft
 
-        make_draft = interfaces.campaign_draft_from_recommendation
-    except (ImportError, AttributeError):
-        raise Conflict(
-            _("Le module référendum ne permet pas encore cette conversion."),
-            code="referendums_unavailable",
-        ) from None
     with transaction.atomic():
         rec = _locked(recommendation_id)
         if rec.status != RecommendationStatus.ADOPTED:
@@ -138,6 +130,7 @@ def recommendation_convert_to_referendum(*, recommendation_id: int, actor: User)
                 _("Cette recommandation a déjà une suite."), code="already_followed_up"
             )
         draft_id = make_draft(
+            recommendation_id=rec.pk,
             title=rec.title,
             text=rec.text,
             source_url=reverse("assembly:recommendations", args=[rec.mandate_id]),

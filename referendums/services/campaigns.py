@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -410,7 +411,23 @@ def campaign_publish_results(*, campaign_id: int, actor: User) -> Campaign:
             ).isoformat()
             campaign.save(update_fields=["results"])
         _transition(campaign, S.RESULTS_PUBLISHED, actor, published_at=now)
+        transaction.on_commit(lambda: results_to_assembly_agenda(campaign_id=campaign.pk))
     return campaign
+
+
+def results_to_assembly_agenda(*, campaign_id: int) -> int | None:
+    """Put a published result on the citizens' assembly's agenda for follow-up (once: the assembly
+    refuses a second placement). None when no session has room yet; the daily job tries again."""
+    from assembly.interfaces import referendum_result_to_agenda
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.status != S.RESULTS_PUBLISHED:
+        return None
+    return referendum_result_to_agenda(
+        referendum_id=campaign.pk,
+        title=_("Suites du référendum : %(title)s") % {"title": campaign.title_fr},
+        url=reverse("referendums:results", args=[campaign.pk]),
+    )
 
 
 def campaign_transition(*, campaign_id: int, actor: User, action: str) -> Campaign:

@@ -4,7 +4,6 @@ turned into a referendum campaign draft."""
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -125,57 +124,32 @@ def test_an_answered_recommendation_is_not_reminded(clerk, freeze) -> None:
     assert tasks.council_deadlines() == 0
 
 
-def test_conversion_to_a_referendum_is_refused_while_the_referendums_app_offers_no_hook(
-    clerk, monkeypatch
-) -> None:
-    import referendums
+def test_conversion_makes_a_real_draft_consultation_and_records_it_once(clerk) -> None:
+    from referendums.models import Campaign, OriginKind
 
-    monkeypatch.setitem(__import__("sys").modules, "referendums.interfaces", SimpleNamespace())
-    monkeypatch.delattr(referendums, "interfaces", raising=False)
-    rec = _recommendation()
-    with pytest.raises(Conflict) as exc:
-        recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
-    assert exc.value.code == "referendums_unavailable"
-    rec.refresh_from_db()
-    assert rec.status == RecommendationStatus.ADOPTED
-
-
-def test_conversion_records_the_draft_kind_and_id_once(clerk, monkeypatch) -> None:
-    import sys
-
-    calls = []
-
-    def make_draft(*, title, text, source_url, actor):  # type: ignore[no-untyped-def]
-        calls.append(title)
-        return 41
-
-    monkeypatch.setitem(
-        sys.modules,
-        "referendums.interfaces",
-        SimpleNamespace(campaign_draft_from_recommendation=make_draft),
-    )
-    import referendums
-
-    monkeypatch.setattr(
-        referendums, "interfaces", sys.modules["referendums.interfaces"], raising=False
-    )
     rec = _recommendation()
     recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
     rec.refresh_from_db()
+    draft = Campaign.objects.get()
+    assert (draft.origin_kind, draft.origin_id, draft.title_fr) == (
+        OriginKind.ASSEMBLY,
+        rec.pk,
+        "Végétaliser les cours d'école",
+    )
     assert (rec.status, rec.target_kind, rec.target_id) == (
         RecommendationStatus.REFERENDUM,
         "referendums.campaign",
-        41,
+        draft.pk,
     )
     with pytest.raises(InvalidTransition):
         recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
-    assert calls == ["Végétaliser les cours d'école"]
+    assert Campaign.objects.count() == 1
     other = _recommendation(rec.mandate)
     with pytest.raises(Conflict) as exc:
         recommendations.recommendation_mark_converted(
             recommendation_id=other.pk,
             actor=clerk,
             target_kind="referendums.campaign",
-            target_id=41,
+            target_id=draft.pk,
         )
     assert exc.value.code == "target_taken"

@@ -1,0 +1,61 @@
+"""The citizens' assembly and the referendums app hand work to each other."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from assembly.models import AgendaItem, SourceKind
+from civic.errors import PermissionDenied
+from civic.models import AuditEntry, Notification
+from referendums.interfaces import campaign_draft_from_recommendation
+from referendums.models import Campaign, CampaignKind, CampaignStatus, OriginKind
+from referendums.services.campaigns import results_to_assembly_agenda
+from tests.factories import ResidentFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_recommendation_becomes_a_draft_consultation_managers_are_told_of():
+    clerk = StaffFactory(role="assembly_clerk")
+    manager = StaffFactory(role="campaign_manager")
+    draft_id = campaign_draft_from_recommendation(
+        recommendation_id=1,
+        title="Végétaliser les cours d'école",
+        text="L'assemblée recommande...",
+        source_url="/assembly/1/recommendations/",
+        actor=clerk,
+    )
+    campaign = Campaign.objects.get(pk=draft_id)
+    assert (campaign.kind, campaign.status, campaign.origin_kind) == (
+        CampaignKind.ADVISORY_CONSULTATION,
+        CampaignStatus.DRAFT,
+        OriginKind.ASSEMBLY,
+    )
+    assert campaign.voting_opens_at > timezone.now() + timedelta(days=100)
+    [question] = campaign.questions.all()
+    assert question.text_fr == "Végétaliser les cours d'école"
+    assert sorted(question.options.values_list("key", flat=True)) == ["no", "yes"]
+    assert AuditEntry.objects.filter(verb="referendum.draft_from_assembly", actor=clerk).exists()
+    assert Notification.objects.filter(
+        recipient=manager, kind="referendum_draft_from_assembly"
+    ).exists()
+
+
+@pytest.mark.parametrize("who", ["resident", "moderator"])
+def test_only_the_clerk_or_a_manager_may_start_a_draft(who):
+    actor = ResidentFactory() if who == "resident" else StaffFactory(role=who)
+    with pytest.raises(PermissionDenied):
+        campaign_draft_from_recommendation(
+            recommendation_id=1, title="t", text="x", source_url="/", actor=actor
+        )
+    assert not Campaign.objects.exists()
+
+
+def test_an_unpublished_result_is_not_put_on_the_agenda():
+    clerk = StaffFactory(role="assembly_clerk")
+    draft_id = campaign_draft_from_recommendation(
+        recommendation_id=1, title="t", text="x", source_url="/", actor=clerk
+    )
+    assert results_to_assembly_agenda(campaign_id=draft_id) is None
+    assert not AgendaItem.objects.filter(source_kind=SourceKind.REFERENDUM_RESULT).exists()

@@ -212,7 +212,9 @@ def test_a_304_reads_only_the_validators_at_most_once(api, busy, django_assert_m
     etag = api.get(_url(busy))["ETag"]
     with django_assert_max_num_queries(2):  # the documents' version, then the validators
         assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
-    with django_assert_max_num_queries(0):  # remembered while the version holds (re-read each second)
+    with django_assert_max_num_queries(
+        0
+    ):  # remembered while the version holds (re-read each second)
         assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 

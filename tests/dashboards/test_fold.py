@@ -142,3 +142,26 @@ def test_the_fold_costs_the_same_queries_for_one_or_many_new_signatures(now):
     many = _fold_queries(initiative, 25, now)
     assert one == many
     assert _hourly(initiative) == {10: 56}
+
+
+def test_the_demo_hook_builds_the_figures_and_is_idempotent(now):
+    import io
+
+    from dashboards.demo import seed_demo
+    from dashboards.models import StatsDocument
+
+    initiative = InitiativeFactory(collecting=True)
+    sign(initiative, 2)
+    services.counts_tick()
+    seed_demo(stdout=io.StringIO())
+    etags = dict(StatsDocument.objects.values_list("kind", "etag"))
+    seed_demo(stdout=io.StringIO())
+    assert dict(StatsDocument.objects.values_list("kind", "etag")) == etags
+    assert _hourly(initiative) == {10: 2}
+
+
+def test_the_hooks_hold_nothing_personal(resident, rf):
+    from dashboards.selectors import home_section, personal_data_export
+
+    assert personal_data_export(user=resident) == {}
+    assert home_section(rf.get("/")) is None

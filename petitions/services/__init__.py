@@ -7,8 +7,13 @@ from petitions.services.counting import (
     rungs_evaluate,
     rungs_sweep,
 )
-from petitions.services.initiatives import (
+from petitions.services.deadlines import (
     initiative_close,
+    initiatives_due_ids,
+    initiatives_remind_closing,
+    signers_notify,
+)
+from petitions.services.initiatives import (
     initiative_create,
     initiative_publish,
     initiative_reject,
@@ -16,11 +21,8 @@ from petitions.services.initiatives import (
     initiative_submit,
     initiative_update,
     initiative_withdraw,
-    initiatives_due_ids,
-    initiatives_remind_closing,
     promoter_cosign,
     promoter_invite,
-    signers_notify,
 )
 from petitions.services.obligations import (
     obligation_complete,

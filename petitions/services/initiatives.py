@@ -23,7 +23,7 @@ from civic.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from civic.models import District, Notification, User
+from civic.models import District, User
 from petitions.models import (
     MAX_TRACKS,
     TOTAL_TRACK,
@@ -39,7 +39,6 @@ from petitions.models import (
 )
 from petitions.rules import is_initiator, is_moderator, share_threshold
 from petitions.services._common import (
-    get_initiative,
     lock_initiative,
     moderators,
     notify_all,
@@ -480,114 +479,3 @@ def initiative_withdraw(*, initiative_id: int, actor: User) -> Initiative:
 
         notify_signers.delay_on_commit(initiative.pk, "petitions.withdrawn")
     return initiative
-
-
-def initiative_close(*, initiative_id: int) -> bool:
-    """The system transition at the deadline. A guarded UPDATE: exactly one caller acts, however
-    many workers race or however late the scheduler runs. Returns True for that caller."""
-    from petitions.services.counting import counts_fold, rungs_evaluate
-
-    with transaction.atomic():
-        now = timezone.now()
-        closed = Initiative.objects.filter(
-            pk=initiative_id, status=Status.COLLECTING, closes_at__lte=now
-        ).update(status=Status.CLOSED, closed_at=now, updated_at=now)
-        if not closed:
-            return False
-        initiative = get_initiative(initiative_id)
-        audit_record(
-            actor=None,
-            verb="initiative.closed",
-            target=initiative,
-            before={"status": Status.COLLECTING},
-            after={"status": Status.CLOSED},
-        )
-        notify_all(
-            people_of(initiative),
-            kind="petitions.closed",
-            subject=gettext_lazy("La collecte est close"),
-            body=format_lazy(
-                gettext_lazy(
-                    "La collecte de l'initiative « {title} » est close. Les paliers atteints sont publiés sur sa page."
-                ),
-                title=initiative.title,
-            ),
-            url=initiative.get_absolute_url(),
-        )
-        from petitions.tasks import notify_signers
-
-        notify_signers.delay_on_commit(initiative.pk, "petitions.closed")
-    # The last signatures before the close may still sit in slots: fold them now, then record the
-    # rungs reached (a signer's transaction still in flight at the close is caught by the next tick).
-    counts_fold()
-    rungs_evaluate(initiative_ids=[initiative_id])
-    return True
-
-
-def initiatives_due_ids(*, limit: int = 1000) -> list[int]:
-    """Collecting initiatives whose deadline has passed (index on status, closes_at)."""
-    return list(
-        Initiative.objects.filter(status=Status.COLLECTING, closes_at__lte=timezone.now())
-        .order_by("closes_at")
-        .values_list("id", flat=True)[:limit]
-    )
-
-
-def initiatives_remind_closing(*, days: int = 7) -> int:
-    """ "7 days left", once per initiative: the guarded UPDATE on reminder_sent_at decides."""
-    now = timezone.now()
-    due = Initiative.objects.filter(
-        status=Status.COLLECTING,
-        reminder_sent_at__isnull=True,
-        closes_at__gt=now,
-        closes_at__lte=now + timedelta(days=days),
-    ).values_list("id", flat=True)
-    sent = 0
-    for initiative_id in list(due):
-        with transaction.atomic():
-            won = Initiative.objects.filter(pk=initiative_id, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if not won:
-                continue
-            initiative = get_initiative(initiative_id)
-            notify_all(
-                people_of(initiative),
-                kind="petitions.closing_soon",
-                subject=gettext_lazy("Plus que quelques jours de collecte"),
-                body=format_lazy(
-                    gettext_lazy("La collecte de « {title} » se termine le {closes}."),
-                    title=initiative.title,
-                    closes=timezone.localtime(initiative.closes_at).strftime("%d/%m/%Y %H:%M"),
-                ),
-                url=initiative.get_absolute_url(),
-            )
-            sent += 1
-    return sent
-
-
-def signers_notify(*, initiative_id: int, kind: str) -> int:
-    """Tell online signers that the initiative closed or was withdrawn. Idempotent: a signer who
-    already holds this notification is skipped, so a redelivered task sends nothing twice."""
-    initiative = get_initiative(initiative_id)
-    url = initiative.get_absolute_url()
-    from petitions.models import Signature
-
-    entries = Signature.objects.filter(initiative_id=initiative_id).values("register_entry_id")
-    already = Notification.objects.filter(kind=kind, url=url).values("recipient_id")
-    recipients = (
-        User.objects.filter(register_entry_id__in=entries, is_active=True)
-        .exclude(pk__in=already)
-        .order_by("pk")
-    )
-    if kind == "petitions.closed":
-        subject = gettext_lazy("Une initiative que vous avez signée est close")
-    else:
-        subject = gettext_lazy("Une initiative que vous avez signée a été retirée")
-    body = format_lazy(gettext_lazy("Initiative « {title} »."), title=initiative.title)
-    sent = 0
-    for user in recipients.iterator(chunk_size=500):
-        with transaction.atomic():
-            notify_all([user], kind=kind, subject=subject, body=body, url=url)
-        sent += 1
-    return sent

@@ -1,0 +1,235 @@
+"""Initiatives, their tracks (one per instrument), resolved rungs and promoters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from civic.eligibility import Predicate
+from civic.models import District
+from petitions.models.instruments import MAX_TRACKS, InstrumentType, ObligationKind, Rung
+
+
+class RejectionReason(models.Model):
+    """Why an initiative is inadmissible: a list staff maintain, chosen at rejection."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    label = models.CharField(_("motif"), max_length=200)
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("motif d'irrecevabilité")
+        verbose_name_plural = _("motifs d'irrecevabilité")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Déposée")
+    IN_REVIEW = "in_review", _("En cours d'examen")
+    COLLECTING = "collecting", _("Collecte en cours")
+    CLOSED = "closed", _("Collecte close")
+    REJECTED = "rejected", _("Irrecevable")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+class Initiative(models.Model):
+    title = models.CharField(_("titre"), max_length=200)
+    summary = models.CharField(_("résumé"), max_length=500)
+    body = models.TextField(_("texte de l'initiative"))
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quartier concerné"),
+    )
+    initiator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+        verbose_name=_("initiateur"),
+    )
+    status = models.CharField(
+        _("état"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("créée le"))
+    updated_at = models.DateTimeField(_("modifiée le"))
+    submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    review_started_at = models.DateTimeField(_("examen commencé le"), null=True, blank=True)
+    published_at = models.DateTimeField(_("collecte ouverte le"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("collecte close le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("déclarée irrecevable le"), null=True, blank=True)
+    rejection_reason = models.ForeignKey(
+        RejectionReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("motif"),
+    )
+    rejection_text = models.TextField(_("explication"), blank=True)
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+    # Set once by the reminder job ("7 days left"): the guarded UPDATE on NULL sends it once.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent chargé de l'examen"),
+    )
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="initiative_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.DRAFT) | Q(submitted_at__isnull=False),
+                name="initiative_submitted_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.COLLECTING, Status.CLOSED])
+                | Q(published_at__isnull=False, closes_at__isnull=False),
+                name="initiative_collecting_has_window",
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("published_at")),
+                name="initiative_window_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.CLOSED, closed_at__isnull=False)
+                | (~Q(status=Status.CLOSED) & Q(closed_at__isnull=True)),
+                name="initiative_closed_iff_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=Status.REJECTED,
+                    rejected_at__isnull=False,
+                    rejection_reason__isnull=False,
+                )
+                | (~Q(status=Status.REJECTED) & Q(rejected_at__isnull=True)),
+                name="initiative_rejected_iff_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.WITHDRAWN, withdrawn_at__isnull=False)
+                | (~Q(status=Status.WITHDRAWN) & Q(withdrawn_at__isnull=True)),
+                name="initiative_withdrawn_iff_withdrawn_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "closes_at"], name="initiative_status_closes_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("petitions:detail", args=[self.pk])
+
+
+class InitiativeTrack(models.Model):
+    """One instrument an initiative runs on; thresholds are resolved when collection opens."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="tracks")
+    instrument_type = models.ForeignKey(
+        InstrumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("instrument")
+    )
+    position = models.PositiveSmallIntegerField()
+    # Copied at opening, so later edits of the instrument type never change a running initiative.
+    predicate = models.CharField(max_length=32, choices=Predicate.choices)
+    population_at_open = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["initiative", "position"]
+        verbose_name = _("volet")
+        verbose_name_plural = _("volets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "position"], name="track_position_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["initiative", "instrument_type"], name="track_instrument_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__lt=MAX_TRACKS), name="track_position_in_mask"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}/{self.position}"
+
+    @property
+    def bit(self) -> int:
+        return 1 << self.position
+
+
+class TrackRung(models.Model):
+    """A rung of one track with its threshold fixed at opening; `reached_at` is set exactly once."""
+
+    track = models.ForeignKey(InitiativeTrack, on_delete=models.CASCADE, related_name="rungs")
+    rung = models.ForeignKey(Rung, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField()
+    threshold = models.PositiveIntegerField()
+    obligation_kind = models.CharField(max_length=24, choices=ObligationKind.choices)
+    obligation_text = models.TextField()
+    due_days = models.PositiveIntegerField()
+    reached_at = models.DateTimeField(null=True, blank=True)
+    reached_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["track", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "rung"], name="track_rung_unique"),
+            models.CheckConstraint(
+                condition=Q(reached_at__isnull=True, reached_count__isnull=True)
+                | Q(reached_at__isnull=False, reached_count__isnull=False),
+                name="track_rung_reached_with_count",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["track"],
+                name="track_rung_unreached_idx",
+                condition=Q(reached_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} ≥ {self.threshold}"
+
+
+class Promoter(models.Model):
+    """A co-author invited by the initiator; counts toward the minimum once they co-sign."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="promoters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="promoted_initiatives"
+    )
+    invited_at = models.DateTimeField()
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        verbose_name = _("porteur")
+        verbose_name_plural = _("porteurs")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "user"], name="promoter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}:{self.user_id}"

@@ -1,0 +1,65 @@
+"""What the city owes once a rung is reached, tracked to done in public."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from petitions.models.initiatives import Initiative, TrackRung
+from petitions.models.instruments import ObligationKind
+
+
+class ObligationStatus(models.TextChoices):
+    OPEN = "open", _("À faire")
+    DONE = "done", _("Fait")
+
+
+class Obligation(models.Model):
+    """What the city owes once a rung is reached, tracked to done in public."""
+
+    track_rung = models.OneToOneField(
+        TrackRung, on_delete=models.PROTECT, related_name="obligation"
+    )
+    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="obligations")
+    kind = models.CharField(_("engagement"), max_length=24, choices=ObligationKind.choices)
+    text = models.TextField(_("ce que la ville doit faire"))
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("échéance"))
+    status = models.CharField(
+        _("état"), max_length=8, choices=ObligationStatus.choices, default=ObligationStatus.OPEN
+    )
+    done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    evidence_url = models.URLField(_("lien (compte rendu, délibération)"), blank=True)
+    evidence_text = models.TextField(_("compte rendu"), blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("engagement de la ville")
+        verbose_name_plural = _("engagements de la ville")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status=ObligationStatus.OPEN, done_at__isnull=True, done_by__isnull=True
+                )
+                | (
+                    Q(status=ObligationStatus.DONE, done_at__isnull=False, done_by__isnull=False)
+                    & (~Q(evidence_url="") | ~Q(evidence_text=""))
+                ),
+                name="obligation_done_has_evidence",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="obligation_open_due_idx", condition=Q(status="open")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.initiative_id})"

@@ -1,0 +1,146 @@
+"""Signatures (online and paper in one table), the paper rejection register, count slots and the
+published counts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from civic.models import District, RegisterEntry
+from petitions.models.initiatives import Initiative
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("En ligne")
+    PAPER = "paper", _("Papier")
+
+
+class Signature(models.Model):
+    """One person's support. Online and paper share the table, so one constraint covers both.
+
+    No name is stored: the register entry is the identity, `identity_hash` (the register's keyed hash
+    of the normalised identity) also catches one person holding two register entries, `facts` keeps
+    the eligibility verdicts at signing time and `district` serves statistics.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="signatures")
+    register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
+    identity_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField()
+    track_mask = models.PositiveSmallIntegerField()
+    facts = models.JSONField()
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    # "<scope>:<year>Q<n>" when the signature counts on a track limited to one request per quarter:
+    # the unique constraint below makes the limit hold under concurrency too.
+    quarter_key = models.CharField(max_length=48, null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "register_entry"], name="signature_one_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["initiative", "identity_hash"], name="signature_one_per_identity"
+            ),
+            models.UniqueConstraint(
+                fields=["register_entry", "quarter_key"],
+                condition=Q(quarter_key__isnull=False),
+                name="signature_one_request_per_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(track_mask__gte=1), name="signature_counts_somewhere"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=Channel.ONLINE, entered_by__isnull=True)
+                | Q(channel=Channel.PAPER, entered_by__isnull=False),
+                name="signature_paper_has_agent",
+            ),
+        ]
+        indexes = [models.Index(fields=["register_entry"], name="signature_entry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}:{self.pk}"
+
+
+class PaperRejectionReason(models.TextChoices):
+    NOT_ON_REGISTER = "not_on_register", _("Introuvable sur le registre ou la liste électorale")
+    NOT_ELIGIBLE = "not_eligible", _("Ne remplit pas les conditions pour signer")
+    DUPLICATE = "duplicate", _("A déjà signé (en ligne ou sur papier)")
+    QUARTER_LIMIT = "quarter_limit", _("A déjà signé une demande ce trimestre")
+    INCOMPLETE = "incomplete", _("Mentions incomplètes ou illisibles")
+
+
+class PaperRejection(models.Model):
+    """The register of rejected paper signatures (CGCT L1112-16: admitted and rejected are kept)."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="paper_rejections"
+    )
+    reason = models.CharField(_("motif"), max_length=24, choices=PaperRejectionReason.choices)
+    sheet_ref = models.CharField(_("feuille et ligne"), max_length=64, blank=True)
+    register_entry = models.ForeignKey(
+        RegisterEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("remarque"), max_length=255, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("signature papier rejetée")
+        verbose_name_plural = _("registre des signatures papier rejetées")
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}:{self.reason}"
+
+
+class SignatureCountSlot(models.Model):
+    """Unfolded count deltas, keyed by the signature's track mask: signing upserts +1 on ONE row,
+    its connection's slot for its mask; the fold expands masks into per-track counts and deletes
+    the rows it took. Mask 0 counts on the total only (used by recount repairs). No foreign key:
+    the slot table must never lock or be locked with the initiative."""
+
+    initiative_id = models.BigIntegerField()
+    mask = models.SmallIntegerField()
+    slot = models.SmallIntegerField()
+    delta = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative_id", "mask", "slot"], name="count_slot_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}/{self.mask}/{self.slot}: {self.delta:+d}"
+
+
+class InitiativeCount(models.Model):
+    """The published count of one track (or TOTAL_TRACK), exact once the fold has run."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="counts")
+    track = models.SmallIntegerField()
+    count = models.IntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["initiative", "track"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "track"], name="count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}/{self.track}: {self.count}"

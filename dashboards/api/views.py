@@ -72,14 +72,14 @@ class _Public(APIView):
     throttle_classes: list[Any] = []
 
 
-class DistrictCellOutput(serializers.Serializer):
+class StatsDistrictCellOutput(serializers.Serializer):
     district = serializers.CharField()
     name = serializers.CharField()
     count = serializers.IntegerField(allow_null=True, help_text="null when suppressed")
     suppressed = serializers.BooleanField()
 
 
-class RungOutput(serializers.Serializer):
+class StatsRungOutput(serializers.Serializer):
     order = serializers.IntegerField()
     threshold = serializers.IntegerField()
     reached = serializers.BooleanField()
@@ -87,7 +87,7 @@ class RungOutput(serializers.Serializer):
     reached_count = serializers.IntegerField(allow_null=True)
 
 
-class InitiativeHeadOutput(serializers.Serializer):
+class StatsInitiativeHeadOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     status = serializers.CharField()
@@ -97,24 +97,24 @@ class InitiativeHeadOutput(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
-class TrackStatsOutput(serializers.Serializer):
+class StatsTrackStatsOutput(serializers.Serializer):
     position = serializers.IntegerField()
     instrument = serializers.CharField()
     name = serializers.CharField()
     count = serializers.IntegerField()
-    rungs = RungOutput(many=True)
+    rungs = StatsRungOutput(many=True)
 
 
-class InitiativeStatsOutput(serializers.Serializer):
-    initiative = InitiativeHeadOutput()
+class StatsInitiativeStatsOutput(serializers.Serializer):
+    initiative = StatsInitiativeHeadOutput()
     total = serializers.IntegerField()
     counted_at = serializers.DateTimeField(allow_null=True)
-    tracks = TrackStatsOutput(many=True)
-    districts = DistrictCellOutput(many=True)
+    tracks = StatsTrackStatsOutput(many=True)
+    districts = StatsDistrictCellOutput(many=True)
     small_cell_threshold = serializers.IntegerField()
 
 
-class ListingTrackOutput(serializers.Serializer):
+class StatsListingTrackOutput(serializers.Serializer):
     position = serializers.IntegerField()
     instrument = serializers.CharField()
     count = serializers.IntegerField()
@@ -122,46 +122,46 @@ class ListingTrackOutput(serializers.Serializer):
     next_threshold = serializers.IntegerField(allow_null=True)
 
 
-class ListingOutput(serializers.Serializer):
-    initiative = InitiativeHeadOutput()
+class StatsListingOutput(serializers.Serializer):
+    initiative = StatsInitiativeHeadOutput()
     total = serializers.IntegerField()
     counted_at = serializers.DateTimeField(allow_null=True)
-    tracks = ListingTrackOutput(many=True)
+    tracks = StatsListingTrackOutput(many=True)
 
 
-class HourPointOutput(serializers.Serializer):
+class StatsHourPointOutput(serializers.Serializer):
     hour = serializers.DateTimeField()
     count = serializers.IntegerField()
     cumulative = serializers.IntegerField()
 
 
-class DayPointOutput(serializers.Serializer):
+class StatsDayPointOutput(serializers.Serializer):
     date = serializers.DateField()
     count = serializers.IntegerField()
     cumulative = serializers.IntegerField()
 
 
-class TrackSeriesOutput(serializers.Serializer):
+class StatsTrackSeriesOutput(serializers.Serializer):
     track = serializers.IntegerField(help_text="-1 is the total of all tracks")
     instrument = serializers.CharField()
-    hourly = HourPointOutput(many=True)
-    daily = DayPointOutput(many=True)
-    rungs = RungOutput(many=True)
+    hourly = StatsHourPointOutput(many=True)
+    daily = StatsDayPointOutput(many=True)
+    rungs = StatsRungOutput(many=True)
 
 
-class SeriesOutput(serializers.Serializer):
-    initiative = InitiativeHeadOutput()
-    tracks = TrackSeriesOutput(many=True)
+class StatsSeriesOutput(serializers.Serializer):
+    initiative = StatsInitiativeHeadOutput()
+    tracks = StatsTrackSeriesOutput(many=True)
 
 
-class CityDayOutput(serializers.Serializer):
+class StatsCityDayOutput(serializers.Serializer):
     date = serializers.DateField()
     count = serializers.IntegerField()
 
 
-class CityStatsOutput(serializers.Serializer):
+class StatsCityStatsOutput(serializers.Serializer):
     initiatives_by_status = serializers.DictField(child=serializers.IntegerField())
-    signatures_per_day = CityDayOutput(many=True)
+    signatures_per_day = StatsCityDayOutput(many=True)
     obligations = serializers.DictField(
         help_text="open, overdue, due_within_7_days, done, items (the 50 next due)"
     )
@@ -183,7 +183,7 @@ class CityStatsApi(_Public):
             "referendum turnout while a vote is open and results once published (never a partial "
             "result), assembly activity. Rebuilt every tick; conditional GET supported."
         ),
-        responses={200: CityStatsOutput, 304: OpenApiResponse(description="Not modified")},
+        responses={200: StatsCityStatsOutput, 304: OpenApiResponse(description="Not modified")},
     )
     def get(self, request: Request) -> HttpResponse:
         return document_response(request, kind=DocumentKind.CITY)
@@ -197,7 +197,10 @@ class InitiativeStatsListApi(_Public):
         summary="Every published initiative in short: totals, rungs reached, next threshold",
         description="Paginated (page, page_size ≤ 100), newest first; details per initiative at "
         "stats/initiatives/{id}/.",
-        responses={200: ListingOutput(many=True), 304: OpenApiResponse(description="Not modified")},
+        responses={
+            200: StatsListingOutput(many=True),
+            304: OpenApiResponse(description="Not modified"),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         """Two queries whatever the page size (count, page); the page is the stored texts joined."""
@@ -231,7 +234,10 @@ class InitiativeStatsApi(_Public):
             "District cells below SMALL_CELL_THRESHOLD are present with count null and "
             "suppressed true (with a second cell when one alone would be deducible)."
         ),
-        responses={200: InitiativeStatsOutput, 304: OpenApiResponse(description="Not modified")},
+        responses={
+            200: StatsInitiativeStatsOutput,
+            304: OpenApiResponse(description="Not modified"),
+        },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         return document_response(request, kind=DocumentKind.INITIATIVE, object_id=pk)
@@ -241,7 +247,7 @@ class InitiativeSeriesApi(_Public):
     @extend_schema(
         operation_id="stats_initiative_signatures",
         summary="One initiative: signatures over time, hourly and daily, per track",
-        responses={200: SeriesOutput, 304: OpenApiResponse(description="Not modified")},
+        responses={200: StatsSeriesOutput, 304: OpenApiResponse(description="Not modified")},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         return document_response(request, kind=DocumentKind.SERIES, object_id=pk)

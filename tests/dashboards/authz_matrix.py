@@ -42,14 +42,14 @@ MATRIX = {
     ("GET", "/api/v1/stats/initiatives/"): Row(
         expect=roles(OK), params=_city, check=_no_viewer_data, note="public statistics"
     ),
-    ("GET", "/api/v1/stats/initiatives/{pk}/"): Row(
+    ("GET", "/api/v1/stats/initiatives/{id}/"): Row(
         expect=roles(OK),
-        params=lambda world: {"pk": _published_initiative(world)["id"]},
+        params=lambda world: {"id": _published_initiative(world)["id"]},
         check=_no_viewer_data,
     ),
-    ("GET", "/api/v1/stats/initiatives/{pk}/signatures/"): Row(
+    ("GET", "/api/v1/stats/initiatives/{id}/signatures/"): Row(
         expect=roles(OK),
-        params=lambda world: {"pk": _published_initiative(world)["id"]},
+        params=lambda world: {"id": _published_initiative(world)["id"]},
         check=_no_viewer_data,
     ),
 }

@@ -70,3 +70,8 @@ def test_the_open_data_page_lists_every_dataset(client, db):
     text = client.get("/tableau-de-bord/donnees/").content.decode()
     for name in DATASETS:
         assert f"{name}.csv" in text and f"{name}.json" in text
+
+
+def test_svg_coordinates_are_never_written_with_a_decimal_comma(page):
+    for svg in re.findall(r"<svg.*?</svg>", page, flags=re.S):
+        assert not re.search(r'(x|y|x1|x2|y1|y2|width|height)="[0-9]+,[0-9]', svg)

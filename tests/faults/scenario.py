@@ -186,4 +186,21 @@ def recover(batches: Batches, *, stall: float = 90.0, cap: float = 1200.0) -> No
         if now_left < left:
             left, last_move = now_left, time.monotonic()
         if time.monotonic() - last_move > stall or time.monotonic() - started > cap:
-            raise AssertionError(f"work still pending after recovery: {batches.pending()}")
+            raise AssertionError(
+                f"work still pending after recovery: {batches.pending()}; "
+                f"database sessions: {sessions()}"
+            )
+
+
+def sessions() -> list[tuple[Any, ...]]:
+    """What the other sessions of this database wait on (to explain a stall)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, left(query, 120) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return list(cursor.fetchall())

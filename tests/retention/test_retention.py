@@ -172,7 +172,7 @@ def test_no_signature_identity_is_kept_past_the_petitions_retention_period(freez
     initiative = InitiativeFactory(collecting=True)
     for resident in ResidentFactory.create_batch(3):
         signature_sign(initiative_id=initiative.pk, user=resident)
-    from petitions.services.initiatives import initiative_close
+    from petitions.services import initiative_close
 
     freeze(initiative.closes_at + timedelta(seconds=1))
     assert initiative_close(initiative_id=initiative.pk)

@@ -327,6 +327,13 @@ def city_document(now: datetime) -> dict[str, Any]:
 def documents_rebuild(*, initiative_ids: list[int] | None = None, everything: bool = False) -> int:
     """Rebuild the city document and those of the initiatives that may have changed: the touched
     ones, the collecting ones, those changed recently and published ones without a document."""
+    from dashboards.services.fold import fold_turn
+
+    with fold_turn(), transaction.atomic():
+        return _rebuild(initiative_ids=initiative_ids, everything=everything)
+
+
+def _rebuild(*, initiative_ids: list[int] | None, everything: bool) -> int:
     now = timezone.now()
     changed = int(_store(DocumentKind.CITY, 0, city_document(now), now))
     query = Initiative.objects.filter(published_at__isnull=False)

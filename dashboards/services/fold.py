@@ -14,13 +14,16 @@ slot deltas, which petitions keeps in step with the signatures). Only on a misma
 read that initiative's signatures to add the late ones and drop the withdrawn ones (decrementing
 their own hour and district). Work per fold is proportional to new signatures and to initiatives
 whose count moved; a full read of one initiative happens only when a withdrawal or a very late
-commit is detected there. The signing path is not touched.
+commit is detected there. On PostgreSQL the fold reads everything from one REPEATABLE READ
+snapshot (signers committing mid-fold would otherwise look like mismatches and cost repairs), and
+folds take turns under an advisory lock taken before that snapshot. The signing path is not touched.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,12 +163,39 @@ def _repair(initiative_id: int, deltas: _Deltas) -> None:
     _ledger_add(late, deltas)
 
 
+_LOCK_KEY = 0xDA5B0A
+
+
+@contextmanager
+def fold_turn() -> Iterator[None]:
+    """Folds and document rebuilds take turns (a session-level advisory lock on PostgreSQL, taken
+    before their transaction starts, so that transaction's snapshot is younger than the last
+    fold's commit)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+
+
 def aggregates_fold(*, now: datetime | None = None) -> list[int]:
-    """Fold new signatures and withdrawals into the aggregates. Returns the initiatives touched."""
-    now = now or timezone.now()
+    """Fold new signatures and withdrawals into the aggregates. Returns the initiatives touched.
+
+    On PostgreSQL (outside any caller's transaction) the fold runs in REPEATABLE READ: the new
+    signatures, the published counts and the pending slots are then read from ONE snapshot, so a
+    signer committing mid-fold cannot look like a mismatch and trigger a needless repair."""
     FoldState.objects.get_or_create(id=1)
-    with transaction.atomic():
-        state = FoldState.objects.select_for_update().get(id=1)
+    with fold_turn(), transaction.atomic():
+        if connection.vendor == "postgresql" and not _nested():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        now = now or timezone.now()
+        state = FoldState.objects.get(id=1)
         deltas = _Deltas()
         low = state.low_watermark
         new_low = low
@@ -218,6 +248,11 @@ def aggregates_fold(*, now: datetime | None = None) -> list[int]:
         state.folded_at = now
         state.save(update_fields=["low_watermark", "folded_at"])
     return sorted(deltas.initiatives)
+
+
+def _nested() -> bool:
+    """True when this atomic block is a savepoint inside a caller's transaction."""
+    return len(connection.savepoint_ids) > 0 or not connection.commit_on_exit
 
 
 def stats_tick() -> dict[str, int]:

@@ -67,3 +67,54 @@ def test_folds_racing_signers_and_withdrawals_end_with_exact_aggregates():
     assert hourly.aggregate(n=Sum("count"))["n"] == exact
     districts = SignatureDistrictCount.objects.filter(initiative_id=initiative.pk)
     assert districts.aggregate(n=Sum("count"))["n"] == exact
+
+
+@postgres_only()
+@pytest.mark.django_db(transaction=True)
+def test_signers_committing_during_folds_never_cost_a_repair(monkeypatch):
+    from dashboards.services import fold
+
+    initiative = InitiativeFactory(collecting=True)
+    place = district("centre")
+    groups = [
+        [ResidentFactory(register_entry__district=place) for _ in range(15)] for _ in range(4)
+    ]
+    repairs: list[int] = []
+    original = fold._repair
+    monkeypatch.setattr(fold, "_repair", lambda i, d: (repairs.append(i), original(i, d)))
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def signer(users):  # type: ignore[no-untyped-def]
+        try:
+            for user in users:
+                services.signature_sign(initiative_id=initiative.pk, user=user)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def folder():  # type: ignore[no-untyped-def]
+        try:
+            while not stop.is_set():
+                services.counts_tick()
+                aggregates_fold()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=signer, args=(g,)) for g in groups]
+    fold_thread = threading.Thread(target=folder)
+    fold_thread.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    fold_thread.join()
+    assert errors == []
+    tick()
+    assert repairs == []  # one snapshot per fold: no signer ever looks like a mismatch
+    hourly = SignatureHourly.objects.filter(initiative_id=initiative.pk, track=TOTAL_TRACK)
+    assert hourly.aggregate(n=Sum("count"))["n"] == 60

@@ -142,7 +142,11 @@ def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
         {
             "form": form,
             "mandate": mandate,
-            "first_name": invitation.register_entry.first_names.split()[0],
+            "first_name": (
+                invitation.register_entry.first_names.split()[0]
+                if invitation.register_entry is not None
+                else ""
+            ),
         },
     )
 

@@ -28,4 +28,10 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "petitions.tasks.flag_overdue_obligations",
         "schedule": crontab(minute=45),
     },
+    # Delete who signed once an initiative ended longer ago than its instruments' retention period
+    # (counts, rungs and obligations stay).
+    "petitions-retention": {
+        "task": "petitions.tasks.purge_signatures",
+        "schedule": crontab(hour=3, minute=50),
+    },
 }

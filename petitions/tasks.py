@@ -52,3 +52,11 @@ def flag_overdue_obligations() -> int:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_signers(initiative_id: int, kind: str) -> int:
     return services.signers_notify(initiative_id=initiative_id, kind=kind)
+
+
+@shared_task(acks_late=True)
+def purge_signatures() -> int:
+    """Delete who signed once an initiative ended longer ago than its retention period."""
+    from petitions.services.retention import signatures_purge_due
+
+    return signatures_purge_due()

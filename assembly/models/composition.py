@@ -158,8 +158,13 @@ class Invitation(models.Model):
 
     mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="invitations")
     batch = models.ForeignKey(InvitationBatch, on_delete=models.CASCADE, related_name="invitations")
+    # Unlinked when the mandate closes (retention): who was invited is not kept after it.
     register_entry = models.ForeignKey(
-        "civic.RegisterEntry", on_delete=models.PROTECT, related_name="assembly_invitations"
+        "civic.RegisterEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assembly_invitations",
     )
     status = models.CharField(
         max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.SENT
@@ -193,8 +198,14 @@ class Volunteer(models.Model):
     invitation = models.OneToOneField(
         Invitation, on_delete=models.PROTECT, related_name="volunteer"
     )
+    # Unlinked at the mandate's close for volunteers never seated; pseudonym and features stay so
+    # the published draw can still be rerun.
     register_entry = models.ForeignKey(
-        "civic.RegisterEntry", on_delete=models.PROTECT, related_name="assembly_volunteers"
+        "civic.RegisterEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assembly_volunteers",
     )
     pseudonym = models.CharField(max_length=16)
     features = models.JSONField(default=dict)  # {feature key: value}

@@ -228,13 +228,16 @@ def invitations_csv(*, mandate_id: int, actor: User, base_url: str) -> str:
         ["invitation", "nom", "prenoms", "adresse", "code_postal", "quartier", "lien", "code"]
     )
     invitations = (
-        Invitation.objects.filter(mandate_id=mandate_id, status=InvitationStatus.SENT)
+        Invitation.objects.filter(
+            mandate_id=mandate_id, status=InvitationStatus.SENT, register_entry__isnull=False
+        )
         .select_related("register_entry__district")
         .order_by("id")
     )
     count = 0
     for inv in invitations.iterator(chunk_size=500):
         entry = inv.register_entry
+        assert entry is not None  # filtered above
         token = invitation_token(inv)
         writer.writerow(
             [
@@ -312,6 +315,8 @@ def volunteer_signup(
         if not claimed:
             raise Conflict(_("Cette invitation a déjà reçu une réponse."), code="already_answered")
         entry = invitation.register_entry
+        if entry is None:  # unlinked when its mandate closed
+            raise Conflict(_("Cette invitation a expiré."), code="invitation_expired")
         decision = decide(entry, mandate.eligibility, on=timezone.localdate())
         if not decision.eligible:
             raise RuleViolation(
@@ -392,10 +397,17 @@ def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
             .exclude(email="", phone="")
             .update(email="", phone="")
         )
+        # Who volunteered without being seated, and who was invited, is not kept past the mandate.
+        unlinked = Volunteer.objects.filter(
+            mandate=mandate, member__isnull=True, register_entry__isnull=False
+        ).update(register_entry=None)
+        Invitation.objects.filter(mandate=mandate, register_entry__isnull=False).exclude(
+            volunteer__member__isnull=False
+        ).update(register_entry=None)
         audit_record(
             actor=actor,
             verb="assembly.mandate_close",
             target=mandate,
-            after={"contacts_erased": erased},
+            after={"contacts_erased": erased, "volunteers_unlinked": unlinked},
         )
     return mandate

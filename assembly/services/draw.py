@@ -206,6 +206,8 @@ def _member_for(
     mandate: Mandate, volunteer: Volunteer, seat: int, source: str, when: datetime
 ) -> Member:
     entry = volunteer.register_entry
+    # Volunteers lose their register link only when the mandate closes, after its last draw.
+    assert entry is not None, "a volunteer of an open mandate keeps its register entry"
     return Member(
         mandate=mandate,
         volunteer=volunteer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,13 @@ class InstrumentType(models.Model):
     )
     quarter_limit_rule = models.CharField(
         _("article de la limite trimestrielle"), max_length=120, blank=True
+    )
+    # CIVIC-RULES (personal data): who signed is kept this long after the collection ended (and
+    # while an obligation is open), long enough for admissibility checks and challenges.
+    retention_days = models.PositiveIntegerField(
+        _("conservation des signataires (jours après la clôture)"),
+        default=180,
+        validators=[MinValueValidator(1)],
     )
     active = models.BooleanField(_("proposé aux habitants"), default=True)
 

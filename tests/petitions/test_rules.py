@@ -99,6 +99,7 @@ def test_the_admin_refuses_a_legal_ladder_below_the_law():
         "legal_basis": "CGCT L1112-16",
         "predicate": "municipal_elector",
         "window_days": 183,
+        "retention_days": 180,
         "min_promoters": 1,
         "quarter_limit": "on",
         "quarter_limit_rule": "CGCT L1112-16",

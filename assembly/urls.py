@@ -5,12 +5,12 @@ from assembly import clerk_views, views
 app_name = "assembly"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
-    path("<int:pk>/", views.mandate_detail, name="mandate"),
-    path("<int:pk>/recommandations/", views.recommendations, name="recommendations"),
-    path("<int:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),
-    path("seances/<int:pk>/", views.session_detail, name="session"),
+    path("<id:pk>/", views.mandate_detail, name="mandate"),
+    path("<id:pk>/recommandations/", views.recommendations, name="recommendations"),
+    path("<id:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),
+    path("seances/<id:pk>/", views.session_detail, name="session"),
     path("volontaire/<str:token>/", views.volunteer_signup, name="volunteer"),
-    path("greffe/<int:pk>/", clerk_views.clerk_mandate, name="clerk-mandate"),
-    path("greffe/seances/<int:pk>/", clerk_views.clerk_session, name="clerk-session"),
-    path("greffe/<int:pk>/invitations.csv", views.invitations_export, name="invitations-csv"),
+    path("greffe/<id:pk>/", clerk_views.clerk_mandate, name="clerk-mandate"),
+    path("greffe/seances/<id:pk>/", clerk_views.clerk_session, name="clerk-session"),
+    path("greffe/<id:pk>/invitations.csv", views.invitations_export, name="invitations-csv"),
 ]

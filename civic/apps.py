@@ -9,6 +9,11 @@ class CivicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from civic.converters import IdConverter
+
+        register_converter(IdConverter, "id")
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

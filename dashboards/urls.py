@@ -13,7 +13,7 @@ urlpatterns = [
         name="dataset",
     ),
     path(
-        "staff/initiatives/<int:initiative_id>/signataires.csv",
+        "staff/initiatives/<id:initiative_id>/signataires.csv",
         views.signatories_export,
         name="signatories-export",
     ),

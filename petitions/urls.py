@@ -9,18 +9,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mine/", views.my_initiatives, name="mine"),
     path("my-signatures/", views.my_signatures, name="my-signatures"),
     path("obligations/", views.obligations, name="obligations"),
-    path("obligations/<int:pk>/done/", views.obligation_done, name="obligation-done"),
+    path("obligations/<id:pk>/done/", views.obligation_done, name="obligation-done"),
     path("staff/", views.staff_queue, name="staff-queue"),
-    path("<int:pk>/", views.initiative_detail, name="detail"),
-    path("<int:pk>/edit/", views.initiative_edit, name="edit"),
-    path("<int:pk>/sign/", views.initiative_sign, name="sign"),
-    path("<int:pk>/unsign/", views.initiative_unsign, name="unsign"),
-    path("<int:pk>/invite/", views.initiative_invite, name="invite"),
-    path("<int:pk>/cosign/", views.initiative_cosign, name="cosign"),
-    path("<int:pk>/reject/", views.initiative_reject, name="reject"),
-    path("<int:pk>/paper/", views.staff_paper, name="staff-paper"),
+    path("<id:pk>/", views.initiative_detail, name="detail"),
+    path("<id:pk>/edit/", views.initiative_edit, name="edit"),
+    path("<id:pk>/sign/", views.initiative_sign, name="sign"),
+    path("<id:pk>/unsign/", views.initiative_unsign, name="unsign"),
+    path("<id:pk>/invite/", views.initiative_invite, name="invite"),
+    path("<id:pk>/cosign/", views.initiative_cosign, name="cosign"),
+    path("<id:pk>/reject/", views.initiative_reject, name="reject"),
+    path("<id:pk>/paper/", views.staff_paper, name="staff-paper"),
     *[
-        path(f"<int:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
+        path(f"<id:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
         for action in ("submit", "review", "publish", "withdraw")
     ],
 ]

@@ -11,7 +11,7 @@ urlpatterns = [
     path("me/verification/", views.VerificationApi.as_view(), name="api-me-verification"),
     path("me/notifications/", views.NotificationListApi.as_view(), name="api-me-notifications"),
     path(
-        "me/notifications/<int:pk>/read/",
+        "me/notifications/<id:pk>/read/",
         views.NotificationReadApi.as_view(),
         name="api-me-notification-read",
     ),

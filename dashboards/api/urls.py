@@ -8,12 +8,12 @@ urlpatterns = [
         "stats/initiatives/", views.InitiativeStatsListApi.as_view(), name="api-stats-initiatives"
     ),
     path(
-        "stats/initiatives/<int:pk>/",
+        "stats/initiatives/<id:pk>/",
         views.InitiativeStatsApi.as_view(),
         name="api-stats-initiative",
     ),
     path(
-        "stats/initiatives/<int:pk>/signatures/",
+        "stats/initiatives/<id:pk>/signatures/",
         views.InitiativeSeriesApi.as_view(),
         name="api-stats-initiative-signatures",
     ),

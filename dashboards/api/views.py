@@ -19,7 +19,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from civic.api.pagination import Pagination
+from civic.api.pagination import Pagination, page_of
 from dashboards import selectors
 from dashboards.models import DocumentKind
 
@@ -198,7 +198,7 @@ class InitiativeStatsListApi(_Public):
         description="Paginated (page, page_size ≤ 100), newest first; details per initiative at "
         "stats/initiatives/{id}/.",
         responses={
-            200: StatsListingOutput(many=True),
+            200: page_of(StatsListingOutput),
             304: OpenApiResponse(description="Not modified"),
         },
     )

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civic.api.pagination import Pagination
+from civic.api.pagination import Pagination, page_of
 from petitions import selectors, services
 from petitions.api._output import InitiativeDetailOutput, InitiativeListOutput, counts_context
 from petitions.models import Initiative, Status
@@ -46,8 +46,9 @@ class InitiativeListApi(APIView):
         return [IsAuthenticated()] if self.request.method == "POST" else []
 
     @extend_schema(
+        operation_id="initiatives_list",
         parameters=[FilterSerializer],
-        responses={200: InitiativeListOutput(many=True)},
+        responses={200: page_of(InitiativeListOutput)},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)

@@ -149,3 +149,16 @@ def test_a_resident_reads_only_their_own_notifications(api):
 def test_districts_are_public(api):
     RegisterEntryFactory()
     assert len(api.get("/api/v1/districts/").json()) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/initiatives/9223372036854775808/",
+        "/api/v1/initiatives/99999999999999999999/signatures/",
+    ],
+)
+def test_an_id_beyond_the_database_range_is_a_404_not_a_server_error(api, path):
+    response = api.post(path) if path.endswith("signatures/") else api.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             entries=options["entries"], residents=options["residents"], password=options["password"]
         )
         if not options["no_content"]:
-            for app in ("petitions", "referendums", "assembly"):
+            for app in ("petitions", "referendums", "assembly", "dashboards"):
                 try:
                     demo = importlib.import_module(f"{app}.demo")
                 except ModuleNotFoundError:

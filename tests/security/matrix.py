@@ -30,7 +30,7 @@ DENIED = "denied"
 NOT_FOUND = "not_found"
 REFUSED = "refused"
 OUTCOMES = (OK, NO_EFFECT, DENIED, NOT_FOUND, REFUSED)
-INSTRUMENT_APPS = ("petitions", "referendums", "assembly")
+INSTRUMENT_APPS = ("petitions", "referendums", "assembly", "dashboards")
 
 
 def outcome_of(status: int) -> str:

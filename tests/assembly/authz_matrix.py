@@ -1,0 +1,179 @@
+"""The assembly rows of the authorisation matrix (collected by tests/security/matrix.py).
+
+The world gets, lazily and once per test: a seated mandate with a member and a public session
+(published agenda), an open session with a draft and an open motion, a planned (not yet public)
+session, and a recruiting mandate for the draw commitment. Reading is public (a planned session
+only for the clerk and the auditor); every write is the assembly clerk's (and the
+administrator's, who holds every role).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.security.matrix import DENIED, NOT_FOUND, OK, REFUSED, Row, roles
+
+CLERKS = {"administrator": OK, "assembly_clerk": OK}
+
+
+def thing(world: Any, kind: str) -> Any:
+    cache = world.__dict__.setdefault("assembly", {})
+    if kind not in cache:
+        cache[kind] = _build(world, kind)
+    return cache[kind]
+
+
+def _build(world: Any, kind: str) -> Any:
+    from assembly.models.sessions import Majority, Motion, MotionStatus, SessionStatus
+    from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
+
+    if kind == "mandate":
+        return MandateFactory(seated=True)
+    if kind == "recruiting":
+        return MandateFactory(recruiting=True)
+    if kind == "member":
+        return MemberFactory(mandate=thing(world, "mandate"))
+    if kind in ("planned", "published", "open"):
+        status = {
+            "planned": SessionStatus.PLANNED,
+            "published": SessionStatus.PUBLISHED,
+            "open": SessionStatus.OPEN,
+        }[kind]
+        return SessionFactory(mandate=thing(world, "mandate"), status=status)
+    if kind in ("draft_motion", "open_motion"):
+        from django.utils import timezone
+
+        from assembly.services import votes
+        from tests.factories import StaffFactory
+
+        open_now = kind == "open_motion"
+        # The member is present: the quorum is met and the member may vote.
+        votes.attendance_record(
+            session_id=thing(world, "open").pk,
+            actor=StaffFactory(role="assembly_clerk"),
+            member_id=thing(world, "member").pk,
+            present=True,
+        )
+        return Motion.objects.create(
+            session=thing(world, "open"),
+            title="Motion",
+            majority=Majority.SIMPLE,
+            status=MotionStatus.OPEN if open_now else MotionStatus.DRAFT,
+            opened_at=timezone.now() if open_now else None,
+        )
+    raise KeyError(kind)
+
+
+def _id(kind: str) -> Any:
+    return lambda world: {"id": thing(world, kind).pk}
+
+
+def _field_is(kind: str, name: str, value: str) -> Any:
+    def effect(world: Any) -> bool:
+        obj = thing(world, kind)
+        obj.refresh_from_db()
+        return bool(getattr(obj, name) == value)
+
+    return effect
+
+
+def _motion_created(world: Any) -> bool:
+    return bool(thing(world, "open").motions.filter(title="Matrice").exists())
+
+
+def _attendance_recorded(world: Any) -> bool:
+    from assembly.models.sessions import Attendance
+
+    return Attendance.objects.filter(session=thing(world, "open")).exists()
+
+
+def _vote_recorded(world: Any) -> bool:
+    from assembly.models.sessions import MotionVote
+
+    return MotionVote.objects.filter(motion=thing(world, "open_motion")).exists()
+
+
+MATRIX: dict[tuple[str, str], Row] = {
+    ("GET", "/api/v1/assemblies/"): Row(expect=roles(OK), note="public"),
+    ("GET", "/api/v1/assemblies/{id}/"): Row(expect=roles(OK), params=_id("mandate")),
+    ("GET", "/api/v1/assemblies/{id}/members/"): Row(
+        expect=roles(OK), params=lambda world: {"id": thing(world, "member").mandate_id}
+    ),
+    ("GET", "/api/v1/assemblies/{id}/draw/"): Row(
+        # The mandate has no commitment yet: the same 404 for everyone (the bundle is public).
+        expect=roles(NOT_FOUND),
+        params=_id("mandate"),
+    ),
+    ("POST", "/api/v1/assemblies/{id}/commitment/"): Row(
+        # The recruiting mandate has no pool: past the role check the domain refuses
+        # (pool_too_small), which still proves that only the clerk gets that far.
+        expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
+        params=_id("recruiting"),
+        body=lambda world, role: {
+            "seed_source": "Tirage EuroMillions",
+            "seed_expected_at": (
+                __import__("django.utils.timezone", fromlist=["now"]).now() + timedelta(days=7)
+            ).isoformat(),
+        },
+    ),
+    ("POST", "/api/v1/assemblies/{id}/draw/run/"): Row(
+        # No commitment published: past the role check the domain refuses.
+        expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
+        params=_id("recruiting"),
+        body=lambda world, role: {"seed": "12 23 34 45 50"},
+    ),
+    ("POST", "/api/v1/assembly-members/{id}/leave/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("member"),
+        body=lambda world, role: {"reason": "Démission"},
+        effect=lambda world: (
+            thing(world, "member").__class__.objects.get(pk=thing(world, "member").pk).status
+            != "active"
+        ),
+    ),
+    ("GET", "/api/v1/sessions/"): Row(expect=roles(OK), note="public; planned sessions hidden"),
+    ("GET", "/api/v1/sessions/{id}/"): Row(
+        # A planned session is not public yet: the clerk and the auditor only.
+        expect=roles(NOT_FOUND, administrator=OK, assembly_clerk=OK, auditor=OK),
+        params=_id("planned"),
+    ),
+    ("POST", "/api/v1/sessions/{id}/open/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("published"),
+        effect=_field_is("published", "status", "open"),
+    ),
+    ("POST", "/api/v1/sessions/{id}/close/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("open"),
+        effect=_field_is("open", "status", "closed"),
+    ),
+    ("POST", "/api/v1/sessions/{id}/attendance/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("open"),
+        body=lambda world, role: {"member_id": thing(world, "member").pk, "present": True},
+        effect=_attendance_recorded,
+    ),
+    ("POST", "/api/v1/sessions/{id}/motions/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("open"),
+        body=lambda world, role: {"title": "Matrice", "majority": "simple"},
+        effect=_motion_created,
+    ),
+    ("POST", "/api/v1/motions/{id}/open/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("draft_motion"),
+        effect=_field_is("draft_motion", "status", "open"),
+    ),
+    ("POST", "/api/v1/motions/{id}/close/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("open_motion"),
+        effect=_field_is("open_motion", "status", "closed"),
+    ),
+    ("POST", "/api/v1/motions/{id}/votes/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("open_motion"),
+        body=lambda world, role: {"member_id": thing(world, "member").pk, "choice": "for"},
+        effect=_vote_recorded,
+    ),
+}

@@ -223,6 +223,9 @@ REST_FRAMEWORK = {
         "vote": env_str("THROTTLE_VOTE", "30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many reverse proxies stand in front: 0 keys rate limits on the peer address, so a forged
+    # X-Forwarded-For cannot spread a burst over invented clients. Behind one proxy, set 1.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civic toolkit API",

@@ -146,11 +146,6 @@ def test_an_api_login_burst_from_one_address_is_throttled_while_another_address_
     assert user.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="REST_FRAMEWORK has no NUM_PROXIES: DRF then keys anonymous throttles on the "
-    "client-supplied X-Forwarded-For, so a burst that varies it is never throttled",
-)
 def test_a_login_burst_cannot_escape_the_limit_by_forging_x_forwarded_for():
     wrong = {"email": "someone@example.org", "password": "nope"}
     with rate("token", "3/min"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
@@ -28,8 +29,9 @@ from assembly.services.minutes import minutes_draft
 from assembly.workflow import AGENDA_OPEN
 from civic.audit import audit_record
 from civic.errors import Conflict, InvalidTransition, RuleViolation
-from civic.models import User
+from civic.models import User, WebhookEvent
 from civic.notifications import notify
+from civic.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +226,16 @@ def session_publish_agenda(*, session_id: int, actor: User | None) -> bool:
         session.agenda_published_at = timezone.now()
         session.save(update_fields=["status", "agenda_published_at"])
         audit_record(actor=actor, verb="assembly.agenda_publish", target=session)
+        webhook_emit(
+            event=WebhookEvent.ASSEMBLY_AGENDA,
+            payload={
+                "session_id": session.pk,
+                "title": session.title,
+                "starts_at": session.starts_at,
+                "place": session.place,
+                "url": settings.SITE_URL + reverse("assembly:session", args=[session.pk]),
+            },
+        )
         _notify_members(
             session,
             kind="assembly.agenda_published",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,6 +30,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from civic.audit import audit_record
+from civic.models import WebhookEvent
+from civic.webhooks import webhook_emit
 from petitions.models import (
     MAX_TRACKS,
     TOTAL_TRACK,
@@ -273,6 +276,20 @@ def rungs_evaluate(*, initiative_ids: list[int] | None = None) -> list[int]:
                     "count": candidate.current,  # type: ignore[attr-defined]
                     "obligation_id": obligation.pk,
                     "due_at": obligation.due_at,
+                },
+            )
+            webhook_emit(
+                event=WebhookEvent.INITIATIVE_RUNG_REACHED,
+                payload={
+                    "initiative_id": initiative.pk,
+                    "track": candidate.track.position,
+                    "rung": candidate.order,
+                    "threshold": candidate.threshold,
+                    "reached_at": now,
+                    "obligation_id": obligation.pk,
+                    "obligation_kind": obligation.kind,
+                    "obligation_due_at": obligation.due_at,
+                    "url": f"{settings.SITE_URL}{initiative.get_absolute_url()}",
                 },
             )
             notify_all(

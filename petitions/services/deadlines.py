@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from civic.audit import audit_record
-from civic.models import Notification, User
+from civic.models import Notification, User, WebhookEvent
+from civic.webhooks import webhook_emit
 from petitions.models import Initiative, Signature, Status
 from petitions.services._common import get_initiative, notify_all, people_of
 
@@ -34,6 +37,17 @@ def initiative_close(*, initiative_id: int) -> bool:
             target=initiative,
             before={"status": Status.COLLECTING},
             after={"status": Status.CLOSED},
+        )
+        webhook_emit(
+            event=WebhookEvent.INITIATIVE_CLOSED,
+            payload={
+                "initiative_id": initiative.pk,
+                "title": initiative.title,
+                "closed_at": now,
+                "stats_url": settings.SITE_URL
+                + reverse("api-stats-initiative", args=[initiative.pk]),
+                "url": f"{settings.SITE_URL}{initiative.get_absolute_url()}",
+            },
         )
         notify_all(
             people_of(initiative),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -23,7 +24,8 @@ from civic.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from civic.models import District, User
+from civic.models import District, User, WebhookEvent
+from civic.webhooks import webhook_emit
 from petitions.models import (
     MAX_TRACKS,
     TOTAL_TRACK,
@@ -388,6 +390,17 @@ def initiative_publish(*, initiative_id: int, actor: User) -> Initiative:
         target=initiative,
         before=before,
         after={**_snapshot(initiative), "closes_at": initiative.closes_at, "thresholds": resolved},
+    )
+    webhook_emit(
+        event=WebhookEvent.INITIATIVE_PUBLISHED,
+        payload={
+            "initiative_id": initiative.pk,
+            "title": initiative.title,
+            "published_at": initiative.published_at,
+            "closes_at": initiative.closes_at,
+            "instruments": [t.instrument_type.slug for t in tracks],
+            "url": f"{settings.SITE_URL}{initiative.get_absolute_url()}",
+        },
     )
     notify_all(
         people_of(initiative),

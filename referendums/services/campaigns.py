@@ -6,6 +6,7 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -22,8 +23,9 @@ from civic.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from civic.models import District, User
+from civic.models import District, User, WebhookEvent
 from civic.roles import Role, has_role
+from civic.webhooks import webhook_emit
 from referendums import workflow
 from referendums.legal_calendar import CalendarFacts, calendar_violations, local_midnight
 from referendums.models import (
@@ -411,6 +413,16 @@ def campaign_publish_results(*, campaign_id: int, actor: User) -> Campaign:
             ).isoformat()
             campaign.save(update_fields=["results"])
         _transition(campaign, S.RESULTS_PUBLISHED, actor, published_at=now)
+        webhook_emit(
+            event=WebhookEvent.REFERENDUM_RESULTS,
+            payload={
+                "campaign_id": campaign.pk,
+                "title": campaign.title_fr,
+                "published_at": now,
+                "results_url": settings.SITE_URL
+                + reverse("referendums:results", args=[campaign.pk]),
+            },
+        )
         transaction.on_commit(lambda: results_to_assembly_agenda(campaign_id=campaign.pk))
     return campaign
 
@@ -517,6 +529,16 @@ def voting_open_due(*, campaign_id: int) -> bool:
                 ignore_conflicts=True,
             )
         _system_audit(campaign, S.CAMPAIGN)
+        webhook_emit(
+            event=WebhookEvent.REFERENDUM_OPENED,
+            payload={
+                "campaign_id": campaign.pk,
+                "title": campaign.title_fr,
+                "kind": campaign.kind,
+                "opened_at": campaign.opened_at,
+                "voting_closes_at": campaign.voting_closes_at,
+            },
+        )
     return True
 
 
@@ -537,6 +559,11 @@ def voting_close_due(*, campaign_id: int) -> bool:
 
             vacuum_after_close.delay_on_commit(campaign_id)
         _system_audit(campaign, S.VOTING)
+        # Announces the close only: no turnout, no count (the results have their own event).
+        webhook_emit(
+            event=WebhookEvent.REFERENDUM_CLOSED,
+            payload={"campaign_id": campaign.pk, "title": campaign.title_fr, "closed_at": now},
+        )
     return True
 
 

@@ -1,8 +1,9 @@
 """The assembly rows of the authorisation matrix (collected by tests/security/matrix.py).
 
 The world gets, lazily and once per test: a seated mandate with a member and a public session
-(published agenda), an open session with a draft and an open motion, a planned (not yet public)
-session, and a recruiting mandate for the draw commitment. Reading is public (a planned session
+(published agenda), an open session (the member present) with a draft and an open motion, a
+planned (not yet public) session, a mandate in recruitment with a pool of volunteers, and one
+whose draw commitment is published (its seed not due yet). Reading is public (a planned session
 only for the clerk and the auditor); every write is the assembly clerk's (and the
 administrator's, who holds every role).
 """
@@ -30,8 +31,22 @@ def _build(world: Any, kind: str) -> Any:
 
     if kind == "mandate":
         return MandateFactory(seated=True)
-    if kind == "recruiting":
-        return MandateFactory(recruiting=True)
+    if kind == "pooled":
+        return _pooled_mandate()
+    if kind == "committed":
+        from django.utils import timezone
+
+        from assembly.services import draw
+        from tests.factories import StaffFactory
+
+        mandate = _pooled_mandate()
+        draw.commitment_publish(
+            mandate_id=mandate.pk,
+            actor=StaffFactory(role="assembly_clerk"),
+            seed_source="Loto du samedi",
+            seed_expected_at=timezone.now() + timedelta(days=2),
+        )
+        return mandate
     if kind == "member":
         return MemberFactory(mandate=thing(world, "mandate"))
     if kind in ("planned", "published", "open"):
@@ -63,6 +78,58 @@ def _build(world: Any, kind: str) -> Any:
             opened_at=timezone.now() if open_now else None,
         )
     raise KeyError(kind)
+
+
+def _pooled_mandate() -> Any:
+    """A mandate in recruitment, 4 seats by gender and district, with a pool of 10 volunteers
+    signed up through the real service (as tests/assembly/conftest.py `recruiting` does)."""
+    from assembly.models.composition import FeatureKind, Invitation, InvitationBatch
+    from assembly.services import composition
+    from tests.assembly.factories import MandateFactory
+    from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
+
+    clerk = StaffFactory(role="assembly_clerk")
+    districts = {code: DistrictFactory(code=code, name=code.title()) for code in ("nord", "sud")}
+    mandate = MandateFactory(size=4, reserve_size=3)
+    composition.feature_add(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        key="genre",
+        label="Genre",
+        kind=FeatureKind.GENDER,
+        quotas=[("f", "Femme", 2, 2), ("m", "Homme", 2, 2)],
+    )
+    composition.feature_add(
+        mandate_id=mandate.pk,
+        actor=clerk,
+        key="quartier",
+        label="Quartier",
+        kind=FeatureKind.DISTRICT,
+        quotas=[("nord", "Nord", 1, 3), ("sud", "Sud", 1, 3)],
+    )
+    composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
+    batch = InvitationBatch.objects.create(mandate=mandate, seed="t", requested=0, population=0)
+    pool = [("f", "nord"), ("f", "nord"), ("f", "sud"), ("f", "sud"), ("m", "nord")]
+    pool += [("m", "nord"), ("m", "sud"), ("m", "sud"), ("f", "nord"), ("m", "sud")]
+    for gender, district in pool:
+        invitation = Invitation.objects.create(
+            mandate=mandate,
+            batch=batch,
+            register_entry=RegisterEntryFactory(district=districts[district]),
+        )
+        composition.volunteer_signup(
+            token=composition.invitation_token(invitation),
+            declared={"genre": gender},
+            consent=True,
+        )
+    mandate.refresh_from_db()
+    return mandate
+
+
+def _commitment_published(world: Any) -> bool:
+    from assembly.models.draw import DrawCommitment
+
+    return DrawCommitment.objects.filter(mandate=thing(world, "pooled")).exists()
 
 
 def _id(kind: str) -> Any:
@@ -101,26 +168,26 @@ MATRIX: dict[tuple[str, str], Row] = {
         expect=roles(OK), params=lambda world: {"id": thing(world, "member").mandate_id}
     ),
     ("GET", "/api/v1/assemblies/{id}/draw/"): Row(
-        # The mandate has no commitment yet: the same 404 for everyone (the bundle is public).
-        expect=roles(NOT_FOUND),
-        params=_id("mandate"),
+        # The committed payload is public before the draw, so anyone can check it afterwards.
+        expect=roles(OK),
+        params=_id("committed"),
     ),
     ("POST", "/api/v1/assemblies/{id}/commitment/"): Row(
-        # The recruiting mandate has no pool: past the role check the domain refuses
-        # (pool_too_small), which still proves that only the clerk gets that far.
-        expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
-        params=_id("recruiting"),
+        expect=roles(DENIED, **CLERKS),
+        params=_id("pooled"),
         body=lambda world, role: {
             "seed_source": "Tirage EuroMillions",
             "seed_expected_at": (
                 __import__("django.utils.timezone", fromlist=["now"]).now() + timedelta(days=7)
             ).isoformat(),
         },
+        effect=_commitment_published,
     ),
     ("POST", "/api/v1/assemblies/{id}/draw/run/"): Row(
-        # No commitment published: past the role check the domain refuses.
+        # The seed is not due yet (the draw cannot run before the announced draw): past the role
+        # check the domain refuses, which still proves that only the clerk gets that far.
         expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
-        params=_id("recruiting"),
+        params=_id("committed"),
         body=lambda world, role: {"seed": "12 23 34 45 50"},
     ),
     ("POST", "/api/v1/assembly-members/{id}/leave/"): Row(

@@ -11,7 +11,7 @@ administrator's, who holds every role).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from tests.security.matrix import DENIED, NOT_FOUND, OK, REFUSED, Row, roles
 
@@ -42,7 +42,7 @@ def _build(world: Any, kind: str) -> Any:
         mandate = _pooled_mandate()
         draw.commitment_publish(
             mandate_id=mandate.pk,
-            actor=StaffFactory(role="assembly_clerk"),
+            actor=cast(Any, StaffFactory(role="assembly_clerk")),
             seed_source="Loto du samedi",
             seed_expected_at=timezone.now() + timedelta(days=2),
         )
@@ -66,7 +66,7 @@ def _build(world: Any, kind: str) -> Any:
         # The member is present: the quorum is met and the member may vote.
         votes.attendance_record(
             session_id=thing(world, "open").pk,
-            actor=StaffFactory(role="assembly_clerk"),
+            actor=cast(Any, StaffFactory(role="assembly_clerk")),
             member_id=thing(world, "member").pk,
             present=True,
         )
@@ -88,9 +88,9 @@ def _pooled_mandate() -> Any:
     from tests.assembly.factories import MandateFactory
     from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
 
-    clerk = StaffFactory(role="assembly_clerk")
+    clerk: Any = StaffFactory(role="assembly_clerk")
     districts = {code: DistrictFactory(code=code, name=code.title()) for code in ("nord", "sud")}
-    mandate = MandateFactory(size=4, reserve_size=3)
+    mandate: Any = MandateFactory(size=4, reserve_size=3)
     composition.feature_add(
         mandate_id=mandate.pk,
         actor=clerk,
@@ -115,7 +115,7 @@ def _pooled_mandate() -> Any:
         invitation = Invitation.objects.create(
             mandate=mandate,
             batch=batch,
-            register_entry=RegisterEntryFactory(district=districts[district]),
+            register_entry=cast(Any, RegisterEntryFactory(district=districts[district])),
         )
         composition.volunteer_signup(
             token=composition.invitation_token(invitation),

@@ -25,6 +25,7 @@ def initiative(world: Any, kind: str) -> Any:
     cache = world.__dict__.setdefault("petitions", {})
     if kind not in cache:
         resident = world.user("resident")
+        item: Any
         if kind == "collecting":
             from petitions.services import signature_sign
 
@@ -146,7 +147,7 @@ def obligation(world: Any) -> Any:
     cache = world.__dict__.setdefault("petitions", {})
     if "obligation" not in cache:
         target = initiative(world, "collecting")
-        rung = TrackRung.objects.filter(track__initiative=target).order_by("pk").first()
+        rung: Any = TrackRung.objects.filter(track__initiative=target).order_by("pk").first()
         cache["obligation"] = Obligation.objects.create(
             track_rung=rung,
             initiative=target,
@@ -167,7 +168,8 @@ def _obligation_done(world: Any) -> bool:
 def _reason(world: Any, role: str) -> dict[str, Any]:
     from petitions.models import RejectionReason
 
-    return {"reason": RejectionReason.objects.filter(active=True).first().code, "text": "Doublon"}
+    reason: Any = RejectionReason.objects.filter(active=True).first()
+    return {"reason": reason.code, "text": "Doublon"}
 
 
 # A draft or a review is visible to its initiator, its invited promoters and moderators only:
@@ -208,7 +210,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", f"{BASE}/{{id}}/promoters/"): Row(
         expect=INITIATOR_ONLY_ON_DRAFT,
         params=_id("draft"),
-        body=lambda world, role: {"email": world.user("unverified").email},
+        body=lambda world, role: {"email": world.users["unverified"].email},
         effect=_invited,
     ),
     ("POST", f"{BASE}/{{id}}/promoters/mine/"): Row(

@@ -60,7 +60,10 @@ def spread_districts() -> None:
 
     from civic.models import District
 
-    codes = [District.objects.get_or_create(code=f"q{k}", defaults={"name": f"Quartier {k}"})[0].pk for k in range(8)]
+    codes = [
+        District.objects.get_or_create(code=f"q{k}", defaults={"name": f"Quartier {k}"})[0].pk
+        for k in range(8)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE civic_registerentry SET district_id = (%s::bigint[])[1 + id %% 8]", [codes]
@@ -151,31 +154,57 @@ def main() -> None:
     uncached = runs["stats"].rps / trivial_rps
     cond = runs["conditional"].rps / trivial_rps
     report(
-        "W5", "stats rps ÷ trivial rps (uncached)", uncached, "≥ 0.35", uncached >= 0.35,
-        stats_rps=round(runs["stats"].rps, 1), trivial_rps=round(trivial_rps, 1),
-        p99_ms=round(runs["stats"].percentile(99), 2), server_errors=runs["stats"].server_errors,
+        "W5",
+        "stats rps ÷ trivial rps (uncached)",
+        uncached,
+        "≥ 0.35",
+        uncached >= 0.35,
+        stats_rps=round(runs["stats"].rps, 1),
+        trivial_rps=round(trivial_rps, 1),
+        p99_ms=round(runs["stats"].percentile(99), 2),
+        server_errors=runs["stats"].server_errors,
     )
     report(
-        "W5", "stats rps ÷ trivial rps (conditional GET, 304)", cond, "≥ 0.8",
+        "W5",
+        "stats rps ÷ trivial rps (conditional GET, 304)",
+        cond,
+        "≥ 0.8",
         cond >= 0.8 and set(runs["conditional"].statuses) == {304},
-        conditional_rps=round(runs["conditional"].rps, 1), statuses=runs["conditional"].statuses,
+        conditional_rps=round(runs["conditional"].rps, 1),
+        statuses=runs["conditional"].statuses,
     )
     report(
-        "W9", "queries at page size 10 vs 100", float(queries[100] - queries[10]), "equal",
-        queries[10] == queries[100], page10=queries[10], page100=queries[100],
+        "W9",
+        "queries at page size 10 vs 100",
+        float(queries[100] - queries[10]),
+        "equal",
+        queries[10] == queries[100],
+        page10=queries[10],
+        page100=queries[100],
     )
     ratio = latency["page100"].percentile(50) / latency["one"].percentile(50)
     report(
-        "W9", "100-item stats list p50 ÷ one stats document p50", ratio, "≤ 3", ratio <= 3,
+        "W9",
+        "100-item stats list p50 ÷ one stats document p50",
+        ratio,
+        "≤ 3",
+        ratio <= 3,
         list_p50_ms=round(latency["page100"].percentile(50), 2),
         one_p50_ms=round(latency["one"].percentile(50), 2),
     )
     growth = fold_large / fold_small
     report(
-        "fold", "incremental fold of 1,000 signatures: time at N2 ÷ time at N1", growth,
-        "flat in N (≤ 1.5)", growth <= 1.5,
-        n1=rows_small, n1_s=round(fold_small, 3), n2=rows_large, n2_s=round(fold_large, 3),
-        first_fold_s=round(first_fold, 2), first_fold_rows=per * half,
+        "fold",
+        "incremental fold of 1,000 signatures: time at N2 ÷ time at N1",
+        growth,
+        "flat in N (≤ 1.5)",
+        growth <= 1.5,
+        n1=rows_small,
+        n1_s=round(fold_small, 3),
+        n2=rows_large,
+        n2_s=round(fold_large, 3),
+        first_fold_s=round(first_fold, 2),
+        first_fold_rows=per * half,
     )
 
 

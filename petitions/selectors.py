@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -120,7 +120,8 @@ COUNT_CACHE_SECONDS = 2 * int(settings.CIVIC_TICK_SECONDS)
 
 def _as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value
+        # SQLite's driver may hand back a naive datetime; the stored value is UTC (USE_TZ).
+        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
     # SQLite hands back text; its backend knows how to read it.
     return connection.ops.convert_datetimefield_value(value, None, connection)  # type: ignore[attr-defined]
 

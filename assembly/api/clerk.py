@@ -19,6 +19,7 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.services import draw, sessions, votes
+from civic.api.fields import IdField
 from civic.api.permissions import role_permission
 from civic.models import User
 from civic.roles import Role
@@ -133,8 +134,8 @@ class MotionCreateApi(APIView):
         text = serializers.CharField(required=False, allow_blank=True, default="")
         majority = serializers.ChoiceField(choices=Majority.choices)
         kind = serializers.ChoiceField(choices=MotionKind.choices, default=MotionKind.ORDINARY)
-        agenda_item_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-        minutes_session_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        agenda_item_id = IdField(required=False, allow_null=True, default=None)
+        minutes_session_id = IdField(required=False, allow_null=True, default=None)
 
     @extend_schema(request=InputSerializer, responses={201: MotionOutput})
     def post(self, request: Request, pk: int) -> Response:

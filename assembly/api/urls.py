@@ -5,9 +5,7 @@ from assembly.api import clerk, views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("assemblies/", views.AssemblyListApi.as_view(), name="api-assemblies"),
     path("assemblies/<id:pk>/", views.AssemblyDetailApi.as_view(), name="api-assembly"),
-    path(
-        "assemblies/<id:pk>/members/", views.MemberListApi.as_view(), name="api-assembly-members"
-    ),
+    path("assemblies/<id:pk>/members/", views.MemberListApi.as_view(), name="api-assembly-members"),
     path("assemblies/<id:pk>/draw/", views.DrawBundleApi.as_view(), name="api-assembly-draw"),
     path(
         "assemblies/<id:pk>/commitment/",

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from civic.api.fields import IdField
 from civic.api.permissions import role_permission
 from civic.auth import authenticated_user
 from civic.errors import DomainError
@@ -102,8 +103,8 @@ class DeskVerificationApi(APIView):
     permission_classes = [role_permission(Role.ADMINISTRATOR, Role.MODERATOR)]
 
     class InputSerializer(serializers.Serializer):
-        user_id = serializers.IntegerField()
-        entry_id = serializers.IntegerField()
+        user_id = IdField()
+        entry_id = IdField()
 
     @extend_schema(request=InputSerializer, responses={200: MeApi.OutputSerializer})
     def post(self, request: Request) -> Response:

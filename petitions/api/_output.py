@@ -64,7 +64,7 @@ class InitiativeListOutput(serializers.Serializer):
     title = serializers.CharField()
     summary = serializers.CharField()
     status = serializers.CharField()
-    district = serializers.CharField(source="district.code", default=None)
+    district = serializers.CharField(source="district.code", default=None, allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
     closes_at = serializers.DateTimeField(allow_null=True)
     signatures = serializers.SerializerMethodField()
@@ -94,7 +94,9 @@ class InitiativeDetailOutput(InitiativeListOutput):
     closed_at = serializers.DateTimeField(allow_null=True)
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     rejected_at = serializers.DateTimeField(allow_null=True)
-    rejection_reason = serializers.CharField(source="rejection_reason.label", default=None)
+    rejection_reason = serializers.CharField(
+        source="rejection_reason.label", default=None, allow_null=True
+    )
     rejection_text = serializers.CharField()
     tracks = TrackDetailOutput(many=True)
     promoters = PromoterOutput(many=True)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from civic.api.fields import IdField
 from civic.api.pagination import Pagination, page_of
 from petitions import selectors, services
 from petitions.api._output import InitiativeDetailOutput, InitiativeListOutput, counts_context
@@ -40,7 +41,7 @@ class InitiativeListApi(APIView):
         instruments = serializers.ListField(
             child=serializers.SlugField(), min_length=1, max_length=8
         )
-        district_id = serializers.IntegerField(required=False, allow_null=True)
+        district_id = IdField(required=False, allow_null=True)
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated()] if self.request.method == "POST" else []
@@ -83,7 +84,7 @@ class InitiativeDetailApi(APIView):
         instruments = serializers.ListField(
             child=serializers.SlugField(), min_length=1, max_length=8, required=False
         )
-        district_id = serializers.IntegerField(required=False, allow_null=True)
+        district_id = IdField(required=False, allow_null=True)
 
     def get_permissions(self) -> list[Any]:
         return [IsAuthenticated()] if self.request.method == "PATCH" else []

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from civic.api.fields import IdField
 from civic.api.permissions import role_permission
 from civic.roles import Role
 from petitions import selectors, services
@@ -135,7 +136,7 @@ class PaperSignatureApi(APIView):
     permission_classes = [role_permission(Role.MODERATOR)]
 
     class InputSerializer(serializers.Serializer):
-        register_entry_id = serializers.IntegerField(required=False)
+        register_entry_id = IdField(required=False)
         last_name = serializers.CharField(max_length=150, required=False)
         first_names = serializers.CharField(max_length=150, required=False)
         birth_date = serializers.DateField(required=False)

@@ -5,9 +5,7 @@ from referendums.api import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("referendums/", views.ReferendumListCreateApi.as_view(), name="api-referendums"),
-    path(
-        "referendums/<id:pk>/", views.ReferendumDetailApi.as_view(), name="api-referendum-detail"
-    ),
+    path("referendums/<id:pk>/", views.ReferendumDetailApi.as_view(), name="api-referendum-detail"),
     *[
         path(
             f"referendums/<id:pk>/{action}/",
@@ -16,15 +14,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         )
         for action in workflow.ACTIONS
     ],
-    path(
-        "referendums/<id:pk>/ballots/", views.BallotCastApi.as_view(), name="api-referendum-cast"
-    ),
-    path(
-        "referendums/<id:pk>/turnout/", views.TurnoutApi.as_view(), name="api-referendum-turnout"
-    ),
-    path(
-        "referendums/<id:pk>/results/", views.ResultsApi.as_view(), name="api-referendum-results"
-    ),
+    path("referendums/<id:pk>/ballots/", views.BallotCastApi.as_view(), name="api-referendum-cast"),
+    path("referendums/<id:pk>/turnout/", views.TurnoutApi.as_view(), name="api-referendum-turnout"),
+    path("referendums/<id:pk>/results/", views.ResultsApi.as_view(), name="api-referendum-results"),
     path(
         "referendums/<id:pk>/ballot-box/",
         views.BallotBoxApi.as_view(),

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from civic.api.fields import IdField
 from civic.api.permissions import IsVerifiedResident, role_permission
 from civic.eligibility import Predicate
 from civic.errors import NotFound, PermissionDenied
@@ -62,7 +63,7 @@ class CampaignFieldsIn(serializers.Serializer):
     predicate = serializers.ChoiceField(choices=Predicate.choices, required=False)
     cutoff_date = serializers.DateField()
     origin_kind = serializers.ChoiceField(choices=OriginKind.choices, required=False)
-    origin_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    origin_id = IdField(required=False, allow_null=True)
     origin_label = serializers.CharField(max_length=200, required=False, allow_blank=True)
     deliberation_date = serializers.DateField(required=False, allow_null=True)
     prefect_transmission_date = serializers.DateField(required=False, allow_null=True)

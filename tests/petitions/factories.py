@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,13 @@ LEGAL = "consultation-l1112-16"
 
 
 def instrument(slug: str) -> InstrumentType:
+    """A shipped instrument type. Tests that run in transactions (live server, threads) flush the
+    tables, data migrations included: the shipped data is put back when it is missing."""
+    if not InstrumentType.objects.filter(slug=slug).exists():
+        from django.apps import apps
+
+        shipped = importlib.import_module("petitions.migrations.0002_shipped_instruments")
+        shipped.forwards(apps, None)
     return InstrumentType.objects.get(slug=slug)
 
 

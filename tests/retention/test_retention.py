@@ -154,10 +154,8 @@ def test_volunteers_not_drawn_are_purged_after_the_mandate():
 
 
 def test_no_signature_identity_is_kept_past_the_petitions_retention_period(freeze):
-    from petitions.models import InstrumentType
+    from petitions.models import InstrumentType, Obligation, ObligationStatus, Signature, Status
     from petitions.services.retention import signatures_purge_due
-
-    from petitions.models import Obligation, ObligationStatus, Signature, Status
     from petitions.services.signatures import signature_sign
     from tests.petitions.factories import InitiativeFactory
 

@@ -18,12 +18,18 @@ from referendums.models import Campaign
 LOCK_NAMESPACE = 0x52_45_46  # "REF"
 
 
+def lock_key(campaign_id: int) -> int:
+    """PostgreSQL's two-key advisory locks take 32-bit integers: larger ids fold into that range
+    (two campaigns sharing a key only wait for each other, which is safe)."""
+    return campaign_id % 2_147_483_647
+
+
 def campaign_lock(campaign_id: int, *, shared: bool) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite has one writer at a time
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, campaign_id])
+        cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, lock_key(campaign_id)])
 
 
 def campaign_snapshot(campaign: Campaign) -> dict[str, Any]:

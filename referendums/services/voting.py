@@ -51,7 +51,7 @@ from referendums.sealing import (
     unseal,
     unwrap_key,
 )
-from referendums.services.common import LOCK_NAMESPACE, campaign_lock
+from referendums.services.common import LOCK_NAMESPACE, campaign_lock, lock_key
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,9 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
         if postgres:
             # Selected (not only aliased) so the database evaluates it, before anything else.
             campaigns = campaigns.annotate(
-                lock=RawSQL("pg_advisory_xact_lock_shared(%s, %s)", (LOCK_NAMESPACE, campaign_id))
+                lock=RawSQL(
+                    "pg_advisory_xact_lock_shared(%s, %s)", (LOCK_NAMESPACE, lock_key(campaign_id))
+                )
             )
         else:
             campaign_lock(campaign_id, shared=True)

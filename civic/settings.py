@@ -210,9 +210,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "civic.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "civic.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "civic.api.throttling.AnonRateThrottle",
+        "civic.api.throttling.UserRateThrottle",
+        "civic.api.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "600/min"),

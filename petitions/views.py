@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from rest_framework.throttling import ScopedRateThrottle
 
+from civic.api.throttling import ScopedRateThrottle
 from civic.errors import DomainError, NotFound
 from civic.models import RegisterEntry, User
 from petitions import selectors, services
@@ -162,7 +162,7 @@ class _SignScope:
 def _throttled(request: HttpRequest) -> bool:
     """The API's "sign" rate limit applies to the page forms too."""
     throttle = ScopedRateThrottle()
-    if throttle.allow_request(request, _SignScope()):  # type: ignore[arg-type]
+    if throttle.allow_request(request, _SignScope()):
         return False
     messages.error(request, _("Trop de tentatives : réessayez dans une minute."))
     return True

@@ -63,3 +63,17 @@ def postgres_only() -> pytest.MarkDecorator:
     return pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs real PostgreSQL concurrency"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():  # type: ignore[no-untyped-def]
+    """Rate limits and memos outlive a test and ids repeat between tests: start each one clean."""
+    from django.core.cache import cache
+
+    from petitions.selectors import count_memo_forget
+    from petitions.services.signatures import open_memo_forget
+
+    cache.clear()
+    count_memo_forget()
+    open_memo_forget()
+    yield

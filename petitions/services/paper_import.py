@@ -113,7 +113,7 @@ def paper_signatures_import(
 ) -> ImportReport:
     if not is_moderator(actor):
         raise PermissionDenied(_("La saisie des signatures papier est réservée aux modérateurs."))
-    tracks, status, closes_at = _tracks_and_state(initiative_id)
+    tracks, status, closes_at = _tracks_and_state(initiative_id, fresh=True)
     report = ImportReport()
     digest = hashlib.sha256()
     for batch in _batches(rows, BATCH):

@@ -73,19 +73,21 @@ def quarter_key(*, scope: str, on: date) -> str:
     return f"{scope}:{on.year}Q{(on.month - 1) // 3 + 1}"
 
 
-# Tracks never change once collection opens, so each process remembers them for a few seconds
+# Tracks never change once collection opens, so each process remembers them for five minutes
 # for collecting initiatives only: the INSERT's own guard stays the authority on "open", so a
 # remembered "collecting" can never let a signature in after a close or a withdrawal.
 _OPEN_MEMO: dict[int, tuple[float, tuple[list[TrackInfo], str, datetime | None]]] = {}
-_OPEN_MEMO_SECONDS = 5.0
+_OPEN_MEMO_SECONDS = 300.0
 
 
 def open_memo_forget() -> None:
     _OPEN_MEMO.clear()
 
 
-def _tracks_and_state(initiative_id: int) -> tuple[list[TrackInfo], str, datetime | None]:
-    memo = _OPEN_MEMO.get(initiative_id)
+def _tracks_and_state(
+    initiative_id: int, *, fresh: bool = False
+) -> tuple[list[TrackInfo], str, datetime | None]:
+    memo = None if fresh else _OPEN_MEMO.get(initiative_id)
     if memo is not None and memo[0] > time.monotonic():
         return memo[1]
     rows = list(
@@ -113,12 +115,32 @@ def _tracks_and_state(initiative_id: int) -> tuple[list[TrackInfo], str, datetim
     return state
 
 
+def _is_open(status: str, closes_at: datetime | None, now: datetime) -> bool:
+    return status == Status.COLLECTING and closes_at is not None and closes_at > now
+
+
+def _closed() -> Conflict:
+    return Conflict(
+        _("La collecte de signatures n'est pas ouverte pour cette initiative."),
+        code="collection_closed",
+    )
+
+
 def _require_open(status: str, closes_at: datetime | None, now: datetime) -> None:
-    if status != Status.COLLECTING or closes_at is None or closes_at <= now:
-        raise Conflict(
-            _("La collecte de signatures n'est pas ouverte pour cette initiative."),
-            code="collection_closed",
-        )
+    if not _is_open(status, closes_at, now):
+        raise _closed()
+
+
+def _open_state(initiative_id: int, now: datetime) -> list[TrackInfo]:
+    """The tracks of an initiative open at `now`, or Conflict. A remembered state only ever says
+    "open": a refusal is always decided on a fresh read (a closing date moved later is seen at
+    once), and the guarded INSERT has the last word either way."""
+    tracks, status, closes_at = _tracks_and_state(initiative_id)
+    if not _is_open(status, closes_at, now):
+        tracks, status, closes_at = _tracks_and_state(initiative_id, fresh=True)
+        if not _is_open(status, closes_at, now):
+            raise _closed()
+    return tracks
 
 
 @dataclass
@@ -356,10 +378,8 @@ def _record(
                 continue
             raise
         if new_id is None:
-            raise Conflict(
-                _("La collecte de signatures n'est pas ouverte pour cette initiative."),
-                code="collection_closed",
-            )
+            _OPEN_MEMO.pop(initiative_id, None)
+            raise _closed()
         return _Recorded(new_id, plan)
     raise AssertionError("unreachable: the second attempt has no quarter key")
 
@@ -369,10 +389,10 @@ def signature_sign(*, initiative_id: int, user: User) -> SignOutcome:
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte pour signer."))
     assert user.register_entry_id is not None
-    entry = RegisterEntry.objects.only(*_ENTRY_FIELDS).get(pk=user.register_entry_id)
-    tracks, status, closes_at = _tracks_and_state(initiative_id)
+    entry = user.register_entry  # loaded with the user by the API authentication
+    assert entry is not None
     now = timezone.now()
-    _require_open(status, closes_at, now)
+    tracks = _open_state(initiative_id, now)
     recorded = _record(
         initiative_id=initiative_id,
         entry=entry,
@@ -400,9 +420,8 @@ def signature_withdraw(*, initiative_id: int, user: User) -> None:
     the same answer as withdrawing a signature."""
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte."))
-    _tracks, status, closes_at = _tracks_and_state(initiative_id)
     now = timezone.now()
-    _require_open(status, closes_at, now)
+    _open_state(initiative_id, now)
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -452,7 +471,7 @@ def paper_signature_enter(
     otherwise a row in the register of rejections with its reason. Both are audited."""
     if not is_moderator(actor):
         raise PermissionDenied(_("La saisie des signatures papier est réservée aux modérateurs."))
-    tracks, status, closes_at = _tracks_and_state(initiative_id)
+    tracks, status, closes_at = _tracks_and_state(initiative_id, fresh=True)
     now = timezone.now()
     _require_open(status, closes_at, now)
     entry = _find_entry(

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from civic.api.fields import IdField
 from civic.api.permissions import IsVerifiedResident, role_permission
+from civic.api.throttling import ScopedRateThrottle
 from civic.eligibility import Predicate
 from civic.errors import NotFound, PermissionDenied
 from civic.roles import Role
@@ -164,6 +165,8 @@ class BallotCastApi(APIView):
     """Cast (or re-cast: the last vote counts) a ballot. Returns a receipt code, once."""
 
     permission_classes = [IsVerifiedResident]
+    # The "vote" scope is far stricter than the per-user rate: one limit, one cache round trip.
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "vote"
 
     class InputSerializer(serializers.Serializer):

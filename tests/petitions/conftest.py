@@ -26,17 +26,3 @@ def shipped_instruments(request):  # type: ignore[no-untyped-def]
 
     migration = importlib.import_module("petitions.migrations.0002_shipped_instruments")
     migration.forwards(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():  # type: ignore[no-untyped-def]
-    """Rate limits and memos outlive a test and ids repeat between tests: start each one clean."""
-    from django.core.cache import cache
-
-    from petitions.selectors import count_memo_forget
-    from petitions.services.signatures import open_memo_forget
-
-    cache.clear()
-    count_memo_forget()
-    open_memo_forget()
-    yield

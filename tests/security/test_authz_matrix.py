@@ -28,9 +28,9 @@ def world(db) -> World:  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def no_throttling(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Rate limits are tested on their own; here each request must meet the permission checks."""
-    from rest_framework.throttling import SimpleRateThrottle
+    from civic.api.throttling import SlidingWindowThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(SlidingWindowThrottle, "allow_request", lambda self, request, view: True)
     yield
 
 

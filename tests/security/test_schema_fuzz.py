@@ -59,9 +59,9 @@ def refusals_use_the_api_error_format(ctx: Any, response: Any, case: Any) -> boo
 @pytest.fixture(autouse=True)
 def no_throttling(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rate limits have their own tests; here every fuzzed request must reach the view."""
-    from rest_framework.throttling import SimpleRateThrottle
+    from civic.api.throttling import SlidingWindowThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    monkeypatch.setattr(SlidingWindowThrottle, "allow_request", lambda self, request, view: True)
 
 
 @pytest.fixture

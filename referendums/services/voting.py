@@ -22,13 +22,12 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.eligibility import RULES
 from civic.errors import Conflict, DomainError, NotEligible, NotFound, NotVerified
-from civic.models import User
+from civic.models import District, User
 from referendums.models import (
     TURNOUT_SLOTS,
     Ballot,
@@ -225,6 +224,68 @@ STATE_FIELDS = (
 )
 
 
+def _cast_state_orm(campaign_id: int, entry_id: int) -> dict[str, Any] | None:
+    """The campaign's state, the voter's frozen district (None if not an elector of this vote) and
+    the wrapped sealing key, under the shared campaign lock (other databases)."""
+    campaign_lock(campaign_id, shared=True)
+    return (
+        Campaign.objects.filter(pk=campaign_id, voting_method=VotingMethod.ONLINE)
+        .annotate(
+            member_district=Subquery(
+                ElectorateMember.objects.filter(
+                    campaign_id=OuterRef("pk"), register_entry_id=entry_id
+                ).values("district__code")[:1]
+            ),
+            wrapped_key=Subquery(
+                SealingKey.objects.filter(campaign_id=OuterRef("pk")).values("wrapped_key")[:1]
+            ),
+        )
+        .values(*STATE_FIELDS)
+        .first()
+    )
+
+
+def _cast_state_sql() -> str:
+    campaign = Campaign._meta.db_table
+    member = ElectorateMember._meta.db_table
+    district = District._meta.db_table
+    sealing = SealingKey._meta.db_table
+    return f"""
+        SELECT c.status, c.predicate, c.voting_opens_at, c.voting_closes_at, c.opened_at,
+               c.electorate_districts,
+               (SELECT d.code FROM {member} m JOIN {district} d ON d.id = m.district_id
+                 WHERE m.campaign_id = c.id AND m.register_entry_id = %(entry)s LIMIT 1),
+               (SELECT k.wrapped_key FROM {sealing} k WHERE k.campaign_id = c.id LIMIT 1),
+               pg_advisory_xact_lock_shared(%(namespace)s, %(key)s)
+        FROM {campaign} c
+        WHERE c.id = %(campaign)s AND c.voting_method = %(online)s
+    """  # noqa: S608 - table names from the models, values as parameters
+
+
+def _cast_state_postgres(campaign_id: int, entry_id: int) -> dict[str, Any] | None:
+    """As `_cast_state_orm`, in one plain statement (the hottest read of a vote: no ORM
+    compilation). The shared campaign lock is taken by the statement itself, selected so the
+    database evaluates it; the write re-checks the status in its own, later snapshot."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _cast_state_sql(),
+            {
+                "entry": entry_id,
+                "namespace": LOCK_NAMESPACE,
+                "key": lock_key(campaign_id),
+                "campaign": campaign_id,
+                "online": VotingMethod.ONLINE.value,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    state = dict(zip(STATE_FIELDS, row[: len(STATE_FIELDS)], strict=True))
+    if isinstance(state["electorate_districts"], str):  # jsonb arrives as text through Django
+        state["electorate_districts"] = json.loads(state["electorate_districts"])
+    return state
+
+
 def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> CastResult:
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Un compte vérifié est nécessaire pour voter."))
@@ -237,31 +298,10 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
         # query's snapshot may predate a cancellation it waited for, so the write re-checks the
         # status in its own statement (and a close only happens once `now >= voting_closes_at`,
         # which the time check below refuses).
-        campaigns = Campaign.objects.filter(pk=campaign_id, voting_method=VotingMethod.ONLINE)
-        if postgres:
-            # Selected (not only aliased) so the database evaluates it, before anything else.
-            campaigns = campaigns.annotate(
-                lock=RawSQL(
-                    "pg_advisory_xact_lock_shared(%s, %s)", (LOCK_NAMESPACE, lock_key(campaign_id))
-                )
-            )
-        else:
-            campaign_lock(campaign_id, shared=True)
-        # One query: the campaign's state, the voter's frozen district (None if not an elector
-        # of this vote) and the wrapped sealing key.
         row = (
-            campaigns.annotate(
-                member_district=Subquery(
-                    ElectorateMember.objects.filter(
-                        campaign_id=OuterRef("pk"), register_entry_id=entry_id
-                    ).values("district__code")[:1]
-                ),
-                wrapped_key=Subquery(
-                    SealingKey.objects.filter(campaign_id=OuterRef("pk")).values("wrapped_key")[:1]
-                ),
-            )
-            .values(*STATE_FIELDS, *(["lock"] if postgres else []))
-            .first()
+            _cast_state_postgres(campaign_id, entry_id)
+            if postgres
+            else _cast_state_orm(campaign_id, entry_id)
         )
         if row is None:
             raise NotFound(_("Vote introuvable."))

@@ -82,7 +82,10 @@ def calendar_refusals(campaign: Campaign) -> list[str]:
     from referendums.legal_calendar import calendar_violations
     from referendums.services.campaigns import calendar_facts
 
-    if campaign.kind != CampaignKind.BINDING_REFERENDUM or campaign.status != CampaignStatus.SCHEDULED:
+    if (
+        campaign.kind != CampaignKind.BINDING_REFERENDUM
+        or campaign.status != CampaignStatus.SCHEDULED
+    ):
         return []
     return [
         _("%(rule)s : %(detail)s") % {"rule": v.rule, "detail": v.detail}
@@ -96,10 +99,11 @@ class CampaignAdminForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = "__all__"
+        # The admin builds the form with its own field list (the campaign admin's fields).
+        fields = [*CALENDAR_FIELDS, "title_fr", "title_en"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk is None or any(name in self.errors for name in CALENDAR_FIELDS):
             return cleaned
         edited = copy.copy(self.instance)  # the instance itself is filled only after clean()

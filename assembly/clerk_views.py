@@ -186,7 +186,14 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _form_or_refuse(form: Any) -> dict[str, Any]:
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
+        errors = " ; ".join(
+            _("%(item)s : %(detail)s")
+            % {
+                "item": form.fields[name].label if name in form.fields else name,
+                "detail": " ".join(messages_),
+            }
+            for name, messages_ in form.errors.items()
+        )
         raise DomainError(
             _("Formulaire incomplet : %(errors)s") % {"errors": errors}, code="invalid"
         )

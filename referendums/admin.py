@@ -63,9 +63,17 @@ def _action(name: str, label: Any) -> Any:
                     action=name,
                 )
             except DomainError as exc:
-                modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
+                modeladmin.message_user(
+                    request,
+                    _("%(item)s : %(detail)s") % {"item": campaign, "detail": exc.detail},
+                    messages.ERROR,
+                )
             else:
-                modeladmin.message_user(request, f"{campaign}: {label}", messages.SUCCESS)
+                modeladmin.message_user(
+                    request,
+                    _("%(item)s : %(detail)s") % {"item": campaign, "detail": label},
+                    messages.SUCCESS,
+                )
 
     run.__name__ = f"action_{name}"
     run.short_description = label  # type: ignore[attr-defined]
@@ -163,7 +171,11 @@ class CampaignerAdmin(admin.ModelAdmin):
                     description=campaigner.description,
                 )
             except DomainError as exc:
-                self.message_user(request, f"{campaigner}: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(item)s : %(detail)s") % {"item": campaigner, "detail": exc.detail},
+                    messages.ERROR,
+                )
 
 
 @admin.register(Argument)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,6 +29,7 @@ from assembly.forms import (
 )
 from assembly.models import (
     Attendance,
+    CommitmentJob,
     DrawCommitment,
     Mandate,
     Member,
@@ -184,14 +186,22 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _form_or_refuse(form: Any) -> dict[str, Any]:
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items())
+        errors = " ; ".join(
+            _("%(item)s : %(detail)s")
+            % {
+                "item": form.fields[name].label if name in form.fields else name,
+                "detail": " ".join(messages_),
+            }
+            for name, messages_ in form.errors.items()
+        )
         raise DomainError(
             _("Formulaire incomplet : %(errors)s") % {"errors": errors}, code="invalid"
         )
     return dict(form.cleaned_data)
 
 
-def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> None:
+def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
+    """Do the action; returns a message for the clerk when "saved" is not the right one."""
     actor = cast(User, request.user)
     action = request.POST.get("action", "")
     members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
@@ -204,7 +214,12 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> None:
         )
     elif action == "commitment":
         data = _form_or_refuse(CommitmentForm(request.POST))
-        draw.commitment_publish(mandate_id=mandate.pk, actor=actor, **data)
+        # The lottery of a large pool takes a minute of solver time: a worker computes it.
+        draw.commitment_request(mandate_id=mandate.pk, actor=actor, **data)
+        return _(
+            "Calcul de l'engagement lancé. Il peut durer quelques minutes : "
+            "actualisez la page pour voir le résultat."
+        )
     elif action == "draw":
         data = _form_or_refuse(SeedForm(request.POST))
         draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
@@ -230,6 +245,7 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> None:
         )
     else:
         raise DomainError(_("Action inconnue."), code="unknown_action")
+    return None
 
 
 def _int(value: str | None) -> int:
@@ -246,13 +262,23 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = get_object_or_404(Mandate, pk=pk)
     if request.method == "POST":
         try:
-            _clerk_mandate_action(request, mandate)
+            done = _clerk_mandate_action(request, mandate)
         except DomainError as exc:
             messages.error(request, str(exc.detail))
         else:
-            messages.success(request, _("Enregistré."))
+            messages.success(request, done or _("Enregistré."))
         return redirect("assembly:clerk-mandate", pk=pk)
     members = list(Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE))
+    job = CommitmentJob.objects.filter(mandate=mandate).first()
+    commitment_initial = (
+        {
+            "seed_source": job.seed_source,
+            # The format of <input type="datetime-local">.
+            "seed_expected_at": timezone.localtime(job.seed_expected_at).strftime("%Y-%m-%dT%H:%M"),
+        }
+        if job
+        else {}
+    )
     return render(
         request,
         "assembly/clerk_mandate.html",
@@ -263,13 +289,14 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
             ).count(),
             "invitations": mandate.invitations.count(),
             "commitment": DrawCommitment.objects.filter(mandate=mandate).first(),
+            "commitment_job": job,
             "composition": selectors.composition(mandate=mandate),
             "members": members,
             "reserves": mandate.reserves.select_related("volunteer").order_by("rank"),
             "sessions": Session.objects.filter(mandate=mandate).order_by("-starts_at"),
             "recommendations": selectors.recommendation_list(mandate=mandate),
             "invitations_form": InvitationsForm(),
-            "commitment_form": CommitmentForm(),
+            "commitment_form": CommitmentForm(initial=commitment_initial),
             "seed_form": SeedForm(),
             "leave_form": LeaveForm(members=members),
             "session_form": SessionForm(),

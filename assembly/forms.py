@@ -101,7 +101,12 @@ class LeaveForm(forms.Form):
     def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [  # type: ignore[attr-defined]
-            (m.pk, f"{m.first_name} ({m.district_name}, siège {m.seat})") for m in members
+            (
+                m.pk,
+                _("%(first_name)s (%(district)s, siège %(seat)s)")
+                % {"first_name": m.first_name, "district": m.district_name, "seat": m.seat},
+            )
+            for m in members
         ]
 
 

@@ -16,13 +16,17 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from assembly.models import Majority
 from civic.eligibility import birth_date_limit
 
-MAJORITY_RULES: dict[str, str] = {
-    Majority.SIMPLE: "pour > contre ; abstentions non comptées ; égalité = rejet",
-    Majority.ABSOLUTE: "pour > moitié des membres présents (abstentions comptées)",
-    Majority.TWO_THIRDS: "pour ≥ 2/3 des suffrages exprimés (pour + contre)",
+# Lazy: read in the language of each request (the page and the API).
+MAJORITY_RULES: dict[str, str | Promise] = {
+    Majority.SIMPLE: _("pour > contre ; abstentions non comptées ; égalité = rejet"),
+    Majority.ABSOLUTE: _("pour > moitié des membres présents (abstentions comptées)"),
+    Majority.TWO_THIRDS: _("pour ≥ 2/3 des suffrages exprimés (pour + contre)"),
 }
 
 

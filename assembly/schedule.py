@@ -18,6 +18,11 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "assembly.tasks.remind_members",
         "schedule": crontab(minute=20),
     },
+    # Commitment jobs whose message was lost or whose worker died: enqueue them again.
+    "assembly-commitment-sweep": {
+        "task": "assembly.tasks.commitment_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     # Council answers due within 14 days, then overdue: tell the clerks (once each).
     "assembly-council-deadlines": {
         "task": "assembly.tasks.council_deadlines",

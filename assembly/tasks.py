@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
 from assembly.models import MandateStatus, Session, SessionStatus
 
 REMIND_BEFORE = timedelta(hours=48)
+# A job still pending after this long lost its message (the broker was down at enqueue time).
+SWEEP_PENDING_AFTER = timedelta(minutes=5)
 
 
 @shared_task(acks_late=True)
@@ -75,3 +78,32 @@ def council_deadlines() -> int:
     from assembly.services.recommendations import council_deadlines_remind
 
     return council_deadlines_remind()
+
+
+@shared_task(acks_late=True)
+def commitment_compute(job_id: int) -> str:
+    """Publish the commitment a clerk asked for (idempotent: the job is claimed by a guarded update)."""
+    from assembly.services.draw import commitment_job_run
+
+    return commitment_job_run(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def commitment_sweep() -> int:
+    """Re-enqueue the jobs whose message was lost (still pending) or whose worker died (stale claim)."""
+    from assembly.models import CommitmentJob, CommitmentJobStatus
+    from assembly.services.draw import COMMITMENT_JOB_STALE_AFTER
+
+    now = timezone.now()
+    ids = list(
+        CommitmentJob.objects.filter(
+            Q(status=CommitmentJobStatus.PENDING, requested_at__lt=now - SWEEP_PENDING_AFTER)
+            | Q(
+                status=CommitmentJobStatus.RUNNING,
+                started_at__lt=now - COMMITMENT_JOB_STALE_AFTER,
+            )
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        commitment_compute.delay(pk)
+    return len(ids)

@@ -70,6 +70,7 @@ class InstrumentTypeAdmin(admin.ModelAdmin):
     ]
     inlines = [RungInline]
     prepopulated_fields = {"slug": ("name",)}
+    search_fields = ["name", "name_en"]
 
 
 @admin.register(RejectionReason)
@@ -83,7 +84,9 @@ def _run(request: HttpRequest, queryset: QuerySet[Initiative], service: Any, don
         try:
             service(initiative_id=initiative.pk, actor=request.user)
         except DomainError as exc:
-            messages.error(request, f"{initiative}: {exc.detail}")
+            messages.error(
+                request, _("%(item)s : %(detail)s") % {"item": initiative, "detail": exc.detail}
+            )
         else:
             ok += 1
     if ok:

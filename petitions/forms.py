@@ -27,7 +27,8 @@ class InitiativeFilterForm(forms.Form):
         ]
         instrument = cast(forms.ChoiceField, self.fields["instrument"])
         instrument.choices = [("", _("Tous"))] + [
-            (t.slug, t.name) for t in InstrumentType.objects.filter(active=True).order_by("name")
+            (t.slug, t.localized_name)
+            for t in InstrumentType.objects.filter(active=True).order_by("name")
         ]
 
 
@@ -54,7 +55,8 @@ class InitiativeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["instruments"]).choices = [
-            (t.slug, t.name) for t in InstrumentType.objects.filter(active=True).order_by("name")
+            (t.slug, t.localized_name)
+            for t in InstrumentType.objects.filter(active=True).order_by("name")
         ]
 
 

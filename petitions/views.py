@@ -12,7 +12,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civic.api.throttling import ScopedRateThrottle
@@ -94,8 +96,13 @@ def _time_left(initiative: Initiative) -> str | None:
     if left.total_seconds() <= 0:
         return _("La collecte est close.")
     if left.days >= 1:
-        return _("%(days)s jours restants") % {"days": left.days}
-    return _("%(hours)s heures restantes") % {"hours": max(1, int(left.total_seconds() // 3600))}
+        return ngettext("%(days)s jour restant", "%(days)s jours restants", left.days) % {
+            "days": left.days
+        }
+    hours = max(1, int(left.total_seconds() // 3600))
+    return ngettext("%(hours)s heure restante", "%(hours)s heures restantes", hours) % {
+        "hours": hours
+    }
 
 
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -283,11 +290,12 @@ def initiative_cosign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("petitions:detail", pk=pk)
 
 
-_TRANSITIONS: dict[str, tuple[Callable[..., Any], str]] = {
-    "submit": (services.initiative_submit, "Initiative déposée."),
-    "review": (services.initiative_review_start, "Examen commencé."),
-    "publish": (services.initiative_publish, "Collecte ouverte."),
-    "withdraw": (services.initiative_withdraw, "Initiative retirée."),
+# Lazy: the messages are built at import time and read in the language of each request.
+_TRANSITIONS: dict[str, tuple[Callable[..., Any], Promise]] = {
+    "submit": (services.initiative_submit, gettext_lazy("Initiative déposée.")),
+    "review": (services.initiative_review_start, gettext_lazy("Examen commencé.")),
+    "publish": (services.initiative_publish, gettext_lazy("Collecte ouverte.")),
+    "withdraw": (services.initiative_withdraw, gettext_lazy("Initiative retirée.")),
 }
 
 
@@ -296,7 +304,7 @@ _TRANSITIONS: dict[str, tuple[Callable[..., Any], str]] = {
 def initiative_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service, success = _TRANSITIONS[action]
     _get(request, pk)
-    _act(request, _(success), lambda: service(initiative_id=pk, actor=_user(request)))
+    _act(request, str(success), lambda: service(initiative_id=pk, actor=_user(request)))
     return redirect("petitions:detail", pk=pk)
 
 

@@ -15,10 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from civic.audit import audit_record
 from civic.errors import DomainError
 from referendums import workflow
+from referendums.forms import CampaignAdminForm, calendar_refusals
 from referendums.models import (
     Argument,
     Campaign,
     Campaigner,
+    CampaignKind,
+    CampaignStatus,
     Document,
     ElectoralCalendarEntry,
     Option,
@@ -60,9 +63,17 @@ def _action(name: str, label: Any) -> Any:
                     action=name,
                 )
             except DomainError as exc:
-                modeladmin.message_user(request, f"{campaign}: {exc.detail}", messages.ERROR)
+                modeladmin.message_user(
+                    request,
+                    _("%(item)s : %(detail)s") % {"item": campaign, "detail": exc.detail},
+                    messages.ERROR,
+                )
             else:
-                modeladmin.message_user(request, f"{campaign}: {label}", messages.SUCCESS)
+                modeladmin.message_user(
+                    request,
+                    _("%(item)s : %(detail)s") % {"item": campaign, "detail": label},
+                    messages.SUCCESS,
+                )
 
     run.__name__ = f"action_{name}"
     run.short_description = label  # type: ignore[attr-defined]
@@ -71,6 +82,7 @@ def _action(name: str, label: Any) -> Any:
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
     list_display = ["title_fr", "kind", "status", "voting_opens_at", "voting_closes_at"]
     list_filter = ["kind", "status"]
     search_fields = ["title_fr", "title_en"]
@@ -159,7 +171,11 @@ class CampaignerAdmin(admin.ModelAdmin):
                     description=campaigner.description,
                 )
             except DomainError as exc:
-                self.message_user(request, f"{campaigner}: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(item)s : %(detail)s") % {"item": campaigner, "detail": exc.detail},
+                    messages.ERROR,
+                )
 
 
 @admin.register(Argument)
@@ -175,7 +191,31 @@ class PollingStationAdmin(admin.ModelAdmin):
 
 @admin.register(ElectoralCalendarEntry)
 class ElectoralCalendarEntryAdmin(admin.ModelAdmin):
+    """An election or a renewal is set by law, not by the city: it is recorded whatever it does to a
+    scheduled referendum, and the staff are told which referendums it now forbids (LO1112-6)."""
+
     list_display = ["label", "kind", "starts_on", "ends_on"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self._warn_forbidden_referendums(request)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        self._warn_forbidden_referendums(request)
+
+    def _warn_forbidden_referendums(self, request: HttpRequest) -> None:
+        scheduled = Campaign.objects.filter(
+            kind=CampaignKind.BINDING_REFERENDUM, status=CampaignStatus.SCHEDULED
+        ).defer("results")
+        for campaign in scheduled:
+            for refusal in calendar_refusals(campaign):
+                self.message_user(
+                    request,
+                    _("« %(campaign)s » n'est plus conforme : %(refusal)s")
+                    % {"campaign": campaign, "refusal": refusal},
+                    messages.WARNING,
+                )
 
 
 @admin.register(ResultSheet)

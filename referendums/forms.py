@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from referendums.models import Campaign
+from referendums.models import Campaign, CampaignKind, CampaignStatus
 
 
 class VoteForm(forms.Form):
@@ -60,3 +61,56 @@ class FiguresForm(forms.Form):
 
 class ResolveForm(FiguresForm):
     note = forms.CharField(label=_("Motif de la résolution"), max_length=500)
+
+
+# The fields the LO1112 calendar reads: an error on one of them leaves nothing to check.
+CALENDAR_FIELDS = (
+    "kind",
+    "subject_key",
+    "deliberation_date",
+    "prefect_transmission_date",
+    "dossier_public_date",
+    "campaign_opens_at",
+    "voting_opens_at",
+    "voting_closes_at",
+)
+
+
+def calendar_refusals(campaign: Campaign) -> list[str]:
+    """The LO1112 refusals of a scheduled binding referendum, each naming its article (empty for any
+    other campaign): the same validator and the same rule as the scheduling service."""
+    from referendums.legal_calendar import calendar_violations
+    from referendums.services.campaigns import calendar_facts
+
+    if (
+        campaign.kind != CampaignKind.BINDING_REFERENDUM
+        or campaign.status != CampaignStatus.SCHEDULED
+    ):
+        return []
+    return [
+        _("%(rule)s : %(detail)s") % {"rule": v.rule, "detail": v.detail}
+        for v in calendar_violations(calendar_facts(campaign))
+    ]
+
+
+class CampaignAdminForm(forms.ModelForm):
+    """The admin's change form: an edit of a scheduled binding referendum passes the LO1112 calendar
+    as an edit through the service does (a draft is checked when it is scheduled)."""
+
+    class Meta:
+        model = Campaign
+        # The admin builds the form with its own field list (the campaign admin's fields).
+        fields = [*CALENDAR_FIELDS, "title_fr", "title_en"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is None or any(name in self.errors for name in CALENDAR_FIELDS):
+            return cleaned
+        edited = copy.copy(self.instance)  # the instance itself is filled only after clean()
+        for name, value in cleaned.items():
+            if name in CALENDAR_FIELDS:
+                setattr(edited, name, value)
+        refusals = calendar_refusals(edited)
+        if refusals:
+            raise forms.ValidationError(refusals, code="lo1112")
+        return cleaned

@@ -16,6 +16,8 @@ from assembly.models.composition import (
     Volunteer,
 )
 from assembly.models.draw import (
+    CommitmentJob,
+    CommitmentJobStatus,
     DrawCommitment,
     Member,
     MemberSource,
@@ -47,6 +49,8 @@ from assembly.models.sessions import (
 __all__ = [
     "AgendaItem",
     "Attendance",
+    "CommitmentJob",
+    "CommitmentJobStatus",
     "DrawCommitment",
     "Feature",
     "FeatureKind",

@@ -53,6 +53,66 @@ class DrawCommitment(models.Model):
         return self.digest[:12]
 
 
+class CommitmentJobStatus(models.TextChoices):
+    PENDING = "pending", _("En attente d'un calcul")
+    RUNNING = "running", _("Calcul en cours")
+    DONE = "done", _("Engagement publié")
+    FAILED = "failed", _("Échec du calcul")
+
+
+class CommitmentJob(models.Model):
+    """The clerk's request to publish the commitment. Computing the lottery of a large pool takes a
+    minute of solver time, so a worker does it (`assembly.tasks.commitment_compute`); this row is
+    what the clerk's page shows meanwhile, and the claim that lets only one worker compute it."""
+
+    mandate = models.OneToOneField(Mandate, on_delete=models.CASCADE, related_name="commitment_job")
+    seed_source = models.CharField(_("source de l'aléa"), max_length=500)
+    seed_expected_at = models.DateTimeField(_("aléa connu à partir du"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=8, choices=CommitmentJobStatus.choices, default=CommitmentJobStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("calcul de l'engagement")
+        verbose_name_plural = _("calculs de l'engagement")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CommitmentJobStatus.values),
+                name="commitment_job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(started_at__isnull=False),
+                name="commitment_job_started_unless_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["done", "failed"], finished_at__isnull=False)
+                | (~Q(status__in=["done", "failed"]) & Q(finished_at__isnull=True)),
+                name="commitment_job_finished_iff_finished_at",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="failed") & ~Q(error_code=""))
+                | (~Q(status="failed") & Q(error_code="")),
+                name="commitment_job_error_iff_failed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mandate_id}: {self.status}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (CommitmentJobStatus.PENDING, CommitmentJobStatus.RUNNING)
+
+
 class MemberStatus(models.TextChoices):
     ACTIVE = "active", _("En fonction")
     LEFT = "left", _("Parti (siège vacant)")

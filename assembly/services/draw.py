@@ -4,14 +4,19 @@ from the reserve."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assembly import sortition
 from assembly.models import (
+    CommitmentJob,
+    CommitmentJobStatus,
     DrawCommitment,
     Mandate,
     MandateStatus,
@@ -24,8 +29,9 @@ from assembly.models import (
     Volunteer,
 )
 from assembly.services.composition import mandate_locked, mandate_move
+from assembly.workflow import MANDATE, may_move
 from civic.audit import audit_record
-from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from civic.errors import Conflict, DomainError, InvalidTransition, NotFound, RuleViolation
 from civic.models import User
 
 
@@ -67,12 +73,9 @@ def _sortition_refusal(exc: sortition.SortitionError, *, rule: str) -> RuleViola
     return RuleViolation(detail, code=exc.code, rule=rule)
 
 
-def commitment_publish(
-    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
-) -> DrawCommitment:
-    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed source
-    must be a public random value that does not exist yet."""
-    now = timezone.now()
+def _commitment_inputs_check(
+    *, seed_source: str, seed_expected_at: datetime, now: datetime
+) -> None:
     if seed_expected_at <= now:
         raise RuleViolation(
             _("L'aléa doit être une valeur publique future, connue après la publication."),
@@ -80,6 +83,15 @@ def commitment_publish(
         )
     if not seed_source.strip():
         raise RuleViolation(_("Décrivez la source publique de l'aléa."), code="seed_source_missing")
+
+
+def commitment_publish(
+    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
+) -> DrawCommitment:
+    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed source
+    must be a public random value that does not exist yet."""
+    now = timezone.now()
+    _commitment_inputs_check(seed_source=seed_source, seed_expected_at=seed_expected_at, now=now)
     with transaction.atomic():
         mandate = mandate_locked(mandate_id)
         mandate_move(mandate, MandateStatus.COMMITTED)
@@ -134,6 +146,120 @@ def commitment_publish(
             },
         )
     return commitment
+
+
+# A worker that claimed a job and has not finished it after this long is presumed dead (the solver
+# takes about a minute for the largest pools): another worker may claim the job again.
+COMMITMENT_JOB_STALE_AFTER: Final = timedelta(minutes=15)
+
+
+def commitment_request(
+    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
+) -> CommitmentJob:
+    """Ask a worker to publish the commitment (see `commitment_publish`). The same checks as the
+    publication are made at once, so an obvious mistake is refused in the page; the lottery itself
+    is computed by `assembly.tasks.commitment_compute` once this transaction commits. A failed job
+    is asked again with this call; a job in progress refuses a second request."""
+    from assembly.tasks import commitment_compute
+
+    now = timezone.now()
+    _commitment_inputs_check(seed_source=seed_source, seed_expected_at=seed_expected_at, now=now)
+    with transaction.atomic():
+        mandate = mandate_locked(mandate_id)  # two clicks: the second waits, then sees the job
+        if not may_move(MANDATE, mandate.status, MandateStatus.COMMITTED):
+            mandate_move(mandate, MandateStatus.COMMITTED)  # raises the usual refusal
+        job = CommitmentJob.objects.filter(mandate=mandate).first()
+        if job is not None and job.status != CommitmentJobStatus.FAILED:
+            raise Conflict(
+                _("Le calcul de l'engagement est déjà demandé : actualisez la page."),
+                code="commitment_in_progress",
+            )
+        fields = {
+            "seed_source": seed_source.strip(),
+            "seed_expected_at": seed_expected_at,
+            "requested_by": actor,
+            "requested_at": now,
+            "status": CommitmentJobStatus.PENDING,
+            "started_at": None,
+            "finished_at": None,
+            "error_code": "",
+            "error_detail": "",
+        }
+        job, _created = CommitmentJob.objects.update_or_create(mandate=mandate, defaults=fields)
+        audit_record(
+            actor=actor,
+            verb="assembly.commitment_request",
+            target=job,
+            after={
+                "seed_source": job.seed_source,
+                "seed_expected_at": seed_expected_at,
+                "retry": not _created,
+            },
+        )
+        commitment_compute.delay_on_commit(job.pk)
+    return job
+
+
+def commitment_job_run(*, job_id: int) -> str:
+    """Compute and publish the commitment of a job, once: a worker acts only if it moved the job from
+    pending (or from a running claim gone stale) to running, and the publication with the job's
+    `done` commit together. Returns the job's status as this call leaves it."""
+    now = timezone.now()
+    claimed = (
+        CommitmentJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=CommitmentJobStatus.PENDING)
+            | Q(status=CommitmentJobStatus.RUNNING, started_at__lt=now - COMMITMENT_JOB_STALE_AFTER)
+        )
+        .update(status=CommitmentJobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:  # another worker has it, or it is over
+        status = CommitmentJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        return status or ""
+    job = CommitmentJob.objects.select_related("requested_by").get(pk=job_id)
+    language = job.requested_by.language or settings.LANGUAGE_CODE
+    try:
+        with translation.override(language), transaction.atomic():
+            commitment_publish(
+                mandate_id=job.mandate_id,
+                actor=job.requested_by,
+                seed_source=job.seed_source,
+                seed_expected_at=job.seed_expected_at,
+            )
+            CommitmentJob.objects.filter(pk=job_id, status=CommitmentJobStatus.RUNNING).update(
+                status=CommitmentJobStatus.DONE, finished_at=timezone.now()
+            )
+    except DomainError as exc:
+        if DrawCommitment.objects.filter(mandate_id=job.mandate_id).exists():
+            # A stale claim re-run while the first worker was still at it: that one published.
+            return CommitmentJobStatus.DONE
+        _commitment_job_fail(job, code=exc.code, detail=str(exc.detail))
+        return CommitmentJobStatus.FAILED
+    except Exception:
+        with translation.override(language):
+            detail = _(
+                "Le calcul a échoué sur une erreur inattendue ; l'équipe technique en est avertie."
+            )
+        _commitment_job_fail(job, code="internal_error", detail=detail)
+        raise
+    return CommitmentJobStatus.DONE
+
+
+def _commitment_job_fail(job: CommitmentJob, *, code: str, detail: str) -> None:
+    with transaction.atomic():
+        failed = CommitmentJob.objects.filter(pk=job.pk, status=CommitmentJobStatus.RUNNING).update(
+            status=CommitmentJobStatus.FAILED,
+            finished_at=timezone.now(),
+            error_code=code[:64],
+            error_detail=detail,
+        )
+        if failed:
+            audit_record(
+                actor=None,
+                verb="assembly.commitment_fail",
+                target=job,
+                after={"code": code, "detail": detail},
+            )
 
 
 def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:

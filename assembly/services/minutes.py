@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assembly.models import (
     Attendance,
@@ -43,7 +44,12 @@ def minutes_text(session: Session) -> str:
         mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
     ).count()
     lines.append(
-        _("Présents : %(n)s membres sur %(active)s.") % {"n": len(present), "active": active}
+        ngettext(
+            "Présent : %(n)s membre sur %(active)s.",
+            "Présents : %(n)s membres sur %(active)s.",
+            len(present),
+        )
+        % {"n": len(present), "active": active}
     )
     lines.append(", ".join(f"{a.member.first_name} ({a.member.district_name})" for a in present))
     lines.append("")

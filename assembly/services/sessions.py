@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assembly.models import (
     AgendaItem,
@@ -94,7 +95,11 @@ def agenda_item_add(
         used = agenda_minutes_used(session)
         if used + duration_minutes > session.capacity_minutes:
             raise Conflict(
-                _("La séance n'a plus assez de temps disponible (%(left)s minutes).")
+                ngettext(
+                    "La séance n'a plus assez de temps disponible (%(left)s minute).",
+                    "La séance n'a plus assez de temps disponible (%(left)s minutes).",
+                    session.capacity_minutes - used,
+                )
                 % {"left": session.capacity_minutes - used},
                 code="session_full",
             )

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assembly.models import (
     Attendance,
@@ -77,8 +78,10 @@ def _require_quorum(session: Session) -> dict[str, int | bool]:
     status = quorum_status(session)
     if not status["met"]:
         raise RuleViolation(
-            _(
-                "Quorum non atteint : %(present)s membres présents sur %(active)s, %(needed)s requis."
+            ngettext(
+                "Quorum non atteint : %(present)s membre présent sur %(active)s, %(needed)s requis.",
+                "Quorum non atteint : %(present)s membres présents sur %(active)s, %(needed)s requis.",
+                int(status["present"]),
             )
             % status,
             code="quorum_not_met",

@@ -45,6 +45,7 @@ class TrackOutput(serializers.Serializer):
     position = serializers.IntegerField()
     instrument = serializers.CharField(source="instrument_type.slug")
     name = serializers.CharField(source="instrument_type.name")
+    name_en = serializers.CharField(source="instrument_type.name_en")
     legal_basis = serializers.CharField(source="instrument_type.legal_basis")
     predicate = serializers.CharField()
     population_at_open = serializers.IntegerField(allow_null=True)

@@ -78,6 +78,7 @@ class InstrumentTypeListApi(ListAPIView):
             denominator = serializers.IntegerField(allow_null=True)
             obligation_kind = serializers.CharField()
             obligation_text = serializers.CharField()
+            obligation_text_en = serializers.CharField()
             due_days = serializers.IntegerField()
 
         rungs = RungSerializer(many=True)
@@ -87,7 +88,9 @@ class InstrumentTypeListApi(ListAPIView):
             fields = [
                 "slug",
                 "name",
+                "name_en",
                 "description",
+                "description_en",
                 "legal_regime",
                 "legal_basis",
                 "predicate",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic.eligibility import Predicate
@@ -14,6 +15,13 @@ from civic.eligibility import Predicate
 TOTAL_TRACK = -1
 MAX_TRACKS = 8
 COUNT_SLOTS = 16
+
+
+def _in_language(french: str, english: str) -> str:
+    """Staff-written text in the reader's language: the English version when there is one."""
+    if (get_language() or "fr")[:2] == "en" and english:
+        return english
+    return french
 
 
 class LegalRegime(models.TextChoices):
@@ -43,7 +51,9 @@ class ObligationKind(models.TextChoices):
 class InstrumentType(models.Model):
     slug = models.SlugField(_("identifiant"), max_length=64, unique=True)
     name = models.CharField(_("nom"), max_length=200)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (anglais)"), blank=True)
     legal_regime = models.CharField(
         _("régime"), max_length=16, choices=LegalRegime.choices, default=LegalRegime.CHARTER
     )
@@ -95,7 +105,15 @@ class InstrumentType(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        return _in_language(self.name, self.name_en)
+
+    @property
+    def localized_description(self) -> str:
+        return _in_language(self.description, self.description_en)
 
     def clean(self) -> None:
         from petitions.rules import instrument_type_violations
@@ -116,6 +134,7 @@ class Rung(models.Model):
         _("engagement"), max_length=24, choices=ObligationKind.choices
     )
     obligation_text = models.TextField(_("ce que la ville doit faire"))
+    obligation_text_en = models.TextField(_("ce que la ville doit faire (anglais)"), blank=True)
     due_days = models.PositiveIntegerField(_("délai (jours)"))
 
     class Meta:
@@ -151,6 +170,10 @@ class Rung(models.Model):
         if self.kind == RungKind.SHARE:
             return f"{self.numerator}/{self.denominator}"
         return str(self.absolute_value)
+
+    @property
+    def localized_obligation_text(self) -> str:
+        return _in_language(self.obligation_text, self.obligation_text_en)
 
     def clean(self) -> None:
         from petitions.rules import rung_violations

@@ -200,7 +200,7 @@ def test_home_section_and_personal_data_export(client, recruiting, clerk, freeze
 
 
 def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandate_desk(
-    client, clerk, freeze
+    client, clerk, freeze, django_capture_on_commit_callbacks
 ) -> None:
     from datetime import timedelta
 
@@ -231,16 +231,17 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
         )
     start = timezone.now()
     freeze(start)
-    client.post(
-        desk,
-        {
-            "action": "commitment",
-            "seed_source": "Loto",
-            "seed_expected_at": (timezone.localtime(start) + timedelta(days=1)).strftime(
-                "%Y-%m-%dT%H:%M"
-            ),
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, eager here
+        client.post(
+            desk,
+            {
+                "action": "commitment",
+                "seed_source": "Loto",
+                "seed_expected_at": (timezone.localtime(start) + timedelta(days=1)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
+            },
+        )
     mandate.refresh_from_db()
     assert mandate.status == "committed"
     freeze(start + timedelta(days=2))

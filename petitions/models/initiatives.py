@@ -97,7 +97,9 @@ class Initiative(models.Model):
                 condition=Q(status__in=[s.value for s in Status]), name="initiative_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status=Status.DRAFT) | Q(submitted_at__isnull=False),
+                # A draft may be withdrawn before it was ever submitted.
+                condition=Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
+                | Q(submitted_at__isnull=False),
                 name="initiative_submitted_has_date",
             ),
             models.CheckConstraint(

@@ -273,3 +273,20 @@ def test_editing_is_limited_to_the_initiator_and_to_drafts():
         services.initiative_update(
             initiative_id=initiative.pk, actor=initiative.initiator, title="y"
         )
+
+
+def test_an_initiator_withdraws_a_draft_never_submitted():
+    initiative = _draft(ResidentFactory())
+    assert initiative.submitted_at is None
+    services.initiative_withdraw(initiative_id=initiative.pk, actor=initiative.initiator)
+    initiative.refresh_from_db()
+    assert initiative.status == Status.WITHDRAWN
+    assert initiative.withdrawn_at is not None
+    assert AuditEntry.objects.filter(verb="initiative.withdrawn").count() == 1
+
+
+def test_the_api_withdraws_a_draft_with_a_200(resident_api, resident):
+    initiative = _draft(resident)
+    response = resident_api.post(f"/api/v1/initiatives/{initiative.pk}/withdraw/")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == Status.WITHDRAWN

@@ -5,6 +5,8 @@ from django.urls import include, path
 from civic import views
 
 urlpatterns = [
+    # The API first: its hottest paths (signing, voting, counts) are resolved with the fewest tries.
+    path("api/v1/", include("civic.api.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,7 +22,6 @@ urlpatterns = [
     path("assembly/", include("assembly.urls")),
     path("tableau-de-bord/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("civic.api.urls")),
 ]
 
 admin.site.site_header = settings.CITY_NAME

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from civic.api import views
 
 urlpatterns = [
+    path("", include("petitions.api.urls")),  # first: the signing path is the hottest
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", views.TokenCreateApi.as_view(), name="api-token"),
@@ -17,7 +18,6 @@ urlpatterns = [
     ),
     path("districts/", views.DistrictListApi.as_view(), name="api-districts"),
     path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
-    path("", include("petitions.api.urls")),
     path("", include("referendums.api.urls")),
     path("", include("assembly.api.urls")),
     path("", include("dashboards.api.urls")),

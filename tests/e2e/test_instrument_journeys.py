@@ -15,8 +15,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from assembly.models import DrawCommitment, FeatureKind, MandateStatus, Member, Reserve
+from assembly.models import DrawCommitment, FeatureKind, Mandate, MandateStatus, Member, Reserve
 from assembly.services import composition
+from civic.models import User
 from petitions import services as petitions
 from petitions.models import Channel, PaperRejection, PaperRejectionReason, Signature, Status
 from referendums.models import (
@@ -381,7 +382,7 @@ def test_a_resident_cannot_open_the_result_sheets(new_context, world):
 # --- Assembly ------------------------------------------------------------------------------
 
 
-def _recruiting_mandate_with_volunteers(clerk) -> object:  # type: ignore[no-untyped-def]
+def _recruiting_mandate_with_volunteers(clerk: User) -> Mandate:
     """A mandate of 4 seats (2 per district) in recruitment, 8 volunteers signed up through the
     real service from their invitations."""
     nord = DistrictFactory(code="nord", name="Nord")

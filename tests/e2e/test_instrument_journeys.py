@@ -425,8 +425,11 @@ def test_an_assembly_clerk_runs_the_draw(new_context, world):
     )
     page.get_by_role("button", name="Publier l'engagement").click()
     page.wait_for_load_state()
-    assert "Enregistré." in _announced(page)
+    # A worker computes the lottery (eagerly in the test profile); the clerk refreshes to see it.
+    assert "Calcul de l'engagement lancé." in _announced(page)
+    page.reload()
     commitment = DrawCommitment.objects.get(mandate=mandate)
+    assert Mandate.objects.get(pk=mandate.pk).status == MandateStatus.COMMITTED
     assert commitment.seed in (None, "")
     assert commitment.digest in page.locator("main").inner_text()
 

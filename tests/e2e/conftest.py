@@ -88,7 +88,7 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def world(live_server: Any) -> World:
     """The seeded city (live_server brings a transactional database the server thread sees)."""
-    return seed_world()
+    return seed_world(instruments=True)
 
 
 @pytest.fixture

@@ -2,10 +2,16 @@
 0 axe-core violations at WCAG 2.1 A and AA (tags wcag2a, wcag2aa, wcag21a, wcag21aa).
 
 The crawler follows same-origin links from the home page and the entry URLs
-(tests/e2e/crawler.py: ENTRY_URLS), so the instruments' pages are checked as soon as they are linked.
+(tests/e2e/crawler.py: ENTRY_URLS), so the instruments' pages are checked as soon as they are linked;
+the seeded world (tests/e2e/world.py) holds an object in each state those pages show, and each crawl
+must reach the instrument pages its role may see. Pages only a form's answer shows (a signature's
+confirmation, a vote's confirmation step and receipt, a receipt check, a sheet keyed) are checked
+after submitting the real form, in both languages too.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
@@ -13,6 +19,7 @@ from tests.e2e import figures
 from tests.e2e.accessibility import Violation, axe_violations, browser_fetcher
 from tests.e2e.browser import ARTIFACTS, missing_axe
 from tests.e2e.crawler import ENTRY_URLS, crawl, is_html_page, summary
+from tests.e2e.world import World
 
 pytestmark = pytest.mark.skipif(missing_axe() is not None, reason=str(missing_axe()))
 
@@ -26,6 +33,42 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 # nested controls): not a public or resident page. Its language, CSP and headers are still checked
 # (tests/security/test_security_headers.py); axe checks every page residents use.
 NOT_RESIDENT_PAGES = ("/api/v1/docs/",)
+
+
+def public_instrument_pages(world: World) -> set[str]:
+    """What anyone reaches by following links: the three instruments' public pages."""
+    seeded = world.instruments
+    return {
+        "/initiatives/",
+        f"/initiatives/{seeded.initiative.pk}/",
+        f"/initiatives/{seeded.signed_initiative.pk}/",
+        "/initiatives/obligations/",
+        "/referendums/",
+        f"/referendums/{seeded.open_vote.pk}/",
+        f"/referendums/{seeded.open_vote.pk}/receipt/",
+        f"/referendums/{seeded.published_vote.pk}/",
+        f"/referendums/{seeded.published_vote.pk}/results/",
+        f"/referendums/{seeded.published_vote.pk}/receipt/",
+        f"/referendums/{seeded.paper_referendum.pk}/",
+        f"/assembly/{seeded.mandate.pk}/",
+        f"/assembly/{seeded.mandate.pk}/recommandations/",
+        f"/assembly/seances/{seeded.session.pk}/",
+    }
+
+
+def resident_instrument_pages(world: World) -> set[str]:
+    """What a logged-in resident reaches besides: their signatures and the ballot of an open vote."""
+    return {"/initiatives/my-signatures/", f"/referendums/{world.instruments.open_vote.pk}/vote/"}
+
+
+REACHED: dict[str, Callable[[World], set[str]]] = {
+    "anonymous": public_instrument_pages,
+    "resident": lambda world: public_instrument_pages(world) | resident_instrument_pages(world),
+    "unverified": lambda world: public_instrument_pages(world) | resident_instrument_pages(world),
+    "administrator": lambda world: (
+        public_instrument_pages(world) | {f"/assembly/greffe/{world.instruments.mandate.pk}/"}
+    ),
+}
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -61,7 +104,10 @@ def test_every_crawled_page_has_no_wcag_21_aa_violation(new_context, world, who,
             checked.append(shown)
         return fetched
 
-    visits = crawl(fetch_and_check, start=(*ENTRY_URLS, *world.emailed_urls))
+    visits = crawl(fetch_and_check, start=ENTRY_URLS)
+    # Last, and alone: allauth logs out whoever opens another account's password-reset link, which
+    # would leave the rest of a resident's crawl anonymous.
+    visits += crawl(fetch_and_check, start=world.emailed_urls, max_pages=len(world.emailed_urls))
     pages = [v for v in visits if is_html_page(v)]
     figures.record(
         f"axe {who}/{language}: {len(checked)} pages checked, {len(violations)} violations"
@@ -73,6 +119,8 @@ def test_every_crawled_page_has_no_wcag_21_aa_violation(new_context, world, who,
         summary(visits, f"{who}/{language}") + "\naxe-checked:\n  " + "\n  ".join(checked) + "\n"
     )
     assert len(pages) >= 8, summary(visits, f"{who}/{language}")  # the crawler really crawled
+    missed = sorted(REACHED[who](world) - set(checked))
+    assert not missed, f"instrument pages not reached: {missed}\n" + summary(visits, who)
     server_errors = [v.path for v in visits if v.fetched.status >= 500]
     assert not server_errors, f"server errors on {server_errors}"
     unexpected = [v for v in violations if (v.path, v.rule) not in KNOWN_VIOLATIONS]
@@ -94,13 +142,26 @@ def test_axe_finds_a_violation_when_there_is_one(new_context, world):
 
 
 # Forms shown back with their errors: where labels, error messages and focus order often break.
-ERROR_STATES = {
+ERROR_STATES: dict[str, tuple[str | None, str | Callable[[World], str]]] = {
     "signup": (None, "/accounts/signup/"),
     "login": (None, "/accounts/login/"),
     "password-reset": (None, "/accounts/password/reset/"),
     "verify": ("unverified", "/me/verify/"),
     "desk-verify": ("moderator", "/staff/verify/"),
     "register-import": ("administrator", "/staff/register/import/"),
+    "vote": ("resident", lambda world: f"/referendums/{world.instruments.open_vote.pk}/vote/"),
+    "receipt-check": (
+        None,
+        lambda world: f"/referendums/{world.instruments.published_vote.pk}/receipt/",
+    ),
+    "paper-entry": (
+        "moderator",
+        lambda world: f"/initiatives/{world.instruments.initiative.pk}/paper/",
+    ),
+    "result-sheet": (
+        "campaign_manager",
+        lambda world: f"/referendums/{world.instruments.paper_referendum.pk}/sheets/",
+    ),
 }
 
 
@@ -109,7 +170,8 @@ ERROR_STATES = {
 def test_a_form_shown_back_with_errors_has_no_wcag_21_aa_violation(
     new_context, world, form, language
 ):
-    who, path = ERROR_STATES[form]
+    who, where = ERROR_STATES[form]
+    path = where if isinstance(where, str) else where(world)
     page = new_context(language=language, user=world.user(who)).new_page()
     page.goto(path)
     # The server's answer is under test, not the browser's own validation bubbles.
@@ -119,4 +181,104 @@ def test_a_form_shown_back_with_errors_has_no_wcag_21_aa_violation(
     assert page.locator(".error, .errorlist, [role=alert]").count() >= 1, page.url
     violations = axe_violations(page, path)
     figures.record(f"axe form errors {form}/{language}: {len(violations)} violations")
+    assert not violations, "\n".join(map(str, violations))
+
+
+# Pages only a form's answer or a rarer state shows: each step drives the real form (selectors, not
+# words, so that it runs in both languages) and checks the state it should show is on the page.
+def _signed(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    initiative = world.instruments.initiative
+    page.goto(f"/initiatives/{initiative.pk}/")
+    page.locator(f"form[action='/initiatives/{initiative.pk}/sign/'] [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".message-success").count() == 1
+    assert page.locator(f"form[action='/initiatives/{initiative.pk}/unsign/']").count() == 1
+
+
+def _withdrawn(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    initiative = world.instruments.signed_initiative
+    page.goto("/initiatives/my-signatures/")
+    page.locator(f"form[action='/initiatives/{initiative.pk}/unsign/'] [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".message-success").count() == 1
+
+
+def _vote_confirmation(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"/referendums/{world.instruments.open_vote.pk}/vote/")
+    page.locator("main input[type=radio]").first.check()
+    page.locator("main form [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("main input[name=step][value=cast]").count() == 1
+
+
+def _vote_receipt(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    _vote_confirmation(page, world)
+    page.locator("main form:has(input[name=step][value=cast]) [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("main .receipt").count() == 1
+
+
+def _receipt_checked(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"/referendums/{world.instruments.published_vote.pk}/receipt/")
+    page.locator("input[name=receipt]").fill("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF")
+    page.locator("main form [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("main .message-error[role=status]").count() == 1
+
+
+def _paper_rejected(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"/initiatives/{world.instruments.initiative.pk}/paper/")
+    page.locator("input[name=last_name]").fill("Inconnu")
+    page.locator("input[name=first_names]").fill("Personne")
+    page.locator("input[name=birth_date]").fill("1950-01-01")
+    page.locator("main form [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".message-warning").count() == 1
+
+
+def _sheet_keyed(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"/referendums/{world.instruments.paper_referendum.pk}/sheets/")
+    form = page.locator("section[aria-labelledby=h-enter] form")
+    for name, value in (("registered", 100), ("voters", 60), ("blank", 0), ("null", 0)):
+        form.locator(f"input[name=enter-{name}]").fill(str(value))
+    form.locator("input[name=enter-yes]").fill("40")
+    form.locator("input[name=enter-no]").fill("20")
+    form.locator("[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".message-success").count() == 1
+
+
+def _assembly_index(page, world: World) -> None:  # type: ignore[no-untyped-def]
+    """No assembly in office: /assembly/ lists the past mandates instead of redirecting."""
+    from assembly.models import Mandate, MandateStatus
+
+    Mandate.objects.filter(pk=world.instruments.mandate.pk).update(status=MandateStatus.CLOSED)
+    page.goto("/assembly/")
+    assert page.url.endswith("/assembly/")
+    assert page.locator(f"main a[href='/assembly/{world.instruments.mandate.pk}/']").count() == 1
+
+
+AFTER_FORMS: dict[str, tuple[str | None, Callable[..., None]]] = {
+    "sign-confirmation": ("resident", _signed),
+    "withdraw-confirmation": ("resident", _withdrawn),
+    "vote-confirmation": ("resident", _vote_confirmation),
+    "vote-receipt": ("resident", _vote_receipt),
+    "receipt-checked": (None, _receipt_checked),
+    "paper-rejected": ("moderator", _paper_rejected),
+    "sheet-keyed": ("campaign_manager", _sheet_keyed),
+    "assembly-index": (None, _assembly_index),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("state", sorted(AFTER_FORMS))
+def test_a_page_shown_after_an_instrument_form_has_no_wcag_21_aa_violation(
+    new_context, world, state, language
+):
+    who, reach = AFTER_FORMS[state]
+    page = new_context(language=language, user=world.user(who)).new_page()
+    reach(page, world)
+    assert page.locator("html").get_attribute("lang") == language
+    violations = axe_violations(page, state)
+    figures.record(f"axe after form {state}/{language}: {len(violations)} violations")
     assert not violations, "\n".join(map(str, violations))

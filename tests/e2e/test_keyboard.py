@@ -26,7 +26,7 @@ FOCUS_STATE = """() => {
 MAX_TABS = 40
 
 
-def _assert_focus_visible(page) -> dict:  # type: ignore[no-untyped-def]
+def assert_focus_visible(page) -> dict:  # type: ignore[no-untyped-def]
     state = page.evaluate(FOCUS_STATE)
     if state["tag"] in ("body", "main"):
         return state
@@ -44,7 +44,7 @@ def tab_to(page, selector: str) -> None:  # type: ignore[no-untyped-def]
     """Press Tab until `selector` has the focus, checking the focus is visible at every stop."""
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        _assert_focus_visible(page)
+        assert_focus_visible(page)
         if page.evaluate("s => document.activeElement.matches(s)", selector):
             return
     raise AssertionError(f"{selector} not reached with {MAX_TABS} presses of Tab")
@@ -65,7 +65,7 @@ def type_date(page, selector: str, *, day: str, month: str, year: str) -> None: 
 def test_the_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_the_content(page, world):
     page.goto("/")
     page.keyboard.press("Tab")
-    state = _assert_focus_visible(page)
+    state = assert_focus_visible(page)
     assert state["tag"] == "a" and page.evaluate("document.activeElement.hash") == "#main"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
@@ -131,7 +131,7 @@ def test_the_focus_check_fails_on_an_element_without_a_focus_style(page, world):
     page.goto("/")
     page.keyboard.press("Tab")
     try:
-        _assert_focus_visible(page)
+        assert_focus_visible(page)
     except AssertionError:
         return
     raise AssertionError("an invisible focus went unnoticed")

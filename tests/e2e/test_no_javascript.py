@@ -109,8 +109,23 @@ def test_without_javascript_a_moderator_verifies_at_the_desk(nojs, world):
 
 
 def test_pages_carry_no_script_they_would_need(nojs, world):
-    """The core pages ship no <script> at all: nothing essential can depend on one."""
+    """The core and instrument pages ship no <script> at all: nothing essential can depend on
+    one (signing and voting without JavaScript: tests/e2e/test_instrument_journeys.py)."""
+    seeded = world.instruments
     page = nojs(world.user("resident"))
-    for path in ("/", "/accounts/login/", "/me/verify/", "/me/inbox/", "/me/data/"):
-        page.goto(path)
+    for path in (
+        "/",
+        "/accounts/login/",
+        "/me/verify/",
+        "/me/inbox/",
+        "/me/data/",
+        f"/initiatives/{seeded.initiative.pk}/",
+        "/initiatives/my-signatures/",
+        f"/referendums/{seeded.open_vote.pk}/vote/",
+        f"/referendums/{seeded.published_vote.pk}/receipt/",
+        f"/referendums/{seeded.published_vote.pk}/results/",
+        f"/assembly/{seeded.mandate.pk}/",
+    ):
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
         assert page.locator("script").count() == 0, path

@@ -8,18 +8,20 @@
   N (flat in N: work follows new signatures, not the table).
 
 Run: .venv/bin/python bench/dashboards_stats.py [--seconds 8] [--signatures 200000]
+     [--database civic_dashboards] (or DASHBOARDS_BENCH_DB; the database is dropped and re-created)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import urllib.request
 
 from harness import Request, gunicorn, load, main_guard, report
 from petitions_common import analyze, close_connections, fresh, make_initiatives, make_residents
 
-DB = "civic_dashboards"
+DB = os.environ.get("DASHBOARDS_BENCH_DB", "civic_dashboards")
 
 
 def add_signatures(initiatives: list[int], per_initiative: int, *, offset: int = 0) -> int:
@@ -84,8 +86,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--signatures", type=int, default=200_000)
+    parser.add_argument("--database", default=DB, help="dropped and re-created by each run")
     args = parser.parse_args()
-    url = fresh(DB)
+    url = fresh(args.database)
     residents = 4000
     make_residents(residents)
     spread_districts()

@@ -84,16 +84,18 @@ _DOCUMENT_SQL = (
     f"SELECT etag, updated_at, CAST(body AS text) FROM {_TABLE} "  # noqa: S608
     "WHERE kind = %s AND object_id = %s"
 )
-# The head row and one page of listings, newest first, in one statement; the head (object 0) sorts
-# last. A page row carries only its text: NULLIF(x, x) is a NULL of x's type, so the driver parses
-# no timestamp per row. Portable: SQLite has no LATERAL and no LIMIT inside a bare UNION member.
+# The head row and one page of listings in one statement. The page's bodies are turned into text
+# only after the LIMIT (not for every listing the sort looks at), and a page row carries only its
+# text: NULLIF(x, x) is a NULL of x's type, so the driver parses no timestamp per row. Rows are put
+# in order in Python (the head is object 0). Portable: SQLite has no LATERAL, and no LIMIT in a
+# bare UNION member.
 _LISTING_PAGE_SQL = (
     f"SELECT object_id, etag, updated_at, CAST(body AS text) FROM {_TABLE} "  # noqa: S608
     "WHERE kind = %s AND object_id = %s "
-    "UNION ALL SELECT * FROM ("
+    "UNION ALL "
     "SELECT object_id, NULLIF(etag, etag), NULLIF(updated_at, updated_at), CAST(body AS text) "
-    f"FROM {_TABLE} WHERE kind = %s AND object_id > %s ORDER BY object_id DESC LIMIT %s OFFSET %s"
-    ") AS page ORDER BY 1 DESC"
+    f"FROM (SELECT object_id, etag, updated_at, body FROM {_TABLE} "
+    "WHERE kind = %s AND object_id > %s ORDER BY object_id DESC LIMIT %s OFFSET %s) AS page"
 )
 # Only while no tick has written the head yet (the first minute after an upgrade).
 _LISTING_COUNT_SQL = f"SELECT COUNT(*) FROM {_TABLE} WHERE kind = %s AND object_id > %s"  # noqa: S608
@@ -166,7 +168,7 @@ def listing_page(*, offset: int, limit: int) -> tuple[ListingHead, list[tuple[in
         cursor.execute(
             _LISTING_PAGE_SQL, [kind, LISTING_HEAD_ID, kind, LISTING_HEAD_ID, limit, offset]
         )
-        found = cursor.fetchall()
+        found = sorted(cursor.fetchall(), key=lambda r: r[0], reverse=True)
         rows = [(r[0], r[3]) for r in found if r[0] != LISTING_HEAD_ID]
         if found and found[-1][0] == LISTING_HEAD_ID:
             return _listing_head(found[-1]), rows

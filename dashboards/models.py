@@ -9,7 +9,9 @@ always rebuild from theirs.
   hour and district of a withdrawn signature. It is never published.
 - `SignatureHourly` and `SignatureDistrictCount` are the aggregates the documents are built from.
 - `StatsDocument` is the published answer of one endpoint, rebuilt by the tick, with its ETag: a
-  request is one indexed read of one row.
+  request is one indexed read of one row. The paginated list has one `listing` document per
+  initiative and a head, the `listing` document of object `LISTING_HEAD_ID`: the list's total and
+  an ETag that digests every listing's ETag, so a page is read with its total in one statement.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 TOTAL_TRACK = -1  # same convention as petitions.models.TOTAL_TRACK
+LISTING_HEAD_ID = 0  # the list's head among the `listing` documents (initiative ids start at 1)
 
 
 class FoldState(models.Model):

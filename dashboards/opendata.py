@@ -1,14 +1,19 @@
-"""Open-data datasets: what each export holds, described once (the JSON schema and
-docs/opendata.md follow these definitions). Nothing personal: no names of residents, no register
-references, no member's individual vote; only published items."""
+"""Open-data datasets: what each export holds, described once in one table (the JSON schema, the
+CSV header and docs/opendata.md follow it). Nothing personal: no names of residents, no register
+references, no member's individual vote; only published items.
+
+Each dataset is a source (a query, or a generator for what is not one row per model instance) and
+its columns: name, JSON type, description, and where the value comes from, a dotted path on the
+source's item (the column's name by default; `None` along the way gives `None`) or a function."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from petitions.models import (
     Initiative,
@@ -19,14 +24,49 @@ from petitions.models import (
 )
 
 Row = dict[str, Any]
+Getter = Callable[[Any], Any]
+
+
+def _path(dotted: str) -> Getter:
+    parts = dotted.split(".")
+
+    def get(item: Any) -> Any:
+        for part in parts:
+            if item is None:
+                return None
+            item = item.get(part) if isinstance(item, Mapping) else getattr(item, part)
+        return item
+
+    return get
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # JSON type
+    text: str
+    value: Getter
 
 
 @dataclass(frozen=True)
 class Dataset:
     name: str
     title: str
-    fields: dict[str, tuple[str, str]]  # name -> (JSON type, description)
-    rows: Callable[[], Iterator[Row]]
+    source: Callable[[], Iterable[Any]]
+    columns: tuple[Column, ...]
+    chunk_size: int = 2000
+
+    @property
+    def fields(self) -> dict[str, tuple[str, str]]:
+        """name -> (JSON type, description)"""
+        return {c.name: (c.kind, c.text) for c in self.columns}
+
+    def rows(self) -> Iterator[Row]:
+        items = self.source()
+        if isinstance(items, QuerySet):  # streamed: an export of any size uses flat memory
+            items = items.iterator(chunk_size=self.chunk_size)
+        for item in items:
+            yield {c.name: c.value(item) for c in self.columns}
 
     def schema(self) -> dict[str, Any]:
         return {
@@ -44,40 +84,42 @@ class Dataset:
         }
 
 
-def _published() -> Any:
-    return Initiative.objects.filter(published_at__isnull=False)
+ColumnSpec = tuple[str, str, str] | tuple[str, str, str, str | Getter]
 
 
-def _initiatives() -> Iterator[Row]:
-    query = (
-        _published()
+def dataset(
+    name: str,
+    title: str,
+    source: Callable[[], Iterable[Any]],
+    *columns: ColumnSpec,
+    chunk_size: int = 2000,
+) -> Dataset:
+    """A dataset from (name, JSON type, description[, dotted path or function]) columns."""
+    built = []
+    for name_, kind, text, *where in columns:
+        value = where[0] if where else name_
+        built.append(Column(name_, kind, text, _path(value) if isinstance(value, str) else value))
+    return Dataset(name, title, source, tuple(built), chunk_size)
+
+
+# Sources: the published items, in a stable order.
+
+
+def _initiatives() -> QuerySet[Initiative]:
+    tracks = InitiativeTrack.objects.select_related("instrument_type").order_by("position")
+    return (
+        Initiative.objects.filter(published_at__isnull=False)
         .select_related("district")
-        .prefetch_related(
-            Prefetch(
-                "tracks",
-                queryset=InitiativeTrack.objects.select_related("instrument_type").order_by(
-                    "position"
-                ),
-            )
-        )
+        .prefetch_related(Prefetch("tracks", queryset=tracks))
         .order_by("pk")
     )
-    for i in query.iterator(chunk_size=500):
-        yield {
-            "id": i.pk,
-            "title": i.title,
-            "summary": i.summary,
-            "status": i.status,
-            "district": i.district.code if i.district else None,
-            "instruments": " ".join(t.instrument_type.slug for t in i.tracks.all()),
-            "published_at": i.published_at,
-            "closes_at": i.closes_at,
-            "closed_at": i.closed_at,
-            "withdrawn_at": i.withdrawn_at,
-        }
 
 
-def _counts() -> Iterator[Row]:
+def _instruments(initiative: Initiative) -> str:
+    return " ".join(t.instrument_type.slug for t in initiative.tracks.all())
+
+
+def _counts() -> Iterator[SimpleNamespace]:
     tracks = {
         (t.initiative_id, t.position): t.instrument_type.slug
         for t in InitiativeTrack.objects.filter(initiative__published_at__isnull=False)
@@ -88,48 +130,20 @@ def _counts() -> Iterator[Row]:
         "initiative_id", "track"
     )
     for c in query.iterator(chunk_size=2000):
-        yield {
-            "initiative_id": c.initiative_id,
-            "track": c.track,
-            "instrument": "total" if c.track < 0 else tracks.get((c.initiative_id, c.track)),
-            "count": c.count,
-            "updated_at": c.updated_at,
-        }
+        instrument = "total" if c.track < 0 else tracks.get((c.initiative_id, c.track))
+        yield SimpleNamespace(count=c, instrument=instrument)
 
 
-def _rungs() -> Iterator[Row]:
-    query = (
+def _rungs() -> QuerySet[TrackRung]:
+    return (
         TrackRung.objects.filter(track__initiative__published_at__isnull=False)
         .select_related("track__instrument_type")
         .order_by("track__initiative_id", "track__position", "order")
     )
-    for r in query.iterator(chunk_size=2000):
-        yield {
-            "initiative_id": r.track.initiative_id,
-            "track": r.track.position,
-            "instrument": r.track.instrument_type.slug,
-            "order": r.order,
-            "threshold": r.threshold,
-            "obligation_kind": r.obligation_kind,
-            "reached_at": r.reached_at,
-            "reached_count": r.reached_count,
-        }
 
 
-def _obligations() -> Iterator[Row]:
-    for o in Obligation.objects.order_by("id").iterator(chunk_size=2000):
-        yield {
-            "id": o.pk,
-            "initiative_id": o.initiative_id,
-            "kind": o.kind,
-            "text": o.text,
-            "created_at": o.created_at,
-            "due_at": o.due_at,
-            "status": o.status,
-            "done_at": o.done_at,
-            "evidence_url": o.evidence_url,
-            "evidence_text": o.evidence_text,
-        }
+def _obligations() -> QuerySet[Obligation]:
+    return Obligation.objects.order_by("id")
 
 
 def _published_campaigns() -> Any:
@@ -140,10 +154,10 @@ def _published_campaigns() -> Any:
     )
 
 
-def _referendum_stations() -> Iterator[Row]:
+def _referendum_stations() -> Any:
     from referendums.models.paper import StationResult, StationStatus
 
-    query = (
+    return (
         StationResult.objects.filter(
             campaign__in=_published_campaigns(),
             status__in=[StationStatus.AGREED, StationStatus.RESOLVED],
@@ -151,84 +165,39 @@ def _referendum_stations() -> Iterator[Row]:
         .select_related("station__district")
         .order_by("campaign_id", "station__code")
     )
-    for r in query.iterator(chunk_size=2000):
-        yield {
-            "campaign_id": r.campaign_id,
-            "station": r.station.code,
-            "station_name": r.station.name,
-            "district": r.station.district.code,
-            "registered": r.registered,
-            "voters": r.voters,
-            "blank": r.blank,
-            "null": r.null,
-            "yes": r.yes,
-            "no": r.no,
-        }
 
 
-def _referendum_districts() -> Iterator[Row]:
+def _referendum_districts() -> Iterator[SimpleNamespace]:
+    """One item per published option count: (campaign, district, question, option)."""
     for campaign in _published_campaigns().order_by("id"):
-        results = campaign.results or {}
-        for district in results.get("districts") or []:
+        for district in (campaign.results or {}).get("districts") or []:
             for question in district.get("questions") or []:
                 for option in question.get("options") or []:
-                    yield {
-                        "campaign_id": campaign.pk,
-                        "district": district.get("code"),
-                        "electorate": district.get("electorate"),
-                        "participations": district.get("participations"),
-                        "question_id": question.get("id"),
-                        "option": option.get("key"),
-                        "count": option.get("count"),
-                        "suppressed": bool(option.get("suppressed")),
-                    }
+                    yield SimpleNamespace(
+                        campaign=campaign, district=district, question=question, option=option
+                    )
 
 
-def _sessions() -> Iterator[Row]:
+def _suppressed(item: SimpleNamespace) -> bool:
+    return bool(item.option.get("suppressed"))
+
+
+def _sessions() -> Any:
     from assembly.models import Session
 
-    for s in Session.objects.exclude(status="planned").order_by("starts_at", "id"):
-        yield {
-            "id": s.pk,
-            "title": s.title,
-            "starts_at": s.starts_at,
-            "place": s.place,
-            "status": s.status,
-            "agenda_published_at": s.agenda_published_at,
-            "opened_at": s.opened_at,
-            "closed_at": s.closed_at,
-        }
+    return Session.objects.exclude(status="planned").order_by("starts_at", "id")
 
 
-def _votes() -> Iterator[Row]:
+def _votes() -> Any:
     from assembly.models import Motion
 
-    for m in Motion.objects.filter(status="closed").order_by("closed_at", "id"):
-        yield {
-            "id": m.pk,
-            "session_id": m.session_id,
-            "title": m.title,
-            "kind": m.kind,
-            "majority": m.majority,
-            "result": m.result,
-            "votes_for": m.votes_for,
-            "votes_against": m.votes_against,
-            "abstentions": m.abstentions,
-            "present": m.present_count,
-            "closed_at": m.closed_at,
-        }
+    return Motion.objects.filter(status="closed").order_by("closed_at", "id")
 
 
-def _minutes() -> Iterator[Row]:
+def _minutes() -> Any:
     from assembly.models import Minutes
 
-    for m in Minutes.objects.filter(status="published").order_by("published_at", "id"):
-        yield {
-            "session_id": m.session_id,
-            "approved_at": m.approved_at,
-            "published_at": m.published_at,
-            "body": m.body,
-        }
+    return Minutes.objects.filter(status="published").order_by("published_at", "id")
 
 
 INT, S, D, B = "integer", "string", "string", "boolean"  # D: ISO 8601 date-time as a string
@@ -236,142 +205,125 @@ INT, S, D, B = "integer", "string", "string", "boolean"  # D: ISO 8601 date-time
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in [
-        Dataset(
+        dataset(
             "initiatives",
             "Initiatives publiées",
-            {
-                "id": (INT, "identifiant"),
-                "title": (S, "titre"),
-                "summary": (S, "résumé"),
-                "status": (S, "collecting | closed | withdrawn"),
-                "district": (S, "code du quartier concerné, vide pour toute la ville"),
-                "instruments": (S, "identifiants des volets séparés par des espaces"),
-                "published_at": (D, "ouverture de la collecte"),
-                "closes_at": (D, "fin prévue de la collecte"),
-                "closed_at": (D, "clôture effective"),
-                "withdrawn_at": (D, "retrait par les porteurs"),
-            },
             _initiatives,
+            ("id", INT, "identifiant", "pk"),
+            ("title", S, "titre"),
+            ("summary", S, "résumé"),
+            ("status", S, "collecting | closed | withdrawn"),
+            ("district", S, "code du quartier concerné, vide pour toute la ville", "district.code"),
+            ("instruments", S, "identifiants des volets séparés par des espaces", _instruments),
+            ("published_at", D, "ouverture de la collecte"),
+            ("closes_at", D, "fin prévue de la collecte"),
+            ("closed_at", D, "clôture effective"),
+            ("withdrawn_at", D, "retrait par les porteurs"),
+            chunk_size=500,
         ),
-        Dataset(
+        dataset(
             "counts",
             "Signatures publiées par initiative et par volet",
-            {
-                "initiative_id": (INT, "initiative"),
-                "track": (INT, "position du volet ; -1 pour le total"),
-                "instrument": (S, "identifiant du volet, « total » pour le total"),
-                "count": (INT, "signatures comptées"),
-                "updated_at": (D, "dernier comptage"),
-            },
             _counts,
+            ("initiative_id", INT, "initiative", "count.initiative_id"),
+            ("track", INT, "position du volet ; -1 pour le total", "count.track"),
+            ("instrument", S, "identifiant du volet, « total » pour le total"),
+            ("count", INT, "signatures comptées", "count.count"),
+            ("updated_at", D, "dernier comptage", "count.updated_at"),
         ),
-        Dataset(
+        dataset(
             "rungs",
             "Paliers et dates de franchissement",
-            {
-                "initiative_id": (INT, "initiative"),
-                "track": (INT, "position du volet"),
-                "instrument": (S, "identifiant du volet"),
-                "order": (INT, "rang du palier"),
-                "threshold": (INT, "seuil en signatures, fixé à l'ouverture"),
-                "obligation_kind": (S, "engagement de la ville"),
-                "reached_at": (D, "franchi le"),
-                "reached_count": (INT, "signatures au franchissement"),
-            },
             _rungs,
+            ("initiative_id", INT, "initiative", "track.initiative_id"),
+            ("track", INT, "position du volet", "track.position"),
+            ("instrument", S, "identifiant du volet", "track.instrument_type.slug"),
+            ("order", INT, "rang du palier"),
+            ("threshold", INT, "seuil en signatures, fixé à l'ouverture"),
+            ("obligation_kind", S, "engagement de la ville"),
+            ("reached_at", D, "franchi le"),
+            ("reached_count", INT, "signatures au franchissement"),
         ),
-        Dataset(
+        dataset(
             "obligations",
             "Engagements de la ville nés des paliers",
-            {
-                "id": (INT, "identifiant"),
-                "initiative_id": (INT, "initiative"),
-                "kind": (S, "type d'engagement"),
-                "text": (S, "ce que la ville doit faire"),
-                "created_at": (D, "créé le"),
-                "due_at": (D, "échéance"),
-                "status": (S, "open | done"),
-                "done_at": (D, "fait le"),
-                "evidence_url": (S, "lien vers le compte rendu ou la délibération"),
-                "evidence_text": (S, "compte rendu"),
-            },
             _obligations,
+            ("id", INT, "identifiant", "pk"),
+            ("initiative_id", INT, "initiative"),
+            ("kind", S, "type d'engagement"),
+            ("text", S, "ce que la ville doit faire"),
+            ("created_at", D, "créé le"),
+            ("due_at", D, "échéance"),
+            ("status", S, "open | done"),
+            ("done_at", D, "fait le"),
+            ("evidence_url", S, "lien vers le compte rendu ou la délibération"),
+            ("evidence_text", S, "compte rendu"),
         ),
-        Dataset(
+        dataset(
             "referendum-stations",
             "Résultats publiés par bureau de vote (scrutins papier)",
-            {
-                "campaign_id": (INT, "scrutin"),
-                "station": (S, "code du bureau"),
-                "station_name": (S, "nom du bureau"),
-                "district": (S, "quartier"),
-                "registered": (INT, "inscrits"),
-                "voters": (INT, "votants"),
-                "blank": (INT, "blancs"),
-                "null": (INT, "nuls"),
-                "yes": (INT, "oui"),
-                "no": (INT, "non"),
-            },
             _referendum_stations,
+            ("campaign_id", INT, "scrutin"),
+            ("station", S, "code du bureau", "station.code"),
+            ("station_name", S, "nom du bureau", "station.name"),
+            ("district", S, "quartier", "station.district.code"),
+            ("registered", INT, "inscrits"),
+            ("voters", INT, "votants"),
+            ("blank", INT, "blancs"),
+            ("null", INT, "nuls"),
+            ("yes", INT, "oui"),
+            ("no", INT, "non"),
         ),
-        Dataset(
+        dataset(
             "referendum-districts",
             "Résultats publiés par quartier (cellules sous le seuil masquées)",
-            {
-                "campaign_id": (INT, "scrutin"),
-                "district": (S, "quartier"),
-                "electorate": (INT, "inscrits"),
-                "participations": (INT, "participations (vide si masqué)"),
-                "question_id": (INT, "question"),
-                "option": (S, "réponse"),
-                "count": (INT, "voix (vide si masqué)"),
-                "suppressed": (B, "cellule masquée (petit effectif)"),
-            },
             _referendum_districts,
+            ("campaign_id", INT, "scrutin", "campaign.pk"),
+            ("district", S, "quartier", "district.code"),
+            ("electorate", INT, "inscrits", "district.electorate"),
+            ("participations", INT, "participations (vide si masqué)", "district.participations"),
+            ("question_id", INT, "question", "question.id"),
+            ("option", S, "réponse", "option.key"),
+            ("count", INT, "voix (vide si masqué)", "option.count"),
+            ("suppressed", B, "cellule masquée (petit effectif)", _suppressed),
         ),
-        Dataset(
+        dataset(
             "assembly-sessions",
             "Séances de l'assemblée citoyenne",
-            {
-                "id": (INT, "identifiant"),
-                "title": (S, "intitulé"),
-                "starts_at": (D, "date et heure"),
-                "place": (S, "lieu"),
-                "status": (S, "published | open | closed | cancelled"),
-                "agenda_published_at": (D, "ordre du jour publié le"),
-                "opened_at": (D, "ouverte le"),
-                "closed_at": (D, "close le"),
-            },
             _sessions,
+            ("id", INT, "identifiant", "pk"),
+            ("title", S, "intitulé"),
+            ("starts_at", D, "date et heure"),
+            ("place", S, "lieu"),
+            ("status", S, "published | open | closed | cancelled"),
+            ("agenda_published_at", D, "ordre du jour publié le"),
+            ("opened_at", D, "ouverte le"),
+            ("closed_at", D, "close le"),
         ),
-        Dataset(
+        dataset(
             "assembly-votes",
             "Votes de l'assemblée (totaux par motion, jamais le vote d'un membre)",
-            {
-                "id": (INT, "motion"),
-                "session_id": (INT, "séance"),
-                "title": (S, "intitulé"),
-                "kind": (S, "type de motion"),
-                "majority": (S, "majorité requise"),
-                "result": (S, "adopted | rejected"),
-                "votes_for": (INT, "pour"),
-                "votes_against": (INT, "contre"),
-                "abstentions": (INT, "abstentions"),
-                "present": (INT, "membres présents"),
-                "closed_at": (D, "vote clos le"),
-            },
             _votes,
+            ("id", INT, "motion", "pk"),
+            ("session_id", INT, "séance"),
+            ("title", S, "intitulé"),
+            ("kind", S, "type de motion"),
+            ("majority", S, "majorité requise"),
+            ("result", S, "adopted | rejected"),
+            ("votes_for", INT, "pour"),
+            ("votes_against", INT, "contre"),
+            ("abstentions", INT, "abstentions"),
+            ("present", INT, "membres présents", "present_count"),
+            ("closed_at", D, "vote clos le"),
         ),
-        Dataset(
+        dataset(
             "assembly-minutes",
             "Procès-verbaux publiés",
-            {
-                "session_id": (INT, "séance"),
-                "approved_at": (D, "approuvé le"),
-                "published_at": (D, "publié le"),
-                "body": (S, "texte"),
-            },
             _minutes,
+            ("session_id", INT, "séance"),
+            ("approved_at", D, "approuvé le"),
+            ("published_at", D, "publié le"),
+            ("body", S, "texte"),
         ),
     ]
 }

@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from civic.api import views
 
 urlpatterns = [
-    path("", include("petitions.api.urls")),  # first: the signing path is the hottest
+    # The hottest paths first: signing and counts, then the public statistics.
+    path("", include("petitions.api.urls")),
+    path("", include("dashboards.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", views.TokenCreateApi.as_view(), name="api-token"),
@@ -20,5 +22,4 @@ urlpatterns = [
     path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
     path("", include("referendums.api.urls")),
     path("", include("assembly.api.urls")),
-    path("", include("dashboards.api.urls")),
 ]

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from civic.models import District
 from dashboards.models import (
+    LISTING_HEAD_ID,
     TOTAL_TRACK,
     DocumentKind,
     FoldState,
@@ -55,9 +56,11 @@ def _plain(body: Any) -> Any:
     return json.loads(json.dumps(body, cls=DjangoJSONEncoder))
 
 
-def _store(kind: str, object_id: int, body: dict[str, Any], now: datetime) -> bool:
+def _store(
+    kind: str, object_id: int, body: dict[str, Any], now: datetime, *, etag: str | None = None
+) -> bool:
     body = _plain(body)
-    etag = digest(body)
+    etag = etag or digest(body)
     current = StatsDocument.objects.filter(kind=kind, object_id=object_id).first()
     if current is not None and current.etag == etag:
         return False
@@ -324,6 +327,19 @@ def city_document(now: datetime) -> dict[str, Any]:
     }
 
 
+def _store_listing_head(now: datetime) -> bool:
+    """The list's total and validators, kept with the documents so that a page never counts: the
+    ETag digests every listing's ETag in list order, so it changes exactly when a page could."""
+    members = list(
+        StatsDocument.objects.filter(kind=DocumentKind.LISTING, object_id__gt=LISTING_HEAD_ID)
+        .order_by("-object_id")
+        .values_list("object_id", "etag")
+    )
+    pairs = ";".join(f"{pk}:{etag}" for pk, etag in members)
+    etag = hashlib.sha256(pairs.encode()).hexdigest()[:32]
+    return _store(DocumentKind.LISTING, LISTING_HEAD_ID, {"count": len(members)}, now, etag=etag)
+
+
 def documents_rebuild(*, initiative_ids: list[int] | None = None, everything: bool = False) -> int:
     """Rebuild the city document and those of the initiatives that may have changed: the touched
     ones, the collecting ones, those changed recently and published ones without a document."""
@@ -348,12 +364,17 @@ def _rebuild(*, initiative_ids: list[int] | None, everything: bool) -> int:
             | ~Exists(has_doc)
         )
     ids = sorted(query.values_list("pk", flat=True))
+    listed = 0
     for start in range(0, len(ids), CHUNK):
         batch = initiative_documents(ids[start : start + CHUNK])
         for pk, (summary, series, listing) in batch.items():
             changed += _store(DocumentKind.INITIATIVE, pk, summary, now)
             changed += _store(DocumentKind.SERIES, pk, series, now)
-            changed += _store(DocumentKind.LISTING, pk, listing, now)
+            listed += _store(DocumentKind.LISTING, pk, listing, now)
+    changed += listed
+    head = StatsDocument.objects.filter(kind=DocumentKind.LISTING, object_id=LISTING_HEAD_ID)
+    if listed or not head.exists():
+        changed += _store_listing_head(now)
     if changed:
         from dashboards.selectors import document_memo_forget
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.petitions.conftest import _fresh_rate_limits, shipped_instruments  # noqa: F401
+from tests.petitions.conftest import shipped_instruments  # noqa: F401
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.services import draw, sessions, votes
-from civic.api.fields import IdField
+from civic.api.fields import CivicDateTimeField, IdField
 from civic.api.permissions import role_permission
 from civic.models import User
 from civic.roles import Role
@@ -37,7 +37,7 @@ class CommitmentPublishApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         seed_source = serializers.CharField(max_length=500)
-        seed_expected_at = serializers.DateTimeField()
+        seed_expected_at = CivicDateTimeField()
 
     @extend_schema(request=InputSerializer, responses={201: CommitmentSummary})
     def post(self, request: Request, pk: int) -> Response:

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civic.api.fields import IdField
+from civic.api.fields import CivicDateField, CivicDateTimeField, IdField
 from civic.api.permissions import IsVerifiedResident, role_permission
 from civic.api.throttling import ScopedRateThrottle
 from civic.eligibility import Predicate
@@ -62,16 +62,16 @@ class CampaignFieldsIn(serializers.Serializer):
     dossier_en = serializers.CharField(required=False, allow_blank=True, max_length=100000)
     subject_key = serializers.SlugField(max_length=80, required=False, allow_blank=True)
     predicate = serializers.ChoiceField(choices=Predicate.choices, required=False)
-    cutoff_date = serializers.DateField()
+    cutoff_date = CivicDateField()
     origin_kind = serializers.ChoiceField(choices=OriginKind.choices, required=False)
     origin_id = IdField(required=False, allow_null=True)
     origin_label = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    deliberation_date = serializers.DateField(required=False, allow_null=True)
-    prefect_transmission_date = serializers.DateField(required=False, allow_null=True)
-    dossier_public_date = serializers.DateField(required=False, allow_null=True)
-    campaign_opens_at = serializers.DateTimeField()
-    voting_opens_at = serializers.DateTimeField()
-    voting_closes_at = serializers.DateTimeField()
+    deliberation_date = CivicDateField(required=False, allow_null=True)
+    prefect_transmission_date = CivicDateField(required=False, allow_null=True)
+    dossier_public_date = CivicDateField(required=False, allow_null=True)
+    campaign_opens_at = CivicDateTimeField()
+    voting_opens_at = CivicDateTimeField()
+    voting_closes_at = CivicDateTimeField()
     quorum_percent = serializers.IntegerField(
         min_value=1, max_value=100, required=False, allow_null=True
     )

@@ -235,3 +235,24 @@ def test_a_patch_breaking_a_database_rule_is_a_400_not_a_500(staff_api):
         f"/api/v1/referendums/{created['id']}/", {"origin_id": None}, format="json"
     )
     assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("campaign_opens_at", "0349-02-02T03:14:04Z"),  # Paris had a seconds offset then
+        ("voting_closes_at", "2150-06-01T10:00:00Z"),
+        ("cutoff_date", "1899-01-01"),
+    ],
+)
+def test_a_date_far_outside_a_civic_calendar_is_a_400_naming_the_field(staff_api, field, value):
+    from referendums.models import Campaign
+
+    response = staff_api("campaign_manager").post(
+        "/api/v1/referendums/", _payload(**{field: value}), format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "2000" in str(body["detail"][field]) and "2099" in str(body["detail"][field])
+    assert not Campaign.objects.exists()

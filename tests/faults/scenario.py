@@ -178,10 +178,7 @@ def age_unclaimed_work(batches: Batches) -> int:
     find after STALE_AFTER or after a lease expired, and the enqueue-once markers expired (those
     of messages a killed worker had reserved, now in the broker's unacked set for an hour)."""
     now = timezone.now()
-    for pk in batches.due:
-        enqueue_mark_clear("petitions.tasks.close_initiative", pk)
-    for pk in Notification.objects.values_list("pk", flat=True):
-        enqueue_mark_clear("civic.tasks.deliver_notification", pk)
+    expire_enqueue_markers(batches)
     pending = Notification.objects.filter(status=NotificationStatus.PENDING).update(
         created_at=now - STALE_AFTER - timedelta(seconds=1)
     )
@@ -189,6 +186,16 @@ def age_unclaimed_work(batches: Batches) -> int:
         claimed_until=now - timedelta(seconds=1)
     )
     return pending + leased
+
+
+def expire_enqueue_markers(batches: Batches) -> None:
+    """What the enqueue-once markers' expiry does (civic/celery.py): a sweep may enqueue again
+    what it enqueued before, its message being lost (reserved by a killed worker, or gone with the
+    broker when the cache lives elsewhere)."""
+    for pk in batches.due:
+        enqueue_mark_clear("petitions.tasks.close_initiative", pk)
+    for pk in Notification.objects.values_list("pk", flat=True):
+        enqueue_mark_clear("civic.tasks.deliver_notification", pk)
 
 
 def recover(batches: Batches, *, stall: float = 90.0, cap: float = 1200.0) -> None:

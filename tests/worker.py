@@ -132,6 +132,9 @@ def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
         worker.stop_all()
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = saved
         with celery_app.connection_for_write() as conn:
+            # A fresh channel knows no binding, so its queue_delete does nothing on Redis: purge
+            # the messages left (the last beat ticks' sweeps), then this test's unacked entries.
+            conn.default_channel.queue_purge(queue)
             conn.default_channel.queue_delete(queue)
             _forget_unacked(conn.default_channel, queue)
 

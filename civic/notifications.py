@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
@@ -42,10 +43,18 @@ def notify(
         notification = Notification.objects.create(
             recipient=recipient, kind=kind, subject=str(subject)[:255], body=str(body), url=url
         )
+    transaction.on_commit(lambda: notification_enqueue(notification_id=notification.pk))
+    return notification
+
+
+def notification_enqueue(*, notification_id: int) -> bool:
+    """Enqueue the delivery unless one is already waiting (the enqueue-once marker of
+    civic/celery.py, removed by the delivery as it starts): a sweep over a backlog then adds no
+    copy of what is still queued. Returns True if it enqueued."""
+    from civic.celery import enqueue_once
     from civic.tasks import deliver_notification
 
-    deliver_notification.delay_on_commit(notification.pk)
-    return notification
+    return enqueue_once(deliver_notification, notification_id)
 
 
 def notify_many(
@@ -58,6 +67,9 @@ def notify_many(
 
 def notification_deliver(*, notification_id: int) -> bool:
     """Send one notification if no one else has. Returns True if this call sent it."""
+    from civic.celery import enqueue_mark_clear
+
+    enqueue_mark_clear("civic.tasks.deliver_notification", notification_id)
     now = timezone.now()
     token = uuid.uuid4()
     claimed = Notification.objects.filter(

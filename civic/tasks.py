@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from civic.audit import audit_verify
-from civic.notifications import notification_deliver, notifications_stale_ids
+from civic.notifications import notification_deliver, notification_enqueue, notifications_stale_ids
 from civic.webhooks import webhook_deliver, webhooks_due_ids
 
 logger = logging.getLogger(__name__)
@@ -26,10 +26,7 @@ def deliver_notification(notification_id: int) -> bool:
 
 @shared_task
 def sweep_notifications() -> int:
-    ids = notifications_stale_ids()
-    for notification_id in ids:
-        deliver_notification.delay(notification_id)
-    return len(ids)
+    return sum(notification_enqueue(notification_id=pk) for pk in notifications_stale_ids())
 
 
 @shared_task

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from civic.celery import enqueue_mark_clear, enqueue_once
 from petitions import services
 
 
 @shared_task
 def close_due_initiatives() -> int:
-    """Enqueue one close per due initiative; each close is a guarded UPDATE (acts once)."""
-    ids = services.initiatives_due_ids()
-    for initiative_id in ids:
-        close_initiative.delay(initiative_id)
-    return len(ids)
+    """Enqueue one close per due initiative that has none waiting already (the enqueue-once
+    marker, civic/celery.py); each close is a guarded UPDATE (acts once). Returns how many it
+    enqueued."""
+    return sum(enqueue_once(close_initiative, pk) for pk in services.initiatives_due_ids())
 
 
 @shared_task(acks_late=True)
 def close_initiative(initiative_id: int) -> bool:
+    enqueue_mark_clear(close_initiative.name, initiative_id)
     return services.initiative_close(initiative_id=initiative_id)
 
 

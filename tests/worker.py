@@ -7,6 +7,7 @@ message per file, so a test can count what really left.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -130,4 +132,26 @@ def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
         worker.stop_all()
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = saved
         with celery_app.connection_for_write() as conn:
+            # A fresh channel knows no binding, so its queue_delete does nothing on Redis: purge
+            # the messages left (the last beat ticks' sweeps), then this test's unacked entries.
+            conn.default_channel.queue_purge(queue)
             conn.default_channel.queue_delete(queue)
+            _forget_unacked(conn.default_channel, queue)
+
+
+def _forget_unacked(channel: Any, queue: str) -> None:
+    """A killed worker's reserved messages stay in the broker's unacked set and would be restored
+    to the deleted queue after the visibility timeout (an hour later, a list nobody reads): remove
+    this test's, and only this test's, entries."""
+    unacked_key = getattr(channel, "unacked_key", None)
+    if unacked_key is None:  # not the Redis transport
+        return
+    client = channel.client
+    for tag, raw in client.hscan_iter(unacked_key):
+        try:
+            _payload, _exchange, routing_key = json.loads(raw)
+        except (ValueError, TypeError):
+            continue
+        if routing_key == queue:
+            client.hdel(unacked_key, tag)
+            client.zrem(channel.unacked_index_key, tag)

@@ -49,7 +49,12 @@ from referendums.models import (
 )
 from referendums.models.campaigns import ARGUMENT_MAX_LENGTH
 from referendums.sealing import new_wrapped_key
-from referendums.services.common import campaign_lock, campaign_snapshot, notify_campaign_staff
+from referendums.services.common import (
+    campaign_lock,
+    campaign_snapshot,
+    campaign_sweep_claim,
+    notify_campaign_staff,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -602,7 +607,11 @@ def campaigns_advance() -> dict[str, int]:
         )
         for pk in list(due):
             try:
-                done[name] += step(campaign_id=pk)
+                with transaction.atomic():
+                    # Two sweeps running at once (a backlog of beat ticks) share the work rather
+                    # than walk the same list in lockstep, each waiting on the other's row.
+                    if campaign_sweep_claim(pk):
+                        done[name] += step(campaign_id=pk)
             except DomainError as exc:
                 logger.error("referendum %s: step %s refused (%s)", pk, name, exc.code)
     if any(done.values()):

@@ -32,6 +32,25 @@ def campaign_lock(campaign_id: int, *, shared: bool) -> None:
         cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, lock_key(campaign_id)])
 
 
+# The clock's sweeps (campaigns_advance) claim a campaign under their own key space: a sweep that
+# finds a campaign claimed leaves it to the one working on it and moves on to the next, instead of
+# queueing behind it to find its step already taken. Only sweeps take these keys and they never wait
+# for them, so no lock order with the campaign lock above or the campaign row is created.
+SWEEP_NAMESPACE = 0x52_45_53  # "RES"
+
+
+def campaign_sweep_claim(campaign_id: int) -> bool:
+    """Try to claim the campaign for this sweep until the end of the current transaction. True if
+    this transaction holds it (always on SQLite: one writer at a time)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [SWEEP_NAMESPACE, lock_key(campaign_id)]
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
     return {
         "status": campaign.status,

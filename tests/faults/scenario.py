@@ -14,10 +14,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from civic.celery import app as celery_app
-from civic.models import AuditEntry, Notification, NotificationStatus
+from civic.celery import enqueue_mark_clear
+from civic.models import AuditEntry, District, Notification, NotificationStatus
 from civic.notifications import STALE_AFTER
 from petitions.models import Initiative, InitiativeCount, Obligation, Status, TrackRung
 from referendums.models import Campaign, CampaignStatus
+from tests.factories import DistrictFactory
 from tests.petitions.factories import InitiativeFactory
 from tests.referendums.factories import CampaignFactory
 from tests.worker import Worker
@@ -29,6 +31,9 @@ SWEEPS = (
     "referendums.tasks.advance_campaigns",
     "civic.tasks.sweep_notifications",
 )
+
+
+CITY_DISTRICTS = 12
 
 
 def beat_tick() -> None:
@@ -43,16 +48,26 @@ class Batches:
     campaigns: list[int] = field(default_factory=list)  # votes due to open and close
     killed_mid_batch: int = 0
     kills: int = 0
+    districts: list[District] = field(default_factory=list)
+
+    def _initiative(self) -> int:
+        # The register spreads over a city's dozen districts, not one district per resident (the
+        # factories' default): a vote opening creates its turnout slots per district, and 1,000
+        # districts made every opening insert 16,000 rows (a million by the 60th vote).
+        if not self.districts:
+            self.districts = [DistrictFactory() for _ in range(CITY_DISTRICTS)]
+        district = self.districts[len(self.due + self.crossing) % CITY_DISTRICTS]
+        return InitiativeFactory(collecting=True, initiator__register_entry__district=district).pk
 
     def add(self, *, due: int, crossing: int, campaigns: int) -> tuple[list[int], list[int]]:
         past = timezone.now() - timedelta(minutes=1)
-        new_due = [InitiativeFactory(collecting=True).pk for _ in range(due)]
+        new_due = [self._initiative() for _ in range(due)]
         Initiative.objects.filter(pk__in=new_due).update(
             submitted_at=past - timedelta(days=31),
             published_at=past - timedelta(days=30),
             closes_at=past,
         )
-        new_crossing = [InitiativeFactory(collecting=True).pk for _ in range(crossing)]
+        new_crossing = [self._initiative() for _ in range(crossing)]
         # The fold already published a count over every threshold: the rungs are due.
         InitiativeCount.objects.filter(initiative_id__in=new_crossing).update(count=10**6)
         new_campaigns = [
@@ -158,10 +173,12 @@ class Batches:
         return figures
 
 
-def age_unclaimed_work() -> int:
+def age_unclaimed_work(batches: Batches) -> int:
     """Let the clock pass for rows nobody holds (all workers are dead): what the sweep would
-    find after STALE_AFTER or after a lease expired."""
+    find after STALE_AFTER or after a lease expired, and the enqueue-once markers expired (those
+    of messages a killed worker had reserved, now in the broker's unacked set for an hour)."""
     now = timezone.now()
+    expire_enqueue_markers(batches)
     pending = Notification.objects.filter(status=NotificationStatus.PENDING).update(
         created_at=now - STALE_AFTER - timedelta(seconds=1)
     )
@@ -169,6 +186,16 @@ def age_unclaimed_work() -> int:
         claimed_until=now - timedelta(seconds=1)
     )
     return pending + leased
+
+
+def expire_enqueue_markers(batches: Batches) -> None:
+    """What the enqueue-once markers' expiry does (civic/celery.py): a sweep may enqueue again
+    what it enqueued before, its message being lost (reserved by a killed worker, or gone with the
+    broker when the cache lives elsewhere)."""
+    for pk in batches.due:
+        enqueue_mark_clear("petitions.tasks.close_initiative", pk)
+    for pk in Notification.objects.values_list("pk", flat=True):
+        enqueue_mark_clear("civic.tasks.deliver_notification", pk)
 
 
 def recover(batches: Batches, *, stall: float = 90.0, cap: float = 1200.0) -> None:

@@ -47,7 +47,7 @@ def test_killing_the_worker_mid_batch_loses_and_repeats_no_transition_or_notific
         batches.add(due=12, crossing=8, campaigns=2)
         kill_mid_batch(real_worker, batches, rng)
 
-    age_unclaimed_work()  # the clock passes: leases of the dead workers expire
+    age_unclaimed_work(batches)  # the clock passes: leases of the dead workers expire
     real_worker.start(concurrency=2)
     recover(batches)
     figures = batches.check(real_worker)

@@ -1,6 +1,7 @@
 """Personal data leave on time: each instrument's retention job, run as the beat runs it, at a frozen
 instant, keeps 0 identities past the instrument's period, keeps the counts, and audits counts only.
-What is not built yet is pinned by strict xfails (they fail the day it lands, to be turned on)."""
+Here: referendums and the assembly, and each resident's own export; petitions' per-instrument purge
+of signer identities is tested with the petitions (tests/petitions/test_retention.py)."""
 
 from __future__ import annotations
 

@@ -102,6 +102,17 @@ def parse_database_url(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
     )
 
 
+def redis_database_offset(url: str, offset: int) -> str:
+    """`redis://host:port/13` moved `offset` databases on (Redis has 16: 0 to 15)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    if base + offset > 15:
+        raise ImproperlyConfigured(
+            f"CACHE_URL={url!r}: database {base} + {offset} parallel test processes exceeds 15"
+        )
+    return parts._replace(path=f"/{base + offset}").geturl()
+
+
 def parse_cache_url(url: str) -> dict[str, Any]:
     """`redis://host:port/db`, `locmem://`, `file:///path`, or `dummy://`."""
     parts = urlsplit(url)

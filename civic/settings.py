@@ -23,6 +23,7 @@ from civic.env import (
     env_str,
     parse_cache_url,
     parse_database_url,
+    redis_database_offset,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -126,6 +127,15 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 # --- Cache (shared by every web process: rate limits and public counts live here) -------------
 _DEFAULT_CACHE = "locmem://" if PROFILE == "test" else f"file://{VAR_DIR / 'cache'}"
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL", _DEFAULT_CACHE))}
+if PROFILE == "test" and CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # Parallel test processes (pytest-xdist gw0, gw1...) each get their own Redis database, so one
+    # test's cache.clear() never wipes another's rate-limit counters. A Celery worker that a test
+    # starts inherits the same variables and so lands in the same database.
+    _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if _xdist.startswith("gw") and _xdist[2:].isdigit():
+        CACHES["default"]["LOCATION"] = redis_database_offset(
+            CACHES["default"]["LOCATION"], int(_xdist[2:])
+        )
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "civic.User"

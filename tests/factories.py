@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import factory
@@ -33,7 +33,10 @@ class RegisterEntryFactory(factory.django.DjangoModelFactory):
     kind = EntryKind.ELECTOR
     last_name = factory.Faker("last_name", locale="fr_FR")
     first_names = factory.Faker("first_name", locale="fr_FR")
-    birth_date = date(1980, 5, 17)
+    # A different adult birth date for each entry: random names alone repeat (the Faker lists are
+    # short), and two entries with one identity are one person to the signing constraints, which
+    # made a signature of a test's crowd vanish as a "duplicate" now and then.
+    birth_date = factory.Sequence(lambda n: date(1980, 5, 17) - timedelta(days=n % 10_000))
     address = factory.Faker("street_address", locale="fr_FR")
     postcode = "86000"
     district = factory.SubFactory(DistrictFactory)

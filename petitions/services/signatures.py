@@ -151,10 +151,8 @@ class _Plan:
     facts: dict[str, bool]
 
 
-def _plan(
-    entry: RegisterEntry, tracks: list[TrackInfo], *, initiative_id: int, now: datetime
-) -> _Plan:
-    """Which tracks this entry counts on, after eligibility and the quarter limit."""
+def _plan(entry: RegisterEntry, tracks: list[TrackInfo], *, now: datetime) -> _Plan:
+    """Which tracks this entry counts on, after eligibility; the quarter key if one is limited."""
     today = timezone.localdate(now)
     decisions = {t.position: decide(entry, t.predicate, on=today) for t in tracks}
     eligible = [t for t in tracks if decisions[t.position].eligible]
@@ -165,18 +163,32 @@ def _plan(
             code=f"not_eligible_{first.code}" if first.code != "eligible" else "not_eligible",
             rule=", ".join(sorted({d.rule for d in decisions.values()})),
         )
-    key = None
+    # The quarter limit is not read here: the signature is written with its quarter key and the
+    # database's unique constraint answers (see `_record`). Most signers have not used their
+    # request of the quarter, and the check would cost a query on every signature.
     limited = [t for t in eligible if t.quarter_limit]
-    if limited:
-        key = quarter_key(scope=limited[0].collectivity, on=today)
-        already = (
-            Signature.objects.filter(register_entry=entry, quarter_key=key)
-            .exclude(initiative_id=initiative_id)
-            .exists()
-        )
-        if already:
-            eligible, key = _without_limited(eligible, limited)
+    key = quarter_key(scope=limited[0].collectivity, on=today) if limited else None
     return _Plan(eligible, _mask(eligible), key, eligibility_facts(entry, on=today))
+
+
+_USED_ELSEWHERE_SQL = """
+SELECT 1 FROM petitions_signature
+WHERE register_entry_id = %s AND quarter_key = %s AND initiative_id <> %s
+LIMIT 1
+"""
+
+
+def _quarter_used_elsewhere(entry: RegisterEntry, key: str, initiative_id: int) -> bool:
+    """Whether this elector's request of the quarter went to another initiative."""
+    with connection.cursor() as cursor:
+        cursor.execute(_USED_ELSEWHERE_SQL, [entry.pk, key, initiative_id])
+        return cursor.fetchone() is not None
+
+
+def _without_quarter(plan: _Plan) -> _Plan:
+    limited = [t for t in plan.tracks if t.quarter_limit]
+    remaining, key = _without_limited(plan.tracks, limited)
+    return _Plan(remaining, _mask(remaining), key, plan.facts)
 
 
 def _without_limited(
@@ -355,7 +367,7 @@ def _record(
     now: datetime,
     entered_by: User | None,
 ) -> _Recorded:
-    plan = _plan(entry, tracks, initiative_id=initiative_id, now=now)
+    plan = _plan(entry, tracks, now=now)
     for _attempt in range(2):
         try:
             new_id = _write(
@@ -368,15 +380,19 @@ def _record(
             )
         except IntegrityError as exc:
             name = violated_constraint(exc)
-            if name in DUPLICATE_CONSTRAINTS:
-                return _Recorded(None, plan)
-            if name == QUARTER_CONSTRAINT and plan.quarter_key is not None:
-                # Another request of this quarter committed meanwhile: drop the legal track.
-                limited = [t for t in plan.tracks if t.quarter_limit]
-                remaining, key = _without_limited(plan.tracks, limited)
-                plan = _Plan(remaining, _mask(remaining), key, plan.facts)
-                continue
-            raise
+            if name not in DUPLICATE_CONSTRAINTS and name != QUARTER_CONSTRAINT:
+                raise
+            # Either this elector signed here already, or their request of the quarter went to
+            # another initiative (or both: the database names only one constraint). The answer
+            # to a repeated signature must be the first one's, so find out which.
+            elsewhere = plan.quarter_key is not None and _quarter_used_elsewhere(
+                entry, plan.quarter_key, initiative_id
+            )
+            if elsewhere:
+                plan = _without_quarter(plan)  # drop the legal track; refused if no track remains
+            if name == QUARTER_CONSTRAINT and elsewhere:
+                continue  # write it again without the quarter key
+            return _Recorded(None, plan)  # already signed: the same answer as the first time
         if new_id is None:
             _OPEN_MEMO.pop(initiative_id, None)
             raise _closed()

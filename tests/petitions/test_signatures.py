@@ -124,7 +124,7 @@ def test_the_guard_is_in_the_insert_itself(freeze):
     entry = ResidentFactory().register_entry
     tracks, _s, _c = module._tracks_and_state(initiative.pk)
     late = initiative.closes_at
-    plan = module._plan(entry, tracks, initiative_id=initiative.pk, now=late)
+    plan = module._plan(entry, tracks, now=late)
     assert (
         module._insert(
             initiative_id=initiative.pk,
@@ -209,6 +209,52 @@ def test_the_quarter_limit_resets_with_the_next_quarter(freeze):
     services.signature_sign(initiative_id=first.pk, user=elector)
     freeze("2026-04-01 10:00")
     assert services.signature_sign(initiative_id=second.pk, user=elector).tracks == [LEGAL]
+
+
+def test_signing_again_under_the_quarter_limit_repeats_each_first_answer(now):
+    # The quarter limit is left to the database's constraint, which names only one of the
+    # constraints a repeated signature breaks: each repeat must still answer as the first time.
+    first = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
+    second = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
+    only_legal = InitiativeFactory(collecting=True, instruments=[LEGAL])
+    elector = ResidentFactory()
+    assert services.signature_sign(initiative_id=first.pk, user=elector).tracks == [CHARTER, LEGAL]
+    assert services.signature_sign(initiative_id=second.pk, user=elector).tracks == [CHARTER]
+    for _ in range(2):
+        assert services.signature_sign(initiative_id=first.pk, user=elector).tracks == [
+            CHARTER,
+            LEGAL,
+        ]
+        assert services.signature_sign(initiative_id=second.pk, user=elector).tracks == [CHARTER]
+        with pytest.raises(RuleViolation) as caught:
+            services.signature_sign(initiative_id=only_legal.pk, user=elector)
+        assert caught.value.code == "quarter_limit"
+    assert Signature.objects.filter(register_entry=elector.register_entry).count() == 2
+    assert list(
+        Signature.objects.filter(quarter_key__isnull=False).values_list("initiative", flat=True)
+    ) == [first.pk]
+    assert _counts(first) == {-1: 1, 0: 1, 1: 1}
+    assert _counts(second) == {-1: 1, 0: 1, 1: 0}
+
+
+def test_a_signature_reads_no_signature_when_the_quarter_is_unused(now):
+    # The quarter limit is checked by the unique constraint on the write, not by a read before it.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
+    elector = ResidentFactory()
+    assert elector.register_entry is not None  # loaded, as the API's authentication leaves it
+    with CaptureQueriesContext(connection) as ctx:
+        outcome = services.signature_sign(initiative_id=initiative.pk, user=elector)
+    assert outcome.tracks == [CHARTER, LEGAL]
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and "petitions_signature" in q["sql"].replace('"', "")
+    ]
+    assert reads == []
 
 
 def test_the_quarter_limit_is_enforced_by_the_database_too(now):

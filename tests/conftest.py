@@ -72,8 +72,10 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
 
     from petitions.selectors import count_memo_forget
     from petitions.services.signatures import open_memo_forget
+    from referendums.services.voting import state_memo_forget
 
     cache.clear()
     count_memo_forget()
     open_memo_forget()
+    state_memo_forget()
     yield

@@ -2,6 +2,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from referendums.models import Campaign, CampaignStatus, Participation
 from tests.factories import DistrictFactory, ResidentFactory
@@ -256,3 +259,31 @@ def test_a_date_far_outside_a_civic_calendar_is_a_400_naming_the_field(staff_api
     assert body["code"] == "invalid"
     assert "2000" in str(body["detail"][field]) and "2099" in str(body["detail"][field])
     assert not Campaign.objects.exists()
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_choice = st.text(max_size=40) | st.sampled_from(["yes", "no", " yes", "", "a" * 33, "é", "x\x00"])
+
+
+@examples(max_examples=400, deadline=None)
+@given(
+    body=st.dictionaries(
+        st.sampled_from(["choices", "other"]),
+        st.dictionaries(st.text(max_size=4), _choice, max_size=3) | _json,
+        max_size=2,
+    )
+)
+def test_the_cast_s_shortcut_accepts_only_what_the_serializer_accepts_unchanged(body):
+    from referendums.api.views import BallotCastApi
+
+    plain = BallotCastApi.plain_choices(body)
+    serializer = BallotCastApi.InputSerializer(data=body)
+    if plain is not None:
+        assert serializer.is_valid(), serializer.errors
+        assert serializer.validated_data["choices"] == plain

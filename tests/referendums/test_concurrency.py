@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from referendums.models import Ballot, CampaignStatus, Participation, ReceiptHash
+from civic.errors import NotEligible
+from referendums.models import Ballot, CampaignStatus, Participation, ReceiptHash, TurnoutSlot
 from referendums.sealing import receipt_digest
 from referendums.services.campaigns import campaigns_advance, voting_close_due
 from referendums.services.voting import ballot_cast
@@ -118,3 +119,101 @@ def test_a_campaign_id_beyond_32_bits_still_takes_its_lock(db):
     with transaction.atomic():
         campaign_lock(32_121_857_223, shared=False)
         campaign_lock(10**18 - 1, shared=True)
+
+
+def test_a_first_vote_is_one_statement_once_the_campaign_is_known(open_vote):
+    from django.test.utils import CaptureQueriesContext
+
+    vote = open_vote(voters=3)
+    campaign_id = vote.campaign.pk
+    ballot_cast(campaign_id=campaign_id, user=vote.voters[0], choices=vote.choices("yes"))
+    no = vote.choices("no")
+    with CaptureQueriesContext(connection) as ctx:
+        first = ballot_cast(campaign_id=campaign_id, user=vote.voters[1], choices=no)
+    assert not first.revote
+    assert len(ctx.captured_queries) == 1
+    assert "FOR SHARE" in ctx.captured_queries[0]["sql"]
+    # A re-vote, and a voter outside the electorate, take the transactional path.
+    again = ballot_cast(campaign_id=campaign_id, user=vote.voters[1], choices=vote.choices("yes"))
+    assert again.revote
+    outsider = open_vote(voters=1).voters[0]
+    with pytest.raises(NotEligible):
+        ballot_cast(campaign_id=campaign_id, user=outsider, choices=vote.choices("yes"))
+    assert Participation.objects.filter(campaign_id=campaign_id).count() == 2
+    assert Ballot.objects.filter(campaign_id=campaign_id).count() == 2
+    assert ReceiptHash.objects.filter(campaign_id=campaign_id).count() == 2
+    assert (
+        sum(
+            TurnoutSlot.objects.filter(campaign_id=campaign_id).values_list(
+                "participations", flat=True
+            )
+        )
+        == 2
+    )
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_first_votes_racing_the_close_are_all_counted_or_refused(open_vote, round_):
+    """Casts in flight while the close runs: each either lands before the count and is counted,
+    or is refused; none lands after it. The close is made due a moment after the casts start."""
+    from django.utils import timezone
+
+    from referendums.models import Campaign
+
+    vote = open_vote(voters=60, districts=2)
+    campaign_id = vote.campaign.pk
+    ballot_cast(campaign_id=campaign_id, user=vote.voters[0], choices=vote.choices("no"))  # memo
+    closes = timezone.now() + timedelta(milliseconds=150)
+    Campaign.objects.filter(pk=campaign_id).update(voting_closes_at=closes)
+
+    def cast(i: int):  # type: ignore[no-untyped-def]
+        try:
+            return ballot_cast(
+                campaign_id=campaign_id, user=vote.voters[1 + i], choices=vote.choices("yes")
+            )
+        except Exception as exc:
+            return exc
+
+    def close(_i: int) -> bool:
+        while timezone.now() < closes:
+            pass
+        return voting_close_due(campaign_id=campaign_id)
+
+    outcomes = _run(60, lambda i: close(i) if i == 0 else cast(i - 1))
+    assert outcomes[0] is True
+    refused = [o for o in outcomes[1:] if isinstance(o, Exception)]
+    assert all(getattr(o, "code", None) == "voting_not_open" for o in refused), refused
+    counted = 1 + sum(1 for o in outcomes[1:] if not isinstance(o, Exception))
+    campaign = Campaign.objects.get(pk=campaign_id)
+    assert campaign.status == CampaignStatus.CLOSED
+    assert campaign.results["ballots"] == campaign.results["participations"] == counted
+    assert Ballot.objects.filter(campaign_id=campaign_id).count() == counted
+    assert Participation.objects.filter(campaign_id=campaign_id).count() == counted
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_first_votes_racing_a_cancellation_leave_no_ballot(open_vote, round_):
+    from referendums.services.campaigns import campaign_cancel
+    from tests.factories import StaffFactory
+
+    vote = open_vote(voters=60, districts=2)
+    campaign_id = vote.campaign.pk
+    ballot_cast(campaign_id=campaign_id, user=vote.voters[0], choices=vote.choices("no"))  # memo
+    manager = StaffFactory(role="campaign_manager")
+
+    def cast(i: int):  # type: ignore[no-untyped-def]
+        try:
+            return ballot_cast(
+                campaign_id=campaign_id, user=vote.voters[1 + i], choices=vote.choices("yes")
+            )
+        except Exception as exc:
+            return exc
+
+    outcomes = _run(
+        40, lambda i: campaign_cancel(campaign_id=campaign_id, actor=manager) if i == 7 else cast(i)
+    )
+    assert not isinstance(outcomes[7], Exception), outcomes[7]
+    landed = [o for i, o in enumerate(outcomes) if i != 7 and not isinstance(o, Exception)]
+    assert landed, "no cast ran before the cancellation: the race was not exercised"
+    assert Ballot.objects.filter(campaign_id=campaign_id).count() == 0
+    assert ReceiptHash.objects.filter(campaign_id=campaign_id).count() == 0

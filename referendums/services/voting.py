@@ -29,7 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -133,9 +133,12 @@ def _first_vote_rows(
     digest: str,
 ) -> None:
     # Counted once, in the transaction that creates the participation it counts.
-    TurnoutSlot.objects.filter(campaign_id=campaign_id, district_code=district, slot=slot).update(
-        participations=F("participations") + 1
-    )
+    counted = TurnoutSlot.objects.filter(
+        campaign_id=campaign_id, district_code=district, slot=slot
+    ).update(participations=F("participations") + 1)
+    if counted != 1:
+        # A missing turnout slot would silently undercount: refuse the whole cast.
+        raise Conflict(_("Le vote n'a pas pu être enregistré."), code="cast_incomplete")
     Ballot.objects.bulk_create(
         [
             Ballot(
@@ -147,81 +150,6 @@ def _first_vote_rows(
         ]
     )
     ReceiptHash.objects.bulk_create([ReceiptHash(campaign_id=campaign_id, digest=digest)])
-
-
-def _first_vote_in_one_statement(
-    *,
-    campaign_id: int,
-    entry_id: int,
-    now: datetime,
-    sealed_ref: str,
-    district: str,
-    slot: int,
-    ballot_id: uuid.UUID,
-    choices: str,
-    ballot_district: str | None,
-    digest: str,
-) -> bool:
-    """PostgreSQL: a first vote's four writes in one round trip (data-modifying CTEs, each
-    conditioned on the participation insert having created the row). Returns False when the
-    elector already has a participation (a re-vote, done by the caller); refuses if the campaign
-    stopped voting meanwhile (a cancellation)."""
-    tables = {
-        "campaign": Campaign._meta.db_table,
-        "participation": Participation._meta.db_table,
-        "slot": TurnoutSlot._meta.db_table,
-        "ballot": Ballot._meta.db_table,
-        "receipt": ReceiptHash._meta.db_table,
-    }
-    sql = """
-        WITH open AS (
-            SELECT 1 FROM {campaign} WHERE id = %(c)s AND status = 'voting'
-        ), p AS (
-            INSERT INTO {participation} (campaign_id, register_entry_id, voted_at, sealed_ref)
-            SELECT %(c)s, %(e)s, %(now)s, %(seal)s WHERE EXISTS (SELECT 1 FROM open)
-            ON CONFLICT (campaign_id, register_entry_id) DO NOTHING
-            RETURNING id
-        ), s AS (
-            UPDATE {slot} SET participations = participations + 1
-            WHERE campaign_id = %(c)s AND district_code = %(d)s AND slot = %(slot)s
-              AND EXISTS (SELECT 1 FROM p)
-            RETURNING 1
-        ), b AS (
-            INSERT INTO {ballot} (id, campaign_id, choices, district_code)
-            SELECT %(b)s, %(c)s, %(choices)s, %(bd)s WHERE EXISTS (SELECT 1 FROM p)
-            RETURNING 1
-        ), r AS (
-            INSERT INTO {receipt} (id, campaign_id, digest)
-            SELECT %(r)s, %(c)s, %(digest)s WHERE EXISTS (SELECT 1 FROM p)
-            RETURNING 1
-        )
-        SELECT EXISTS (SELECT 1 FROM open), EXISTS (SELECT 1 FROM p),
-               (SELECT count(*) FROM s), (SELECT count(*) FROM b), (SELECT count(*) FROM r)
-    """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "c": campaign_id,
-                "e": entry_id,
-                "now": now,
-                "seal": sealed_ref,
-                "d": district,
-                "slot": slot,
-                "b": ballot_id,
-                "choices": choices,
-                "bd": ballot_district,
-                "r": uuid.uuid4(),
-                "digest": digest,
-            },
-        )
-        still_open, created, slots, ballots, receipts = cursor.fetchone()
-    if not still_open:
-        raise Conflict(_("Le vote n'est pas ouvert."), code="voting_not_open")
-    if created and (slots, ballots, receipts) != (1, 1, 1):
-        # A missing turnout slot would silently undercount: refuse the whole cast instead.
-        raise Conflict(_("Le vote n'a pas pu être enregistré."), code="cast_incomplete")
-    return bool(created)
 
 
 STATE_FIELDS = (
@@ -370,9 +298,53 @@ def _first_vote_sql() -> str:
             SELECT %(r)s, %(c)s, %(digest)s WHERE EXISTS (SELECT 1 FROM p)
             RETURNING 1
         )
-        SELECT EXISTS (SELECT 1 FROM p), (SELECT count(*) FROM s), (SELECT count(*) FROM b),
-               (SELECT count(*) FROM r)
+        SELECT EXISTS (SELECT 1 FROM open), EXISTS (SELECT 1 FROM target),
+               EXISTS (SELECT 1 FROM p),
+               (SELECT count(*) FROM s), (SELECT count(*) FROM b), (SELECT count(*) FROM r)
     """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
+
+
+class _Written(NamedTuple):
+    open: bool  # the campaign row, share-locked, was voting at `now`
+    has_slot: bool  # the voter is in the electorate and their district's turnout slot exists
+    created: bool  # a first vote: participation, turnout slot, ballot and receipt written
+
+
+def _first_vote_write(
+    *,
+    campaign_id: int,
+    entry_id: int,
+    now: datetime,
+    sealed_ref: str,
+    slot: int,
+    ballot_id: uuid.UUID,
+    choices: str,
+    digest: str,
+) -> _Written:
+    """PostgreSQL: a first vote's four writes in one statement (see the module's docstring). When
+    it does not create the participation, it writes nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _first_vote_sql(),
+            {
+                "c": campaign_id,
+                "e": entry_id,
+                "now": now,
+                "online": VotingMethod.ONLINE.value,
+                "seal": sealed_ref,
+                "slot": slot,
+                "b": ballot_id,
+                "choices": choices,
+                "small": settings.SMALL_CELL_THRESHOLD,
+                "r": uuid.uuid4(),
+                "digest": digest,
+            },
+        )
+        still_open, has_slot, created, slots, ballots, receipts = cursor.fetchone()
+    # The participation is written only when its turnout slot exists, and the other writes are
+    # conditioned on it in the same statement: all four or none.
+    assert not created or (slots, ballots, receipts) == (1, 1, 1), "a partial first vote"
+    return _Written(bool(still_open), bool(has_slot), bool(created))
 
 
 def _first_vote_fast(
@@ -399,29 +371,18 @@ def _first_vote_fast(
     ballot_id = uuid.uuid4()
     code = receipt_new()
     digest = receipt_digest(campaign_id, code)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _first_vote_sql(),
-            {
-                "c": campaign_id,
-                "e": entry_id,
-                "now": now,
-                "online": VotingMethod.ONLINE.value,
-                "seal": seal(key, campaign_id, Sealed(ballot_id, digest)),
-                "slot": secrets.randbelow(TURNOUT_SLOTS),
-                "b": ballot_id,
-                "choices": stored_choices,
-                "small": settings.SMALL_CELL_THRESHOLD,
-                "r": uuid.uuid4(),
-                "digest": digest,
-            },
-        )
-        created, slots, ballots, receipts = cursor.fetchone()
-    if not created:
+    written = _first_vote_write(
+        campaign_id=campaign_id,
+        entry_id=entry_id,
+        now=now,
+        sealed_ref=seal(key, campaign_id, Sealed(ballot_id, digest)),
+        slot=secrets.randbelow(TURNOUT_SLOTS),
+        ballot_id=ballot_id,
+        choices=stored_choices,
+        digest=digest,
+    )
+    if not written.created:
         return None
-    # The participation is written only when its turnout slot exists, and the other writes are
-    # conditioned on it in the same statement: all four or none.
-    assert (slots, ballots, receipts) == (1, 1, 1), "a first vote wrote a partial cast"
     return CastResult(receipt=code, revote=False)
 
 
@@ -479,18 +440,22 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
 
         slot = secrets.randbelow(TURNOUT_SLOTS)
         if postgres:
-            revote = not _first_vote_in_one_statement(
+            written = _first_vote_write(
                 campaign_id=campaign_id,
                 entry_id=entry_id,
                 now=now,
                 sealed_ref=sealed_ref,
-                district=member,
                 slot=slot,
                 ballot_id=ballot_id,
                 choices=stored_choices,
-                ballot_district=district_code,
                 digest=digest,
             )
+            if not written.open:
+                raise Conflict(_("Le vote n'est pas ouvert."), code="voting_not_open")
+            if not written.has_slot:
+                # A missing turnout slot would silently undercount: refuse the whole cast.
+                raise Conflict(_("Le vote n'a pas pu être enregistré."), code="cast_incomplete")
+            revote = not written.created
         else:
             revote = not _insert_first_participation(campaign_id, entry_id, now, sealed_ref)
             if not revote:

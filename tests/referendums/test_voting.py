@@ -347,24 +347,37 @@ def test_the_one_statement_write_refuses_a_campaign_that_stopped_voting(open_vot
 
     from django.utils import timezone
 
-    from referendums.services.voting import _first_vote_in_one_statement
+    from referendums.services.voting import _first_vote_write
 
     vote = open_vote(voters=1)
     Campaign.objects.filter(pk=vote.campaign.pk).update(
         status="cancelled", cancelled_at=timezone.now()
     )
-    with pytest.raises(Conflict) as exc:
-        _first_vote_in_one_statement(
-            campaign_id=vote.campaign.pk,
-            entry_id=vote.voters[0].register_entry_id,
-            now=timezone.now(),
-            sealed_ref="x",
-            district=vote.districts[0].code,
-            slot=0,
-            ballot_id=uuid.uuid4(),
-            choices="{}",
-            ballot_district=None,
-            digest="0" * 64,
-        )
-    assert exc.value.code == "voting_not_open"
+    written = _first_vote_write(
+        campaign_id=vote.campaign.pk,
+        entry_id=vote.voters[0].register_entry_id,
+        now=timezone.now(),
+        sealed_ref="x",
+        slot=0,
+        ballot_id=uuid.uuid4(),
+        choices="{}",
+        digest="0" * 64,
+    )
+    assert (written.open, written.created) == (False, False)
     assert not Participation.objects.exists() and not Ballot.objects.exists()
+
+
+def test_a_vote_missing_its_turnout_slots_refuses_every_cast_whole(open_vote):
+    from referendums.models import ReceiptHash, TurnoutSlot
+
+    vote = open_vote(voters=2)
+    TurnoutSlot.objects.filter(campaign=vote.campaign).delete()
+    # The first cast reads the campaign afresh; on PostgreSQL the second one takes the one-statement
+    # path with this process's memo of the campaign.
+    for voter in vote.voters:
+        with pytest.raises(Conflict) as exc:
+            ballot_cast(campaign_id=vote.campaign.pk, user=voter, choices=vote.choices("yes"))
+        assert exc.value.code == "cast_incomplete"
+    assert not Participation.objects.filter(campaign=vote.campaign).exists()
+    assert not Ballot.objects.filter(campaign=vote.campaign).exists()
+    assert not ReceiptHash.objects.filter(campaign=vote.campaign).exists()

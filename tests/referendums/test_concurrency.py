@@ -152,6 +152,19 @@ def test_a_first_vote_is_one_statement_once_the_campaign_is_known(open_vote):
     )
 
 
+def _first_vote_or_refusal(vote):  # type: ignore[no-untyped-def]
+    """`cast(i)`: voter 1 + i votes "yes"; returns the result, or the refusal raised."""
+    yes = vote.choices("yes")
+
+    def cast(i: int):  # type: ignore[no-untyped-def]
+        try:
+            return ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[1 + i], choices=yes)
+        except Exception as exc:
+            return exc
+
+    return cast
+
+
 @pytest.mark.parametrize("round_", range(3))
 def test_first_votes_racing_the_close_are_all_counted_or_refused(open_vote, round_):
     """Casts in flight while the close runs: each either lands before the count and is counted,
@@ -166,13 +179,7 @@ def test_first_votes_racing_the_close_are_all_counted_or_refused(open_vote, roun
     closes = timezone.now() + timedelta(milliseconds=150)
     Campaign.objects.filter(pk=campaign_id).update(voting_closes_at=closes)
 
-    def cast(i: int):  # type: ignore[no-untyped-def]
-        try:
-            return ballot_cast(
-                campaign_id=campaign_id, user=vote.voters[1 + i], choices=vote.choices("yes")
-            )
-        except Exception as exc:
-            return exc
+    cast = _first_vote_or_refusal(vote)
 
     def close(_i: int) -> bool:
         while timezone.now() < closes:
@@ -201,13 +208,7 @@ def test_first_votes_racing_a_cancellation_leave_no_ballot(open_vote, round_):
     ballot_cast(campaign_id=campaign_id, user=vote.voters[0], choices=vote.choices("no"))  # memo
     manager = StaffFactory(role="campaign_manager")
 
-    def cast(i: int):  # type: ignore[no-untyped-def]
-        try:
-            return ballot_cast(
-                campaign_id=campaign_id, user=vote.voters[1 + i], choices=vote.choices("yes")
-            )
-        except Exception as exc:
-            return exc
+    cast = _first_vote_or_refusal(vote)
 
     outcomes = _run(
         40, lambda i: campaign_cancel(campaign_id=campaign_id, actor=manager) if i == 7 else cast(i)

@@ -209,12 +209,22 @@ def test_first_votes_racing_a_cancellation_leave_no_ballot(open_vote, round_):
     manager = StaffFactory(role="campaign_manager")
 
     cast = _first_vote_or_refusal(vote)
+    one_landed = threading.Event()
 
-    outcomes = _run(
-        40, lambda i: campaign_cancel(campaign_id=campaign_id, actor=manager) if i == 7 else cast(i)
-    )
+    def cast_and_tell(i: int):  # type: ignore[no-untyped-def]
+        outcome = cast(i)
+        if not isinstance(outcome, Exception):
+            one_landed.set()
+        return outcome
+
+    def cancel() -> object:
+        one_landed.wait(timeout=10)  # the others are still casting: the race is on
+        return campaign_cancel(campaign_id=campaign_id, actor=manager)
+
+    outcomes = _run(40, lambda i: cancel() if i == 7 else cast_and_tell(i))
     assert not isinstance(outcomes[7], Exception), outcomes[7]
-    landed = [o for i, o in enumerate(outcomes) if i != 7 and not isinstance(o, Exception)]
-    assert landed, "no cast ran before the cancellation: the race was not exercised"
+    assert one_landed.is_set()
+    refused = [o for i, o in enumerate(outcomes) if i != 7 and isinstance(o, Exception)]
+    assert all(getattr(o, "code", None) == "voting_not_open" for o in refused), refused
     assert Ballot.objects.filter(campaign_id=campaign_id).count() == 0
     assert ReceiptHash.objects.filter(campaign_id=campaign_id).count() == 0

@@ -187,6 +187,70 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
+SIGN_SQL = """
+INSERT INTO petitions_signature (initiative_id, register_entry_id, identity_hash, channel, created_at,
+  track_mask, facts, district_id, quarter_key, entered_by_id)
+SELECT %s, %s, %s, 'online', now(), 1, '{"resident_16": true}', %s, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND status = 'collecting' AND closes_at > now())
+RETURNING id
+"""
+SLOT_SQL = """
+INSERT INTO petitions_signaturecountslot (initiative_id, mask, slot, delta) VALUES (%s, 1, %s, 1)
+ON CONFLICT (initiative_id, mask, slot) DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
+"""
+
+
+def signing_statements_tps(
+    url: str,
+    initiatives: Sequence[int],
+    entries: Sequence[tuple[int, str, int]],
+    clients: int,
+    seconds: float,
+    *,
+    naive: bool = False,
+) -> float:
+    """The signing transaction below HTTP (the signature, then its count slot, or with `naive` an
+    UPDATE of the initiative row) from `clients` connections, cycling over `initiatives`, one
+    entry per transaction: transactions per second."""
+    import psycopg
+
+    cursor = [0]
+    lock = threading.Lock()
+    done = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        with psycopg.connect(url) as conn:
+            while time.monotonic() < stop:
+                with lock:
+                    k = cursor[0]
+                    cursor[0] += 1
+                if k >= len(entries):
+                    return
+                entry_id, digest, district = entries[k]
+                initiative_id = initiatives[k % len(initiatives)]
+                with conn.transaction():
+                    conn.execute(
+                        SIGN_SQL, (initiative_id, entry_id, digest, district, initiative_id)
+                    )
+                    if naive:
+                        conn.execute(
+                            "UPDATE petitions_initiative SET updated_at = now() WHERE id = %s",
+                            (initiative_id,),
+                        )
+                    else:
+                        conn.execute(SLOT_SQL, (initiative_id, n % 16))
+                done[n] += 1
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.monotonic() - began)
+
+
 def sign_request(initiative_id: int, token: str) -> Request:
     return Request(
         "POST",

@@ -16,8 +16,6 @@ Run: .venv/bin/python bench/petitions_durability.py [--seconds 3] [--pairs 8]
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 from urllib.parse import quote
 
 from harness import gunicorn, load, main_guard, median, report
@@ -28,45 +26,11 @@ from petitions_common import (
     make_initiatives,
     make_residents,
     sign_request,
+    signing_statements_tps,
 )
-from petitions_sign import _SIGN_SQL as SIGN_SQL
-from petitions_sign import _SLOT_SQL as SLOT_SQL
 
 TARGET = 0.85
 OFF = "?options=" + quote("-c synchronous_commit=off")
-
-
-def _statements(url: str, initiatives: list[int], entries: list, seconds: float) -> float:
-    """Signing statements (insert and count slot, one transaction) from 16 connections."""
-    import psycopg
-
-    cursor = [0]
-    lock = threading.Lock()
-    done = [0] * 16
-    stop = time.monotonic() + seconds
-
-    def run(n: int) -> None:
-        with psycopg.connect(url) as conn:
-            while time.monotonic() < stop:
-                with lock:
-                    k = cursor[0]
-                    cursor[0] += 1
-                if k >= len(entries):
-                    return
-                entry_id, digest, district = entries[k]
-                initiative = initiatives[k % len(initiatives)]
-                with conn.transaction():
-                    conn.execute(SIGN_SQL, (initiative, entry_id, digest, district, initiative))
-                    conn.execute(SLOT_SQL, (initiative, n % 16))
-                done[n] += 1
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(16)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.monotonic() - began)
 
 
 def main() -> None:
@@ -127,8 +91,8 @@ def main() -> None:
         off_rps=[round(r, 1) for r in rps["off"]],
     )
     half = len(entries) // 2
-    stmt_on = _statements(url, spare[:25], entries[:half], args.seconds / 2)
-    stmt_off = _statements(url + OFF, spare[25:], entries[half:], args.seconds / 2)
+    stmt_on = signing_statements_tps(url, spare[:25], entries[:half], 16, args.seconds / 2)
+    stmt_off = signing_statements_tps(url + OFF, spare[25:], entries[half:], 16, args.seconds / 2)
     report(
         "W10-db",
         "signing statements/s (16 connections), synchronous_commit on ÷ off",

@@ -12,8 +12,6 @@ Run: .venv/bin/python bench/petitions_sign.py [--seconds 10]
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 
 from harness import gunicorn, load, main_guard, median, report
 from petitions_common import (
@@ -25,6 +23,7 @@ from petitions_common import (
     paced_load,
     pgbench_insert_tps,
     sign_request,
+    signing_statements_tps,
 )
 
 
@@ -40,66 +39,6 @@ def _spread(tokens: list[str], initiatives: list[int], count: int, offset: int =
 
 def _split(requests: list, parts: int) -> list[list]:
     return [requests[p::parts] for p in range(parts)]
-
-
-_SIGN_SQL = """
-INSERT INTO petitions_signature (initiative_id, register_entry_id, identity_hash, channel, created_at,
-  track_mask, facts, district_id, quarter_key, entered_by_id)
-SELECT %s, %s, %s, 'online', now(), 1, '{"resident_16": true}', %s, NULL, NULL
-WHERE EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND status = 'collecting' AND closes_at > now())
-RETURNING id
-"""
-_SLOT_SQL = """
-INSERT INTO petitions_signaturecountslot (initiative_id, mask, slot, delta) VALUES (%s, 1, %s, 1)
-ON CONFLICT (initiative_id, mask, slot) DO UPDATE SET delta = petitions_signaturecountslot.delta + excluded.delta
-"""
-
-
-def _db_level(
-    url: str,
-    initiative_id: int,
-    entries: list[tuple[int, str, int]],
-    clients: int,
-    seconds: float,
-    naive: bool,
-) -> float:
-    """The signing transaction's statements from `clients` connections on ONE initiative."""
-    import psycopg
-
-    cursor = [0]
-    lock = threading.Lock()
-    done = [0] * clients
-    stop = time.monotonic() + seconds
-
-    def run(n: int) -> None:
-        with psycopg.connect(url) as conn:
-            while time.monotonic() < stop:
-                with lock:
-                    k = cursor[0]
-                    cursor[0] += 1
-                if k >= len(entries):
-                    return
-                entry_id, digest, district = entries[k]
-                with conn.transaction():
-                    conn.execute(
-                        _SIGN_SQL, (initiative_id, entry_id, digest, district, initiative_id)
-                    )
-                    if naive:
-                        conn.execute(
-                            "UPDATE petitions_initiative SET updated_at = now() WHERE id = %s",
-                            (initiative_id,),
-                        )
-                    else:
-                        conn.execute(_SLOT_SQL, (initiative_id, n % 16))
-                done[n] += 1
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.monotonic() - began)
 
 
 def main() -> None:
@@ -205,10 +144,18 @@ def main() -> None:
         RegisterEntry.objects.order_by("id").values_list("id", "identity_hash", "district_id")
     )
     close_connections()
-    slots_8 = _db_level(url, spare[0], entries[:20_000], 8, args.seconds / 2, naive=False)
-    slots_64 = _db_level(url, spare[1], entries[20_000:], 64, args.seconds / 2, naive=False)
-    naive_8 = _db_level(url, spare[2], entries[:20_000], 8, args.seconds / 2, naive=True)
-    naive_64 = _db_level(url, spare[3], entries[20_000:], 64, args.seconds / 2, naive=True)
+    slots_8 = signing_statements_tps(
+        url, spare[:1], entries[:20_000], 8, args.seconds / 2, naive=False
+    )
+    slots_64 = signing_statements_tps(
+        url, spare[1:2], entries[20_000:], 64, args.seconds / 2, naive=False
+    )
+    naive_8 = signing_statements_tps(
+        url, spare[2:3], entries[:20_000], 8, args.seconds / 2, naive=True
+    )
+    naive_64 = signing_statements_tps(
+        url, spare[3:4], entries[20_000:], 64, args.seconds / 2, naive=True
+    )
     results.append(
         report(
             "W2-db",

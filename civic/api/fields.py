@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -27,25 +26,22 @@ class IdField(serializers.IntegerField):
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
-class CivicDateTimeField(serializers.DateTimeField):
-    default_error_messages = {
-        "out_of_range": _("Choisissez une date entre {first} et {last}."),
-    }
+class _CivicYears:
+    """Refuses a date or a date-time outside FIRST_YEAR..LAST_YEAR, after the field's own parsing."""
 
-    def to_internal_value(self, value: Any) -> datetime:
-        result: datetime = super().to_internal_value(value)
+    def to_internal_value(self, value: Any) -> Any:
+        result = super().to_internal_value(value)  # type: ignore[misc]
         if not FIRST_YEAR <= result.year <= LAST_YEAR:
-            self.fail("out_of_range", first=FIRST_YEAR, last=LAST_YEAR)
+            message = _("Choisissez une date entre {first} et {last}.")
+            raise serializers.ValidationError(
+                message.format(first=FIRST_YEAR, last=LAST_YEAR), code="out_of_range"
+            )
         return result
 
 
-class CivicDateField(serializers.DateField):
-    default_error_messages = {
-        "out_of_range": _("Choisissez une date entre {first} et {last}."),
-    }
+class CivicDateTimeField(_CivicYears, serializers.DateTimeField):
+    pass
 
-    def to_internal_value(self, value: Any) -> date:
-        result: date = super().to_internal_value(value)
-        if not FIRST_YEAR <= result.year <= LAST_YEAR:
-            self.fail("out_of_range", first=FIRST_YEAR, last=LAST_YEAR)
-        return result
+
+class CivicDateField(_CivicYears, serializers.DateField):
+    pass

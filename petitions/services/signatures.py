@@ -298,6 +298,9 @@ slot AS (
 )
 SELECT id FROM ins
 """
+_SIGN_AND_COUNT = _SIGN_AND_COUNT_SQL.format(
+    insert=_INSERT_SQL.strip().replace("RETURNING id", "RETURNING id, track_mask")
+)
 
 
 def _write(
@@ -325,9 +328,6 @@ def _write(
             if new_id is not None:
                 _slots_add(initiative_id=initiative_id, mask=plan.mask, delta=1)
         return new_id
-    sql = _SIGN_AND_COUNT_SQL.format(
-        insert=_INSERT_SQL.strip().replace("RETURNING id", "RETURNING id, track_mask")
-    )
     facts = Signature._meta.get_field("facts").get_db_prep_save(plan.facts, connection)
     params: list[Any] = [
         initiative_id,
@@ -348,7 +348,7 @@ def _write(
 
     def run() -> int | None:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(_SIGN_AND_COUNT, params)
             row = cursor.fetchone()
         return int(row[0]) if row else None
 

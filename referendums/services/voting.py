@@ -29,6 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -185,6 +186,7 @@ def _cast_state_orm(campaign_id: int, entry_id: int) -> dict[str, Any] | None:
     )
 
 
+@cache
 def _cast_state_sql() -> str:
     campaign = Campaign._meta.db_table
     member = ElectorateMember._meta.db_table
@@ -252,6 +254,7 @@ def state_memo_forget() -> None:
     _STATE_MEMO.clear()
 
 
+@cache
 def _first_vote_sql() -> str:
     tables = {
         "campaign": Campaign._meta.db_table,

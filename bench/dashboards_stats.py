@@ -22,7 +22,7 @@ import time
 import urllib.request
 from collections import defaultdict
 
-from harness import LoadResult, Request, gunicorn, load, main_guard, report
+from harness import LoadResult, Request, load, main_guard, report, web_server
 from petitions_common import analyze, close_connections, fresh, make_initiatives, make_residents
 
 DB = os.environ.get("DASHBOARDS_BENCH_DB", "civic_dashboards")
@@ -136,7 +136,7 @@ def main() -> None:
     main_guard()
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--signatures", type=int, default=200_000)
     parser.add_argument("--database", default=DB, help="dropped and re-created by each run")
     parser.add_argument("--rounds", type=int, default=4, help="turns taken by the workloads")
@@ -189,7 +189,7 @@ def main() -> None:
     cpu["trivial"] = min(cpu["trivial"], cpu_per_request("/healthz"))
     close_connections()
 
-    with gunicorn(url, workers=args.workers) as base:
+    with web_server(url, workers=args.workers) as base:
         etags = {}
         for pk in initiatives[:200]:
             with urllib.request.urlopen(f"{base}/api/v1/stats/initiatives/{pk}/") as r:  # noqa: S310 - loopback

@@ -1,4 +1,4 @@
-"""Shared machinery of the benchmarks: a fresh PostgreSQL database, gunicorn on loopback, an HTTP
+"""Shared machinery of the benchmarks: a fresh PostgreSQL database, the web server on loopback, an HTTP
 load generator in separate processes, and raw SQL baselines measured in the same run.
 
 Every benchmark prints its figure as a ratio against a baseline measured on the same machine in the
@@ -12,10 +12,12 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -91,17 +93,26 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, *, workers: int = 4, **extra: str) -> Iterator[str]:
-    """gunicorn on a free loopback port, as in production (sync workers). Yields the base URL."""
+def web_server(
+    database_url: str, *, workers: int = 3, threads: int = 2, **extra: str
+) -> Iterator[str]:
+    """The web server on a free loopback port, as in production (granian serving `civic.wsgi`:
+    `workers` processes, each running requests on `threads` threads). Yields the base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "civic.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
+            str(ROOT / ".venv" / "bin" / "granian"),
+            "--interface",
+            "wsgi",
+            "civic.wsgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
             "--workers",
             str(workers),
+            "--blocking-threads",
+            str(threads),
             "--log-level",
             "warning",
             "--backlog",
@@ -119,7 +130,7 @@ def gunicorn(database_url: str, *, workers: int = 4, **extra: str) -> Iterator[s
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+                    raise RuntimeError("the web server did not start") from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -143,12 +154,16 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: dict[int, int]
+    quantiles_ms: dict[float, float] | None = None  # wrk reports percentiles, not every latency
+    client: str = "python"
 
     @property
     def rps(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
+        if self.quantiles_ms is not None:
+            return self.quantiles_ms[p]
         if not self.latencies_ms:
             return 0.0
         ordered = sorted(self.latencies_ms)
@@ -244,6 +259,83 @@ def load(
         seconds=elapsed,
         latencies_ms=[ms for s, ms in collected if s < 400],
         statuses=statuses,
+    )
+
+
+WRK_SCRIPT = ROOT / "bench" / "wrk_requests.lua"
+
+
+def native_client() -> str | None:
+    """wrk, the C load generator (`tools/setup-bench` installs it), if present."""
+    return shutil.which("wrk")
+
+
+def native_load(
+    base_url: str,
+    requests: Sequence[Request],
+    *,
+    connections: int,
+    seconds: float,
+    rate: float | None = None,
+) -> LoadResult:
+    """The load of `load()` from wrk instead of Python threads: `connections` keep-alive
+    connections on 2 wrk threads replay `requests` (cycled). pgbench's client is C; so is this one,
+    so a figure against pgbench compares servers, not load generators. With `rate`, each
+    connection pauses `connections / rate` seconds after each answer (a paced load)."""
+    wrk = native_client()
+    if wrk is None:
+        raise RuntimeError("wrk is not installed: run tools/setup-bench")
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
+        for r in requests:
+            fields = [
+                r.method,
+                r.path,
+                (r.body or b"").decode(),
+                *(f"{k}: {v}" for k, v in r.headers),
+            ]
+            assert not any("\t" in x or "\n" in x for x in fields), "tabs or newlines in a request"
+            f.write("\t".join(fields) + "\n")
+    threads = 2
+    env = dict(os.environ)
+    if rate:
+        env["WRK_PACE_MS"] = str(round(connections / rate * 1000))
+    try:
+        out = subprocess.run(
+            [
+                wrk,
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(WRK_SCRIPT),
+                base_url,
+                "--",
+                f.name,
+                str(threads),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+    finally:
+        Path(f.name).unlink()
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    data = json.loads(line[4:])
+    statuses = {int(k): v for k, v in data["statuses"].items()}
+    if data["socket_errors"]:
+        statuses[599] = data["socket_errors"]
+    return LoadResult(
+        ok=sum(n for s, n in statuses.items() if s < 400),
+        client_errors=sum(n for s, n in statuses.items() if 400 <= s < 500),
+        server_errors=sum(n for s, n in statuses.items() if s >= 500),
+        seconds=data["duration_us"] / 1e6,
+        latencies_ms=[],
+        statuses=statuses,
+        quantiles_ms={50: data["p50_us"] / 1000, 99: data["p99_us"] / 1000},
+        client="wrk",
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import urllib.request
 
-from harness import Request, gunicorn, load, main_guard, report
+from harness import Request, load, main_guard, report, web_server
 from petitions_common import analyze, close_connections, fresh, make_initiatives, make_residents
 
 
@@ -19,14 +19,14 @@ def main() -> None:
     main_guard()
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     url = fresh()
     make_residents(10)
     initiatives = make_initiatives(1000)
     analyze()
     close_connections()
-    with gunicorn(url, workers=args.workers) as base:
+    with web_server(url, workers=args.workers) as base:
         etags = {}
         for pk in initiatives[:200]:
             with urllib.request.urlopen(f"{base}/api/v1/initiatives/{pk}/count/") as response:  # noqa: S310 - loopback

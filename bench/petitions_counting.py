@@ -53,7 +53,7 @@ FROM petitions_signature WHERE id > %(watermark)s GROUP BY initiative_id
 
 
 # Signing writes to its connection's slot: as many slot rows per track as writing connections
-# (the gunicorn workers of the W1 run).
+# (the web server threads of the W1 run).
 WRITERS = 5
 
 

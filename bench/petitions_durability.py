@@ -2,7 +2,7 @@
 
 A signature is a legal record: it must be on disk when the resident is told it counts, so the
 toolkit runs with PostgreSQL's default `synchronous_commit=on`. This measures what that costs on the
-signing path: the same gunicorn, the same load, the same database, only the setting changes (passed
+signing path: the same web server, the same load, the same database, only the setting changes (passed
 per connection through `DATABASE_URL`'s `options`). Two servers run side by side, one per setting,
 and short loads alternate between them (on, off, off, on, ...) with fresh residents each time; the
 figure is the median of the pairs' ratios, which a drifting machine load cancels out of. Target ≥ 0.85.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from urllib.parse import quote
 
-from harness import gunicorn, load, main_guard, median, report
+from harness import load, main_guard, median, report, web_server
 from petitions_common import (
     analyze,
     close_connections,
@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--pairs", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     url = fresh("civic_petitions_w10")
     per_round = 3_000
@@ -65,8 +65,8 @@ def main() -> None:
     rps: dict[str, list[float]] = {"on": [], "off": []}
     offset = 0
     with (
-        gunicorn(url, workers=args.workers) as base_on,
-        gunicorn(url + OFF, workers=args.workers) as base_off,
+        web_server(url, workers=args.workers) as base_on,
+        web_server(url + OFF, workers=args.workers) as base_off,
     ):
         bases = {"on": base_on, "off": base_off}
         for mode in ("on", "off"):

@@ -4,8 +4,8 @@
 
 A fresh database gets the demo city (`seed_demo`): verified residents, the petitions demo (two
 initiatives collecting signatures) and the referendums demo (an online vote open now, whose frozen
-electorate holds every elector). Each resident gets an API token. gunicorn serves on loopback; the
-load comes from separate processes. Signing and casting run alternately, three times each, each run with
+electorate holds every elector). Each resident gets an API token. The web server (granian) serves
+on loopback; the load comes from separate processes. Signing and casting run alternately, three times each, each run with
 residents who have not yet signed or voted (first signatures, first votes); the figure is the
 ratio of the medians. A raw single-row INSERT baseline (psycopg, 16 clients) is printed too.
 """
@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     Request,
     fresh_database,
-    gunicorn,
     load,
     main_guard,
     median,
     raw_insert_tps,
     report,
     run_manage,
+    web_server,
 )
 
 TARGET = 0.8
@@ -113,7 +113,7 @@ def main() -> None:
     sign_rps: list[float] = []
     cast_rps: list[float] = []
     details: dict[str, object] = {}
-    with gunicorn(url, workers=4) as base:
+    with web_server(url) as base:
         # Warm up the workers (imports, connections) on both paths.
         load(base, sign_requests(groups[0][:40]), threads=2, seconds=2, max_requests=20)
         load(base, cast_requests(groups[1][:40]), threads=2, seconds=2, max_requests=20)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness import Request, fresh_database, gunicorn, load, main_guard, report
+from harness import Request, fresh_database, load, main_guard, report, web_server
 
 
 def main() -> None:
@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     args = parser.parse_args()
     url = fresh_database("civic_bench_trivial")
-    with gunicorn(url, workers=3) as base:
+    with web_server(url) as base:
         result = load(base, [[Request("GET", "/healthz")]] * 2, threads=8, seconds=args.seconds)
     report(
         "trivial",

@@ -1,6 +1,6 @@
-"""Load test: hundreds of concurrent clients sign and vote over loopback against gunicorn, PostgreSQL,
-Redis and a real Celery worker and beat; then every accepted action is checked to be stored exactly
-once, every refusal to be a 4xx, and the figures are printed.
+"""Load test: hundreds of concurrent clients sign and vote over loopback against the web server
+(granian), PostgreSQL, Redis and a real Celery worker and beat; then every accepted action is
+checked to be stored exactly once, every refusal to be a 4xx, and the figures are printed.
 
     .venv/bin/python tools/loadtest.py                 # bounded (CI): 60 s, 200 clients
     .venv/bin/python tools/loadtest.py --duration 600  # release check
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from harness import PY, bench_env, fresh_database, gunicorn, run_manage  # noqa: E402
+from harness import PY, bench_env, fresh_database, run_manage, web_server  # noqa: E402
 
 DB_NAME = os.environ.get("LOADTEST_DB", "civic_load")
 BROKER = os.environ.get("LOADTEST_BROKER_URL", "redis://127.0.0.1:6379/7")
@@ -201,7 +201,7 @@ def main() -> int:
     parser.add_argument(
         "--residents", type=int, default=3000, help="verified residents (default 3000)"
     )
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=3)
     args = parser.parse_args()
     args.duration = min(max(args.duration, 1.0), 3600.0)  # bounded, whatever is asked
 
@@ -263,9 +263,9 @@ def main() -> int:
     )
     beat = celery(env, "beat", "-s", str(schedule))
     try:
-        with gunicorn(
+        with web_server(
             url,
-            workers=args.gunicorn_workers,
+            workers=args.web_workers,
             CELERY_BROKER_URL=BROKER,
             CACHE_URL=CACHE,
             CELERY_TASK_DEFAULT_QUEUE=queue,

@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from civic.db import prepared_cursor
 from civic.models import RegisterEntry, User
 
 
@@ -62,7 +63,7 @@ def _build(model: type[Model], values: list[Any]) -> Model:
 
 def token_user(key: str) -> User | None:
     """The user owning `key`, with their register entry cached on it; None for an unknown key."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_token_sql(), [key])
         row = cursor.fetchone()
     if row is None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
+from civic.db import prepared_cursor
 from civic.eligibility import decide, eligibility_facts
 from civic.errors import (
     Conflict,
@@ -347,7 +348,7 @@ def _write(
     ]
 
     def run() -> int | None:
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(_SIGN_AND_COUNT, params)
             row = cursor.fetchone()
         return int(row[0]) if row else None

@@ -38,6 +38,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic.db import prepared_cursor
 from civic.eligibility import RULES
 from civic.errors import Conflict, DomainError, NotEligible, NotFound, NotVerified
 from civic.models import District, User
@@ -326,7 +327,7 @@ def _first_vote_write(
 ) -> _Written:
     """PostgreSQL: a first vote's four writes in one statement (see the module's docstring). When
     it does not create the participation, it writes nothing."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _first_vote_sql(),
             {

@@ -20,8 +20,11 @@ def test_compose_has_every_service_with_a_health_check():
 
 def test_compose_runs_the_same_processes_as_the_local_run():
     services = COMPOSE["services"]
-    assert services["web"]["command"][:2] == ["gunicorn", "civic.wsgi"]
-    assert "gunicorn civic.wsgi" in DEMO
+    web = services["web"]["command"]
+    assert web[:4] == ["granian", "--interface", "wsgi", "civic.wsgi:application"]
+    assert "granian --interface wsgi civic.wsgi:application" in DEMO
+    for option in ("--workers", "--blocking-threads", "--respawn-failed-workers", "--access-log"):
+        assert option in web and option in DEMO, option
     assert services["worker"]["command"][:4] == ["celery", "-A", "civic", "worker"]
     assert "celery -A civic worker" in DEMO
     assert services["beat"]["command"][:4] == ["celery", "-A", "civic", "beat"]

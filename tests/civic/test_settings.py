@@ -35,7 +35,7 @@ def test_database_urls_are_understood_or_refused():
         "postgres://civic:s%40cret@db:5433/civic?sslmode=require", conn_max_age=60
     )
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "django.db.backends.postgresql",
+        "civic.db.postgresql",
         "civic",
         "civic",
         "s@cret",

@@ -121,6 +121,20 @@ def test_a_campaign_id_beyond_32_bits_still_takes_its_lock(db):
         campaign_lock(10**18 - 1, shared=True)
 
 
+def test_a_first_vote_is_prepared_once_per_connection(open_vote):
+    # civic/db.py: PostgreSQL parses and plans the first-vote statement once per connection.
+    vote = open_vote(voters=3)
+    for voter in vote.voters:
+        ballot_cast(campaign_id=vote.campaign.pk, user=voter, choices=vote.choices("yes"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%FOR SHARE%"]
+        )
+        prepared = cursor.fetchall()
+    assert len(prepared) == 1
+    assert Ballot.objects.filter(campaign_id=vote.campaign.pk).count() == 3
+
+
 def test_a_first_vote_is_one_statement_once_the_campaign_is_known(open_vote):
     from django.test.utils import CaptureQueriesContext
 

@@ -1,5 +1,5 @@
-"""Shared machinery of the benchmarks: a fresh PostgreSQL database, the web server on loopback, an HTTP
-load generator in separate processes, and raw SQL baselines measured in the same run.
+"""Shared machinery of the benchmarks: a fresh PostgreSQL database, the web server on loopback, an
+HTTP load generator in separate processes, and raw SQL baselines measured in the same run.
 
 Every benchmark prints its figure as a ratio against a baseline measured on the same machine in the
 same run, so the figure survives a noisy or slower machine.
@@ -364,13 +364,19 @@ def raw_insert_tps(
                 i += 1
             counts[n] = i
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
-    start = time.monotonic()
+    seconds_taken = run_threads(clients, run)
+    return sum(counts) / seconds_taken
+
+
+def run_threads(count: int, target: Callable[[int], None]) -> float:
+    """Run `target(0)` ... `target(count - 1)` on as many threads; returns the seconds they took."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    began = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.monotonic() - start)
+    return time.monotonic() - began
 
 
 def report(

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, Request, bench_env, fresh_database, run_manage
+from harness import ROOT, Request, bench_env, fresh_database, run_manage, run_threads
 
 DB_NAME = os.environ.get("PETITIONS_BENCH_DB", "civic_petitions")
 
@@ -242,13 +242,8 @@ def signing_statements_tps(
                         conn.execute(SLOT_SQL, (initiative_id, n % 16))
                 done[n] += 1
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.monotonic() - began)
+    seconds_taken = run_threads(clients, run)
+    return sum(done) / seconds_taken
 
 
 def sign_request(initiative_id: int, token: str) -> Request:

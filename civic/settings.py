@@ -121,7 +121,7 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0),
     )
 }
-# The hot paths' few statements are prepared on the server (civic/db.py); off behind a pooler in
+# The hot paths' few statements are prepared on the server (civic/db/); off behind a pooler in
 # transaction mode that cannot keep prepared statements.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -26,7 +26,7 @@ def prepared_statements_enabled() -> bool:
     # cursor's rendered SQL: the same statement then runs unprepared.
     return (
         connection.vendor == "postgresql"
-        and getattr(settings, "DATABASE_PREPARED_STATEMENTS", False)
+        and settings.DATABASE_PREPARED_STATEMENTS
         and not connection.queries_logged
     )
 
@@ -35,16 +35,16 @@ def prepared_statements_enabled() -> bool:
 def prepared_cursor() -> Iterator[CursorWrapper]:
     """`connection.cursor()`, except that on PostgreSQL its statements bind their parameters on the
     server and are prepared on first use (then reused by the connection). Write the SQL so that
-    every parameter's type is known to the server: cast it where the context does not say."""
+    every parameter's type is known to the server: cast it where the context does not say.
+    (The connection prepares on first use: civic.db.postgresql sets `prepare_threshold` to 0.)"""
+    # Django's cursor() does the health check, the connection and the (debug) wrapping; only the
+    # psycopg cursor inside is swapped (creating the client one costs no round trip).
     with connection.cursor() as wrapper:
         if prepared_statements_enabled():
             from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
                 ServerBindingCursor,  # psycopg 3 only, unknown to the stubs
             )
 
-            raw = connection.connection
-            if raw.prepare_threshold != 0:
-                raw.prepare_threshold = 0  # only server-binding cursors (this one) ever prepare
             wrapper.cursor.close()
-            wrapper.cursor = ServerBindingCursor(raw)
+            wrapper.cursor = ServerBindingCursor(connection.connection)
         yield wrapper

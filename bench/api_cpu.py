@@ -31,11 +31,11 @@ def main() -> None:
     args = parser.parse_args()
     n = args.requests
     url = fresh_database("civic_bench_api_cpu")
-    residents = n * 2 + 300
+    residents = n * 4 + 300
     run_manage(url, "seed_demo", "--entries", str(residents * 2), "--residents", str(residents))
     django_on(url)
 
-    from django.core.handlers.wsgi import WSGIHandler
+    from django.conf import settings
     from rest_framework.authtoken.models import Token
 
     from civic.models import User
@@ -49,11 +49,12 @@ def main() -> None:
     )
     Token.objects.bulk_create([Token(user=u, key=secrets.token_hex(20)) for u in users])
     tokens = list(Token.objects.filter(user__in=users).values_list("key", flat=True))
-    assert len(tokens) >= 2 * n + 40, "not enough residents for first signatures and first casts"
+    assert len(tokens) >= 4 * n + 80, "not enough residents for first signatures and first casts"
     campaign = Campaign.objects.get(subject_key="demo-velo")
     question = campaign.questions.get().pk
     initiatives = list(Initiative.objects.filter(status="collecting").values_list("pk", flat=True))
-    app = WSGIHandler()
+    from civic.wsgi import application as app
+
     ballot = json.dumps({"choices": {str(question): "yes"}}).encode()
 
     def call(method: str, path: str, token: str | None = None, body: bytes = b"") -> str:
@@ -85,47 +86,53 @@ def main() -> None:
         assert not wrong, f"{label}: {wrong[:3]}"
         return spent
 
-    # Warm both paths (imports, connections, the per-process memo of open initiatives).
-    for i in range(20):
-        call(
-            "POST",
-            f"/api/v1/initiatives/{initiatives[i % len(initiatives)]}/signatures/",
-            tokens[i],
+    def sign(i: int) -> str:
+        initiative = initiatives[i % len(initiatives)]
+        return call("POST", f"/api/v1/initiatives/{initiative}/signatures/", tokens[i])
+
+    def cast(i: int) -> str:
+        return call("POST", f"/api/v1/referendums/{campaign.pk}/ballots/", tokens[i], ballot)
+
+    # Warm both paths both ways (imports, connections, the per-process memo of open initiatives).
+    for i in range(40):
+        settings.API_HOT_PATH = i % 2 == 0
+        sign(i)
+        cast(40 + i)
+    # Alternating rounds, so that the short path and the whole stack meet the same machine.
+    rounds = 6
+    per = n // rounds
+    spent: dict[str, list[float]] = {
+        k: [] for k in ("healthz", "sign", "cast", "sign_full", "cast_full")
+    }
+    fresh = iter(range(80, 80 + 4 * n))
+    for _round in range(rounds):
+        spent["healthz"].append(
+            cpu_ms("healthz", lambda _i: call("GET", "/healthz"), range(per), "200")
         )
-        call("POST", f"/api/v1/referendums/{campaign.pk}/ballots/", tokens[20 + i], ballot)
-    healthz = cpu_ms("healthz", lambda _i: call("GET", "/healthz"), range(n), "200")
-    sign = cpu_ms(
-        "sign",
-        lambda i: call(
-            "POST",
-            f"/api/v1/initiatives/{initiatives[i % len(initiatives)]}/signatures/",
-            tokens[i],
-        ),
-        range(40, 40 + n),
-        "201",
-    )
-    cast = cpu_ms(
-        "cast",
-        lambda i: call("POST", f"/api/v1/referendums/{campaign.pk}/ballots/", tokens[i], ballot),
-        range(40 + n, 40 + 2 * n),
-        "201",
-    )
+        for hot in (True, False):
+            settings.API_HOT_PATH = hot
+            suffix = "" if hot else "_full"
+            batch = [next(fresh) for _ in range(per)]
+            spent["sign" + suffix].append(cpu_ms("sign", sign, batch, "201"))  # type: ignore[arg-type]
+            batch = [next(fresh) for _ in range(per)]
+            spent["cast" + suffix].append(cpu_ms("cast", cast, batch, "201"))  # type: ignore[arg-type]
+    ms = {k: sorted(v)[len(v) // 2] for k, v in spent.items()}
     report(
         "W6-cpu",
         "CPU per first signature ÷ CPU per first cast (in-process)",
-        sign / cast,
+        ms["sign"] / ms["cast"],
         "≥ 0.8 (informative: W6 is measured over HTTP)",
-        sign / cast >= 0.8,
-        healthz_ms=round(healthz, 3),
-        sign_ms=round(sign, 3),
-        cast_ms=round(cast, 3),
+        ms["sign"] / ms["cast"] >= 0.8,
+        **{f"{k}_ms": round(v, 3) for k, v in ms.items()},
     )
     report(
         "W1-cpu",
-        "CPU per /healthz ÷ CPU per first signature (in-process)",
-        healthz / sign,
-        "informative: the share of a signature's CPU that is the stack's floor",
+        "CPU per first signature: short path ÷ whole stack (in-process, median of rounds)",
+        ms["sign"] / ms["sign_full"],
+        "informative: what the short path (civic/hotpath.py) saves a signature",
         True,
+        cast_ratio=round(ms["cast"] / ms["cast_full"], 3),
+        healthz_share_of_full_signature=round(ms["healthz"] / ms["sign_full"], 3),
     )
 
 

@@ -94,17 +94,23 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def web_server(
-    database_url: str, *, workers: int = 3, threads: int = 2, **extra: str
+    database_url: str,
+    *,
+    workers: int = 3,
+    threads: int = 2,
+    app: str = "civic.wsgi:application",
+    **extra: str,
 ) -> Iterator[str]:
     """The web server on a free loopback port, as in production (granian serving `civic.wsgi`:
-    `workers` processes, each running requests on `threads` threads). Yields the base URL."""
+    `workers` processes, each running requests on `threads` threads). Yields the base URL.
+    `extra` goes to the environment; `app` serves another WSGI application the same way."""
     port = free_port()
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "granian"),
             "--interface",
             "wsgi",
-            "civic.wsgi:application",
+            app,
             "--host",
             "127.0.0.1",
             "--port",

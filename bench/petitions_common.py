@@ -255,6 +255,16 @@ def sign_request(initiative_id: int, token: str) -> Request:
     )
 
 
+def spread_requests(tokens: list[str], initiatives: list[int], count: int, offset: int = 0) -> list:
+    """`count` distinct (initiative, resident) pairs, consecutive requests on different initiatives."""
+    r, i = len(tokens), len(initiatives)
+    assert count <= r * i
+    return [
+        sign_request(initiatives[(n + n // r) % i], tokens[n % r])
+        for n in range(offset, offset + count)
+    ]
+
+
 _PGBENCH_SCRIPT = (
     "\\set i random(1, 2000000000)\n"
     "INSERT INTO raw_signature (initiative_id, register_entry_id, identity_hash, channel, created_at, "

@@ -33,17 +33,8 @@ from petitions_common import (
     pgbench_insert_tps,
     sign_request,
     signing_statements_tps,
+    spread_requests,
 )
-
-
-def _spread(tokens: list[str], initiatives: list[int], count: int, offset: int = 0) -> list:
-    """`count` distinct (initiative, resident) pairs, consecutive requests on different initiatives."""
-    r, i = len(tokens), len(initiatives)
-    assert count <= r * i
-    return [
-        sign_request(initiatives[(n + n // r) % i], tokens[n % r])
-        for n in range(offset, offset + count)
-    ]
 
 
 def _split(requests: list, parts: int) -> list[list]:
@@ -79,7 +70,9 @@ def main() -> None:
         # Warm every worker before measuring: imports, connections, prepared statements, and each
         # process's memo of the collecting initiatives' tracks (a steady state has it: the memo
         # lives five minutes; a cold process reads an initiative's tracks on its first signature).
-        _drive(base, _spread(tokens, initiatives, 6_000, offset=390_000), clients=24, seconds=6)
+        _drive(
+            base, spread_requests(tokens, initiatives, 6_000, offset=390_000), clients=24, seconds=6
+        )
         # W1 in pairs: the raw baseline and the HTTP load take turns in short windows, so both
         # meet the same machine (a drifting load from other work cancels out in each pair).
         pairs: list[tuple[float, float]] = []
@@ -88,7 +81,7 @@ def main() -> None:
             raw = pgbench_insert_tps(url, clients=16, seconds=max(2, int(args.seconds / 2)))
             run = _drive(
                 base,
-                _spread(tokens, initiatives, 12_000, offset=pair * 12_000),
+                spread_requests(tokens, initiatives, 12_000, offset=pair * 12_000),
                 clients=24,
                 seconds=args.seconds / 2,
             )
@@ -98,7 +91,7 @@ def main() -> None:
         assert w1 is not None
         ratios = [rps / raw for rps, raw in pairs]
         raw_tps = median([raw for _rps, raw in pairs])
-        half_requests = _spread(tokens, initiatives, 40_000, offset=100_000)
+        half_requests = spread_requests(tokens, initiatives, 40_000, offset=100_000)
         if native_client():
             paced = native_load(
                 base, half_requests, connections=24, seconds=args.seconds, rate=w1.rps / 2

@@ -14,6 +14,11 @@ class CivicConfig(AppConfig):
         from civic.converters import IdConverter
 
         register_converter(IdConverter, "id")
+        from django.core import checks
+
+        from civic.hotpath import check_middleware_reviewed
+
+        checks.register(check_middleware_reviewed, checks.Tags.compatibility)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

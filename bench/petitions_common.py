@@ -161,6 +161,7 @@ def make_initiatives(
                 threshold=rung.absolute_value or 100,
                 obligation_kind=rung.obligation_kind,
                 obligation_text=rung.obligation_text,
+                obligation_text_en=rung.obligation_text_en,
                 due_days=rung.due_days,
             )
             for track in tracks

@@ -75,7 +75,7 @@ class InstrumentTypeAdmin(admin.ModelAdmin):
 
 @admin.register(RejectionReason)
 class RejectionReasonAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "active"]
+    list_display = ["label", "label_en", "code", "active"]
 
 
 def _run(request: HttpRequest, queryset: QuerySet[Initiative], service: Any, done: str) -> None:

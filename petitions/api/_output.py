@@ -15,6 +15,7 @@ class ObligationOutput(serializers.Serializer):
     initiative_id = serializers.IntegerField()
     kind = serializers.CharField()
     text = serializers.CharField()
+    text_en = serializers.CharField()
     created_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
     status = serializers.CharField()
@@ -32,6 +33,7 @@ class RungOutput(serializers.Serializer):
     threshold = serializers.IntegerField()
     obligation_kind = serializers.CharField()
     obligation_text = serializers.CharField()
+    obligation_text_en = serializers.CharField()
     due_days = serializers.IntegerField()
     reached_at = serializers.DateTimeField(allow_null=True)
     obligation = serializers.SerializerMethodField()
@@ -97,6 +99,9 @@ class InitiativeDetailOutput(InitiativeListOutput):
     rejected_at = serializers.DateTimeField(allow_null=True)
     rejection_reason = serializers.CharField(
         source="rejection_reason.label", default=None, allow_null=True
+    )
+    rejection_reason_en = serializers.CharField(
+        source="rejection_reason.label_en", default=None, allow_null=True
     )
     rejection_text = serializers.CharField()
     tracks = TrackDetailOutput(many=True)

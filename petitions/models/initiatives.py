@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.eligibility import Predicate
 from civic.models import District
-from petitions.models.instruments import MAX_TRACKS, InstrumentType, ObligationKind, Rung
+from petitions.models.instruments import (
+    MAX_TRACKS,
+    InstrumentType,
+    ObligationKind,
+    Rung,
+    in_language,
+)
 
 
 class RejectionReason(models.Model):
@@ -17,6 +23,7 @@ class RejectionReason(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     label = models.CharField(_("motif"), max_length=200)
+    label_en = models.CharField(_("motif (anglais)"), max_length=200, blank=True)
     active = models.BooleanField(_("actif"), default=True)
 
     class Meta:
@@ -26,6 +33,10 @@ class RejectionReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def localized_label(self) -> str:
+        return in_language(self.label, self.label_en)
 
 
 class Status(models.TextChoices):
@@ -189,6 +200,7 @@ class TrackRung(models.Model):
     threshold = models.PositiveIntegerField()
     obligation_kind = models.CharField(max_length=24, choices=ObligationKind.choices)
     obligation_text = models.TextField()
+    obligation_text_en = models.TextField(blank=True, default="")
     due_days = models.PositiveIntegerField()
     reached_at = models.DateTimeField(null=True, blank=True)
     reached_count = models.PositiveIntegerField(null=True, blank=True)
@@ -213,6 +225,10 @@ class TrackRung(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track} ≥ {self.threshold}"
+
+    @property
+    def localized_obligation_text(self) -> str:
+        return in_language(self.obligation_text, self.obligation_text_en)
 
 
 class Promoter(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -17,11 +18,15 @@ MAX_TRACKS = 8
 COUNT_SLOTS = 16
 
 
-def _in_language(french: str, english: str) -> str:
+def in_language(french: str, english: str) -> str:
     """Staff-written text in the reader's language: the English version when there is one."""
     if (get_language() or "fr")[:2] == "en" and english:
         return english
     return french
+
+
+# The same, chosen when rendered: a notification renders in its recipient's language.
+in_language_lazy = lazy(in_language, str)
 
 
 class LegalRegime(models.TextChoices):
@@ -109,11 +114,11 @@ class InstrumentType(models.Model):
 
     @property
     def localized_name(self) -> str:
-        return _in_language(self.name, self.name_en)
+        return in_language(self.name, self.name_en)
 
     @property
     def localized_description(self) -> str:
-        return _in_language(self.description, self.description_en)
+        return in_language(self.description, self.description_en)
 
     def clean(self) -> None:
         from petitions.rules import instrument_type_violations
@@ -173,7 +178,7 @@ class Rung(models.Model):
 
     @property
     def localized_obligation_text(self) -> str:
-        return _in_language(self.obligation_text, self.obligation_text_en)
+        return in_language(self.obligation_text, self.obligation_text_en)
 
     def clean(self) -> None:
         from petitions.rules import rung_violations

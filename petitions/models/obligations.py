@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from petitions.models.initiatives import Initiative, TrackRung
-from petitions.models.instruments import ObligationKind
+from petitions.models.instruments import ObligationKind, in_language
 
 
 class ObligationStatus(models.TextChoices):
@@ -25,6 +25,7 @@ class Obligation(models.Model):
     initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="obligations")
     kind = models.CharField(_("engagement"), max_length=24, choices=ObligationKind.choices)
     text = models.TextField(_("ce que la ville doit faire"))
+    text_en = models.TextField(_("ce que la ville doit faire (anglais)"), blank=True, default="")
     created_at = models.DateTimeField()
     due_at = models.DateTimeField(_("échéance"))
     status = models.CharField(
@@ -63,3 +64,7 @@ class Obligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.initiative_id})"
+
+    @property
+    def localized_text(self) -> str:
+        return in_language(self.text, self.text_en)

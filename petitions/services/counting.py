@@ -42,6 +42,7 @@ from petitions.models import (
     Status,
     TrackRung,
 )
+from petitions.models.instruments import in_language_lazy
 from petitions.selectors import count_cache_key, count_memo_forget
 from petitions.services._common import moderators, notify_all, people_of
 from petitions.services.signatures import slot_upsert_sql
@@ -259,6 +260,7 @@ def rungs_evaluate(*, initiative_ids: list[int] | None = None) -> list[int]:
                 initiative_id=candidate.track.initiative_id,
                 kind=candidate.obligation_kind,
                 text=candidate.obligation_text,
+                text_en=candidate.obligation_text_en,
                 created_at=now,
                 due_at=now + timedelta(days=candidate.due_days),
             )
@@ -302,7 +304,7 @@ def rungs_evaluate(*, initiative_ids: list[int] | None = None) -> list[int]:
                     ),
                     title=initiative.title,
                     threshold=candidate.threshold,
-                    text=candidate.obligation_text,
+                    text=in_language_lazy(candidate.obligation_text, candidate.obligation_text_en),
                     due=timezone.localtime(obligation.due_at).strftime("%d/%m/%Y"),
                 ),
                 url=initiative.get_absolute_url(),

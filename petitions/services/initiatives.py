@@ -39,6 +39,7 @@ from petitions.models import (
     Status,
     TrackRung,
 )
+from petitions.models.instruments import in_language_lazy
 from petitions.rules import is_initiator, is_moderator, share_threshold
 from petitions.services._common import (
     lock_initiative,
@@ -359,6 +360,7 @@ def _resolve_tracks(initiative: Initiative) -> list[dict[str, Any]]:
                 threshold=threshold,
                 obligation_kind=rung.obligation_kind,
                 obligation_text=rung.obligation_text,
+                obligation_text_en=rung.obligation_text_en,
                 due_days=rung.due_days,
             )
             resolved.append({"track": track.position, "rung": rung.order, "threshold": threshold})
@@ -446,7 +448,7 @@ def initiative_reject(
         body=format_lazy(
             gettext_lazy("L'initiative « {title} » est irrecevable : {reason}. {text}"),
             title=initiative.title,
-            reason=reason.label,
+            reason=in_language_lazy(reason.label, reason.label_en),
             text=text,
         ),
         url=initiative.get_absolute_url(),

@@ -98,5 +98,6 @@ def _resolve(track: InitiativeTrack, *, population: int | None) -> None:
             threshold=threshold,
             obligation_kind=rung.obligation_kind,
             obligation_text=rung.obligation_text,
+            obligation_text_en=rung.obligation_text_en,
             due_days=rung.due_days,
         )

@@ -11,14 +11,17 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
-from petitions.models import InstrumentType, Rung
-from tests.factories import StaffFactory
+from civic.models import Notification
+from petitions import services
+from petitions.models import InstrumentType, Obligation, RejectionReason, Rung, Status, TrackRung
+from tests.factories import ResidentFactory, StaffFactory
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory, instrument
 
 pytestmark = pytest.mark.django_db
 ENGLISH_MIGRATION = "petitions.migrations.0004_instrument_type_english"
+OBLIGATIONS_MIGRATION = "petitions.migrations.0006_english_obligations_and_reasons"
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +29,7 @@ def _english_of_the_shipped_types() -> Iterator[None]:
     """Transactional tests flush the data migrations: put the English back (idempotent)."""
     instrument(CHARTER)
     importlib.import_module(ENGLISH_MIGRATION).forwards(apps, None)
+    importlib.import_module(OBLIGATIONS_MIGRATION).forwards(apps, None)
     yield
     translation.activate(settings.LANGUAGE_CODE)
 
@@ -115,3 +119,81 @@ def test_a_single_day_left_is_singular_in_both_languages(freeze) -> None:
     assert "1 jour restant" in Client().get(f"/initiatives/{initiative.pk}/").content.decode()
     freeze(initiative.closes_at - timedelta(hours=1, minutes=10))
     assert "1 hour left" in english().get(f"/initiatives/{initiative.pk}/").content.decode()
+
+
+def _reach_the_first_rung(initiative) -> Obligation:  # type: ignore[no-untyped-def]
+    TrackRung.objects.filter(track__initiative=initiative, order=1).update(threshold=1)
+    services.signature_sign(initiative_id=initiative.pk, user=ResidentFactory())
+    services.counts_tick()
+    services.counts_tick()
+    return Obligation.objects.get(initiative=initiative)
+
+
+def test_an_owed_obligation_keeps_its_english_and_shows_it_to_english_readers(freeze) -> None:
+    freeze("2026-03-02 10:00")
+    initiative = InitiativeFactory(
+        status=Status.IN_REVIEW, submitted_at=timezone.now(), instruments=[CHARTER]
+    )
+    initiative.initiator.language = "en"
+    initiative.initiator.save(update_fields=["language"])
+    services.initiative_publish(initiative_id=initiative.pk, actor=StaffFactory(role="moderator"))
+    rung = TrackRung.objects.get(track__initiative=initiative, order=1)
+    assert (
+        rung.obligation_text_en
+        == Rung.objects.get(instrument_type__slug=CHARTER, order=1).obligation_text_en
+    )  # copied when collection opens, as the French is
+    obligation = _reach_the_first_rung(initiative)
+    assert obligation.text_en.startswith("A meeting with the elected officials")
+    assert obligation.text.startswith("Rencontre")
+    for path in (f"/initiatives/{initiative.pk}/", "/initiatives/obligations/"):
+        html = english().get(path).content.decode()
+        assert "A meeting with the elected officials" in html, path
+        assert "Rencontre avec" not in html, path
+        assert "Rencontre avec" in Client().get(path).content.decode(), path
+    notice = Notification.objects.get(recipient=initiative.initiator, kind="petitions.rung_reached")
+    assert "A meeting with the elected officials" in notice.body
+    rungs = Client().get(f"/api/v1/initiatives/{initiative.pk}/").json()["tracks"][0]["rungs"]
+    assert rungs[0]["obligation_text_en"].startswith("A meeting")
+    assert rungs[0]["obligation"]["text_en"].startswith("A meeting")
+    assert rungs[0]["obligation"]["text"].startswith("Rencontre")
+
+
+def test_a_rejection_reason_has_english_for_english_readers(freeze) -> None:
+    freeze("2026-03-02 10:00")
+    initiative = InitiativeFactory(status=Status.SUBMITTED, submitted_at=timezone.now())
+    initiative.initiator.language = "en"
+    initiative.initiator.save(update_fields=["language"])
+    services.initiative_reject(
+        initiative_id=initiative.pk,
+        actor=StaffFactory(role="moderator"),
+        reason_code="hors-competence",
+        text="Compétence de l'État.",
+    )
+    reader = english()
+    reader.force_login(initiative.initiator)
+    page = reader.get(f"/initiatives/{initiative.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Outside the municipality&#x27;s powers" in html
+    assert "Hors des compétences" not in html
+    notice = Notification.objects.get(recipient=initiative.initiator, kind="petitions.rejected")
+    assert "Outside the municipality's powers" in notice.body
+    data = reader.get(f"/api/v1/initiatives/{initiative.pk}/").json()
+    assert data["rejection_reason"] == "Hors des compétences de la commune"
+    assert data["rejection_reason_en"] == "Outside the municipality's powers"
+
+
+def test_the_obligations_migration_fills_what_exists_and_keeps_own_wording(freeze) -> None:
+    freeze("2026-03-02 10:00")
+    initiative = InitiativeFactory(collecting=True, instruments=[CHARTER])
+    obligation = _reach_the_first_rung(initiative)
+    TrackRung.objects.filter(track__initiative=initiative).update(obligation_text_en="")
+    Obligation.objects.filter(pk=obligation.pk).update(text_en="")
+    RejectionReason.objects.filter(code="doublon").update(label_en="Our own wording")
+    RejectionReason.objects.filter(code="diffamatoire").update(label_en="")
+    importlib.import_module(OBLIGATIONS_MIGRATION).forwards(apps, None)
+    obligation.refresh_from_db()
+    assert obligation.text_en.startswith("A meeting with the elected officials")
+    assert all(r.obligation_text_en for r in TrackRung.objects.filter(track__initiative=initiative))
+    assert RejectionReason.objects.get(code="doublon").label_en == "Our own wording"
+    assert RejectionReason.objects.get(code="diffamatoire").label_en.startswith("Insulting")

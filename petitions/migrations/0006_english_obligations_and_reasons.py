@@ -1,0 +1,56 @@
+from django.db import migrations, models
+
+# The English of the rejection reasons the city ships (0002_shipped_instruments), by code. Filled
+# only where still blank: an administrator's own wording is kept.
+REASONS_EN = {
+    "hors-competence": "Outside the municipality's powers",
+    "contraire-loi": "Contrary to the law or to fundamental rights",
+    "diffamatoire": "Insulting, defamatory or discriminatory content",
+    "doublon": "Same subject as an initiative already under way",
+    "periode-electorale": "Pre-election period (CGCT L5211-52, LO1112-6)",
+}
+
+
+def forwards(apps, schema_editor):
+    RejectionReason = apps.get_model("petitions", "RejectionReason")
+    TrackRung = apps.get_model("petitions", "TrackRung")
+    Obligation = apps.get_model("petitions", "Obligation")
+    for code, label in REASONS_EN.items():
+        RejectionReason.objects.filter(code=code, label_en="").update(label_en=label)
+    # Thresholds already resolved and obligations already owed take the English of their rung as
+    # it stands, as a new initiative would at opening.
+    for rung in TrackRung.objects.filter(obligation_text_en="").select_related("rung").iterator():
+        if rung.rung.obligation_text_en:
+            TrackRung.objects.filter(pk=rung.pk).update(obligation_text_en=rung.rung.obligation_text_en)
+    for obligation in Obligation.objects.filter(text_en="").select_related("track_rung").iterator():
+        if obligation.track_rung.obligation_text_en:
+            Obligation.objects.filter(pk=obligation.pk).update(
+                text_en=obligation.track_rung.obligation_text_en
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("petitions", "0005_draft_may_be_withdrawn"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="rejectionreason",
+            name="label_en",
+            field=models.CharField(blank=True, max_length=200, verbose_name="motif (anglais)"),
+        ),
+        migrations.AddField(
+            model_name="trackrung",
+            name="obligation_text_en",
+            field=models.TextField(blank=True, default=""),
+        ),
+        migrations.AddField(
+            model_name="obligation",
+            name="text_en",
+            field=models.TextField(
+                blank=True, default="", verbose_name="ce que la ville doit faire (anglais)"
+            ),
+        ),
+        migrations.RunPython(forwards, migrations.RunPython.noop),
+    ]

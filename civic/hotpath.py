@@ -18,7 +18,7 @@ content negotiation (the request accepts JSON) and the URL resolver (the route i
 
 Whatever is unusual goes through the whole stack, decided before anything has changed anywhere:
 another `Accept`, a query string (DRF's `?format=`), a token that fails, a refused permission, a
-redirect or a bad Host from a middleware. Once the rate limit has counted the request, the short
+redirect or a bad Host from a middleware, an error while authenticating (the database gone). Once the rate limit has counted the request, the short
 path answers everything itself, through the view's own exception handling. The tests send every
 case both ways and compare status, body and headers (tests/civic/test_hotpath.py).
 
@@ -43,7 +43,6 @@ from django.urls import set_script_prefix, set_urlconf
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 from django.utils.module_loading import import_string
-from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -198,7 +197,7 @@ class HotPath:
         try:
             view.perform_authentication(drf_request)
             view.check_permissions(drf_request)
-        except exceptions.APIException:
+        except Exception:  # a refusal, or the database gone: only reads so far
             raise _Fallback from None
         try:
             try:

@@ -22,7 +22,7 @@ import pytest
 from django.core import signals
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.test import override_settings
 from django.urls import resolve
 from rest_framework.authtoken.models import Token
@@ -351,6 +351,19 @@ def test_a_server_error_is_answered_and_reported_the_same(now, settings, wsgi):
         signals.got_request_exception.disconnect(receiver)
     assert answer.status.startswith("500") and answer.short
     assert len(reported) == 2 and _ids(reported[0]) == _ids(reported[1])
+
+
+def test_a_failure_before_the_rate_limit_is_left_to_the_whole_stack(now, settings, wsgi):
+    def scenario() -> list[Answer]:
+        initiative = InitiativeFactory(collecting=True)
+        token = _token(ResidentFactory())
+        with mock.patch(
+            "civic.api.authentication.token_user", side_effect=OperationalError("connection lost")
+        ):
+            return [wsgi("POST", _sign_path(initiative), token)]
+
+    (answer,) = both_ways(settings, scenario)
+    assert answer.status.startswith("500") and not answer.short
 
 
 def test_casting_answers_the_same_both_ways(settings, wsgi):

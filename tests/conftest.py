@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -13,6 +15,28 @@ from rest_framework.test import APIClient
 from tests.e2e.figures import pytest_terminal_summary  # noqa: F401 - prints the proof figures
 from tests.factories import ResidentFactory, StaffFactory
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """pytest-django's live server, serving the application as deployed: Django's handler behind
+    the API's short path (civic/hotpath.py), so that the suites driving a live server (journeys,
+    header crawls, schema fuzzing with bearer tokens) cover it too."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    from civic.hotpath import HotPath
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = lambda application: StaticFilesHandler(HotPath(application))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -154,16 +154,7 @@ def make_initiatives(
     )
     TrackRung.objects.bulk_create(
         (
-            TrackRung(
-                track=track,
-                rung=rung,
-                order=rung.order,
-                threshold=rung.absolute_value or 100,
-                obligation_kind=rung.obligation_kind,
-                obligation_text=rung.obligation_text,
-                obligation_text_en=rung.obligation_text_en,
-                due_days=rung.due_days,
-            )
+            TrackRung.of_rung(track, rung, threshold=rung.absolute_value or 100)
             for track in tracks
             for rung in track.instrument_type.rungs.all()
         ),

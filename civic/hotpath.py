@@ -18,8 +18,9 @@ content negotiation (the request accepts JSON) and the URL resolver (the route i
 
 Whatever is unusual goes through the whole stack, decided before anything has changed anywhere:
 another `Accept`, a query string (DRF's `?format=`), a token that fails, a refused permission, a
-redirect or a bad Host from a middleware, an error while authenticating (the database gone). Once the rate limit has counted the request, the short
-path answers everything itself, through the view's own exception handling. The tests send every
+redirect or a bad Host from a middleware, an error while authenticating (the database gone). Once
+the rate limit has counted the request, the short path answers everything itself, through the
+view's own exception handling. The tests send every
 case both ways and compare status, body and headers (tests/civic/test_hotpath.py).
 
 The short path turns itself off with `API_HOT_PATH=false`, and whenever MIDDLEWARE holds a class
@@ -175,12 +176,11 @@ class HotPath:
     ) -> HttpResponseBase:
         for request_hook in self.request_hooks:
             try:
-                if request_hook(request) is not None:  # a redirect: the whole stack answers it
-                    raise _Fallback
-            except _Fallback:
-                raise
+                redirect = request_hook(request)
             except Exception:  # a bad Host, a refused user agent: answered by the whole stack
                 raise _Fallback from None
+            if redirect is not None:  # to HTTPS, say: the whole stack answers it
+                raise _Fallback
         view = view_class()
         view.args, view.kwargs, view.format_kwarg = (), kwargs, None
         drf_request = Request(

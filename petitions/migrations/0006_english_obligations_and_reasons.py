@@ -1,4 +1,5 @@
 from django.db import migrations, models
+from django.db.models import OuterRef, Subquery
 
 # The English of the rejection reasons the city ships (0002_shipped_instruments), by code. Filled
 # only where still blank: an administrator's own wording is kept.
@@ -13,21 +14,23 @@ REASONS_EN = {
 
 def forwards(apps, schema_editor):
     RejectionReason = apps.get_model("petitions", "RejectionReason")
+    Rung = apps.get_model("petitions", "Rung")
     TrackRung = apps.get_model("petitions", "TrackRung")
     Obligation = apps.get_model("petitions", "Obligation")
     for code, label in REASONS_EN.items():
         RejectionReason.objects.filter(code=code, label_en="").update(label_en=label)
     # Thresholds already resolved and obligations already owed take the English of their rung as
-    # it stands, as a new initiative would at opening.
-    for rung in TrackRung.objects.filter(obligation_text_en="").select_related("rung").iterator():
-        if rung.rung.obligation_text_en:
-            TrackRung.objects.filter(pk=rung.pk).update(obligation_text_en=rung.rung.obligation_text_en)
-    for obligation in Obligation.objects.filter(text_en="").select_related("track_rung").iterator():
-        if obligation.track_rung.obligation_text_en:
-            Obligation.objects.filter(pk=obligation.pk).update(
-                text_en=obligation.track_rung.obligation_text_en
-            )
-
+    # it stands, as a new initiative would at opening: one UPDATE each.
+    TrackRung.objects.filter(obligation_text_en="").exclude(rung__obligation_text_en="").update(
+        obligation_text_en=Subquery(
+            Rung.objects.filter(pk=OuterRef("rung_id")).values("obligation_text_en")[:1]
+        )
+    )
+    Obligation.objects.filter(text_en="").exclude(track_rung__obligation_text_en="").update(
+        text_en=Subquery(
+            TrackRung.objects.filter(pk=OuterRef("track_rung_id")).values("obligation_text_en")[:1]
+        )
+    )
 
 class Migration(migrations.Migration):
     dependencies = [

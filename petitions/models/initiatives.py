@@ -226,6 +226,21 @@ class TrackRung(models.Model):
     def __str__(self) -> str:
         return f"{self.track} ≥ {self.threshold}"
 
+    @classmethod
+    def of_rung(cls, track: InitiativeTrack, rung: Rung, *, threshold: int) -> TrackRung:
+        """The track's copy of an instrument's rung, with its threshold fixed: what the city owes
+        stays as it was when collection opened, in both languages, whatever staff edit later."""
+        return cls(
+            track=track,
+            rung=rung,
+            order=rung.order,
+            threshold=threshold,
+            obligation_kind=rung.obligation_kind,
+            obligation_text=rung.obligation_text,
+            obligation_text_en=rung.obligation_text_en,
+            due_days=rung.due_days,
+        )
+
     @property
     def localized_obligation_text(self) -> str:
         return in_language(self.obligation_text, self.obligation_text_en)

@@ -353,16 +353,7 @@ def _resolve_tracks(initiative: Initiative) -> list[dict[str, Any]]:
             else:
                 assert rung.absolute_value
                 threshold = rung.absolute_value
-            TrackRung.objects.create(
-                track=track,
-                rung=rung,
-                order=rung.order,
-                threshold=threshold,
-                obligation_kind=rung.obligation_kind,
-                obligation_text=rung.obligation_text,
-                obligation_text_en=rung.obligation_text_en,
-                due_days=rung.due_days,
-            )
+            TrackRung.of_rung(track, rung, threshold=threshold).save()
             resolved.append({"track": track.position, "rung": rung.order, "threshold": threshold})
     return resolved
 

@@ -91,13 +91,4 @@ def _resolve(track: InitiativeTrack, *, population: int | None) -> None:
             )
         else:
             threshold = rung.absolute_value
-        TrackRung.objects.create(
-            track=track,
-            rung=rung,
-            order=rung.order,
-            threshold=threshold,
-            obligation_kind=rung.obligation_kind,
-            obligation_text=rung.obligation_text,
-            obligation_text_en=rung.obligation_text_en,
-            due_days=rung.due_days,
-        )
+        TrackRung.of_rung(track, rung, threshold=threshold).save()

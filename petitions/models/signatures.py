@@ -26,8 +26,15 @@ class Signature(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="signatures")
-    register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
+    # No index of their own: the unique constraint (initiative, register_entry) leads with the
+    # initiative, and signature_entry_idx below serves the register entry. Every index is written
+    # on every signature.
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="signatures", db_index=False
+    )
+    register_entry = models.ForeignKey(
+        RegisterEntry, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     identity_hash = models.CharField(max_length=64)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     created_at = models.DateTimeField()
@@ -38,7 +45,12 @@ class Signature(models.Model):
     # the unique constraint below makes the limit hold under concurrency too.
     quarter_key = models.CharField(max_length=48, null=True, blank=True)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # indexed for paper signatures only (signature_paper_agent_idx)
     )
 
     class Meta:
@@ -66,7 +78,15 @@ class Signature(models.Model):
                 name="signature_paper_has_agent",
             ),
         ]
-        indexes = [models.Index(fields=["register_entry"], name="signature_entry_idx")]
+        indexes = [
+            models.Index(fields=["register_entry"], name="signature_entry_idx"),
+            # Online signatures (the many) have no agent and stay out of this index.
+            models.Index(
+                fields=["entered_by"],
+                condition=Q(entered_by__isnull=False),
+                name="signature_paper_agent_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.initiative_id}:{self.pk}"

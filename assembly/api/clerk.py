@@ -3,9 +3,11 @@ attendance, motions and votes."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +15,9 @@ from rest_framework.views import APIView
 
 from assembly.api.views import CommitmentSummary, MotionOutput, SessionOutput
 from assembly.models import (
+    CommitmentJob,
+    CommitmentJobStatus,
+    DrawCommitment,
     Majority,
     MotionKind,
     Session,
@@ -32,21 +37,79 @@ def _actor(request: Request) -> User:
     return cast(User, request.user)
 
 
-class CommitmentPublishApi(APIView):
+class CommitmentJobOutput(serializers.ModelSerializer):
+    """The clerk's request to publish the commitment, as a worker takes it through: `pending`,
+    `running`, then `done` (with the commitment) or `failed` (with the refusal's code and text;
+    POST the request again to retry)."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    error = serializers.SerializerMethodField()
+    commitment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CommitmentJob
+        fields = [
+            "status",
+            "status_label",
+            "seed_source",
+            "seed_expected_at",
+            "requested_at",
+            "started_at",
+            "finished_at",
+            "attempts",
+            "error",
+            "commitment",
+        ]
+
+    class ErrorOutput(serializers.Serializer):
+        code = serializers.CharField()
+        detail = serializers.CharField()
+
+    @extend_schema_field(ErrorOutput(allow_null=True))
+    def get_error(self, job: CommitmentJob) -> dict[str, str] | None:
+        if job.status != CommitmentJobStatus.FAILED:
+            return None
+        return {"code": job.error_code, "detail": job.error_detail}
+
+    @extend_schema_field(CommitmentSummary(allow_null=True))
+    def get_commitment(self, job: CommitmentJob) -> dict[str, Any] | None:
+        if job.status != CommitmentJobStatus.DONE:
+            return None
+        commitment = DrawCommitment.objects.filter(mandate_id=job.mandate_id).first()
+        return CommitmentSummary(commitment).data if commitment else None
+
+
+class CommitmentRequestApi(APIView):
+    """Ask for the commitment: the same checks as the clerk's desk are made at once (a refusal is
+    a 4xx), then a worker computes the lottery (a minute of solver time for a large pool) and
+    publishes it. Answers 202 with the job and its address in `Location`; a second request while
+    one is pending or running is refused (409 `commitment_in_progress`), a failed one may be
+    asked again."""
+
     permission_classes = [IsClerk]
 
     class InputSerializer(serializers.Serializer):
         seed_source = serializers.CharField(max_length=500)
         seed_expected_at = CivicDateTimeField()
 
-    @extend_schema(request=InputSerializer, responses={201: CommitmentSummary})
+    @extend_schema(request=InputSerializer, responses={202: CommitmentJobOutput})
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        commitment = draw.commitment_publish(
-            mandate_id=pk, actor=_actor(request), **data.validated_data
-        )
-        return Response(CommitmentSummary(commitment).data, status=201)
+        job = draw.commitment_request(mandate_id=pk, actor=_actor(request), **data.validated_data)
+        location = reverse("api-assembly-commitment-job", kwargs={"pk": pk})
+        return Response(CommitmentJobOutput(job).data, status=202, headers={"Location": location})
+
+
+class CommitmentJobApi(APIView):
+    """Where the clerk's request to publish the commitment stands (404 `not_found` if never
+    asked)."""
+
+    permission_classes = [IsClerk]
+
+    @extend_schema(responses={200: CommitmentJobOutput})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(CommitmentJobOutput(get_object_or_404(CommitmentJob, mandate_id=pk)).data)
 
 
 class DrawRunApi(APIView):

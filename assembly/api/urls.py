@@ -9,8 +9,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assemblies/<id:pk>/draw/", views.DrawBundleApi.as_view(), name="api-assembly-draw"),
     path(
         "assemblies/<id:pk>/commitment/",
-        clerk.CommitmentPublishApi.as_view(),
+        clerk.CommitmentRequestApi.as_view(),
         name="api-assembly-commitment",
+    ),
+    path(
+        "assemblies/<id:pk>/commitment/job/",
+        clerk.CommitmentJobApi.as_view(),
+        name="api-assembly-commitment-job",
     ),
     path("assemblies/<id:pk>/draw/run/", clerk.DrawRunApi.as_view(), name="api-assembly-draw-run"),
     path(

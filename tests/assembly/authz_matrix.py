@@ -47,6 +47,20 @@ def _build(world: Any, kind: str) -> Any:
             seed_expected_at=timezone.now() + timedelta(days=2),
         )
         return mandate
+    if kind == "requested":
+        from django.utils import timezone
+
+        from assembly.services import draw
+        from tests.factories import StaffFactory
+
+        mandate = _pooled_mandate()
+        draw.commitment_request(
+            mandate_id=mandate.pk,
+            actor=cast(Any, StaffFactory(role="assembly_clerk")),
+            seed_source="Loto du samedi",
+            seed_expected_at=timezone.now() + timedelta(days=2),
+        )
+        return mandate
     if kind == "member":
         return MemberFactory(mandate=thing(world, "mandate"))
     if kind in ("planned", "published", "open"):
@@ -126,10 +140,10 @@ def _pooled_mandate() -> Any:
     return mandate
 
 
-def _commitment_published(world: Any) -> bool:
-    from assembly.models.draw import DrawCommitment
+def _commitment_requested(world: Any) -> bool:
+    from assembly.models.draw import CommitmentJob
 
-    return DrawCommitment.objects.filter(mandate=thing(world, "pooled")).exists()
+    return CommitmentJob.objects.filter(mandate=thing(world, "pooled")).exists()
 
 
 def _id(kind: str) -> Any:
@@ -181,7 +195,12 @@ MATRIX: dict[tuple[str, str], Row] = {
                 __import__("django.utils.timezone", fromlist=["now"]).now() + timedelta(days=7)
             ).isoformat(),
         },
-        effect=_commitment_published,
+        effect=_commitment_requested,
+    ),
+    ("GET", "/api/v1/assemblies/{id}/commitment/job/"): Row(
+        # The clerk's work in progress: the commitment itself is public once published (draw/).
+        expect=roles(DENIED, **CLERKS),
+        params=_id("requested"),
     ),
     ("POST", "/api/v1/assemblies/{id}/draw/run/"): Row(
         # The seed is not due yet (the draw cannot run before the announced draw): past the role

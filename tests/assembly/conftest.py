@@ -85,6 +85,8 @@ BALANCED_POOL = [
     ("f", "nord"),
     ("m", "sud"),
 ]
+# One woman where the quotas want two: no panel meets them.
+INFEASIBLE_POOL = [("f", "nord"), ("m", "nord"), ("m", "sud"), ("m", "sud"), ("m", "nord")]
 
 
 def publish_and_draw(

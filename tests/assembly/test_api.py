@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assembly.models import AgendaItem, Majority, Minutes, MinutesStatus, SessionStatus, SourceKind
 from assembly.services import sessions, votes
-from tests.assembly.conftest import BALANCED_POOL
+from tests.assembly.conftest import BALANCED_POOL, INFEASIBLE_POOL
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,7 @@ def test_a_session_shows_agenda_votes_and_only_published_minutes(
     ("method", "path"),
     [
         ("post", "/api/v1/assemblies/{mandate}/commitment/"),
+        ("get", "/api/v1/assemblies/{mandate}/commitment/job/"),
         ("post", "/api/v1/assemblies/{mandate}/draw/run/"),
         ("post", "/api/v1/assembly-members/{member}/leave/"),
         ("post", "/api/v1/sessions/{session}/attendance/"),
@@ -190,7 +191,7 @@ def test_the_clerk_records_attendance_and_votes_and_the_quorum_is_enforced(
 
 
 def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
-    staff_api, recruiting, freeze
+    api, staff_api, recruiting, freeze, django_capture_on_commit_callbacks
 ) -> None:
     mandate = recruiting(BALANCED_POOL)
     clerk_api = staff_api("assembly_clerk")
@@ -201,11 +202,27 @@ def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
         {"seed_source": "loto", "seed_expected_at": (start - timedelta(hours=1)).isoformat()},
     )
     assert bad.json()["code"] == "seed_not_in_future"
-    created = clerk_api.post(
+    job_url = f"/api/v1/assemblies/{mandate.pk}/commitment/job/"
+    assert clerk_api.get(job_url).json()["code"] == "not_found"  # never asked
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        asked = clerk_api.post(
+            f"/api/v1/assemblies/{mandate.pk}/commitment/",
+            {"seed_source": "loto", "seed_expected_at": (start + timedelta(days=1)).isoformat()},
+        )
+    # Accepted, not computed: the job waits for a worker, the address to follow it is given.
+    assert asked.status_code == 202 and asked["Location"] == job_url
+    assert (asked.json()["status"], asked.json()["commitment"]) == ("pending", None)
+    again = clerk_api.post(
         f"/api/v1/assemblies/{mandate.pk}/commitment/",
         {"seed_source": "loto", "seed_expected_at": (start + timedelta(days=1)).isoformat()},
     )
-    assert created.status_code == 201 and len(created.json()["digest"]) == 64
+    assert (again.status_code, again.json()["code"]) == (409, "commitment_in_progress")
+    for callback in callbacks:
+        callback()  # the worker (eager in tests) computes and publishes
+    job = clerk_api.get(job_url).json()
+    assert (job["status"], job["attempts"], job["error"]) == ("done", 1, None)
+    assert len(job["commitment"]["digest"]) == 64
+    assert job["commitment"] == api.get(f"/api/v1/assemblies/{mandate.pk}/").json()["commitment"]
     early = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"})
     assert early.json()["code"] == "seed_not_yet_public"
     freeze(start + timedelta(days=2))
@@ -216,6 +233,30 @@ def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
             "code"
         ]
         == "invalid_transition"
+    )
+
+
+def test_a_failed_commitment_job_says_why_and_may_be_asked_again(
+    staff_api, recruiting, django_capture_on_commit_callbacks
+) -> None:
+    mandate = recruiting(INFEASIBLE_POOL)  # the quotas cannot be met by this pool
+    clerk_api = staff_api("assembly_clerk")
+    body = {
+        "seed_source": "loto",
+        "seed_expected_at": (timezone.now() + timedelta(days=1)).isoformat(),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        first = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/commitment/", body)
+    assert first.status_code == 202
+    job = clerk_api.get(first["Location"]).json()
+    assert (job["status"], job["commitment"]) == ("failed", None)
+    assert job["error"]["code"] == "infeasible_quotas" and job["error"]["detail"]
+    with django_capture_on_commit_callbacks(execute=False):
+        retry = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/commitment/", body)
+    assert (retry.status_code, retry.json()["status"], retry.json()["error"]) == (
+        202,
+        "pending",
+        None,
     )
 
 

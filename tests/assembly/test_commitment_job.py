@@ -20,11 +20,9 @@ from assembly.models import (
 from assembly.services import draw
 from civic.errors import Conflict, InvalidTransition, RuleViolation
 from civic.models import AuditEntry
-from tests.assembly.conftest import BALANCED_POOL
+from tests.assembly.conftest import BALANCED_POOL, INFEASIBLE_POOL
 from tests.assembly.test_concurrency import race
 from tests.conftest import postgres_only
-
-INFEASIBLE_POOL = [("f", "nord"), ("m", "nord"), ("m", "sud"), ("m", "sud"), ("m", "nord")]
 
 
 def _desk(mandate: Mandate) -> str:

@@ -33,28 +33,16 @@ def _build(world: Any, kind: str) -> Any:
         return MandateFactory(seated=True)
     if kind == "pooled":
         return _pooled_mandate()
-    if kind == "committed":
+    if kind in ("committed", "requested"):
         from django.utils import timezone
 
         from assembly.services import draw
         from tests.factories import StaffFactory
 
+        # Published at once (as a worker would), or only asked for (the job waits).
+        publish = draw.commitment_publish if kind == "committed" else draw.commitment_request
         mandate = _pooled_mandate()
-        draw.commitment_publish(
-            mandate_id=mandate.pk,
-            actor=cast(Any, StaffFactory(role="assembly_clerk")),
-            seed_source="Loto du samedi",
-            seed_expected_at=timezone.now() + timedelta(days=2),
-        )
-        return mandate
-    if kind == "requested":
-        from django.utils import timezone
-
-        from assembly.services import draw
-        from tests.factories import StaffFactory
-
-        mandate = _pooled_mandate()
-        draw.commitment_request(
+        publish(
             mandate_id=mandate.pk,
             actor=cast(Any, StaffFactory(role="assembly_clerk")),
             seed_source="Loto du samedi",

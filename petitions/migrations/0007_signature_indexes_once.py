@@ -27,8 +27,25 @@ def _how(schema_editor):
     return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
 
 
+def _drop_if_invalid(schema_editor, name):
+    # A CREATE INDEX CONCURRENTLY that failed (a deploy interrupted, say) leaves an INVALID index
+    # behind, which IF NOT EXISTS would then keep: drop it, so the retry builds it again.
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND NOT i.indisvalid",
+            [name],
+        )
+        invalid = cursor.fetchone() is not None
+    if invalid:
+        schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+
+
 def forwards(apps, schema_editor):
     how = _how(schema_editor)
+    _drop_if_invalid(schema_editor, "signature_paper_agent_idx")
     schema_editor.execute("CREATE " + PAPER_AGENT.format(how=how))
     for name in REDUNDANT:
         schema_editor.execute(f'DROP INDEX{how} IF EXISTS "{name}"')
@@ -37,6 +54,7 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     how = _how(schema_editor)
     for name, column in REDUNDANT.items():
+        _drop_if_invalid(schema_editor, name)
         schema_editor.execute(
             f'CREATE INDEX{how} IF NOT EXISTS "{name}" ON "petitions_signature" ("{column}")'
         )

@@ -73,3 +73,31 @@ def test_the_index_migration_drops_the_repeats_and_back() -> None:
     names = _index_names("petitions_signature")
     assert not dropped & names
     assert {"signature_paper_agent_idx", "signature_entry_idx", "signature_one_per_entry"} <= names
+
+
+@postgres_only()
+@pytest.mark.django_db(transaction=True)
+def test_the_index_migration_rebuilds_an_index_an_interrupted_run_left_invalid() -> None:
+    from django.db import IntegrityError
+
+    migration = importlib.import_module(INDEX_MIGRATION)
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX IF EXISTS "signature_paper_agent_idx"')
+        # A concurrent build that fails leaves its index behind, INVALID (two shipped instrument
+        # types: a unique index on a constant cannot be built).
+        with pytest.raises(IntegrityError):
+            cursor.execute(
+                'CREATE UNIQUE INDEX CONCURRENTLY "signature_paper_agent_idx" '
+                'ON "petitions_instrumenttype" ((1))'
+            )
+    with connection.schema_editor(atomic=False) as editor:
+        migration.forwards(apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'signature_paper_agent_idx'"
+        )
+        valid, definition = cursor.fetchone()
+    assert (
+        valid and "petitions_signature" in definition and "entered_by_id IS NOT NULL" in definition
+    )

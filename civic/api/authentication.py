@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -49,16 +49,24 @@ def _token_sql() -> str:
     )
 
 
+@cache
+def _conversions(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    """The model's attribute names, and the fields that have converters (none on PostgreSQL)."""
+    fields = model._meta.concrete_fields
+    converted = [(i, f, c) for i, f in enumerate(fields) if (c := _converters(f))]
+    return [f.attname for f in fields], converted
+
+
 def _build(model: type[Model], values: list[Any]) -> Model:
     """An instance from raw column values, through the fields' database converters (SQLite returns
     text for dates; PostgreSQL needs none), as the ORM itself would."""
-    fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in _converters(field):
+    attnames, conversions = _conversions(model)
+    for i, field, converters in conversions:
+        value = values[i]
+        for converter in converters:
             value = converter(value, field, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+        values[i] = value
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, values)  # `connection` is the default's
 
 
 def token_user(key: str) -> User | None:

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from rest_framework import throttling
 
 _REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
@@ -55,10 +55,11 @@ def window_hit(key: str, window: int, *, now: float | None = None) -> tuple[int,
     (this request included in the current one)."""
     now = time.time() if now is None else now
     bucket = int(now // window)
-    current_key = cache.make_key(f"rl:{key}:{bucket}")
-    previous_key = cache.make_key(f"rl:{key}:{bucket - 1}")
     hit = _redis_hit()
     if hit is not None:
+        shared = caches[DEFAULT_CACHE_ALIAS]  # once: each use of the `cache` proxy looks it up
+        current_key = shared.make_key(f"rl:{key}:{bucket}")
+        previous_key = shared.make_key(f"rl:{key}:{bucket - 1}")
         current, previous = hit(keys=[current_key, previous_key], args=[2 * window + 1])
     else:
         # The cache API prefixes keys itself: use the raw names.

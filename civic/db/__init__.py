@@ -17,17 +17,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 
-def prepared_statements_enabled() -> bool:
+def prepared_statements_enabled(conn: BaseDatabaseWrapper | None = None) -> bool:
     # While Django logs queries (DEBUG, or a test capturing them), the log needs the client-side
     # cursor's rendered SQL: the same statement then runs unprepared.
+    conn = connections[DEFAULT_DB_ALIAS] if conn is None else conn
     return (
-        connection.vendor == "postgresql"
+        conn.vendor == "postgresql"
         and settings.DATABASE_PREPARED_STATEMENTS
-        and not connection.queries_logged
+        and not conn.queries_logged
     )
 
 
@@ -38,13 +40,15 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     every parameter's type is known to the server: cast it where the context does not say.
     (The connection prepares on first use: civic.db.postgresql sets `prepare_threshold` to 0.)"""
     # Django's cursor() does the health check, the connection and the (debug) wrapping; only the
-    # psycopg cursor inside is swapped (creating the client one costs no round trip).
-    with connection.cursor() as wrapper:
-        if prepared_statements_enabled():
+    # psycopg cursor inside is swapped (creating the client one costs no round trip). The
+    # connection is looked up once: each use of the `connection` proxy looks it up again.
+    conn = connections[DEFAULT_DB_ALIAS]
+    with conn.cursor() as wrapper:
+        if prepared_statements_enabled(conn):
             from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
                 ServerBindingCursor,  # psycopg 3 only, unknown to the stubs
             )
 
             wrapper.cursor.close()
-            wrapper.cursor = ServerBindingCursor(connection.connection)
+            wrapper.cursor = ServerBindingCursor(conn.connection)
         yield wrapper

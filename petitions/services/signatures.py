@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -316,7 +316,8 @@ def _write(
     """Record the signature and its slot deltas atomically. On PostgreSQL it is ONE statement (a
     data-modifying CTE), which in autocommit is its own transaction: no BEGIN, savepoint or COMMIT
     round trip on the hot path. Raises IntegrityError on a duplicate; None when not collecting."""
-    if connection.vendor != "postgresql":
+    conn = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up
+    if conn.vendor != "postgresql":
         with transaction.atomic():
             new_id = _insert(
                 initiative_id=initiative_id,
@@ -329,7 +330,7 @@ def _write(
             if new_id is not None:
                 _slots_add(initiative_id=initiative_id, mask=plan.mask, delta=1)
         return new_id
-    facts = Signature._meta.get_field("facts").get_db_prep_save(plan.facts, connection)
+    facts = Signature._meta.get_field("facts").get_db_prep_save(plan.facts, conn)
     params: list[Any] = [
         initiative_id,
         entry.pk,
@@ -353,7 +354,7 @@ def _write(
             row = cursor.fetchone()
         return int(row[0]) if row else None
 
-    if connection.in_atomic_block:
+    if conn.in_atomic_block:
         with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
             return run()
     return run()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 import secrets
 import subprocess
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 
 from harness import fresh_database, main_guard, median, report, run_manage
-from petitions_common import django_on
+from petitions_common import django_on, sign_environ
 
 DB = "civic_bench_gc"
 
@@ -48,20 +47,7 @@ def _child(url: str, frozen: bool, first: int, count: int) -> None:
     assert len(tokens) == count, "not enough residents"
 
     def sign(i: int) -> None:
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": f"/api/v1/initiatives/{initiatives[i % len(initiatives)]}/signatures/",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "127.0.0.1:8000",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {tokens[i]}",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "CONTENT_LENGTH": "0",
-        }
+        environ = sign_environ(initiatives[i % len(initiatives)], tokens[i])
         status: list[str] = []
         b"".join(civic.wsgi.application(environ, lambda s, _h, _e=None: status.append(s)))
         assert status[0].startswith("201"), status

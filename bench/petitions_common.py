@@ -247,6 +247,27 @@ def sign_request(initiative_id: int, token: str) -> Request:
     )
 
 
+def sign_environ(initiative_id: int, token: str) -> dict[str, Any]:
+    """The WSGI environ of a bearer-token signature, for benchmarks that call the application
+    in-process (no HTTP)."""
+    import io
+
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": f"/api/v1/initiatives/{initiative_id}/signatures/",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": "0",
+    }
+
+
 def spread_requests(tokens: list[str], initiatives: list[int], count: int, offset: int = 0) -> list:
     """`count` distinct (initiative, resident) pairs, consecutive requests on different initiatives."""
     r, i = len(tokens), len(initiatives)

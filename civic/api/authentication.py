@@ -58,8 +58,9 @@ def _conversions(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, li
 
 
 def _build(model: type[Model], values: list[Any]) -> Model:
-    """An instance from raw column values, through the fields' database converters (SQLite returns
-    text for dates; PostgreSQL needs none), as the ORM itself would."""
+    """An instance from raw column values (a list of the caller's, converted in place) through the
+    fields' database converters (SQLite returns text for dates; PostgreSQL needs none), as the ORM
+    itself would."""
     attnames, conversions = _conversions(model)
     for i, field, converters in conversions:
         value = values[i]

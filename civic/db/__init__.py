@@ -22,10 +22,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 
-def prepared_statements_enabled(conn: BaseDatabaseWrapper | None = None) -> bool:
+def prepared_statements_enabled(conn: BaseDatabaseWrapper) -> bool:
     # While Django logs queries (DEBUG, or a test capturing them), the log needs the client-side
     # cursor's rendered SQL: the same statement then runs unprepared.
-    conn = connections[DEFAULT_DB_ALIAS] if conn is None else conn
     return (
         conn.vendor == "postgresql"
         and settings.DATABASE_PREPARED_STATEMENTS

@@ -13,52 +13,46 @@ from django.db import migrations, models
 
 # The foreign keys' own indexes, as 0001_initial named them.
 REDUNDANT = {
-    "petitions_signature_initiative_id_77d0e794": "initiative_id",
-    "petitions_signature_register_entry_id_95e82229": "register_entry_id",
-    "petitions_signature_entered_by_id_cf26c770": "entered_by_id",
+    "petitions_signature_initiative_id_77d0e794": '"initiative_id"',
+    "petitions_signature_register_entry_id_95e82229": '"register_entry_id"',
+    "petitions_signature_entered_by_id_cf26c770": '"entered_by_id"',
 }
-PAPER_AGENT = (
-    'INDEX{how} IF NOT EXISTS "signature_paper_agent_idx" ON "petitions_signature" '
-    '("entered_by_id") WHERE "entered_by_id" IS NOT NULL'
-)
+PAPER_AGENT = "signature_paper_agent_idx"
 
 
 def _how(schema_editor):
     return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
 
 
-def _drop_if_invalid(schema_editor, name):
-    # A CREATE INDEX CONCURRENTLY that failed (a deploy interrupted, say) leaves an INVALID index
-    # behind, which IF NOT EXISTS would then keep: drop it, so the retry builds it again.
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE c.relname = %s AND NOT i.indisvalid",
-            [name],
-        )
-        invalid = cursor.fetchone() is not None
-    if invalid:
-        schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+def _create(schema_editor, name, columns, where=""):
+    """CREATE INDEX (concurrently on PostgreSQL) unless it exists. A concurrent build that failed
+    (a deploy interrupted, say) leaves an INVALID index behind, which IF NOT EXISTS would keep:
+    that one is dropped first, so the retry builds it again."""
+    how = _how(schema_editor)
+    if how:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = %s AND NOT i.indisvalid",
+                [name],
+            )
+            if cursor.fetchone() is not None:
+                schema_editor.execute(f'DROP INDEX{how} IF EXISTS "{name}"')
+    schema_editor.execute(
+        f'CREATE INDEX{how} IF NOT EXISTS "{name}" ON "petitions_signature" ({columns}){where}'
+    )
 
 
 def forwards(apps, schema_editor):
-    how = _how(schema_editor)
-    _drop_if_invalid(schema_editor, "signature_paper_agent_idx")
-    schema_editor.execute("CREATE " + PAPER_AGENT.format(how=how))
+    _create(schema_editor, PAPER_AGENT, '"entered_by_id"', ' WHERE "entered_by_id" IS NOT NULL')
     for name in REDUNDANT:
-        schema_editor.execute(f'DROP INDEX{how} IF EXISTS "{name}"')
+        schema_editor.execute(f'DROP INDEX{_how(schema_editor)} IF EXISTS "{name}"')
 
 
 def backwards(apps, schema_editor):
-    how = _how(schema_editor)
-    for name, column in REDUNDANT.items():
-        _drop_if_invalid(schema_editor, name)
-        schema_editor.execute(
-            f'CREATE INDEX{how} IF NOT EXISTS "{name}" ON "petitions_signature" ("{column}")'
-        )
-    schema_editor.execute(f'DROP INDEX{how} IF EXISTS "signature_paper_agent_idx"')
+    for name, columns in REDUNDANT.items():
+        _create(schema_editor, name, columns)
+    schema_editor.execute(f'DROP INDEX{_how(schema_editor)} IF EXISTS "{PAPER_AGENT}"')
 
 
 class Migration(migrations.Migration):

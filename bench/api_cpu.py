@@ -53,7 +53,7 @@ def main() -> None:
     campaign = Campaign.objects.get(subject_key="demo-velo")
     question = campaign.questions.get().pk
     initiatives = list(Initiative.objects.filter(status="collecting").values_list("pk", flat=True))
-    from civic.wsgi import application as app
+    from config.wsgi import application as app
 
     ballot = json.dumps({"choices": {str(question): "yes"}}).encode()
 
@@ -129,7 +129,7 @@ def main() -> None:
         "W1-cpu",
         "CPU per first signature: short path ÷ whole stack (in-process, median of rounds)",
         ms["sign"] / ms["sign_full"],
-        "informative: what the short path (civic/hotpath.py) saves a signature",
+        "informative: what the short path (civic/perf/hotpath.py) saves a signature",
         True,
         cast_ratio=round(ms["cast"] / ms["cast_full"], 3),
         healthz_share_of_full_signature=round(ms["healthz"] / ms["sign_full"], 3),

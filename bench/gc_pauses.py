@@ -2,9 +2,9 @@
 
 A full collection walks every object the process tracks, and the import of the application
 leaves about 110,000 of them: while it runs, both request threads of that worker stand still.
-`civic/wsgi.py` freezes what the import built (`gc.freeze()`), so that a collection walks only
+`config/wsgi.py` freezes what the import built (`gc.freeze()`), so that a collection walks only
 what requests left behind. Each round runs in a fresh process, as a web worker starts: it imports
-`civic.wsgi`, warms up, then signs `--requests` first signatures through the WSGI application
+`config.wsgi`, warms up, then signs `--requests` first signatures through the WSGI application
 (short path, PostgreSQL, the rate limit on Redis) while `gc.callbacks` time every collection.
 Rounds alternate between the application as deployed (frozen) and the same process after
 `gc.unfreeze()` (as before). Prints the longest pause and the collector's time per 1,000 requests.
@@ -32,7 +32,7 @@ DB = "civic_bench_gc"
 
 def _child(url: str, frozen: bool, first: int, count: int) -> None:
     django_on(url)
-    import civic.wsgi
+    import config.wsgi
 
     if not frozen:
         gc.unfreeze()
@@ -49,7 +49,7 @@ def _child(url: str, frozen: bool, first: int, count: int) -> None:
     def sign(i: int) -> None:
         environ = sign_environ(initiatives[i % len(initiatives)], tokens[i])
         status: list[str] = []
-        b"".join(civic.wsgi.application(environ, lambda s, _h, _e=None: status.append(s)))
+        b"".join(config.wsgi.application(environ, lambda s, _h, _e=None: status.append(s)))
         assert status[0].startswith("201"), status
 
     warm = 50

@@ -98,10 +98,10 @@ def web_server(
     *,
     workers: int = 3,
     threads: int = 2,
-    app: str = "civic.wsgi:application",
+    app: str = "config.wsgi:application",
     **extra: str,
 ) -> Iterator[str]:
-    """The web server on a free loopback port, as in production (granian serving `civic.wsgi`:
+    """The web server on a free loopback port, as in production (granian serving `config.wsgi`:
     `workers` processes, each running requests on `threads` threads). Yields the base URL.
     `extra` goes to the environment; `app` serves another WSGI application the same way."""
     port = free_port()

@@ -3,7 +3,7 @@
 Three servers on the same granian settings and the same database, driven in alternating rounds by
 wrk with the same kind of requests (a different resident and initiative each time):
 
-- the toolkit as deployed, with the short path for bearer-token signatures (civic/hotpath.py);
+- the toolkit as deployed, with the short path for bearer-token signatures (civic/perf/hotpath.py);
 - the toolkit with `API_HOT_PATH=false`: every request through the whole middleware and DRF;
 - `raw_sign_app.py`: the same three round trips (token lookup, rate-limit script, signing
   statement) with no framework at all: what the machine allows.
@@ -115,7 +115,7 @@ def main() -> None:
         "W1-stack",
         "signatures/s: short path ÷ whole stack (same server, alternating rounds)",
         stack,
-        "informative: what civic/hotpath.py gains over HTTP",
+        "informative: what civic/perf/hotpath.py gains over HTTP",
         True,
         short_per_s=round(median([r["short"] for r in rounds]), 1),
         whole_per_s=round(median([r["whole"] for r in rounds]), 1),

@@ -86,7 +86,7 @@ def main() -> None:
 
     url = fresh_database("civic_referendums_bench_w7")
     os.environ.update(bench_env(url))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

@@ -41,7 +41,7 @@ SMALL, LARGE = 100, 300
 def _child(app_name: str, url: str, first: int, count: int) -> None:
     django_on(url)
     if app_name == "toolkit":
-        from civic.wsgi import application as app
+        from config.wsgi import application as app
     else:
         from raw_sign_app import app  # type: ignore[import-not-found]
     from rest_framework.authtoken.models import Token

@@ -1,3 +1,1 @@
-from civic.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The civic core: what the three instruments share."""

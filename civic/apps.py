@@ -16,7 +16,7 @@ class CivicConfig(AppConfig):
         register_converter(IdConverter, "id")
         from django.core import checks
 
-        from civic.hotpath import check_middleware_reviewed
+        from civic.perf.hotpath import check_middleware_reviewed
 
         checks.register(check_middleware_reviewed, checks.Tags.compatibility)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
@@ -24,3 +24,6 @@ class CivicConfig(AppConfig):
         from civic.roles import roles_sync_after_migrate
 
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="civic.roles_sync")
+        # The tasks register with Celery here, so that civic.events can enqueue its dispatch by the
+        # task's name without importing the module that imports it.
+        import civic.tasks  # noqa: F401

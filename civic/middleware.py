@@ -24,7 +24,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 
 class SecurityHeadersMiddleware(MiddlewareMixin):
-    # A hook rather than __call__, so that the API's short path (civic/hotpath.py) runs it too.
+    # A hook rather than __call__, so that the API's short path (civic/perf/hotpath.py) runs it too.
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from civic.models import Notification, NotificationStatus, User
+from civic.queue import enqueue_mark_clear, enqueue_once
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +50,8 @@ def notify(
 
 def notification_enqueue(*, notification_id: int) -> bool:
     """Enqueue the delivery unless one is already waiting (the enqueue-once marker of
-    civic/celery.py, removed by the delivery as it starts): a sweep over a backlog then adds no
+    civic/queue.py, removed by the delivery as it starts): a sweep over a backlog then adds no
     copy of what is still queued. Returns True if it enqueued."""
-    from civic.celery import enqueue_once
     from civic.tasks import deliver_notification
 
     return enqueue_once(deliver_notification, notification_id)
@@ -67,8 +67,6 @@ def notify_many(
 
 def notification_deliver(*, notification_id: int) -> bool:
     """Send one notification if no one else has. Returns True if this call sent it."""
-    from civic.celery import enqueue_mark_clear
-
     enqueue_mark_clear("civic.tasks.deliver_notification", notification_id)
     now = timezone.now()
     token = uuid.uuid4()

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from civic.audit import audit_verify
+from civic.events import event_dispatch, event_enqueue, events_stale_ids
 from civic.notifications import notification_deliver, notification_enqueue, notifications_stale_ids
 from civic.webhooks import webhook_deliver, webhooks_due_ids
 
@@ -49,3 +50,14 @@ def sweep_webhooks() -> int:
     for delivery_id in ids:
         deliver_webhook.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def dispatch_event(event_id: int) -> int:
+    # Each delivery is handled and marked done in one transaction: a redelivery repeats nothing.
+    return event_dispatch(event_id=event_id)
+
+
+@shared_task
+def sweep_events() -> int:
+    return sum(event_enqueue(event_id=pk) for pk in events_stale_ids())

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from civic.celery import enqueue_mark_clear, enqueue_once
+from civic.queue import enqueue_mark_clear, enqueue_once
 from petitions import services
 
 
 @shared_task
 def close_due_initiatives() -> int:
     """Enqueue one close per due initiative that has none waiting already (the enqueue-once
-    marker, civic/celery.py); each close is a guarded UPDATE (acts once). Returns how many it
+    marker, config/celery.py); each close is a guarded UPDATE (acts once). Returns how many it
     enqueued."""
     return sum(enqueue_once(close_initiative, pk) for pk in services.initiatives_due_ids())
 

@@ -20,12 +20,12 @@ from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 @pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """pytest-django's live server, serving the application as deployed: Django's handler behind
-    the API's short path (civic/hotpath.py), so that the suites driving a live server (journeys,
+    the API's short path (civic/perf/hotpath.py), so that the suites driving a live server (journeys,
     header crawls, schema fuzzing with bearer tokens) cover it too."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from pytest_django.live_server_helper import LiveServer
 
-    from civic.hotpath import HotPath
+    from civic.perf.hotpath import HotPath
 
     addr = (
         request.config.getvalue("liveserver")

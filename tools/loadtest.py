@@ -233,14 +233,14 @@ def main() -> int:
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
     from django.db import connection
     from django.utils import timezone
 
-    from civic.celery import app as celery_app
+    from config.celery import app as celery_app
     from petitions.models import TOTAL_TRACK, InitiativeCount, Signature
     from referendums.models import Ballot, Campaign, Participation
 

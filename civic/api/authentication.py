@@ -15,8 +15,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
-from civic.db import prepared_cursor
 from civic.models import RegisterEntry, User
+from civic.perf import prepared_cursor
 
 
 @cache

@@ -1,4 +1,5 @@
 from civic.models.audit import AuditEntry
+from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.register import District, EntryKind, RegisterEntry, RegisterImport
 from civic.models.users import User, VerificationMethod
@@ -13,7 +14,10 @@ __all__ = [
     "AuditEntry",
     "DeliveryStatus",
     "District",
+    "DomainEvent",
     "EntryKind",
+    "EventDelivery",
+    "EventDeliveryStatus",
     "Notification",
     "NotificationStatus",
     "RegisterEntry",

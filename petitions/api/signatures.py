@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
@@ -23,7 +24,6 @@ from civic.errors import DomainError
 from civic.roles import Role
 from petitions import selectors, services
 from petitions.models import PaperRejectionReason, Signature
-from petitions.schedule import COUNT_TICK_SECONDS
 
 
 class SignatureCreateApi(APIView):
@@ -70,7 +70,7 @@ def _count_headers(pk: int, count: selectors.PublishedCount) -> dict[str, str]:
     return {
         "ETag": '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:20] + '"',
         "Last-Modified": http_date(int(count.updated_at.timestamp())),
-        "Cache-Control": f"public, max-age={int(COUNT_TICK_SECONDS)}",
+        "Cache-Control": f"public, max-age={settings.CIVIC_TICK_SECONDS}",
     }
 
 

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
-from civic.db import prepared_cursor
 from civic.eligibility import decide, eligibility_facts
 from civic.errors import (
     Conflict,
@@ -34,6 +33,7 @@ from civic.errors import (
 )
 from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
+from civic.perf import prepared_cursor
 from petitions.models import (
     COUNT_SLOTS,
     Channel,

@@ -38,10 +38,10 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic.db import prepared_cursor
 from civic.eligibility import RULES
 from civic.errors import Conflict, DomainError, NotEligible, NotFound, NotVerified
 from civic.models import District, User
+from civic.perf import prepared_cursor
 from referendums.models import (
     TURNOUT_SLOTS,
     Ballot,

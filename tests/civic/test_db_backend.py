@@ -1,4 +1,4 @@
-"""civic.db.postgresql: the health check of a persistent connection is skipped only right after
+"""civic.perf.postgresql: the health check of a persistent connection is skipped only right after
 the connection served a request cleanly; an idle or broken connection is still checked or dropped."""
 
 from __future__ import annotations

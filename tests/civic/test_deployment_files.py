@@ -1,5 +1,5 @@
 """docker-compose.yml cannot be run here (no Docker engine): read it and hold it to the local run.
-And the web process as granian loads it (`civic.wsgi`)."""
+And the web process as granian loads it (`config.wsgi`)."""
 
 import os
 import re
@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SETTINGS = (ROOT / "civic" / "settings.py").read_text()
+SETTINGS = (ROOT / "config" / "settings.py").read_text()
 DEMO = (ROOT / "tools" / "demo").read_text()
 
 
@@ -25,14 +25,14 @@ def test_compose_has_every_service_with_a_health_check():
 def test_compose_runs_the_same_processes_as_the_local_run():
     services = COMPOSE["services"]
     web = services["web"]["command"]
-    assert web[:4] == ["granian", "--interface", "wsgi", "civic.wsgi:application"]
-    assert "granian --interface wsgi civic.wsgi:application" in DEMO
+    assert web[:4] == ["granian", "--interface", "wsgi", "config.wsgi:application"]
+    assert "granian --interface wsgi config.wsgi:application" in DEMO
     for option in ("--workers", "--blocking-threads", "--respawn-failed-workers", "--access-log"):
         assert option in web and option in DEMO, option
     assert services["worker"]["command"][:4] == ["celery", "-A", "civic", "worker"]
-    assert "celery -A civic worker" in DEMO
+    assert "celery -A config worker" in DEMO
     assert services["beat"]["command"][:4] == ["celery", "-A", "civic", "beat"]
-    assert "celery -A civic beat" in DEMO
+    assert "celery -A config beat" in DEMO
 
 
 def test_every_variable_compose_sets_is_one_the_settings_read():
@@ -52,14 +52,14 @@ def test_a_web_process_freezes_what_importing_the_application_built():
     # In a process of its own: the freeze is process-wide. What the import built stays out of the
     # collector's walks (bench/gc_pauses.py), and only that: a request's objects are collected.
     code = (
-        "import gc, civic.wsgi; frozen = gc.get_freeze_count(); "
+        "import gc, config.wsgi; frozen = gc.get_freeze_count(); "
         "junk = [[i] for i in range(1000)]; gc.collect(); "
         "print(frozen, len(gc.get_objects()), gc.get_freeze_count())"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "civic.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,4 +1,4 @@
-"""The short path (civic/hotpath.py) answers exactly as the whole stack does.
+"""The short path (civic/perf/hotpath.py) answers exactly as the whole stack does.
 
 Every case is sent through the WSGI application twice, with the short path on and off, on the same
 data (the first run is rolled back), and the status, the headers, the JSON body and what Django logs
@@ -29,8 +29,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
-from civic import hotpath
-from civic.wsgi import application, django_application
+from civic.perf import hotpath
+from config.wsgi import application, django_application
 from petitions.selectors import count_memo_forget
 from petitions.services.signatures import open_memo_forget
 from referendums.models import CampaignStatus, Participation

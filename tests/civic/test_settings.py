@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from civic.env import env_bool, env_int, env_list, parse_cache_url, parse_database_url
+from config.env import env_bool, env_int, env_list, parse_cache_url, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def test_database_urls_are_understood_or_refused():
         "postgres://civic:s%40cret@db:5433/civic?sslmode=require", conn_max_age=60
     )
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "civic.db.postgresql",
+        "civic.perf.postgresql",
         "civic",
         "civic",
         "s@cret",

@@ -13,10 +13,10 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from civic.celery import app as celery_app
-from civic.celery import enqueue_mark_clear
 from civic.models import AuditEntry, District, Notification, NotificationStatus
 from civic.notifications import STALE_AFTER
+from civic.queue import enqueue_mark_clear
+from config.celery import app as celery_app
 from petitions.models import Initiative, InitiativeCount, Obligation, Status, TrackRung
 from referendums.models import Campaign, CampaignStatus
 from tests.factories import DistrictFactory
@@ -189,7 +189,7 @@ def age_unclaimed_work(batches: Batches) -> int:
 
 
 def expire_enqueue_markers(batches: Batches) -> None:
-    """What the enqueue-once markers' expiry does (civic/celery.py): a sweep may enqueue again
+    """What the enqueue-once markers' expiry does (config/celery.py): a sweep may enqueue again
     what it enqueued before, its message being lost (reserved by a killed worker, or gone with the
     broker when the cache lives elsewhere)."""
     for pk in batches.due:

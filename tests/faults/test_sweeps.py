@@ -17,9 +17,9 @@ from django.core.cache import caches
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from civic.celery import enqueue_mark_clear
 from civic.models import AuditEntry, Notification, NotificationStatus
 from civic.notifications import STALE_AFTER, notify
+from civic.queue import enqueue_mark_clear
 from civic.tasks import deliver_notification, sweep_notifications
 from petitions import tasks as petitions_tasks
 from petitions.models import Initiative, Status

@@ -251,7 +251,7 @@ def copy_of_app(app: str, workdir: Path) -> Path:
 
 # makemessages creates settings.LOCALE_PATHS[0] (the repository's locale/) as a side effect: run it with
 # LOCALE_PATHS emptied so the extraction touches nothing outside the temporary copy.
-# sys.path[0] is the repository, as under manage.py (the copy's own modules, e.g. civic/celery.py, must not
+# sys.path[0] is the repository, as under manage.py (the copy's own modules, e.g. config/celery.py, must not
 # shadow the packages of the same name).
 EXTRACT = (
     f"import sys; sys.path[0] = {str(ROOT)!r}; "
@@ -269,7 +269,7 @@ def extracted_msgids(copy: Path) -> set[str]:
         check=True,
         capture_output=True,
         timeout=300,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "civic.settings"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
     )
     return {entry.key for entry in parse_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")}
 

@@ -1,5 +1,5 @@
 """Django's PostgreSQL backend, with a cheaper health check for persistent connections, and
-connections that prepare the statements of civic.db.prepared_cursor() on first use.
+connections that prepare the statements of civic.perf.prepared_cursor() on first use.
 
 With `CONN_HEALTH_CHECKS`, Django sends `SELECT 1` before the first query of every request that
 reuses a connection: one more round trip on each signature and each cast (four instead of three
@@ -26,7 +26,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
         # Prepare on first use. Django's own cursors bind on the client and never prepare; the only
-        # server-binding cursors are civic.db.prepared_cursor()'s, off with
+        # server-binding cursors are civic.perf.prepared_cursor()'s, off with
         # DATABASE_PREPARED_STATEMENTS=false.
         params["prepare_threshold"] = 0
         return params

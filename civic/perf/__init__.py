@@ -37,7 +37,7 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     """`connection.cursor()`, except that on PostgreSQL its statements bind their parameters on the
     server and are prepared on first use (then reused by the connection). Write the SQL so that
     every parameter's type is known to the server: cast it where the context does not say.
-    (The connection prepares on first use: civic.db.postgresql sets `prepare_threshold` to 0.)"""
+    (The connection prepares on first use: civic.perf.postgresql sets `prepare_threshold` to 0.)"""
     # Django's cursor() does the health check, the connection and the (debug) wrapping; only the
     # psycopg cursor inside is swapped (creating the client one costs no round trip). The
     # connection is looked up once: each use of the `connection` proxy looks it up again.

@@ -227,7 +227,7 @@ def check_middleware_reviewed(app_configs: Any = None, **_kwargs: Any) -> list[c
         checks.Warning(
             "The API's short path for signing and casting is off: MIDDLEWARE holds "
             + ", ".join(unknown)
-            + ", which civic/hotpath.py neither applies nor skips.",
+            + ", which civic/perf/hotpath.py neither applies nor skips.",
             hint="Review what it does to a bearer-token POST and list it in APPLIED or SKIPPED.",
             id="civic.W010",
         )

@@ -1,6 +1,6 @@
-"""The Celery application: settings come from Django's (`CELERY_*`), tasks from every app.
+"""The sweeps' enqueue-once marker.
 
-Also the sweeps' enqueue-once marker. A sweep re-enqueues from the database what is due; without a
+A sweep re-enqueues from the database what is due; without a
 marker it enqueues every due id again at every tick, and when the worker is behind (after a crash, a
 broker outage, a burst) the queue fills with copies faster than it drains: each copy is a no-op
 (the services' guarded updates act once) but the FIFO makes every new task wait behind all of them.
@@ -13,16 +13,7 @@ unacked set for the visibility timeout) is enqueued again once the marker expire
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
-
-from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
-
-app = Celery("civic")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
-from civic.hotpath import HotPath  # noqa: E402 - needs the settings configured above
+from civic.perf.hotpath import HotPath  # noqa: E402 - needs the settings configured above
 
 application = HotPath(django_application)
 

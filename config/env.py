@@ -87,7 +87,7 @@ def parse_database_url(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
         if not name:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
         return {
-            "ENGINE": "civic.db.postgresql",
+            "ENGINE": "civic.perf.postgresql",
             "NAME": name,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

@@ -70,36 +70,28 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
 
 
 def parse_database_url(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
-    """`postgres://user:pass@host:port/name?opt=v` or `sqlite:///relative.db` / `sqlite:////abs.db`."""
+    """`postgres://user:pass@host:port/name?opt=v`: PostgreSQL is the only database."""
     parts = urlsplit(url)
-    options = dict(parse_qsl(parts.query))
-    if parts.scheme == "sqlite":
-        name = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
-        if not name:
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file")
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name,
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", **options},
-        }
-    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
-        return {
-            "ENGINE": "civic.perf.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": conn_max_age,
-            "CONN_HEALTH_CHECKS": conn_max_age > 0,
-            "OPTIONS": options,
-        }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite:///)"
-    )
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported: PostgreSQL is the only "
+            "database (postgres://user:pass@host:port/name; unset, tools/test and tools/demo "
+            "start an embedded server)"
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database")
+    return {
+        "ENGINE": "civic.perf.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": conn_max_age,
+        "CONN_HEALTH_CHECKS": conn_max_age > 0,
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
 
 
 def redis_database_offset(url: str, offset: int) -> str:

@@ -1,13 +1,15 @@
 """Settings for the civic toolkit: one module, every value from the environment, parsed strictly.
 
-Embedded defaults (SQLite, a file-system Celery transport, a file cache, console e-mail) let the toolkit
-run on a laptop with nothing installed; `CIVIC_PROFILE=production` demands real secrets and turns on
-every deployment safeguard (`manage.py check --deploy` reports nothing).
+Embedded defaults (the embedded PostgreSQL server that tools/test and tools/demo start, a file-system
+Celery transport, a file cache, console e-mail) let the toolkit run on a laptop with nothing installed;
+`CIVIC_PROFILE=production` demands real secrets and turns on every deployment safeguard
+(`manage.py check --deploy` reports nothing).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -118,9 +120,12 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------
+# PostgreSQL only. Unset, DATABASE_URL names the embedded server of tools/embedded_pg.py, which
+# tools/test and tools/demo start (var/postgres, 127.0.0.1, port EMBEDDED_PG_PORT).
+EMBEDDED_PG_PORT = env_int("EMBEDDED_PG_PORT", 54329, minimum=1)
 DATABASES = {
     "default": parse_database_url(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'civic.sqlite3'}"),
+        env_str("DATABASE_URL", f"postgres://postgres@127.0.0.1:{EMBEDDED_PG_PORT}/civic"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0),
     )
 }
@@ -285,20 +290,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------------------------
-_QUEUE_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = env_str(
-    "CELERY_BROKER_URL", "memory://" if PROFILE == "test" else "filesystem://"
+# The embedded transport's folder, shared by the worker, beat and web processes of one machine. The
+# test profile has its own, outside var/: a test's worker subprocess and the test process meet there
+# (each test on a queue of its own), and the demo's queue never sees a test's message.
+_TEST_QUEUE_DIR = Path(tempfile.gettempdir()) / f"civic-test-queue-{os.getuid()}"
+QUEUE_DIR = Path(
+    env_str("CIVIC_QUEUE_DIR", str(_TEST_QUEUE_DIR if PROFILE == "test" else VAR_DIR / "celery"))
 )
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    # The embedded transport: a folder shared by the worker, beat and web processes of one machine.
     for sub in ("queue", "processed", "control"):
-        (_QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
+        (QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_QUEUE_DIR / "queue"),
-        "data_folder_out": str(_QUEUE_DIR / "queue"),
-        "processed_folder": str(_QUEUE_DIR / "processed"),
-        "control_folder": str(_QUEUE_DIR / "control"),
+        "data_folder_in": str(QUEUE_DIR / "queue"),
+        "data_folder_out": str(QUEUE_DIR / "queue"),
+        "processed_folder": str(QUEUE_DIR / "processed"),
+        "control_folder": str(QUEUE_DIR / "control"),
         "store_processed": False,
+        # The folder is polled: a test waiting on its worker should not wait a second per message.
+        "polling_interval": 0.1 if PROFILE == "test" else 1.0,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -9,12 +9,27 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from rest_framework.test import APIClient
 
+from tests import template_db
 from tests.e2e.figures import pytest_terminal_summary  # noqa: F401 - prints the proof figures
 from tests.factories import ResidentFactory, StaffFactory
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's test database, but cloned from one migrated template (tests/template_db.py):
+    each xdist worker gets its own database without migrating it again."""
+    with django_db_blocker.unblock():
+        target, original = template_db.set_up()
+    yield
+    with django_db_blocker.unblock():
+        template_db.tear_down(target, original)
 
 
 @pytest.fixture(scope="session")
@@ -81,12 +96,6 @@ def freeze() -> Iterator[Callable[[datetime | str], time_machine.Coordinates]]:
     yield at
     for traveller in reversed(travellers):
         traveller.stop()
-
-
-def postgres_only() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs real PostgreSQL concurrency"
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,10 @@
 """A real Celery worker in a subprocess, for tests that must prove behaviour across processes.
 
-It runs against the test database (PostgreSQL) and the broker named by CELERY_BROKER_URL (Redis in CI),
-on a queue of its own so parallel test runs never take each other's tasks. E-mail goes to files, one
-message per file, so a test can count what really left.
+It runs against this test process's database and the broker named by CELERY_BROKER_URL: Redis in CI,
+or by default the file-system transport in the test profile's folder (settings.QUEUE_DIR), which the
+worker and the test process share with no server. Each worker takes a queue of its own, so parallel
+test processes never take each other's tasks. E-mail goes to files, one message per file, so a test
+can count what really left.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu.transport.filesystem import Channel as FileSystemChannel
 
 from config.celery import app as celery_app
 
@@ -43,7 +46,7 @@ class Worker:
                 "-m",
                 "celery",
                 "-A",
-                "civic",
+                "config",
                 "worker",
                 "-Q",
                 self.queue,
@@ -101,9 +104,6 @@ def wait_until(
 
 @pytest.fixture
 def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
-    broker = settings.CELERY_BROKER_URL
-    if broker.startswith(("memory:", "filesystem:")) or connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL and a real broker (CELERY_BROKER_URL=redis://...)")
     db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:12]}"
     mail_dir = tmp_path / "mail"
@@ -115,6 +115,8 @@ def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}"
         ),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CIVIC_QUEUE_DIR": str(settings.QUEUE_DIR),
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -137,6 +139,7 @@ def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
             conn.default_channel.queue_purge(queue)
             conn.default_channel.queue_delete(queue)
             _forget_unacked(conn.default_channel, queue)
+            _forget_exchange_file(conn.default_channel, queue)
 
 
 def _forget_unacked(channel: Any, queue: str) -> None:
@@ -155,3 +158,10 @@ def _forget_unacked(channel: Any, queue: str) -> None:
         if routing_key == queue:
             client.hdel(unacked_key, tag)
             client.zrem(channel.unacked_index_key, tag)
+
+
+def _forget_exchange_file(channel: Any, queue: str) -> None:
+    """The file-system transport keeps each exchange's bindings in a file of its control folder:
+    remove this test's (its exchange is named after its queue), or the folder grows each run."""
+    if isinstance(channel, FileSystemChannel):
+        (Path(channel.control_folder) / f"{queue}.exchange").unlink(missing_ok=True)

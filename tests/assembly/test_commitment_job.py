@@ -22,7 +22,6 @@ from civic.errors import Conflict, InvalidTransition, RuleViolation
 from civic.models import AuditEntry
 from tests.assembly.conftest import BALANCED_POOL, INFEASIBLE_POOL
 from tests.assembly.test_concurrency import race
-from tests.conftest import postgres_only
 
 
 def _desk(mandate: Mandate) -> str:
@@ -324,7 +323,6 @@ def test_the_desk_request_page_says_the_computation_started(
 # --- Races on PostgreSQL ---------------------------------------------------------------------------
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_running_the_same_job_publish_once(recruiting, clerk, enqueued) -> None:
     mandate = recruiting(BALANCED_POOL)
@@ -339,7 +337,6 @@ def test_two_workers_running_the_same_job_publish_once(recruiting, clerk, enqueu
     assert _publish_audits(mandate) == 1
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_taking_over_a_stale_claim_publish_once(recruiting, clerk, enqueued) -> None:
     mandate = recruiting(BALANCED_POOL)
@@ -360,7 +357,6 @@ def test_two_workers_taking_over_a_stale_claim_publish_once(recruiting, clerk, e
     assert _publish_audits(mandate) == 1
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_two_clicks_at_once_make_one_job_and_one_task(recruiting, clerk, enqueued) -> None:
     mandate = recruiting(BALANCED_POOL)

@@ -13,9 +13,8 @@ from assembly.models import AgendaItem, Member, MemberStatus, MotionVote, Reserv
 from assembly.services import draw, sessions, votes
 from civic.errors import DomainError
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory, VolunteerFactory
-from tests.conftest import postgres_only
 
-pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def race(*calls: Callable[[], object]) -> list[object]:

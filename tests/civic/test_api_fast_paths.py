@@ -160,7 +160,6 @@ def test_another_scheme_is_left_to_the_other_authenticators():
     assert response.json()["code"] == "not_authenticated"
 
 
-@pytest.mark.postgres
 def test_a_signature_over_the_api_costs_two_statements_once_the_tracks_are_known():
     """Token (with user and entry) and the guarded insert-and-count: nothing else on PostgreSQL."""
     if connection.vendor != "postgresql":

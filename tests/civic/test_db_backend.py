@@ -8,9 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import DatabaseError, connection, connections
 
-from tests.conftest import postgres_only
-
-pytestmark = [postgres_only(), pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from civic.api.authentication import token_user
 from petitions import services
-from tests.conftest import postgres_only
 from tests.factories import ResidentFactory
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory
 
-pytestmark = [postgres_only(), pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 
 def _prepared() -> list[str]:

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -43,11 +44,18 @@ def test_database_urls_are_understood_or_refused():
         "5433",
     )
     assert pg["OPTIONS"] == {"sslmode": "require"}
-    assert parse_database_url("sqlite:////tmp/x.db")["NAME"] == "/tmp/x.db"
     with pytest.raises(ImproperlyConfigured):
         parse_database_url("mysql://x/y")
     with pytest.raises(ImproperlyConfigured):
         parse_database_url("postgres://host/")
+
+
+@pytest.mark.parametrize("url", ["sqlite:////tmp/x.db", "sqlite:///var/civic.sqlite3"])
+def test_a_sqlite_url_is_refused_naming_database_url(url):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"DATABASE_URL.*PostgreSQL is the only database"
+    ):
+        parse_database_url(url)
 
 
 def test_cache_urls_are_understood_or_refused():
@@ -75,8 +83,56 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
     "IDENTITY_HASH_KEY": "k" * 40,
     "ALLOWED_HOSTS": "participation.example.org",
-    "DATABASE_URL": "sqlite:////tmp/civic-deploy-check.sqlite3",
+    "DATABASE_URL": "postgres://civic@127.0.0.1:5432/civic_deploy_check",
 }
+
+
+def _settings(expression: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Evaluate `expression` on freshly loaded settings, in a process of its own (JSON out)."""
+    unset = {"PYTEST_VERSION", "DATABASE_URL", "EMBEDDED_PG_PORT", "CELERY_BROKER_URL"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    code = f"import json; from django.conf import settings; print(json.dumps({expression}))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_without_database_url_the_embedded_server_is_the_database():
+    expression = "[settings.DATABASES['default'][k] for k in ('HOST', 'PORT', 'NAME', 'USER')]"
+    default = _settings(expression)
+    assert json.loads(default.stdout) == ["127.0.0.1", "54329", "civic", "postgres"], default.stderr
+    moved = _settings(expression, EMBEDDED_PG_PORT="54400")
+    assert json.loads(moved.stdout) == ["127.0.0.1", "54400", "civic", "postgres"], moved.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DATABASE_URL": "sqlite:///var/civic.sqlite3"}, "DATABASE_URL"),
+        ({"EMBEDDED_PG_PORT": "fifty"}, "EMBEDDED_PG_PORT"),
+    ],
+)
+def test_a_database_that_is_not_postgresql_stops_the_start(env, named):
+    result = _settings("settings.DATABASES['default']['NAME']", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert named in result.stderr.strip().splitlines()[-1]
+
+
+def test_the_test_profile_queues_through_a_folder_its_worker_shares_outside_var():
+    result = _settings(
+        "[settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'],"
+        " str(settings.VAR_DIR)]",
+        CIVIC_PROFILE="test",
+    )
+    broker, folder, var = json.loads(result.stdout)
+    assert broker == "filesystem://", result.stderr
+    assert not Path(folder).is_relative_to(var)
 
 
 def test_the_production_profile_passes_the_deployment_checklist_with_no_warning():

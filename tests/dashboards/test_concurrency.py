@@ -12,13 +12,11 @@ from dashboards.models import TOTAL_TRACK, SignatureDistrictCount, SignatureHour
 from dashboards.services import aggregates_fold
 from petitions import services
 from petitions.models import Signature
-from tests.conftest import postgres_only
 from tests.dashboards.factories import district, tick
 from tests.factories import ResidentFactory
 from tests.petitions.factories import InitiativeFactory
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_folds_racing_signers_and_withdrawals_end_with_exact_aggregates():
     initiative = InitiativeFactory(collecting=True)
@@ -69,7 +67,6 @@ def test_folds_racing_signers_and_withdrawals_end_with_exact_aggregates():
     assert districts.aggregate(n=Sum("count"))["n"] == exact
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_signers_committing_during_folds_never_cost_a_repair(monkeypatch):
     from dashboards.services import fold

@@ -25,7 +25,6 @@ from petitions import tasks as petitions_tasks
 from petitions.models import Initiative, Status
 from referendums.models import Campaign, CampaignStatus
 from referendums.services import campaigns as campaign_services
-from tests.conftest import postgres_only
 from tests.factories import ResidentFactory
 from tests.petitions.factories import InitiativeFactory
 from tests.referendums.factories import CampaignFactory
@@ -160,7 +159,6 @@ def _due_campaign() -> int:
     ).pk
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_a_second_campaign_sweep_takes_the_other_campaigns_instead_of_waiting(monkeypatch):
     held, other = _due_campaign(), _due_campaign()

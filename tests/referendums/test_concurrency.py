@@ -12,9 +12,8 @@ from referendums.models import Ballot, CampaignStatus, Participation, ReceiptHas
 from referendums.sealing import receipt_digest
 from referendums.services.campaigns import campaigns_advance, voting_close_due
 from referendums.services.voting import ballot_cast
-from tests.conftest import postgres_only
 
-pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 # PostgreSQL allows 100 connections (shared with other test runs): at most 32 threads, each

@@ -1,0 +1,123 @@
+"""Test databases: one migrated template, cloned for each pytest-xdist worker.
+
+Migrating from scratch takes longer than most test files; PostgreSQL copies a database in a fraction
+of that (`CREATE DATABASE ... TEMPLATE`, what Django's own `_clone_test_db` does). The first process
+to take the advisory lock builds `test_<name>_template` (or finds it built: the content hash of every
+migration is the comment on the database, so it is reused from one run to the next until a
+migration changes); every process, the first included, then clones it into its own database
+(`test_<name>_gw0`, `test_<name>_gw1`, ... under xdist; `test_<name>` alone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import django
+import psycopg
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from psycopg import sql
+
+LOCK_KEY = "civic test template"
+
+
+def migrations_digest() -> str:
+    """What the template's schema depends on: every installed app's migrations and Django itself."""
+    digest = hashlib.sha256(django.get_version().encode())
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
+            digest.update(f"{config.label}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+@contextmanager
+def server() -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the server's maintenance database, holding the lock on the template."""
+    params = connection.settings_dict
+    with psycopg.connect(
+        dbname="postgres",
+        user=params["USER"] or None,
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        autocommit=True,
+        **params["OPTIONS"],
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [LOCK_KEY])
+        yield conn
+
+
+def template_digest(conn: psycopg.Connection[Any], template: str) -> str | None:
+    row = conn.execute(
+        "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
+        "WHERE datname = %s",
+        [template],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def point_at(name: str) -> None:
+    """Point Django's connection at database `name` (what Django's create_test_db does)."""
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
+def build_template(conn: psycopg.Connection[Any], template: str, digest: str) -> None:
+    """Create and migrate the template; its comment, written last, says it is complete."""
+    conn.execute(
+        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template))
+    )
+    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
+    point_at(template)
+    call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
+    connection.close()
+    conn.execute(
+        sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(template), sql.Literal(digest)
+        )
+    )
+
+
+def clone(conn: psycopg.Connection[Any], template: str, target: str) -> None:
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+    conn.execute(
+        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(target), sql.Identifier(template)
+        )
+    )
+
+
+def drop(target: str) -> None:
+    connection.close()
+    with server() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
+        )
+
+
+def set_up() -> tuple[str, str]:
+    """Give this process its own migrated test database; returns (its name, the original name)."""
+    original = connection.settings_dict["NAME"]
+    target = connection.settings_dict["TEST"]["NAME"] or f"test_{original}"
+    template = f"test_{original}_template"
+    digest = migrations_digest()
+    connection.close()
+    with server() as conn:
+        if template_digest(conn, template) != digest:
+            build_template(conn, template, digest)
+        clone(conn, template, target)
+    point_at(target)
+    return target, original
+
+
+def tear_down(target: str, original: str) -> None:
+    drop(target)
+    point_at(original)

@@ -1,7 +1,7 @@
 """Fixtures of the real-browser suite: a live server, headless Debian Chromium, a seeded city.
 
-- `live_server` is pytest-django's threaded server in this process, on the test database (SQLite
-  in memory or PostgreSQL alike), so e-mails land in `django.core.mail.outbox`.
+- `live_server` is pytest-django's threaded server in this process, on this process's test
+  database, so e-mails land in `django.core.mail.outbox`.
 - Playwright's sync API runs its own event loop in this thread: Django's guard against ORM calls
   from async code would fire on every factory call, so it is lifted while a browser is open.
 - A failing test leaves a full-page screenshot of each of its pages in tests/e2e/artifacts/.

@@ -140,8 +140,8 @@ def seed_world(*, instruments: bool = False) -> World:
 
 
 def forget_instrument_memos() -> None:
-    """Rate limits, cached counts and per-process memos outlive a test, and on SQLite the ids of a
-    flushed database repeat: every browser test starts from a clean slate."""
+    """Rate limits, cached counts and per-process memos outlive a test, and ids may repeat
+    between tests: every browser test starts from a clean slate."""
     from petitions.selectors import count_memo_forget
     from petitions.services.signatures import open_memo_forget
 

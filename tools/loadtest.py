@@ -167,7 +167,7 @@ def drive(
 
 def celery(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [PY, "-m", "celery", "-A", "civic", *args, "--loglevel", "WARNING"],
+        [PY, "-m", "celery", "-A", "config", *args, "--loglevel", "WARNING"],
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -29,9 +29,9 @@ def test_compose_runs_the_same_processes_as_the_local_run():
     assert "granian --interface wsgi config.wsgi:application" in DEMO
     for option in ("--workers", "--blocking-threads", "--respawn-failed-workers", "--access-log"):
         assert option in web and option in DEMO, option
-    assert services["worker"]["command"][:4] == ["celery", "-A", "civic", "worker"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert "celery -A config worker" in DEMO
-    assert services["beat"]["command"][:4] == ["celery", "-A", "civic", "beat"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert "celery -A config beat" in DEMO
 
 

@@ -9,11 +9,14 @@ write's own guard, or is a public figure that may lag by at most its lifetime.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+_EVERY: weakref.WeakSet[Memo[Any, Any]] = weakref.WeakSet()
 
 
 class Memo(Generic[K, V]):
@@ -32,6 +35,13 @@ class Memo(Generic[K, V]):
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[K, tuple[float, V]] = {}
+        _EVERY.add(self)
+
+    @staticmethod
+    def clear_every() -> None:
+        """Empty every memo of this process (tests: ids repeat between them)."""
+        for memo in list(_EVERY):
+            memo.clear()
 
     def get(self, key: K) -> V | None:
         """The value put under `key` if it has not expired, else None."""

@@ -33,7 +33,7 @@ def token_user_row(key: str) -> tuple[Any, ...] | None:
     paths need next (DRF's lookup through the ORM cost 1.4 ms of CPU, this 0.2 ms)."""
     with prepared_cursor() as cursor:
         cursor.execute(_token_sql(), [key])
-        return cursor.fetchone()  # type: ignore[no-any-return]
+        return cursor.fetchone()
 
 
 # Any constant shared by every process: the audit chain's tail is appended under this lock.

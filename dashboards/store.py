@@ -50,14 +50,14 @@ def document_head_row(kind: str, object_id: int) -> tuple[str, datetime] | None:
     """(etag, updated_at) of one document: what a conditional GET compares."""
     with connection.cursor() as cursor:
         cursor.execute(_HEAD_SQL, [kind, object_id])
-        return cursor.fetchone()  # type: ignore[no-any-return]
+        return cursor.fetchone()
 
 
 def document_row(kind: str, object_id: int) -> tuple[str, datetime, str] | None:
     """(etag, updated_at, body as JSON text) of one document."""
     with connection.cursor() as cursor:
         cursor.execute(_DOCUMENT_SQL, [kind, object_id])
-        return cursor.fetchone()  # type: ignore[no-any-return]
+        return cursor.fetchone()
 
 
 def listing_page_rows(kind: str, head_id: int, *, offset: int, limit: int) -> list[Any]:

@@ -59,13 +59,14 @@ class Memo(Generic[K, V]):
         self._entries[key] = (expires, value)
         return value
 
-    def get_or_load(self, key: K, load: Callable[[], V]) -> V:
+    def get_or_load(self, key: K, load: Callable[[], V | None]) -> V | None:
         """The memo's value, or `load()`'s, remembered (a None from `load` is not remembered)."""
         value = self.get(key)
-        if value is not None:
-            return value
-        value = load()
-        return value if value is None else self.put(key, value)
+        if value is None:
+            value = load()
+            if value is not None:
+                self.put(key, value)
+        return value
 
     def forget(self, key: K) -> None:
         self._entries.pop(key, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,7 +84,7 @@ def suppress(cells: dict[str, int], *, threshold: int) -> set[str]:
 
 
 Bodies = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]  # summary, series, listing
-Counts = dict[int, tuple[int, datetime | None]]  # track -> (published count, counted at)
+Counts = Mapping[int, tuple[int, datetime | None]]  # track -> (published count, counted at)
 
 
 def _rungs(track: Any) -> list[dict[str, Any]]:
@@ -104,7 +105,7 @@ class _Figures:
     """What the documents of a batch of initiatives are built from, read in a fixed number of
     queries: published counts, this app's district and hourly aggregates, the districts."""
 
-    counts: dict[int, Counts]
+    counts: Mapping[int, Counts]
     per_district: dict[int, dict[int, int]]
     hourly: dict[int, dict[int, list[tuple[datetime, int]]]]
     districts: list[District]

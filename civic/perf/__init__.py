@@ -20,15 +20,20 @@ public reads, W6 = online vote), each measured against the same code without the
   Off: `API_HOT_PATH=false`.
 - `model_from_row()`, `model_columns()` (civic/perf/rows.py): the token lookup's user and register
   entry built from one plain prepared query instead of DRF's ORM lookup plus a second query for
-  the entry: 1.4 ms -> 0.2 ms of CPU per authenticated call (W1's request path, about a tenth of
-  a signature's CPU at the time). Off: list DRF's `TokenAuthentication` in
+  the entry: 1.4 ms -> 0.2 ms of CPU per authenticated call (W1's request path); measured again
+  by bench/perf_memos.py (2026-12-05): 194 µs against 910 µs for the ORM's `select_related`
+  lookup (x4.7). Off: list DRF's `TokenAuthentication` in
   `REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]` instead of civic's (the short path then
   stays off for lack of its authenticator).
-- `Memo` (civic/perf/memo.py): the one per-process memo class, used by the petitions' memo of an
-  open initiative's tracks (W1: a cold run's first pairs 0.054-0.060 against 0.065-0.084 warm,
-  +10 to +50 %), the petitions' one-second count memo (W5), the referendums' five-second state
-  memo (the one-statement first vote: W6 0.683 -> 0.739, +8 %) and the dashboards' memo of
-  document validators (a 304 with no query: W5 conditional 0.61 -> 0.81 with the early answer).
+- `Memo` (civic/perf/memo.py): the one per-process memo class, used by
+  - the petitions' memo of an open initiative's tracks (W1: a cold run's first pairs 0.054-0.060
+    against 0.065-0.084 warm, +10 to +50 %);
+  - the petitions' one-second count memo (W5; bench/perf_memos.py: CPU per count read 553 µs
+    with it, 835 µs without, x1.51; a conditional one 361 against 655 µs, x1.81);
+  - the referendums' five-second state memo (the one-statement first vote: W6 0.683 -> 0.739,
+    +8 %);
+  - the dashboards' memo of document validators (bench/perf_memos.py: a conditional stats GET
+    answered 304 costs 285 µs of CPU with it, 1,002 µs without, x3.5: no query at all).
   Off: a memo with `ttl=0` remembers nothing.
 - `freeze_import()` (civic/perf/gcfreeze.py, called last by config/wsgi.py): what importing the
   application built (about 110,000 objects) leaves the collector's sight. W1's tail: the longest

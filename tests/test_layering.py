@@ -229,11 +229,15 @@ def test_the_sql_check_lets_stores_the_speed_machinery_and_migrations_pass(tmp_p
     assert _raw_sql_outside_stores(tmp_path) == []
 
 
-# --- one database --------------------------------------------------------------------------------
+# --- one database ---------------------------------------------------------------------------------
+
+_SELF = ":!tests/test_layering.py"  # this file names what it looks for
 
 
 @pytest.mark.parametrize(
-    "pattern", [["-i", "sqlite", "--", "*.py"], ["connection.vendor"]], ids=["sqlite", "vendor"]
+    "pattern",
+    [["-i", "sqlite", "--", "*.py", _SELF], ["connection.vendor", "--", ".", _SELF]],
+    ids=["sqlite", "vendor"],
 )
 def test_the_code_names_no_other_database_than_postgresql(pattern):
     result = subprocess.run(

@@ -209,3 +209,56 @@ def draw_bundle(commitment: DrawCommitment) -> dict[str, Any]:
         "panel": commitment.panel,
         "reserve": commitment.reserve,
     }
+
+
+# Read by the dashboards
+
+# This section stands apart (appended whole, the code above may change): it imports what it
+# uses itself, names the module above may import too (hence F811, RUF100 where they do not).
+from datetime import date  # noqa: E402, F811, RUF100
+from typing import Any  # noqa: E402, F811, RUF100
+
+from django.db.models import Count, QuerySet  # noqa: E402, F811, RUF100
+
+from assembly import models as _dash  # noqa: E402, F811, RUF100
+
+
+def dashboard_figures(*, today: date) -> dict[str, Any]:
+    """Sessions and recommendations by status, closed votes and their outcome, overdue answers."""
+    motions = dict(
+        _dash.Motion.objects.filter(status="closed")
+        .values_list("result")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sessions = _dash.Session.objects.values_list("status").annotate(n=Count("id")).order_by()
+    recommendations = (
+        _dash.Recommendation.objects.values_list("status").annotate(n=Count("id")).order_by()
+    )
+    return {
+        "sessions": dict(sessions),
+        "votes": {
+            "closed": sum(motions.values()),
+            "adopted": motions.get("adopted", 0),
+            "rejected": motions.get("rejected", 0),
+        },
+        "recommendations": dict(recommendations),
+        "answers_overdue": _dash.Recommendation.objects.filter(
+            status="referred", answer_due__lt=today
+        ).count(),
+    }
+
+
+def dashboard_sessions() -> QuerySet[Any]:
+    """Sessions past planning, in time order."""
+    return _dash.Session.objects.exclude(status="planned").order_by("starts_at", "id")
+
+
+def dashboard_votes() -> QuerySet[Any]:
+    """Closed motions, in closing order."""
+    return _dash.Motion.objects.filter(status="closed").order_by("closed_at", "id")
+
+
+def dashboard_minutes() -> QuerySet[Any]:
+    """Published minutes, in publication order."""
+    return _dash.Minutes.objects.filter(status="published").order_by("published_at", "id")

@@ -1,5 +1,5 @@
 """Shared machinery of the benchmarks: a fresh PostgreSQL database, the web server on loopback, an
-HTTP load generator in separate processes, and raw SQL baselines measured in the same run.
+HTTP load (bench/loadgen.py, shared with tools/loadtest.py), and raw SQL baselines measured in the same run.
 
 Every benchmark prints its figure as a ratio against a baseline measured on the same machine in the
 same run, so the figure survives a noisy or slower machine.
@@ -8,9 +8,7 @@ same run, so the figure survives a noisy or slower machine.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
-import multiprocessing as mp
 import os
 import shutil
 import socket
@@ -25,6 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from loadgen import Request, drive
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -144,14 +144,6 @@ def web_server(
         proc.wait(timeout=30)
 
 
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    body: bytes | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-
-
 @dataclass
 class LoadResult:
     ok: int
@@ -176,56 +168,6 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def _worker(
-    host: str,
-    port: int,
-    requests: Sequence[Request],
-    threads: int,
-    stop_at: float,
-    max_requests: int | None,
-    queue: Any,
-) -> None:
-    lock = threading.Lock()
-    cursor = [0]
-    results: list[tuple[int, float]] = []
-
-    def next_request() -> Request | None:
-        with lock:
-            i = cursor[0]
-            if max_requests is not None and i >= max_requests:
-                return None
-            cursor[0] += 1
-        return requests[i % len(requests)]
-
-    def run() -> None:
-        conn = http.client.HTTPConnection(host, port, timeout=30)
-        local: list[tuple[int, float]] = []
-        while time.monotonic() < stop_at:
-            req = next_request()
-            if req is None:
-                break
-            start = time.perf_counter()
-            try:
-                conn.request(req.method, req.path, body=req.body, headers=dict(req.headers))
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-                status = 599
-            local.append((status, (time.perf_counter() - start) * 1000))
-        with lock:
-            results.extend(local)
-
-    pool = [threading.Thread(target=run) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    queue.put(results)
-
-
 def load(
     base_url: str,
     requests_per_process: Sequence[Sequence[Request]],
@@ -235,25 +177,11 @@ def load(
     max_requests: int | None = None,
 ) -> LoadResult:
     """Drive `requests` (cycled) from one OS process per list, each with `threads` keep-alive
-    connections, for `seconds` (or until each process sent `max_requests`)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    queue: Any = mp.get_context("fork").Queue()
-    start = time.monotonic()
-    stop_at = start + seconds
-    procs = [
-        mp.get_context("fork").Process(
-            target=_worker, args=(host, int(port), reqs, threads, stop_at, max_requests, queue)
-        )
-        for reqs in requests_per_process
-    ]
-    for p in procs:
-        p.start()
-    collected: list[tuple[int, float]] = []
-    for _ in procs:
-        collected.extend(queue.get())
-    for p in procs:
-        p.join()
-    elapsed = time.monotonic() - start
+    connections, for `seconds` (or until each process sent `max_requests`): bench/loadgen.py."""
+    answers, elapsed = drive(
+        base_url, requests_per_process, threads=threads, seconds=seconds, max_requests=max_requests
+    )
+    collected = [(status, ms) for process in answers for _i, status, ms in process]
     statuses: dict[int, int] = {}
     for status, _ms in collected:
         statuses[status] = statuses.get(status, 0) + 1

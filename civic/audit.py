@@ -10,15 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from civic.models import AuditEntry, User
+from civic.store import audit_tail_lock
 
 GENESIS = "0" * 64
-# Any constant shared by every process: the chain's tail is appended under this advisory lock.
-_AUDIT_LOCK_KEY = 0x0A0D17
 
 
 def _canonical(value: Any) -> Any:
@@ -59,13 +58,6 @@ def entry_digest(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_tail() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_KEY])
-    # SQLite runs one writer at a time (IMMEDIATE transactions): the tail is already ours.
-
-
 def audit_record(
     *,
     actor: User | None,
@@ -82,7 +74,7 @@ def audit_record(
         target_type, target_id = target[0], str(target[1])
     actor_label = actor.email if actor is not None else "system"
     with transaction.atomic():
-        _lock_tail()
+        audit_tail_lock()  # the tail is ours until the transaction ends
         last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
         prev_id, prev_hash = last if last else (0, GENESIS)
         # Ids are allocated under the lock, so they follow the chain order exactly.

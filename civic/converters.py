@@ -1,6 +1,6 @@
 """Path converters. `<id:pk>` is a database id: at most 18 digits, so a larger number is simply not a
-route (404) instead of an integer the database cannot hold (a 500 on PostgreSQL's bigint, SQLite's
-64-bit integers and advisory-lock keys alike)."""
+route (404) instead of an integer the database cannot hold (a 500 on PostgreSQL's bigint and
+advisory-lock keys alike)."""
 
 
 class IdConverter:

@@ -14,6 +14,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -24,6 +25,10 @@ from civic.models import Notification, NotificationStatus, User
 from civic.queue import enqueue_mark_clear, enqueue_once
 
 logger = logging.getLogger(__name__)
+
+# The delivery task, by name: civic/tasks.py imports this module, and registers its tasks with
+# Celery from CivicConfig.ready(), before anything here can run.
+DELIVER_TASK = "civic.tasks.deliver_notification"
 
 CLAIM_LEASE = timedelta(minutes=5)
 STALE_AFTER = timedelta(minutes=2)
@@ -52,9 +57,7 @@ def notification_enqueue(*, notification_id: int) -> bool:
     """Enqueue the delivery unless one is already waiting (the enqueue-once marker of
     civic/queue.py, removed by the delivery as it starts): a sweep over a backlog then adds no
     copy of what is still queued. Returns True if it enqueued."""
-    from civic.tasks import deliver_notification
-
-    return enqueue_once(deliver_notification, notification_id)
+    return enqueue_once(current_app.tasks[DELIVER_TASK], notification_id)
 
 
 def notify_many(
@@ -67,7 +70,7 @@ def notify_many(
 
 def notification_deliver(*, notification_id: int) -> bool:
     """Send one notification if no one else has. Returns True if this call sent it."""
-    enqueue_mark_clear("civic.tasks.deliver_notification", notification_id)
+    enqueue_mark_clear(DELIVER_TASK, notification_id)
     now = timezone.now()
     token = uuid.uuid4()
     claimed = Notification.objects.filter(

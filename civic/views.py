@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from civic.notifications import notification_mark_read
 from civic.roles import Role, has_role, is_staff_member
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
+from civic.store import database_ping
 
 # Each instrument may offer `home_section(request) -> dict | None` in its selectors module: the home
 # page shows what is open now without the core knowing the instruments' models.
@@ -80,8 +80,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    database_ping()
     return HttpResponse("ok", content_type="text/plain")
 
 

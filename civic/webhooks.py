@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -55,6 +56,13 @@ MAX_ATTEMPTS = 12
 PAUSE_AFTER = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=6)
+# The delivery task, by name: civic/tasks.py imports this module, and registers its tasks with
+# Celery from CivicConfig.ready(), before anything here can run.
+DELIVER_TASK = "civic.tasks.deliver_webhook"
+
+
+def _deliver_on_commit(delivery_id: int) -> None:
+    current_app.tasks[DELIVER_TASK].delay_on_commit(delivery_id)
 
 
 def signature(*, secret: str, timestamp: int, body: bytes) -> str:
@@ -90,10 +98,8 @@ def webhook_emit(*, event: str, payload: dict[str, Any]) -> int:
             for s in subscribers
         ]
     )
-    from civic.tasks import deliver_webhook
-
     for delivery in deliveries:
-        deliver_webhook.delay_on_commit(delivery.pk)
+        _deliver_on_commit(delivery.pk)
     return len(deliveries)
 
 
@@ -239,10 +245,8 @@ def webhook_resume(*, subscriber_id: int, actor: User) -> None:
             )
             pending.update(next_attempt_at=timezone.now())
             due = list(pending.values_list("pk", flat=True))
-            from civic.tasks import deliver_webhook
-
             for pk in due:
-                deliver_webhook.delay_on_commit(pk)
+                _deliver_on_commit(pk)
 
 
 def webhooks_due_ids(*, limit: int = 500) -> list[int]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboards.services import documents_rebuild, stats_tick
+
 
 def seed_demo(*, stdout: Any) -> None:
-    from dashboards.services import documents_rebuild, stats_tick
-
     result = stats_tick()
     documents_rebuild(everything=True)
     stdout.write(f"dashboards: {result['touched']} initiatives folded, statistics built\n")

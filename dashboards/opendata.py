@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from petitions.models import (
-    Initiative,
-    InitiativeCount,
-    InitiativeTrack,
-    Obligation,
-    TrackRung,
+from assembly.selectors import dashboard_minutes, dashboard_sessions, dashboard_votes
+from petitions.selectors import (
+    dashboard_opendata_counts,
+    dashboard_opendata_initiatives,
+    dashboard_opendata_obligations,
+    dashboard_opendata_rungs,
 )
+from referendums.selectors import dashboard_published_campaigns, dashboard_station_results
 
 Row = dict[str, Any]
 Getter = Callable[[Any], Any]
@@ -102,74 +103,21 @@ def dataset(
     return Dataset(name, title, source, tuple(built), chunk_size)
 
 
-# Sources: the published items, in a stable order.
+# Sources: the published items, in a stable order (read through the instruments' selectors).
 
 
-def _initiatives() -> QuerySet[Initiative]:
-    tracks = InitiativeTrack.objects.select_related("instrument_type").order_by("position")
-    return (
-        Initiative.objects.filter(published_at__isnull=False)
-        .select_related("district")
-        .prefetch_related(Prefetch("tracks", queryset=tracks))
-        .order_by("pk")
-    )
-
-
-def _instruments(initiative: Initiative) -> str:
+def _instruments(initiative: Any) -> str:
     return " ".join(t.instrument_type.slug for t in initiative.tracks.all())
 
 
 def _counts() -> Iterator[SimpleNamespace]:
-    tracks = {
-        (t.initiative_id, t.position): t.instrument_type.slug
-        for t in InitiativeTrack.objects.filter(initiative__published_at__isnull=False)
-        .select_related("instrument_type")
-        .only("initiative_id", "position", "instrument_type__slug")
-    }
-    query = InitiativeCount.objects.filter(initiative__published_at__isnull=False).order_by(
-        "initiative_id", "track"
-    )
-    for c in query.iterator(chunk_size=2000):
-        instrument = "total" if c.track < 0 else tracks.get((c.initiative_id, c.track))
-        yield SimpleNamespace(count=c, instrument=instrument)
-
-
-def _rungs() -> QuerySet[TrackRung]:
-    return (
-        TrackRung.objects.filter(track__initiative__published_at__isnull=False)
-        .select_related("track__instrument_type")
-        .order_by("track__initiative_id", "track__position", "order")
-    )
-
-
-def _obligations() -> QuerySet[Obligation]:
-    return Obligation.objects.order_by("id")
-
-
-def _published_campaigns() -> Any:
-    from referendums.models.campaigns import Campaign, CampaignStatus
-
-    return Campaign.objects.filter(
-        status__in=[CampaignStatus.RESULTS_PUBLISHED, CampaignStatus.ARCHIVED]
-    )
-
-
-def _referendum_stations() -> Any:
-    from referendums.models.paper import StationResult, StationStatus
-
-    return (
-        StationResult.objects.filter(
-            campaign__in=_published_campaigns(),
-            status__in=[StationStatus.AGREED, StationStatus.RESOLVED],
-        )
-        .select_related("station__district")
-        .order_by("campaign_id", "station__code")
-    )
+    for count, instrument in dashboard_opendata_counts():
+        yield SimpleNamespace(count=count, instrument=instrument)
 
 
 def _referendum_districts() -> Iterator[SimpleNamespace]:
     """One item per published option count: (campaign, district, question, option)."""
-    for campaign in _published_campaigns().order_by("id"):
+    for campaign in dashboard_published_campaigns().order_by("id"):
         for district in (campaign.results or {}).get("districts") or []:
             for question in district.get("questions") or []:
                 for option in question.get("options") or []:
@@ -182,24 +130,6 @@ def _suppressed(item: SimpleNamespace) -> bool:
     return bool(item.option.get("suppressed"))
 
 
-def _sessions() -> Any:
-    from assembly.models import Session
-
-    return Session.objects.exclude(status="planned").order_by("starts_at", "id")
-
-
-def _votes() -> Any:
-    from assembly.models import Motion
-
-    return Motion.objects.filter(status="closed").order_by("closed_at", "id")
-
-
-def _minutes() -> Any:
-    from assembly.models import Minutes
-
-    return Minutes.objects.filter(status="published").order_by("published_at", "id")
-
-
 INT, S, D, B = "integer", "string", "string", "boolean"  # D: ISO 8601 date-time as a string
 
 DATASETS: dict[str, Dataset] = {
@@ -208,7 +138,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "initiatives",
             "Initiatives publiées",
-            _initiatives,
+            dashboard_opendata_initiatives,
             ("id", INT, "identifiant", "pk"),
             ("title", S, "titre"),
             ("summary", S, "résumé"),
@@ -234,7 +164,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "rungs",
             "Paliers et dates de franchissement",
-            _rungs,
+            dashboard_opendata_rungs,
             ("initiative_id", INT, "initiative", "track.initiative_id"),
             ("track", INT, "position du volet", "track.position"),
             ("instrument", S, "identifiant du volet", "track.instrument_type.slug"),
@@ -247,7 +177,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "obligations",
             "Engagements de la ville nés des paliers",
-            _obligations,
+            dashboard_opendata_obligations,
             ("id", INT, "identifiant", "pk"),
             ("initiative_id", INT, "initiative"),
             ("kind", S, "type d'engagement"),
@@ -262,7 +192,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "referendum-stations",
             "Résultats publiés par bureau de vote (scrutins papier)",
-            _referendum_stations,
+            dashboard_station_results,
             ("campaign_id", INT, "scrutin"),
             ("station", S, "code du bureau", "station.code"),
             ("station_name", S, "nom du bureau", "station.name"),
@@ -290,7 +220,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "assembly-sessions",
             "Séances de l'assemblée citoyenne",
-            _sessions,
+            dashboard_sessions,
             ("id", INT, "identifiant", "pk"),
             ("title", S, "intitulé"),
             ("starts_at", D, "date et heure"),
@@ -303,7 +233,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "assembly-votes",
             "Votes de l'assemblée (totaux par motion, jamais le vote d'un membre)",
-            _votes,
+            dashboard_votes,
             ("id", INT, "motion", "pk"),
             ("session_id", INT, "séance"),
             ("title", S, "intitulé"),
@@ -319,7 +249,7 @@ DATASETS: dict[str, Dataset] = {
         dataset(
             "assembly-minutes",
             "Procès-verbaux publiés",
-            _minutes,
+            dashboard_minutes,
             ("session_id", INT, "séance"),
             ("approved_at", D, "approuvé le"),
             ("published_at", D, "publié le"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,6 +19,11 @@ from civic.roles import Role, has_role
 from dashboards.charts import bar_chart, line_chart
 from dashboards.models import DocumentKind, StatsDocument
 from dashboards.opendata import DATASETS
+from petitions.selectors import (
+    dashboard_published_initiative,
+    dashboard_signatory_rows,
+    dashboard_status_labels,
+)
 
 SHOWN_INITIATIVES = 12
 
@@ -70,9 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     panels = [_initiative_panel(s.body, series.get(s.object_id)) for s in summaries]
     context: dict[str, Any] = {"city": city, "panels": panels, "datasets": DATASETS.values()}
     if city:
-        from petitions.models import Status
-
-        labels = dict(Status.choices)
+        labels = dashboard_status_labels()
         statuses = [(str(labels.get(k, k)), v) for k, v in city["initiatives_by_status"].items()]
         days = city["signatures_per_day"][-30:]
         context.update(
@@ -133,11 +135,9 @@ SIGNATORY_FIELDS = [
 @require_GET
 def signatories_export(request: HttpRequest, initiative_id: int) -> StreamingHttpResponse:
     """Personal data for the admissibility check: moderators only, and every export is audited."""
-    from petitions.models import Initiative, Signature
-
     if not has_role(request.user, Role.MODERATOR, Role.ADMINISTRATOR):
         raise Http404  # staff pages do not reveal themselves to others
-    initiative = Initiative.objects.filter(pk=initiative_id, published_at__isnull=False).first()
+    initiative = dashboard_published_initiative(initiative_id)
     if initiative is None:
         raise Http404
     with transaction.atomic():
@@ -148,27 +148,10 @@ def signatories_export(request: HttpRequest, initiative_id: int) -> StreamingHtt
             after={"purpose": "admissibility_check"},
         )
 
-    def rows() -> Iterator[dict[str, Any]]:
-        query = (
-            Signature.objects.filter(initiative_id=initiative_id)
-            .select_related("register_entry", "district")
-            .order_by("id")
-        )
-        for s in query.iterator(chunk_size=2000):
-            yield {
-                "signature_id": s.pk,
-                "signed_at": s.created_at.isoformat(),
-                "channel": s.channel,
-                "register_ref": s.register_entry.ref,
-                "last_name": s.register_entry.last_name,
-                "first_names": s.register_entry.first_names,
-                "birth_date": s.register_entry.birth_date.isoformat(),
-                "district": s.district.code,
-                "tracks_mask": s.track_mask,
-            }
-
     response = opendata.csv_response(
-        filename=f"signataires-{initiative_id}.csv", fields=SIGNATORY_FIELDS, rows=rows()
+        filename=f"signataires-{initiative_id}.csv",
+        fields=SIGNATORY_FIELDS,
+        rows=dashboard_signatory_rows(initiative_id),
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"

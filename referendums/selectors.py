@@ -163,3 +163,70 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
         ],
         "note": _("Le contenu de votre vote n'est relié à votre identité nulle part."),
     }
+
+
+# Read by the dashboards
+
+# This section stands apart (appended whole, the code above may change): it imports what it
+# uses itself, names the module above may import too (hence F811, RUF100 where they do not).
+import logging as _logging  # noqa: E402, F811, RUF100
+from typing import Any  # noqa: E402, F811, RUF100
+
+from django.db.models import QuerySet  # noqa: E402, F811, RUF100
+
+from referendums import models as _dash  # noqa: E402, F811, RUF100
+
+_dashboard_logger = _logging.getLogger("dashboards.services.documents")
+
+
+def dashboard_campaigns() -> list[dict[str, Any]]:
+    """The campaigns a public dashboard shows (voting or later), newest first: turnout, and the
+    results once the city has published them (never a partial result). A campaign this app
+    refuses to describe is left out (and logged)."""
+    shown = [
+        _dash.CampaignStatus.VOTING,
+        _dash.CampaignStatus.CLOSED,
+        _dash.CampaignStatus.RESULTS_PUBLISHED,
+        _dash.CampaignStatus.ARCHIVED,
+    ]
+    published = (_dash.CampaignStatus.RESULTS_PUBLISHED, _dash.CampaignStatus.ARCHIVED)
+    out = []
+    query = _dash.Campaign.objects.filter(status__in=shown).order_by("-voting_opens_at", "-id")
+    for campaign in query:
+        entry: dict[str, Any] = {
+            "id": campaign.pk,
+            "title": campaign.title_fr,
+            "status": campaign.status,
+            "voting_opens_at": campaign.voting_opens_at,
+            "voting_closes_at": campaign.voting_closes_at,
+            "turnout": None,
+            "results": None,
+        }
+        try:
+            entry["turnout"] = turnout(campaign=campaign)
+            if campaign.status in published:
+                entry["results"] = results_get(campaign=campaign)
+        except Exception:
+            _dashboard_logger.exception("referendum %s left out of the dashboard", campaign.pk)
+            continue
+        out.append(entry)
+    return out
+
+
+def dashboard_published_campaigns() -> QuerySet[Any]:
+    """Campaigns whose results are published (or archived since)."""
+    return _dash.Campaign.objects.filter(
+        status__in=[_dash.CampaignStatus.RESULTS_PUBLISHED, _dash.CampaignStatus.ARCHIVED]
+    )
+
+
+def dashboard_station_results() -> QuerySet[Any]:
+    """The agreed or resolved paper results of published campaigns, by campaign and station."""
+    return (
+        _dash.StationResult.objects.filter(
+            campaign__in=dashboard_published_campaigns(),
+            status__in=[_dash.StationStatus.AGREED, _dash.StationStatus.RESOLVED],
+        )
+        .select_related("station__district")
+        .order_by("campaign_id", "station__code")
+    )

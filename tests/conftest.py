@@ -103,11 +103,15 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Rate limits and memos outlive a test and ids repeat between tests: start each one clean."""
     from django.core.cache import cache
 
+    from civic.perf import Memo
+    from dashboards.selectors import document_memo_forget
     from petitions.selectors import count_memo_forget
     from petitions.services.signatures import open_memo_forget
     from referendums.services.voting import state_memo_forget
 
     cache.clear()
+    Memo.clear_every()
+    document_memo_forget()
     count_memo_forget()
     open_memo_forget()
     state_memo_forget()

@@ -23,17 +23,16 @@ It exits non-zero if a check fails. Only loopback addresses are used; every loop
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import multiprocessing as mp
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from harness import PY, bench_env, fresh_database, run_manage, web_server  # noqa: E402
+from loadgen import Request, drive  # noqa: E402
+from loadtest_checks import (  # noqa: E402
+    Result,
+    Tally,
+    check_answers,
+    check_ballots,
+    check_signatures,
+    read_before,
+)
 
 DB_NAME = os.environ.get("LOADTEST_DB", "civic_load")
 BROKER = os.environ.get("LOADTEST_BROKER_URL", "redis://127.0.0.1:6379/7")
@@ -103,66 +111,27 @@ def actions_for(setup: dict[str, Any], residents: list[list[Any]], seed: int) ->
     return out
 
 
-def _client_process(
-    port: int, actions: list[Action], threads: int, stop_at: float, queue: Any
-) -> None:
-    lock = threading.Lock()
-    cursor = [0]
-    results: list[tuple[str, str, int, float]] = []
-
-    def run() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local: list[tuple[str, str, int, float]] = []
-        while time.monotonic() < stop_at:
-            with lock:
-                i = cursor[0]
-                cursor[0] += 1
-            kind, key, method, path, body, token = actions[i % len(actions)]
-            headers = {"Authorization": f"Bearer {token}"}
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            start = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 599  # a dropped connection counts as a server error
-            local.append((kind, key, status, (time.perf_counter() - start) * 1000))
-        conn.close()
-        with lock:
-            results.extend(local)
-
-    pool = [threading.Thread(target=run) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    queue.put(results)
+def as_request(action: Action) -> Request:
+    _kind, _key, method, path, body, token = action
+    headers = [("Authorization", f"Bearer {token}")]
+    if body is not None:
+        headers.append(("Content-Type", "application/json"))
+    return Request(method, path, body, tuple(headers))
 
 
-def drive(
+def load(
     base: str, per_process: list[list[Action]], threads: int, seconds: float
-) -> tuple[list[tuple[str, str, int, float]], float]:
-    port = int(base.rsplit(":", 1)[1])
-    ctx = mp.get_context("fork")
-    queue: Any = ctx.Queue()
-    start = time.monotonic()
-    procs = [
-        ctx.Process(target=_client_process, args=(port, acts, threads, start + seconds, queue))
-        for acts in per_process
+) -> tuple[list[Result], float]:
+    """The load (bench/loadgen.py, the benchmarks' generator): each answer with its action's kind
+    and key."""
+    requests = [[as_request(a) for a in actions] for actions in per_process]
+    answers, elapsed = drive(base, requests, threads=threads, seconds=seconds)
+    results = [
+        (actions[i][0], actions[i][1], status, ms)
+        for actions, process in zip(per_process, answers, strict=True)
+        for i, status, ms in process
     ]
-    for p in procs:
-        p.start()
-    collected: list[tuple[str, str, int, float]] = []
-    for _ in procs:
-        collected.extend(queue.get(timeout=seconds + 120))
-    for p in procs:
-        p.join(timeout=30)
-    return collected, time.monotonic() - start
+    return results, elapsed
 
 
 def celery(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -191,7 +160,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -204,7 +173,19 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=3)
     args = parser.parse_args()
     args.duration = min(max(args.duration, 1.0), 3600.0)  # bounded, whatever is asked
+    return args
 
+
+@dataclass
+class Setup:
+    url: str
+    setup: dict[str, Any]
+    per_process: list[list[Action]]
+    seconds: float
+
+
+def seed(args: argparse.Namespace) -> Setup:
+    """A fresh database with the demo city, tokens for its residents, and each process's actions."""
     t0 = time.monotonic()
     url = fresh_database(DB_NAME)
     run_manage(
@@ -221,131 +202,30 @@ def main() -> int:
     per_process = [
         actions_for(setup, residents[p :: args.processes], seed=p) for p in range(args.processes)
     ]
-    setup_s = time.monotonic() - t0
+    return Setup(url, setup, per_process, time.monotonic() - t0)
 
-    queue = f"load-{uuid.uuid4().hex[:8]}"
-    env = bench_env(
-        url,
-        CELERY_BROKER_URL=BROKER,
-        CACHE_URL=CACHE,
-        CELERY_TASK_DEFAULT_QUEUE=queue,
-        CIVIC_TICK_SECONDS="2",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    )
+
+def django_in_process(env: dict[str, str]) -> None:
+    """This process reads the database for the checks, with the load's settings."""
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+    import django  # here: only once the environment names the load's database and broker
 
     django.setup()
-    from django.db import connection
-    from django.utils import timezone
 
-    from config.celery import app as celery_app
-    from petitions.models import TOTAL_TRACK, InitiativeCount, Signature
-    from referendums.models import Ballot, Campaign, Participation
 
-    failures: list[str] = []
-    campaign_id = setup["campaign"]
-    # The demo content holds signatures and votes already: what the load adds is compared to it.
-    pairs_before = {
-        f"{i}:{e}" for i, e in Signature.objects.values_list("initiative_id", "register_entry_id")
-    }
-    voters_before = {
-        str(e)
-        for e in Participation.objects.filter(campaign_id=campaign_id).values_list(
-            "register_entry_id", flat=True
-        )
-    }
-    connection.close()
+@contextmanager
+def workers(env: dict[str, str], queue: str) -> Iterator[None]:
+    """A Celery worker on the load's private queue and the beat; both stopped, the queue deleted."""
+    from config.celery import app as celery_app  # needs django_in_process() first
+
     schedule = Path(tempfile.mkdtemp(prefix="civic-load-")) / "beat"
     worker = celery(
         env, "worker", "-Q", queue, "--concurrency", "2", "--without-gossip", "--without-mingle"
     )
     beat = celery(env, "beat", "-s", str(schedule))
     try:
-        with web_server(
-            url,
-            workers=args.web_workers,
-            CELERY_BROKER_URL=BROKER,
-            CACHE_URL=CACHE,
-            CELERY_TASK_DEFAULT_QUEUE=queue,
-            LOG_LEVEL="ERROR",  # the deliberate 4xx would flood the log; 5xx are still logged
-        ) as base:
-            results, seconds = drive(base, per_process, args.threads, args.duration)
-
-        # The vote's close is due now: the beat (every 30 s) and a nudge of our own let the worker
-        # close it; the count tick (every 2 s) folds the last signatures.
-        Campaign.objects.filter(pk=campaign_id).update(voting_closes_at=timezone.now())
-        celery_app.send_task("referendums.tasks.advance_campaigns", queue=queue)
-        deadline = time.monotonic() + 120
-        while (
-            Campaign.objects.get(pk=campaign_id).status == "voting" and time.monotonic() < deadline
-        ):
-            time.sleep(0.5)
-        campaign = Campaign.objects.get(pk=campaign_id)
-
-        statuses = Counter(status for _k, _key, status, _ms in results)
-        by_kind = {
-            k: Counter(s for kk, _key, s, _ms in results if kk == k)
-            for k in ("sign", "vote", "bad_sign", "bad_vote")
-        }
-        server_errors = sum(n for s, n in statuses.items() if s >= 500)
-        accepted = [(k, key) for k, key, s, _ms in results if 200 <= s < 300]
-        signed_pairs = {key for k, key in accepted if k == "sign"}
-        voters = {key for k, key in accepted if k == "vote"}
-        refused = {s: n for s, n in statuses.items() if s >= 400}
-        latencies = [ms for _k, _key, s, ms in results if s < 500]
-
-        if server_errors:
-            failures.append(f"{server_errors} server errors or dropped connections")
-        if any(s < 400 or s >= 500 for k in ("bad_sign", "bad_vote") for s in by_kind[k]):
-            failures.append("a request that must be refused was not refused with a 4xx")
-        if any(200 <= s < 300 for k in ("bad_sign", "bad_vote") for s in by_kind[k]):
-            failures.append("an invalid request was accepted")
-
-        # Signatures: exactly one row per accepted (initiative, entry), none other.
-        rows = Counter(
-            f"{i}:{e}"
-            for i, e in Signature.objects.values_list("initiative_id", "register_entry_id")
-        )
-        if any(n != 1 for n in rows.values()):
-            failures.append("a signature is stored twice")
-        if not signed_pairs <= set(rows):
-            failures.append(f"{len(signed_pairs - set(rows))} accepted signatures are missing")
-        if not set(rows) - pairs_before <= signed_pairs:
-            failures.append("a signature is stored that no accepted request made")
-        # Published counts catch up within a few ticks and equal the valid rows.
-        deadline = time.monotonic() + 60
-        while True:
-            published = dict(
-                InitiativeCount.objects.filter(track=TOTAL_TRACK).values_list(
-                    "initiative_id", "count"
-                )
-            )
-            actual = Counter(Signature.objects.values_list("initiative_id", flat=True))
-            if (
-                all(published.get(i, 0) == n for i, n in actual.items())
-                or time.monotonic() > deadline
-            ):
-                break
-            time.sleep(0.5)
-        if any(published.get(i, 0) != n for i, n in actual.items()):
-            failures.append(f"published counts {published} differ from the rows {dict(actual)}")
-
-        # Ballots: closed by the worker, counted == participations == distinct accepted voters.
-        participations = Participation.objects.filter(campaign_id=campaign_id).count()
-        all_voters = voters_before | voters
-        ballots = Ballot.objects.filter(campaign_id=campaign_id).count()
-        counted = (campaign.results or {}).get("participations")
-        if campaign.status != "closed":
-            failures.append(f"the vote did not close on the worker (status {campaign.status})")
-        if not (participations == ballots == len(all_voters)):
-            failures.append(
-                f"participations {participations}, ballots {ballots}, voters {len(all_voters)}"
-            )
-        if counted is not None and counted != participations:
-            failures.append(f"counted participations {counted} != {participations}")
-        connection.close()
+        yield
     finally:
         stop(beat)
         stop(worker)
@@ -355,30 +235,94 @@ def main() -> int:
         except Exception:  # noqa: S110 - best effort clean-up of a private queue
             pass
 
-    figures = {
+
+def close_vote(campaign_id: int, queue: str) -> Any:
+    """The vote's close is due now: the beat (every 30 s) and a nudge of our own let the worker
+    close it. Returns the campaign as it then is."""
+    from django.utils import timezone  # needs django_in_process() first
+
+    from config.celery import app as celery_app
+    from referendums.models import Campaign
+
+    Campaign.objects.filter(pk=campaign_id).update(voting_closes_at=timezone.now())
+    celery_app.send_task("referendums.tasks.advance_campaigns", queue=queue)
+    deadline = time.monotonic() + 120
+    while Campaign.objects.get(pk=campaign_id).status == "voting" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return Campaign.objects.get(pk=campaign_id)
+
+
+def figures(
+    args: argparse.Namespace,
+    setup: Setup,
+    results: list[Result],
+    seconds: float,
+    tally: Tally,
+    checked: dict[str, Any],
+) -> dict[str, Any]:
+    return {
         "duration_s": round(seconds, 1),
         "clients": args.processes * args.threads,
         "requests": len(results),
         "rps": round(len(results) / seconds, 1) if seconds else 0.0,
-        "accepted": len(accepted),
+        "accepted": len(tally.accepted),
         "accepted_by_kind": {
-            k: sum(n for s, n in c.items() if 200 <= s < 300) for k, c in by_kind.items()
+            k: sum(n for s, n in c.items() if 200 <= s < 300) for k, c in tally.by_kind.items()
         },
-        "refused_by_code": {str(k): v for k, v in sorted(refused.items())},
-        "server_errors": server_errors,
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
+        "refused_by_code": {str(k): v for k, v in sorted(tally.statuses.items()) if k >= 400},
+        "server_errors": tally.server_errors,
+        "p50_ms": round(percentile(tally.latencies, 50), 1),
+        "p99_ms": round(percentile(tally.latencies, 99), 1),
+        **checked,
+        "setup_s": round(setup.seconds, 1),
+        "ok": not tally.failures,
+        "failures": tally.failures,
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    setup = seed(args)
+    queue = f"load-{uuid.uuid4().hex[:8]}"
+    env = bench_env(
+        setup.url,
+        CELERY_BROKER_URL=BROKER,
+        CACHE_URL=CACHE,
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+        CIVIC_TICK_SECONDS="2",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    django_in_process(env)
+    from django.db import connection  # needs django_in_process() first
+
+    campaign_id = setup.setup["campaign"]
+    before = read_before(campaign_id)
+    connection.close()
+    with workers(env, queue):
+        with web_server(
+            setup.url,
+            workers=args.web_workers,
+            CELERY_BROKER_URL=BROKER,
+            CACHE_URL=CACHE,
+            CELERY_TASK_DEFAULT_QUEUE=queue,
+            LOG_LEVEL="ERROR",  # the deliberate 4xx would flood the log; 5xx are still logged
+        ) as base:
+            results, seconds = load(base, setup.per_process, args.threads, args.duration)
+        campaign = close_vote(campaign_id, queue)
+        tally = Tally.of(results)
+        check_answers(tally)
+        rows = check_signatures(tally, before)
+        participations, ballots = check_ballots(tally, before, campaign)
+        connection.close()
+    checked = {
         "signatures_stored": sum(rows.values()),
-        "distinct_signers_accepted": len(signed_pairs),
+        "distinct_signers_accepted": len({key for k, key in tally.accepted if k == "sign"}),
         "participations": participations,
         "ballots_counted": ballots,
         "vote_status": campaign.status,
-        "setup_s": round(setup_s, 1),
-        "ok": not failures,
-        "failures": failures,
     }
-    print("LOADTEST " + json.dumps(figures))
-    return 0 if not failures else 1
+    print("LOADTEST " + json.dumps(figures(args, setup, results, seconds, tally, checked)))
+    return 0 if not tally.failures else 1
 
 
 if __name__ == "__main__":

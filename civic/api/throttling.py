@@ -9,8 +9,8 @@ through). These keep, per client and scope, one integer counter per window, incr
 
 The increment, its expiry and the read of the previous window run as one server-side script, so a
 rate limit costs one round trip and holds across any number of web servers. A refused request is counted too:
-hammering does not open the door sooner. With a cache that is not Redis (the embedded defaults,
-tests on SQLite), the same counters use the cache API (`add` + `incr`), atomic within a process.
+hammering does not open the door sooner. With a cache that is not Redis (the embedded
+defaults, the tests), the same counters use the cache API (`add` + `incr`), atomic within a process.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""On PostgreSQL, the audit log refuses UPDATE and DELETE at the database level, whoever asks."""
+"""The audit log refuses UPDATE and DELETE at the database level, whoever asks."""
 
 from django.db import migrations
 
@@ -18,16 +18,6 @@ DROP FUNCTION IF EXISTS civic_audit_append_only();
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [("civic", "0001_initial")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

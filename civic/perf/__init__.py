@@ -1,14 +1,55 @@
-"""Database helpers shared by the apps' hot paths.
+"""The speed machinery, in one package: each piece, what it buys, and how to turn it off.
 
-`prepared_cursor()` runs the few statements that every signature, cast or authenticated API call
-pays for (the token lookup, the signing statement, the first vote) as server-side prepared
-statements on PostgreSQL: PostgreSQL parses and plans such a statement once per connection instead
-of on every request. Planning those data-modifying CTEs cost PostgreSQL about as much CPU as
-running them (see bench/README.md, W1).
+Everything here is a shortcut past the framework on the few paths that a surge hits (a signature,
+a ballot, an authenticated API call, a public count or statistics read). Each piece gives the same
+answers as the plain path; the figures are from bench/README.md (W1 = signing over HTTP, W5 =
+public reads, W6 = online vote), each measured against the same code without the piece.
 
-Django's own cursors bind parameters on the client and are never prepared, so everything else is
-untouched. Behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer
-before 1.21, or without `max_prepared_statements`), set `DATABASE_PREPARED_STATEMENTS=false`.
+- `prepared_cursor()` (this module): the token lookup, the signing statement and the first vote
+  run as server-side prepared statements, parsed and planned once per connection. PostgreSQL CPU
+  per signature 0.90-1.01 ms -> 0.43-0.47 ms; W1 541-543/s -> 673-776/s (+24 to +43 %).
+  Off: `DATABASE_PREPARED_STATEMENTS=false` (needed behind a pooler in transaction mode).
+- `civic/perf/postgresql/` (the database backend, `ENGINE: civic.perf.postgresql`): skips the
+  health check's `SELECT 1` when the connection served a request cleanly less than a second ago
+  (a quarter of a web worker's wall time: one round trip in four), and prepares on first use.
+  Off: `ENGINE: django.db.backends.postgresql` (the prepared cursor then prepares on the driver's
+  default fifth use).
+- `civic/perf/hotpath.py` (the short path, wired in config/wsgi.py): a bearer-token signature or
+  ballot skips the middleware, resolver and negotiation it does not use. W1 short ÷ whole stack
+  1.20 over HTTP (rounds 1.03-1.38); in-process CPU 0.71-0.83 of the whole stack's.
+  Off: `API_HOT_PATH=false`.
+- `model_from_row()`, `model_columns()` (civic/perf/rows.py): the token lookup's user and register
+  entry built from one plain prepared query instead of DRF's ORM lookup plus a second query for
+  the entry: 1.4 ms -> 0.2 ms of CPU per authenticated call (W1's request path); measured again
+  by bench/perf_memos.py (2026-12-05): 194 µs against 910 µs for the ORM's `select_related`
+  lookup (x4.7). Off: list DRF's `TokenAuthentication` in
+  `REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]` instead of civic's (the short path then
+  stays off for lack of its authenticator).
+- `Memo` (civic/perf/memo.py): the one per-process memo class, used by
+  - the petitions' memo of an open initiative's tracks (W1: a cold run's first pairs 0.054-0.060
+    against 0.065-0.084 warm, +10 to +50 %);
+  - the petitions' one-second count memo (W5; bench/perf_memos.py: CPU per count read 553 µs
+    with it, 835 µs without, x1.51; a conditional one 361 against 655 µs, x1.81);
+  - the referendums' five-second state memo (the one-statement first vote: W6 0.683 -> 0.739,
+    +8 %);
+  - the dashboards' memo of document validators (bench/perf_memos.py: a conditional stats GET
+    answered 304 costs 285 µs of CPU with it, 1,002 µs without, x3.5: no query at all).
+  Off: a memo with `ttl=0` remembers nothing.
+- `freeze_import()` (civic/perf/gcfreeze.py, called last by config/wsgi.py): what importing the
+  application built (about 110,000 objects) leaves the collector's sight. W1's tail: the longest
+  collector pause of a signing web process 63.7 ms -> 8.0 ms (bench/gc_pauses.py, -87 %); CPU per
+  signature unchanged. Off: remove the call from config/wsgi.py.
+
+Removed, under 5 % on its own benchmark:
+
+- The token lookup's per-model conversion plan (each field's database converters, looked up once
+  per model instead of hashing 28 fields per request): 2,600,104 -> 2,504,794 instructions per
+  signature (bench/sign_instructions.py), 3.7 %. It existed for a driver that hands dates back as
+  text; PostgreSQL's driver returns Python values and no converter applies to those models, so the
+  row now goes to `Model.from_db` as is (which is no slower than the plan).
+
+Call the machinery only through `from civic.perf import ...` (the short path and the backend are
+named by path in config/wsgi.py and the settings).
 """
 
 from __future__ import annotations
@@ -19,24 +60,36 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+    ServerBindingCursor,  # psycopg 3 only, unknown to the stubs
+)
 from django.db.backends.utils import CursorWrapper
+
+from civic.perf.gcfreeze import freeze_import
+from civic.perf.memo import Memo
+from civic.perf.rows import model_columns, model_from_row
+
+__all__ = [
+    "Memo",
+    "freeze_import",
+    "model_columns",
+    "model_from_row",
+    "prepared_cursor",
+    "prepared_statements_enabled",
+]
 
 
 def prepared_statements_enabled(conn: BaseDatabaseWrapper) -> bool:
     # While Django logs queries (DEBUG, or a test capturing them), the log needs the client-side
     # cursor's rendered SQL: the same statement then runs unprepared.
-    return (
-        conn.vendor == "postgresql"
-        and settings.DATABASE_PREPARED_STATEMENTS
-        and not conn.queries_logged
-    )
+    return bool(settings.DATABASE_PREPARED_STATEMENTS) and not conn.queries_logged
 
 
 @contextmanager
 def prepared_cursor() -> Iterator[CursorWrapper]:
-    """`connection.cursor()`, except that on PostgreSQL its statements bind their parameters on the
-    server and are prepared on first use (then reused by the connection). Write the SQL so that
-    every parameter's type is known to the server: cast it where the context does not say.
+    """`connection.cursor()`, except that its statements bind their parameters on the server and
+    are prepared on first use (then reused by the connection). Write the SQL so that every
+    parameter's type is known to the server: cast it where the context does not say.
     (The connection prepares on first use: civic.perf.postgresql sets `prepare_threshold` to 0.)"""
     # Django's cursor() does the health check, the connection and the (debug) wrapping; only the
     # psycopg cursor inside is swapped (creating the client one costs no round trip). The
@@ -44,10 +97,6 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     conn = connections[DEFAULT_DB_ALIAS]
     with conn.cursor() as wrapper:
         if prepared_statements_enabled(conn):
-            from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
-                ServerBindingCursor,  # psycopg 3 only, unknown to the stubs
-            )
-
             wrapper.cursor.close()
             wrapper.cursor = ServerBindingCursor(conn.connection)
         yield wrapper

@@ -3,24 +3,27 @@
 Each endpoint's answer is a `StatsDocument` row: the JSON body and its ETag (a digest of the body).
 A document whose body did not change keeps its ETag and `updated_at`, so conditional GETs keep
 answering 304 until something really changed. Nothing here counts signatures: totals are the
-published `InitiativeCount`, series and districts come from this app's aggregates.
+petitions' published counts, series and districts come from this app's aggregates; the
+instruments are read only through their selectors.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
+from assembly.selectors import dashboard_figures
 from civic.models import District
 from dashboards.models import (
     LISTING_HEAD_ID,
@@ -31,17 +34,16 @@ from dashboards.models import (
     SignatureHourly,
     StatsDocument,
 )
-from petitions.models import (
-    Initiative,
-    InitiativeCount,
-    InitiativeTrack,
-    Obligation,
-    ObligationStatus,
-    Status,
-    TrackRung,
+from dashboards.selectors import document_memo_forget
+from dashboards.store import fold_turn
+from petitions.selectors import (
+    dashboard_counts,
+    dashboard_initiatives,
+    dashboard_initiatives_by_status,
+    dashboard_obligations,
+    dashboard_published_initiative_ids,
 )
-
-logger = logging.getLogger(__name__)
+from referendums.selectors import dashboard_campaigns
 
 RECENT = timedelta(days=2)
 CHUNK = 200
@@ -81,7 +83,11 @@ def suppress(cells: dict[str, int], *, threshold: int) -> set[str]:
     return hidden
 
 
-def _rungs(track: InitiativeTrack) -> list[dict[str, Any]]:
+Bodies = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]  # summary, series, listing
+Counts = Mapping[int, tuple[int, datetime | None]]  # track -> (published count, counted at)
+
+
+def _rungs(track: Any) -> list[dict[str, Any]]:
     return [
         {
             "order": r.order,
@@ -94,59 +100,84 @@ def _rungs(track: InitiativeTrack) -> list[dict[str, Any]]:
     ]
 
 
-def _initiatives(ids: list[int]) -> list[Initiative]:
-    return list(
-        Initiative.objects.filter(pk__in=ids, published_at__isnull=False)
-        .select_related("district")
-        .prefetch_related(
-            Prefetch(
-                "tracks",
-                queryset=InitiativeTrack.objects.select_related("instrument_type")
-                .prefetch_related(Prefetch("rungs", queryset=TrackRung.objects.order_by("order")))
-                .order_by("position"),
-            )
+@dataclass
+class _Figures:
+    """What the documents of a batch of initiatives are built from, read in a fixed number of
+    queries: published counts, this app's district and hourly aggregates, the districts."""
+
+    counts: Mapping[int, Counts]
+    per_district: dict[int, dict[int, int]]
+    hourly: dict[int, dict[int, list[tuple[datetime, int]]]]
+    districts: list[District]
+
+    @classmethod
+    def read(cls, ids: list[int]) -> _Figures:
+        per_district: dict[int, dict[int, int]] = defaultdict(dict)
+        for d in SignatureDistrictCount.objects.filter(initiative_id__in=ids):
+            per_district[d.initiative_id][d.district_id] = d.count
+        hourly: dict[int, dict[int, list[tuple[datetime, int]]]] = defaultdict(
+            lambda: defaultdict(list)
         )
-        .order_by("pk")
-    )
+        for h in SignatureHourly.objects.filter(initiative_id__in=ids, count__gt=0).order_by(
+            "initiative_id", "track", "hour"
+        ):
+            hourly[h.initiative_id][h.track].append((h.hour, h.count))
+        return cls(
+            counts=dashboard_counts(ids),
+            per_district=per_district,
+            hourly=hourly,
+            districts=list(District.objects.order_by("code")),
+        )
 
 
-def initiative_documents(
-    ids: list[int],
-) -> dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+def initiative_documents(ids: list[int]) -> dict[int, Bodies]:
     """(summary, series, listing) bodies for the given published initiatives, in a fixed number of queries."""
-    initiatives = _initiatives(ids)
-    ids = [i.pk for i in initiatives]
-    counts: dict[int, dict[int, tuple[int, datetime]]] = defaultdict(dict)
-    for c in InitiativeCount.objects.filter(initiative_id__in=ids):
-        counts[c.initiative_id][c.track] = (c.count, c.updated_at)
-    per_district: dict[int, dict[int, int]] = defaultdict(dict)
-    for d in SignatureDistrictCount.objects.filter(initiative_id__in=ids):
-        per_district[d.initiative_id][d.district_id] = d.count
-    hourly: dict[int, dict[int, list[tuple[datetime, int]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for h in SignatureHourly.objects.filter(initiative_id__in=ids, count__gt=0).order_by(
-        "initiative_id", "track", "hour"
-    ):
-        hourly[h.initiative_id][h.track].append((h.hour, h.count))
-    districts = list(District.objects.order_by("code"))
-    threshold = settings.SMALL_CELL_THRESHOLD
-    out: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+    initiatives = dashboard_initiatives(ids)
+    figures = _Figures.read([i.pk for i in initiatives])
+    out: dict[int, Bodies] = {}
     for initiative in initiatives:
-        mine = counts.get(initiative.pk, {})
-        tracks = list(initiative.tracks.all())
-        cells = {d.code: per_district[initiative.pk].get(d.pk, 0) for d in districts}
-        hidden = suppress(cells, threshold=threshold)
-        head = {
-            "id": initiative.pk,
-            "title": initiative.title,
-            "status": initiative.status,
-            "district": initiative.district.code if initiative.district else None,
-            "published_at": initiative.published_at,
-            "closes_at": initiative.closes_at,
-            "closed_at": initiative.closed_at,
+        summary = _summary(initiative, figures)
+        series = _series_body(initiative, summary["initiative"], figures)
+        out[initiative.pk] = (summary, series, _listing(summary))
+    return out
+
+
+def _head(initiative: Any) -> dict[str, Any]:
+    return {
+        "id": initiative.pk,
+        "title": initiative.title,
+        "status": initiative.status,
+        "district": initiative.district.code if initiative.district else None,
+        "published_at": initiative.published_at,
+        "closes_at": initiative.closes_at,
+        "closed_at": initiative.closed_at,
+    }
+
+
+def _districts(initiative: Any, figures: _Figures) -> list[dict[str, Any]]:
+    """Each district's count, the small cells hidden (see `suppress`)."""
+    mine = figures.per_district[initiative.pk]
+    cells = {d.code: mine.get(d.pk, 0) for d in figures.districts}
+    hidden = suppress(cells, threshold=settings.SMALL_CELL_THRESHOLD)
+    return [
+        {
+            "district": d.code,
+            "name": d.name,
+            "count": None if d.code in hidden else cells[d.code],
+            "suppressed": d.code in hidden,
         }
-        track_stats: list[dict[str, Any]] = [
+        for d in figures.districts
+    ]
+
+
+def _summary(initiative: Any, figures: _Figures) -> dict[str, Any]:
+    mine = figures.counts.get(initiative.pk, {})
+    total, counted_at = mine.get(TOTAL_TRACK, (0, None))
+    return {
+        "initiative": _head(initiative),
+        "total": total,
+        "counted_at": counted_at,
+        "tracks": [
             {
                 "position": t.position,
                 "instrument": t.instrument_type.slug,
@@ -154,56 +185,49 @@ def initiative_documents(
                 "count": mine.get(t.position, (0, None))[0],
                 "rungs": _rungs(t),
             }
-            for t in tracks
-        ]
-        summary = {
-            "initiative": head,
-            "total": mine.get(TOTAL_TRACK, (0, None))[0],
-            "counted_at": mine.get(TOTAL_TRACK, (0, None))[1],
-            "tracks": track_stats,
-            "districts": [
-                {
-                    "district": d.code,
-                    "name": d.name,
-                    "count": None if d.code in hidden else cells[d.code],
-                    "suppressed": d.code in hidden,
-                }
-                for d in districts
-            ],
-            "small_cell_threshold": threshold,
-        }
-        labels = {TOTAL_TRACK: "total", **{t.position: t.instrument_type.slug for t in tracks}}
-        series = {
-            "initiative": head,
-            "tracks": [
-                {
-                    "track": track,
-                    "instrument": labels[track],
-                    **_series(hourly[initiative.pk].get(track, [])),
-                    "rungs": next((_rungs(t) for t in tracks if t.position == track), []),
-                }
-                for track in [TOTAL_TRACK, *(t.position for t in tracks)]
-            ],
-        }
-        listing = {
-            "initiative": head,
-            "total": summary["total"],
-            "counted_at": summary["counted_at"],
-            "tracks": [
-                {
-                    "position": t["position"],
-                    "instrument": t["instrument"],
-                    "count": t["count"],
-                    "rungs_reached": sum(1 for r in t["rungs"] if r["reached"]),
-                    "next_threshold": next(
-                        (r["threshold"] for r in t["rungs"] if not r["reached"]), None
-                    ),
-                }
-                for t in track_stats
-            ],
-        }
-        out[initiative.pk] = (summary, series, listing)
-    return out
+            for t in initiative.tracks.all()
+        ],
+        "districts": _districts(initiative, figures),
+        "small_cell_threshold": settings.SMALL_CELL_THRESHOLD,
+    }
+
+
+def _series_body(initiative: Any, head: dict[str, Any], figures: _Figures) -> dict[str, Any]:
+    tracks = list(initiative.tracks.all())
+    labels = {TOTAL_TRACK: "total", **{t.position: t.instrument_type.slug for t in tracks}}
+    mine = figures.hourly[initiative.pk]
+    return {
+        "initiative": head,
+        "tracks": [
+            {
+                "track": track,
+                "instrument": labels[track],
+                **_series(mine.get(track, [])),
+                "rungs": next((_rungs(t) for t in tracks if t.position == track), []),
+            }
+            for track in [TOTAL_TRACK, *(t.position for t in tracks)]
+        ],
+    }
+
+
+def _listing(summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "initiative": summary["initiative"],
+        "total": summary["total"],
+        "counted_at": summary["counted_at"],
+        "tracks": [
+            {
+                "position": t["position"],
+                "instrument": t["instrument"],
+                "count": t["count"],
+                "rungs_reached": sum(1 for r in t["rungs"] if r["reached"]),
+                "next_threshold": next(
+                    (r["threshold"] for r in t["rungs"] if not r["reached"]), None
+                ),
+            }
+            for t in summary["tracks"]
+        ],
+    }
 
 
 def _series(points: list[tuple[datetime, int]]) -> dict[str, list[dict[str, Any]]]:
@@ -221,71 +245,7 @@ def _series(points: list[tuple[datetime, int]]) -> dict[str, list[dict[str, Any]
     return {"hourly": hourly, "daily": daily}
 
 
-def _referendums() -> list[dict[str, Any]]:
-    from referendums.models.campaigns import Campaign, CampaignStatus
-    from referendums.selectors import results_get, turnout
-
-    shown = [
-        CampaignStatus.VOTING,
-        CampaignStatus.CLOSED,
-        CampaignStatus.RESULTS_PUBLISHED,
-        CampaignStatus.ARCHIVED,
-    ]
-    out = []
-    for campaign in Campaign.objects.filter(status__in=shown).order_by("-voting_opens_at", "-id"):
-        entry: dict[str, Any] = {
-            "id": campaign.pk,
-            "title": campaign.title_fr,
-            "status": campaign.status,
-            "voting_opens_at": campaign.voting_opens_at,
-            "voting_closes_at": campaign.voting_closes_at,
-            "turnout": None,
-            "results": None,
-        }
-        try:
-            entry["turnout"] = turnout(campaign=campaign)
-            # Never a partial result: results only once the city has published them.
-            if campaign.status in (CampaignStatus.RESULTS_PUBLISHED, CampaignStatus.ARCHIVED):
-                entry["results"] = results_get(campaign=campaign)
-        except Exception:  # a campaign the referendums app refuses to describe is left out
-            logger.exception("referendum %s left out of the dashboard", campaign.pk)
-            continue
-        out.append(entry)
-    return out
-
-
-def _assembly(today: Any) -> dict[str, Any]:
-    from assembly.models import Motion, Recommendation, Session
-
-    motions = dict(
-        Motion.objects.filter(status="closed")
-        .values_list("result")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {
-        "sessions": dict(Session.objects.values_list("status").annotate(n=Count("id")).order_by()),
-        "votes": {
-            "closed": sum(motions.values()),
-            "adopted": motions.get("adopted", 0),
-            "rejected": motions.get("rejected", 0),
-        },
-        "recommendations": dict(
-            Recommendation.objects.values_list("status").annotate(n=Count("id")).order_by()
-        ),
-        "answers_overdue": Recommendation.objects.filter(
-            status="referred", answer_due__lt=today
-        ).count(),
-    }
-
-
 def city_document(now: datetime) -> dict[str, Any]:
-    by_status = dict(
-        Initiative.objects.exclude(status=Status.DRAFT)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     per_day: dict[Any, int] = defaultdict(int)
     for hour, n in (
         SignatureHourly.objects.filter(track=TOTAL_TRACK)
@@ -294,36 +254,14 @@ def city_document(now: datetime) -> dict[str, Any]:
         .order_by("hour")
     ):
         per_day[timezone.localtime(hour).date()] += n or 0
-    open_ = Obligation.objects.filter(status=ObligationStatus.OPEN)
-    obligations = Obligation.objects.aggregate(
-        open=Count("id", filter=Q(status=ObligationStatus.OPEN)),
-        overdue=Count("id", filter=Q(status=ObligationStatus.OPEN, due_at__lt=now)),
-        due_within_7_days=Count(
-            "id",
-            filter=Q(status=ObligationStatus.OPEN, due_at__gte=now, due_at__lt=now + timedelta(7)),
-        ),
-        done=Count("id", filter=Q(status=ObligationStatus.DONE)),
-    )
-    obligations["items"] = [
-        {
-            "id": o.pk,
-            "initiative_id": o.initiative_id,
-            "kind": o.kind,
-            "due_at": o.due_at,
-            "overdue": o.due_at < now,
-        }
-        for o in open_.order_by("due_at", "id")[:50]
-    ]
     return {
-        "initiatives_by_status": {
-            s.value: by_status.get(s.value, 0) for s in Status if s != "draft"
-        },
+        "initiatives_by_status": dashboard_initiatives_by_status(),
         "signatures_per_day": [
             {"date": day, "count": n} for day, n in sorted(per_day.items()) if n
         ],
-        "obligations": obligations,
-        "referendums": _referendums(),
-        "assembly": _assembly(timezone.localdate(now)),
+        "obligations": dashboard_obligations(now=now),
+        "referendums": dashboard_campaigns(),
+        "assembly": dashboard_figures(today=timezone.localdate(now)),
     }
 
 
@@ -343,42 +281,57 @@ def _store_listing_head(now: datetime) -> bool:
 def documents_rebuild(*, initiative_ids: list[int] | None = None, everything: bool = False) -> int:
     """Rebuild the city document and those of the initiatives that may have changed: the touched
     ones, the collecting ones, those changed recently and published ones without a document."""
-    from dashboards.services.fold import fold_turn
-
     with fold_turn(), transaction.atomic():
-        return _rebuild(initiative_ids=initiative_ids, everything=everything)
+        now = timezone.now()
+        changed = int(_store(DocumentKind.CITY, 0, city_document(now), now))
+        changed += _rebuild_initiatives(_to_rebuild(initiative_ids, everything, now), now)
+        _published(changed)
+        return changed
 
 
-def _rebuild(*, initiative_ids: list[int] | None, everything: bool) -> int:
-    now = timezone.now()
-    changed = int(_store(DocumentKind.CITY, 0, city_document(now), now))
-    query = Initiative.objects.filter(published_at__isnull=False)
-    if not everything:
-        has_doc = StatsDocument.objects.filter(
-            kind=DocumentKind.INITIATIVE, object_id=OuterRef("pk")
+def documents_refresh(*, initiative_ids: list[int]) -> int:
+    """Rebuild the documents of these initiatives only (their counts moved; the unpublished
+    ones among them have none)."""
+    with fold_turn(), transaction.atomic():
+        now = timezone.now()
+        changed = _rebuild_initiatives(sorted(set(initiative_ids)), now)
+        _published(changed)
+        return changed
+
+
+def _to_rebuild(initiative_ids: list[int] | None, everything: bool, now: datetime) -> list[int]:
+    """Every published initiative, or the touched, collecting and recently changed ones and
+    those without a document yet."""
+    if everything:
+        return sorted(dashboard_published_initiative_ids())
+    ids = dashboard_published_initiative_ids(touched=initiative_ids, changed_since=now - RECENT)
+    documented = set(
+        StatsDocument.objects.filter(kind=DocumentKind.INITIATIVE).values_list(
+            "object_id", flat=True
         )
-        query = query.filter(
-            Q(pk__in=initiative_ids or [])
-            | Q(status=Status.COLLECTING)
-            | Q(updated_at__gte=now - RECENT)
-            | ~Exists(has_doc)
-        )
-    ids = sorted(query.values_list("pk", flat=True))
-    listed = 0
+    )
+    return sorted(ids | (dashboard_published_initiative_ids() - documented))
+
+
+def _rebuild_initiatives(ids: list[int], now: datetime) -> int:
+    """Store the documents of `ids` (by chunks) and, if a listing changed, the list's head."""
+    changed = listed = 0
     for start in range(0, len(ids), CHUNK):
         batch = initiative_documents(ids[start : start + CHUNK])
         for pk, (summary, series, listing) in batch.items():
             changed += _store(DocumentKind.INITIATIVE, pk, summary, now)
             changed += _store(DocumentKind.SERIES, pk, series, now)
             listed += _store(DocumentKind.LISTING, pk, listing, now)
-    changed += listed
     head = StatsDocument.objects.filter(kind=DocumentKind.LISTING, object_id=LISTING_HEAD_ID)
     if listed or not head.exists():
-        changed += _store_listing_head(now)
-    if changed:
-        from dashboards.selectors import document_memo_forget
+        listed += _store_listing_head(now)
+    return changed + listed
 
+
+def _published(changed: int) -> None:
+    """After a rebuild that changed documents: bump their version, and forget this process's
+    memo of their validators once the change commits."""
+    if changed:
         FoldState.objects.get_or_create(id=1)
         FoldState.objects.filter(id=1).update(documents_version=F("documents_version") + 1)
         transaction.on_commit(document_memo_forget)
-    return changed

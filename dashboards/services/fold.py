@@ -14,7 +14,7 @@ slot deltas, which petitions keeps in step with the signatures). Only on a misma
 read that initiative's signatures to add the late ones and drop the withdrawn ones (decrementing
 their own hour and district). Work per fold is proportional to new signatures and to initiatives
 whose count moved; a full read of one initiative happens only when a withdrawal or a very late
-commit is detected there. On PostgreSQL the fold reads everything from one REPEATABLE READ
+commit is detected there. The fold reads everything from one REPEATABLE READ
 snapshot (signers committing mid-fold would otherwise look like mismatches and cost repairs), and
 folds take turns under an advisory lock taken before that snapshot. The signing path is not touched.
 """
@@ -22,8 +22,7 @@ folds take turns under an advisory lock taken before that snapshot. The signing 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,14 +30,17 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from dashboards.models import (
-    TOTAL_TRACK,
-    FoldState,
-    SignatureDistrictCount,
-    SignatureHourly,
-    SignatureLedger,
+from dashboards import store
+from dashboards.models import TOTAL_TRACK, FoldState, SignatureHourly, SignatureLedger
+from dashboards.services.documents import documents_rebuild
+from petitions.selectors import (
+    dashboard_counts_moved,
+    dashboard_exact_totals,
+    dashboard_signature_ids,
+    dashboard_signature_rows,
+    dashboard_signature_rows_except,
+    dashboard_track_positions,
 )
-from petitions.models import MAX_TRACKS, InitiativeCount, Signature, SignatureCountSlot
 
 LAG = timedelta(minutes=5)
 BATCH = 5000
@@ -59,32 +61,17 @@ class _Deltas:
     def add(self, initiative_id: int, district_id: int, mask: int, hour: datetime, d: int) -> None:
         self.initiatives.add(initiative_id)
         self.hourly[(initiative_id, TOTAL_TRACK, hour)] += d
-        for position in range(MAX_TRACKS):
-            if mask & (1 << position):
-                self.hourly[(initiative_id, position, hour)] += d
+        for position in dashboard_track_positions(mask):
+            self.hourly[(initiative_id, position, hour)] += d
         self.district[(initiative_id, district_id)] += d
 
     def apply(self) -> None:
-        hourly = SignatureHourly._meta.db_table
-        district = SignatureDistrictCount._meta.db_table
-        adapt = connection.ops.adapt_datetimefield_value
-        hourly_rows = [(i, t, adapt(h), d) for (i, t, h), d in sorted(self.hourly.items()) if d]
+        hourly_rows = [(i, t, h, d) for (i, t, h), d in sorted(self.hourly.items()) if d]
         district_rows = [(i, k, d) for (i, k), d in sorted(self.district.items()) if d]
-        with connection.cursor() as cursor:
-            if hourly_rows:
-                cursor.executemany(
-                    f"INSERT INTO {hourly} (initiative_id, track, hour, count) "  # noqa: S608
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (initiative_id, track, hour) "
-                    f"DO UPDATE SET count = {hourly}.count + excluded.count",
-                    hourly_rows,
-                )
-            if district_rows:
-                cursor.executemany(
-                    f"INSERT INTO {district} (initiative_id, district_id, count) "  # noqa: S608
-                    "VALUES (%s, %s, %s) ON CONFLICT (initiative_id, district_id) "
-                    f"DO UPDATE SET count = {district}.count + excluded.count",
-                    district_rows,
-                )
+        if hourly_rows:
+            store.hourly_add(hourly_rows)
+        if district_rows:
+            store.district_add(district_rows)
 
 
 def _ledger_add(rows: Iterable[Row], deltas: _Deltas) -> None:
@@ -108,27 +95,6 @@ def _ledger_add(rows: Iterable[Row], deltas: _Deltas) -> None:
         deltas.add(ini, dis, mask, _hour(created), +1)
 
 
-_FIELDS = ("id", "initiative_id", "district_id", "track_mask", "created_at")
-
-
-def _exact_totals(initiative_ids: list[int]) -> dict[int, int]:
-    """Published count plus pending slot deltas: the exact number of signatures."""
-    totals = {
-        row["initiative_id"]: row["count"]
-        for row in InitiativeCount.objects.filter(
-            initiative_id__in=initiative_ids, track=TOTAL_TRACK
-        ).values("initiative_id", "count")
-    }
-    for row in (
-        SignatureCountSlot.objects.filter(initiative_id__in=initiative_ids)
-        .values("initiative_id")
-        .annotate(d=Sum("delta"))
-        .order_by()
-    ):
-        totals[row["initiative_id"]] = totals.get(row["initiative_id"], 0) + (row["d"] or 0)
-    return totals
-
-
 def _ledger_totals(initiative_ids: list[int]) -> dict[int, int]:
     return {
         row["initiative_id"]: row["n"] or 0
@@ -144,110 +110,82 @@ def _ledger_totals(initiative_ids: list[int]) -> dict[int, int]:
 def _repair(initiative_id: int, deltas: _Deltas) -> None:
     """Bring one initiative's ledger in line with its signatures: drop the withdrawn, add the late."""
     gone = SignatureLedger.objects.filter(initiative_id=initiative_id).exclude(
-        signature_id__in=Signature.objects.filter(initiative_id=initiative_id).values("id")
+        signature_id__in=dashboard_signature_ids(initiative_id=initiative_id)
     )
     removed = list(gone.values_list("signature_id", "district_id", "mask", "hour"))
     if removed:
         SignatureLedger.objects.filter(signature_id__in=[r[0] for r in removed]).delete()
         for _sid, district_id, mask, hour in removed:
             deltas.add(initiative_id, district_id, mask, hour, -1)
-    late = (
-        Signature.objects.filter(initiative_id=initiative_id)
-        .exclude(
-            id__in=SignatureLedger.objects.filter(initiative_id=initiative_id).values(
-                "signature_id"
-            )
-        )
-        .values_list(*_FIELDS)
-    )
+    seen = SignatureLedger.objects.filter(initiative_id=initiative_id).values("signature_id")
+    late = dashboard_signature_rows_except(initiative_id=initiative_id, seen_ids=seen)
     _ledger_add(late, deltas)
-
-
-_LOCK_KEY = 0xDA5B0A
-
-
-@contextmanager
-def fold_turn() -> Iterator[None]:
-    """Folds and document rebuilds take turns (a session-level advisory lock on PostgreSQL, taken
-    before their transaction starts, so that transaction's snapshot is younger than the last
-    fold's commit)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
 
 
 def aggregates_fold(*, now: datetime | None = None) -> list[int]:
     """Fold new signatures and withdrawals into the aggregates. Returns the initiatives touched.
 
-    On PostgreSQL (outside any caller's transaction) the fold runs in REPEATABLE READ: the new
-    signatures, the published counts and the pending slots are then read from ONE snapshot, so a
-    signer committing mid-fold cannot look like a mismatch and trigger a needless repair."""
+    Outside any caller's transaction the fold runs in REPEATABLE READ: the new signatures, the
+    published counts and the pending slots are then read from ONE snapshot, so a signer
+    committing mid-fold cannot look like a mismatch and trigger a needless repair."""
     FoldState.objects.get_or_create(id=1)
-    with fold_turn(), transaction.atomic():
-        if connection.vendor == "postgresql" and not _nested():
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with store.fold_turn(), transaction.atomic():
+        if not _nested():
+            store.snapshot_for_transaction()
         now = now or timezone.now()
         state = FoldState.objects.get(id=1)
         deltas = _Deltas()
-        low = state.low_watermark
-        new_low = low
-        cursor_id = low
-        advancing = True
-        while True:
-            rows: list[Any] = list(
-                Signature.objects.filter(id__gt=cursor_id)
-                .order_by("id")
-                .values_list(*_FIELDS)[:BATCH]
-            )
-            if not rows:
-                break
-            _ledger_add(rows, deltas)
-            for row in rows:
-                if not advancing or row[4] >= now - LAG:
-                    advancing = False
-                    break
-                new_low = row[0]
-            cursor_id = rows[-1][0]
-            if len(rows) < BATCH:
-                break
-        # Initiatives whose published count moved since the last fold (withdrawals, late commits).
-        since = (state.folded_at or now) - LAG
-        moved = set(
-            InitiativeCount.objects.filter(track=TOTAL_TRACK, updated_at__gte=since).values_list(
-                "initiative_id", flat=True
-            )
-        )
-        if state.folded_at is None:
-            moved |= set(
-                InitiativeCount.objects.filter(track=TOTAL_TRACK).values_list(
-                    "initiative_id", flat=True
-                )
-            )
-        candidates = sorted(moved | deltas.initiatives)
-        if candidates:
-            exact = _exact_totals(candidates)
-            ledger = _ledger_totals(candidates)
-            pending: dict[int, int] = defaultdict(int)
-            for (i, t, _h), d in deltas.hourly.items():
-                if t == TOTAL_TRACK:
-                    pending[i] += d
-            for initiative_id in candidates:
-                folded = ledger.get(initiative_id, 0) + pending[initiative_id]
-                if folded != exact.get(initiative_id, 0):
-                    _repair(initiative_id, deltas)
+        new_low = _fold_new(state.low_watermark, now, deltas)
+        _reconcile(_candidates(state, now, deltas), deltas)
         deltas.apply()
         state.low_watermark = new_low
         state.folded_at = now
         state.save(update_fields=["low_watermark", "folded_at"])
     return sorted(deltas.initiatives)
+
+
+def _fold_new(low: int, now: datetime, deltas: _Deltas) -> int:
+    """Count the signatures above the watermark the ledger has not seen; return the new watermark
+    (the newest signature created more than LAG ago, with none younger before it)."""
+    new_low = cursor_id = low
+    advancing = True
+    while True:
+        rows: list[Any] = dashboard_signature_rows(after_id=cursor_id, limit=BATCH)
+        if not rows:
+            break
+        _ledger_add(rows, deltas)
+        for row in rows:
+            if not advancing or row[4] >= now - LAG:
+                advancing = False
+                break
+            new_low = row[0]
+        cursor_id = rows[-1][0]
+        if len(rows) < BATCH:
+            break
+    return new_low
+
+
+def _candidates(state: FoldState, now: datetime, deltas: _Deltas) -> list[int]:
+    """The initiatives to reconcile: those whose published count moved since the last fold
+    (withdrawals, late commits; every counted one at the first fold) and those folded now."""
+    since = None if state.folded_at is None else state.folded_at - LAG
+    return sorted(dashboard_counts_moved(since=since) | deltas.initiatives)
+
+
+def _reconcile(candidates: list[int], deltas: _Deltas) -> None:
+    """Repair each candidate whose ledger total (with this fold's deltas) is not its exact total."""
+    if not candidates:
+        return
+    exact = dashboard_exact_totals(candidates)
+    ledger = _ledger_totals(candidates)
+    pending: dict[int, int] = defaultdict(int)
+    for (i, t, _h), d in deltas.hourly.items():
+        if t == TOTAL_TRACK:
+            pending[i] += d
+    for initiative_id in candidates:
+        folded = ledger.get(initiative_id, 0) + pending[initiative_id]
+        if folded != exact.get(initiative_id, 0):
+            _repair(initiative_id, deltas)
 
 
 def _nested() -> bool:
@@ -257,8 +195,6 @@ def _nested() -> bool:
 
 def stats_tick() -> dict[str, int]:
     """The beat job: fold, then rebuild the published documents that may have changed."""
-    from dashboards.services.documents import documents_rebuild
-
     touched = aggregates_fold()
     rebuilt = documents_rebuild(initiative_ids=touched)
     return {"touched": len(touched), "documents": rebuilt}

@@ -161,9 +161,7 @@ def test_another_scheme_is_left_to_the_other_authenticators():
 
 
 def test_a_signature_over_the_api_costs_two_statements_once_the_tracks_are_known():
-    """Token (with user and entry) and the guarded insert-and-count: nothing else on PostgreSQL."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the one-statement signing path is PostgreSQL's")
+    """Token (with user and entry) and the guarded insert-and-count: nothing else."""
     from tests.petitions.factories import InitiativeFactory
 
     initiative = InitiativeFactory(collecting=True)

@@ -21,15 +21,9 @@ def _three_entries() -> list[AuditEntry]:
 
 def _raw_update(sql: str, params: list[object]) -> None:
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE civic_auditentry DISABLE TRIGGER civic_auditentry_append_only"
-            )
+        cursor.execute("ALTER TABLE civic_auditentry DISABLE TRIGGER civic_auditentry_append_only")
         cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE civic_auditentry ENABLE TRIGGER civic_auditentry_append_only"
-            )
+        cursor.execute("ALTER TABLE civic_auditentry ENABLE TRIGGER civic_auditentry_append_only")
 
 
 def test_entries_chain_from_genesis_and_verify():
@@ -65,7 +59,6 @@ def test_verify_audit_command_fails_loudly_on_a_broken_chain(capsys):
         call_command("verify_audit")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
 def test_postgres_refuses_update_and_delete_of_audit_rows():
     from django.db import DatabaseError, transaction
 

@@ -126,7 +126,6 @@ def test_desk_verification_is_refused_without_the_role(entry, role):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
 def test_two_accounts_racing_for_one_entry_give_exactly_one_winner():
     for _round in range(10):
         entry = RegisterEntryFactory(birth_date=date(1970, 1, 1))

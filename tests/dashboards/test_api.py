@@ -226,7 +226,7 @@ def test_a_changed_document_is_never_answered_304_once_its_version_is_re_read(ap
     assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 304
     sign(busy, 1)
     tick()
-    _VERSION[0] = 0.0  # the second has passed (monotonic clock, not the frozen one)
+    _VERSION.clear()  # the second has passed (monotonic clock, not the frozen one)
     assert api.get(_url(busy), HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
@@ -328,7 +328,7 @@ def test_a_list_etag_goes_stale_when_a_listing_changes(api, listed, now):
     response = api.get(LIST)
     sign(listed[0], 2)
     tick()
-    _VERSION[0] = 0.0  # the second has passed (monotonic clock, not the frozen one)
+    _VERSION.clear()  # the second has passed (monotonic clock, not the frozen one)
     again = api.get(LIST, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 200
     assert again["ETag"] != response["ETag"]

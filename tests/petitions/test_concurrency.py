@@ -15,12 +15,10 @@ from civic.identity import identity_hash
 from civic.models import AuditEntry, District, EntryKind, RegisterEntry, User, VerificationMethod
 from petitions import services
 from petitions.models import InitiativeCount, Obligation, Signature, TrackRung
-from tests.conftest import postgres_only
 from tests.factories import ResidentFactory
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory
 
 pytestmark = [
-    postgres_only(),
     pytest.mark.django_db(transaction=True),
     # An exception in any worker thread (a deadlock, a server error) fails the test.
     pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"),

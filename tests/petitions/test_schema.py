@@ -9,8 +9,6 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from tests.conftest import postgres_only
-
 INDEX_MIGRATION = "petitions.migrations.0007_signature_indexes_once"
 HOT_TABLES = [
     "petitions_signature",
@@ -28,7 +26,6 @@ def _index_names(table: str) -> set[str]:
     return {name for name, c in constraints.items() if c["index"] or c["unique"]}
 
 
-@postgres_only()
 @pytest.mark.django_db
 def test_no_index_of_a_table_written_per_signature_or_ballot_repeats_another() -> None:
     # A full index whose columns lead another full index (same columns in the same order, same
@@ -75,7 +72,6 @@ def test_the_index_migration_drops_the_repeats_and_back() -> None:
     assert {"signature_paper_agent_idx", "signature_entry_idx", "signature_one_per_entry"} <= names
 
 
-@postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_the_index_migration_rebuilds_an_index_an_interrupted_run_left_invalid() -> None:
     from django.db import IntegrityError

@@ -37,7 +37,7 @@ def _raw_conf(url: str, directory: Path) -> Path:
     from civic.api.authentication import _columns, _token_sql
     from civic.models import RegisterEntry, User
     from petitions.models.instruments import COUNT_SLOTS
-    from petitions.services.signatures import _SIGN_AND_COUNT
+    from petitions.store import SIGN_AND_COUNT as _SIGN_AND_COUNT
 
     user_fields, _c = _columns(User, "u")
     entry_fields, _c = _columns(RegisterEntry, "e")

@@ -1,100 +1,110 @@
-"""Rules as predicates: what the law allows an instrument type to say, who may do what."""
+"""Rules as predicates: when collection is open, who may sign, who may do what.
+
+Each rule is written once here. Where a rule must run inside the database (a queryset filter, the
+guard of the signing statement), its query form is built next to the Python predicate, and
+`tests/petitions/test_rules_agree.py` feeds one table of cases to both.
+"""
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.db.models import Q
 
-from civic.eligibility import Predicate
+from civic.eligibility import Decision, decide
+from civic.models import RegisterEntry
 from civic.roles import Role, has_role
+from petitions.law import LEGAL_PREDICATES, LEGAL_SHARE, instrument_type_violations, rung_violations
+from petitions.models import Initiative, Status
+from petitions.workflow import can_transition
 
-if TYPE_CHECKING:
-    from petitions.models import Initiative, InstrumentType, Rung
-
-# CGCT L1112-16: 1/10 of the electors for a commune, 1/20 for other collectivités; L5211-49: 1/10 of
-# the electors of the member communes.
-LEGAL_SHARE: dict[tuple[str, str], tuple[Fraction, str]] = {
-    ("l1112_16", "commune"): (Fraction(1, 10), "CGCT L1112-16"),
-    ("l1112_16", "other"): (Fraction(1, 20), "CGCT L1112-16"),
-    ("l5211_49", "intercommunality"): (Fraction(1, 10), "CGCT L5211-49"),
-}
-LEGAL_PREDICATES = frozenset({Predicate.MUNICIPAL_ELECTOR, Predicate.REGISTERED_ELECTOR})
-
-
-def instrument_type_violations(instrument: InstrumentType) -> None:
-    """Raise a ValidationError naming the article for what the law forbids this type to say."""
-    errors: dict[str, list[str]] = {}
-    if instrument.legal_regime == "l1112_16" and instrument.collectivity == "intercommunality":
-        errors.setdefault("collectivity", []).append(
-            _("CGCT L1112-16 vise les collectivités territoriales ; un EPCI relève de L5211-49.")
-        )
-    if instrument.legal_regime == "l5211_49" and instrument.collectivity != "intercommunality":
-        errors.setdefault("collectivity", []).append(
-            _("CGCT L5211-49 ne s'applique qu'aux établissements intercommunaux.")
-        )
-    if instrument.legal_regime != "charter":
-        if instrument.predicate not in LEGAL_PREDICATES:
-            errors.setdefault("predicate", []).append(
-                _("CGCT L1112-16 : seuls les électeurs inscrits peuvent signer cette demande.")
-            )
-        if not instrument.quarter_limit:
-            errors.setdefault("quarter_limit", []).append(
-                _(
-                    "CGCT L1112-16 : un électeur ne peut signer qu'une demande par trimestre ; la limite est obligatoire."
-                )
-            )
-    if instrument.quarter_limit and not instrument.quarter_limit_rule:
-        errors.setdefault("quarter_limit_rule", []).append(
-            _("Nommez l'article qui fonde la limite trimestrielle.")
-        )
-    if errors:
-        raise ValidationError(errors)
+__all__ = [
+    "COLLECTION_OPEN_SQL",
+    "LEGAL_PREDICATES",
+    "LEGAL_SHARE",
+    "collection_closed_q",
+    "collection_open",
+    "collection_open_q",
+    "instrument_type_violations",
+    "is_initiator",
+    "is_moderator",
+    "is_promoter",
+    "may_sign",
+    "may_view",
+    "may_withdraw",
+    "rung_violations",
+    "share_threshold",
+    "track_decisions",
+]
 
 
-def rung_violations(rung: Rung) -> None:
-    errors: dict[str, list[str]] = {}
-    if rung.kind == "absolute":
-        if not rung.absolute_value:
-            errors.setdefault("absolute_value", []).append(_("Indiquez un nombre de signatures."))
-        if rung.numerator or rung.denominator:
-            errors.setdefault("numerator", []).append(
-                _("Un seuil en nombre ne porte pas de fraction.")
-            )
-    else:
-        if not rung.numerator or not rung.denominator or rung.numerator > rung.denominator:
-            errors.setdefault("numerator", []).append(_("Indiquez une fraction entre 0 et 1."))
-        if rung.absolute_value:
-            errors.setdefault("absolute_value", []).append(
-                _("Un seuil en part ne porte pas de nombre absolu.")
-            )
-    instrument = getattr(rung, "instrument_type", None) if rung.instrument_type_id else None
-    if instrument is not None and instrument.legal_regime != "charter":
-        legal = LEGAL_SHARE.get((instrument.legal_regime, instrument.collectivity))
-        if legal is not None:
-            share, article = legal
-            if rung.kind != "share" or not rung.numerator or not rung.denominator:
-                errors.setdefault("kind", []).append(
-                    _("%(article)s fixe le seuil en part des électeurs inscrits (%(share)s).")
-                    % {"article": article, "share": f"{share.numerator}/{share.denominator}"}
-                )
-            elif Fraction(rung.numerator, rung.denominator) != share:
-                # Higher would deny electors a right the law gives them; lower would present a city
-                # commitment as the legal request. Either way the article decides the share.
-                errors.setdefault("numerator", []).append(
-                    _(
-                        "%(article)s : pour une %(collectivity)s, la demande doit réunir %(share)s des électeurs inscrits."
-                    )
-                    % {
-                        "article": article,
-                        "collectivity": instrument.get_collectivity_display().lower(),
-                        "share": f"{share.numerator}/{share.denominator}",
-                    }
-                )
-    if errors:
-        raise ValidationError(errors)
+# --- Is collection open ------------------------------------------------------------------------
+
+
+def collection_open(*, status: str, closes_at: datetime | None, now: datetime) -> bool:
+    """Signatures are taken while the initiative is collecting and its closing instant is still
+    ahead: at `closes_at` itself it is closed, whether or not the closing job has run."""
+    return status == Status.COLLECTING and closes_at is not None and closes_at > now
+
+
+def collection_open_q(now: datetime) -> Q:
+    """`collection_open` as a filter on initiatives."""
+    return Q(status=Status.COLLECTING, closes_at__gt=now)
+
+
+def collection_closed_q(now: datetime) -> Q:
+    """Collecting initiatives whose collection is no longer open: due to be closed. Within
+    COLLECTING it is the exact complement of `collection_open_q` (a collecting initiative always
+    has its closing instant: constraint `initiative_collecting_has_window`), written so that the
+    index on (status, closes_at) answers it."""
+    return Q(status=Status.COLLECTING, closes_at__lte=now)
+
+
+# `collection_open` as the SQL guard of the statements that write signatures (one parameter: now),
+# on `petitions_initiative`. Written from the same status value; the table of cases in
+# tests/petitions/test_rules_agree.py runs it against the Python predicate.
+COLLECTION_OPEN_SQL = f"status = '{Status.COLLECTING.value}' AND closes_at > %s"
+
+
+def initiative_collection_open(initiative: Initiative, *, now: datetime) -> bool:
+    return collection_open(status=initiative.status, closes_at=initiative.closes_at, now=now)
+
+
+def may_withdraw(initiative: Initiative, *, now: datetime) -> bool:
+    """The table allows the initiator to withdraw, and a collecting initiative is still open
+    (past its closing instant it is closed, even before the closing job ran)."""
+    if not can_transition(initiative.status, Status.WITHDRAWN):
+        return False
+    return initiative.status != Status.COLLECTING or initiative_collection_open(initiative, now=now)
+
+
+# --- May this person sign ----------------------------------------------------------------------
+
+
+def track_decisions(entry: RegisterEntry, predicates: Iterable[str], *, on: date) -> list[Decision]:
+    """The eligibility decision of one register entry on each track (in track order)."""
+    return [decide(entry, predicate, on=on) for predicate in predicates]
+
+
+def may_sign(
+    *,
+    status: str,
+    closes_at: datetime | None,
+    now: datetime,
+    entry: RegisterEntry,
+    predicates: Iterable[str],
+    on: date,
+) -> bool:
+    """A person may sign while collection is open if they are eligible on at least one track.
+    (The quarter limit and "already signed" are the database's constraints, not a predicate.)"""
+    return collection_open(status=status, closes_at=closes_at, now=now) and any(
+        d.eligible for d in track_decisions(entry, predicates, on=on)
+    )
+
+
+# --- Thresholds --------------------------------------------------------------------------------
 
 
 def share_threshold(*, population: int, numerator: int, denominator: int) -> int:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
 from civic.models import User
+from petitions import store
 from petitions.models import (
     TOTAL_TRACK,
     Initiative,
@@ -27,10 +27,9 @@ from petitions.models import (
     PaperRejection,
     Promoter,
     Signature,
-    Status,
     TrackRung,
 )
-from petitions.rules import is_moderator
+from petitions.rules import collection_open_q, is_moderator
 
 
 def visible_initiatives(viewer: Any) -> QuerySet[Initiative]:
@@ -118,14 +117,6 @@ def count_cache_key(initiative_id: int) -> str:
 COUNT_CACHE_SECONDS = 2 * int(settings.CIVIC_TICK_SECONDS)
 
 
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        # SQLite's driver may hand back a naive datetime; the stored value is UTC (USE_TZ).
-        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
-    # SQLite hands back text; its backend knows how to read it.
-    return connection.ops.convert_datetimefield_value(value, None, connection)  # type: ignore[attr-defined]
-
-
 # Each web process also remembers a count for one second: the most read endpoint of a surge then
 # costs no network round trip at all, and a count is never staler than one tick plus a second.
 _MEMO: dict[int, tuple[float, PublishedCount]] = {}
@@ -151,18 +142,12 @@ def initiative_count(*, initiative_id: int) -> PublishedCount:
     cached = cache.get(key)
     if cached is not None:
         return _remember(initiative_id, PublishedCount(*cached), now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT track, count, updated_at FROM petitions_initiativecount WHERE initiative_id = %s",
-            [initiative_id],
-        )
-        rows = cursor.fetchall()
+    rows = store.published_count_rows(initiative_id)
     if not rows:
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
-    updated = [_as_datetime(u) for _t, _c, u in rows]
-    tracks = {int(t): int(c) for t, c, _u in rows if t != TOTAL_TRACK}
-    total = next((int(c) for t, c, _u in rows if t == TOTAL_TRACK), 0)
-    result = PublishedCount(total, tracks, max(updated))
+    tracks = {t: c for t, c, _u in rows if t != TOTAL_TRACK}
+    total = next((c for t, c, _u in rows if t == TOTAL_TRACK), 0)
+    result = PublishedCount(total, tracks, max(u for _t, _c, u in rows))
     cache.set(key, (result.total, result.tracks, result.updated_at), COUNT_CACHE_SECONDS)
     return _remember(initiative_id, result, now)
 
@@ -232,9 +217,9 @@ def counts_last_modified(initiative_ids: list[int]) -> datetime | None:
 
 def home_section(request: HttpRequest) -> dict[str, Any] | None:
     items = []
-    for initiative in Initiative.objects.filter(
-        status=Status.COLLECTING, closes_at__gt=timezone.now()
-    ).order_by("closes_at")[:5]:
+    for initiative in Initiative.objects.filter(collection_open_q(timezone.now())).order_by(
+        "closes_at"
+    )[:5]:
         assert initiative.closes_at is not None
         items.append(
             {

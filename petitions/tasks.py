@@ -58,6 +58,4 @@ def notify_signers(initiative_id: int, kind: str) -> int:
 @shared_task(acks_late=True)
 def purge_signatures() -> int:
     """Delete who signed once an initiative ended longer ago than its retention period."""
-    from petitions.services.retention import signatures_purge_due
-
-    return signatures_purge_due()
+    return services.signatures_purge_due()

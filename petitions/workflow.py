@@ -32,3 +32,15 @@ def can_transition(current: str, target: str) -> bool:
 def sources_of(target: str) -> frozenset[str]:
     """Every status from which `target` may be reached (the WHERE of a guarded UPDATE)."""
     return frozenset(s for s, nxt in ALLOWED.items() if target in nxt)
+
+
+# The timestamp each status records when an initiative enters it (the model's constraints tie the
+# status to it), set by the one helper that performs transitions (services/transitions.py).
+STAMPED: Final[dict[str, str]] = {
+    Status.SUBMITTED: "submitted_at",
+    Status.IN_REVIEW: "review_started_at",
+    Status.COLLECTING: "published_at",
+    Status.CLOSED: "closed_at",
+    Status.REJECTED: "rejected_at",
+    Status.WITHDRAWN: "withdrawn_at",
+}

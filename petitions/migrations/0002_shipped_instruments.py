@@ -101,9 +101,7 @@ def forwards(apps, schema_editor):
 
 def tune_queue_tables(apps, schema_editor):
     """The slot table is a queue (rows inserted by signers, deleted by each fold): vacuum it often
-    so the fold never scans dead rows. PostgreSQL only."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
+    so the fold never scans dead rows."""
     schema_editor.execute(
         "ALTER TABLE petitions_signaturecountslot SET (autovacuum_vacuum_scale_factor = 0, "
         "autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0)"

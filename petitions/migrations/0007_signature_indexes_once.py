@@ -4,7 +4,7 @@ indexes (the foreign key's and signature_entry_idx); the agent's index held a NU
 signature. Six remain on an online signature, and the agent's index covers paper signatures only.
 
 Only the indexes change: Django's AlterField would drop and re-add the three foreign keys, and
-re-adding one validates the whole table under lock. On PostgreSQL the indexes are built and dropped
+re-adding one validates the whole table under lock. The indexes are built and dropped
 CONCURRENTLY, so signing goes on during the migration (hence `atomic = False`)."""
 
 import django.db.models.deletion
@@ -20,39 +20,36 @@ REDUNDANT = {
 PAPER_AGENT = "signature_paper_agent_idx"
 
 
-def _how(schema_editor):
-    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
+CONCURRENTLY = " CONCURRENTLY"
 
 
 def _create(schema_editor, name, columns, where=""):
-    """CREATE INDEX (concurrently on PostgreSQL) unless it exists. A concurrent build that failed
-    (a deploy interrupted, say) leaves an INVALID index behind, which IF NOT EXISTS would keep:
-    that one is dropped first, so the retry builds it again."""
-    how = _how(schema_editor)
-    if how:
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE c.relname = %s AND NOT i.indisvalid",
-                [name],
-            )
-            if cursor.fetchone() is not None:
-                schema_editor.execute(f'DROP INDEX{how} IF EXISTS "{name}"')
+    """CREATE INDEX CONCURRENTLY unless it exists. A concurrent build that failed (a deploy
+    interrupted, say) leaves an INVALID index behind, which IF NOT EXISTS would keep: that one is
+    dropped first, so the retry builds it again."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND NOT i.indisvalid",
+            [name],
+        )
+        if cursor.fetchone() is not None:
+            schema_editor.execute(f'DROP INDEX{CONCURRENTLY} IF EXISTS "{name}"')
     schema_editor.execute(
-        f'CREATE INDEX{how} IF NOT EXISTS "{name}" ON "petitions_signature" ({columns}){where}'
+        f'CREATE INDEX{CONCURRENTLY} IF NOT EXISTS "{name}" ON "petitions_signature" ({columns}){where}'
     )
 
 
 def forwards(apps, schema_editor):
     _create(schema_editor, PAPER_AGENT, '"entered_by_id"', ' WHERE "entered_by_id" IS NOT NULL')
     for name in REDUNDANT:
-        schema_editor.execute(f'DROP INDEX{_how(schema_editor)} IF EXISTS "{name}"')
+        schema_editor.execute(f'DROP INDEX{CONCURRENTLY} IF EXISTS "{name}"')
 
 
 def backwards(apps, schema_editor):
     for name, columns in REDUNDANT.items():
         _create(schema_editor, name, columns)
-    schema_editor.execute(f'DROP INDEX{_how(schema_editor)} IF EXISTS "{PAPER_AGENT}"')
+    schema_editor.execute(f'DROP INDEX{CONCURRENTLY} IF EXISTS "{PAPER_AGENT}"')
 
 
 class Migration(migrations.Migration):

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic.eligibility import Predicate
+from petitions.law import instrument_type_violations, rung_violations
 
 # Position of the "all signatures" figure in the count table; tracks use 0..MAX_TRACKS-1 (bits of a
 # signature's mask).
@@ -121,8 +122,6 @@ class InstrumentType(models.Model):
         return in_language(self.description, self.description_en)
 
     def clean(self) -> None:
-        from petitions.rules import instrument_type_violations
-
         instrument_type_violations(self)
 
 
@@ -181,6 +180,4 @@ class Rung(models.Model):
         return in_language(self.obligation_text, self.obligation_text_en)
 
     def clean(self) -> None:
-        from petitions.rules import rung_violations
-
         rung_violations(self)

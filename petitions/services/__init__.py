@@ -13,19 +13,24 @@ from petitions.services.deadlines import (
     initiatives_remind_closing,
     signers_notify,
 )
-from petitions.services.initiatives import (
+from petitions.services.drafting import (
     initiative_create,
+    initiative_update,
+    promoter_cosign,
+    promoter_invite,
+    promoters_cosigned,
+    promoters_needed,
+)
+from petitions.services.initiatives import (
     initiative_publish,
     initiative_reject,
     initiative_review_start,
     initiative_submit,
-    initiative_update,
     initiative_withdraw,
-    promoter_cosign,
-    promoter_invite,
 )
 from petitions.services.obligations import (
     obligation_complete,
+    obligation_complete_examined,
     obligations_flag_overdue,
     obligations_remind_due,
 )
@@ -35,6 +40,7 @@ from petitions.services.paper_import import (
     paper_rows_from_csv,
     paper_signatures_import,
 )
+from petitions.services.retention import signatures_purge_due
 from petitions.services.signatures import (
     PaperOutcome,
     SignOutcome,
@@ -62,6 +68,7 @@ __all__ = [
     "initiatives_due_ids",
     "initiatives_remind_closing",
     "obligation_complete",
+    "obligation_complete_examined",
     "obligations_flag_overdue",
     "obligations_remind_due",
     "paper_rows_from_csv",
@@ -69,9 +76,12 @@ __all__ = [
     "paper_signatures_import",
     "promoter_cosign",
     "promoter_invite",
+    "promoters_cosigned",
+    "promoters_needed",
     "rungs_evaluate",
     "rungs_sweep",
     "signature_sign",
     "signature_withdraw",
+    "signatures_purge_due",
     "signers_notify",
 ]

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection
+from celery import current_app
+from django.db import IntegrityError
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
-from civic.errors import NotFound
+from civic.errors import NotFound, PermissionDenied
 from civic.models import User
 from civic.notifications import notify
 from civic.roles import Role
-from petitions.models import Initiative
+from petitions.models import Initiative, Promoter
+from petitions.rules import is_initiator, is_moderator
+
+NOTIFY_SIGNERS_TASK = "petitions.tasks.notify_signers"
 
 
 def lock_initiative(initiative_id: int) -> Initiative:
@@ -32,6 +37,22 @@ def get_initiative(initiative_id: int) -> Initiative:
         raise NotFound("Initiative introuvable.", code="initiative_not_found") from None
 
 
+def require_initiator(actor: User, initiative: Initiative) -> None:
+    if not is_initiator(actor, initiative):
+        raise PermissionDenied(_("Seule la personne qui a lancé l'initiative peut faire cela."))
+
+
+def require_moderator(actor: User) -> None:
+    if not is_moderator(actor):
+        raise PermissionDenied(_("Cette action est réservée aux modérateurs."))
+
+
+def signers_notify_later(initiative_id: int, kind: str) -> None:
+    """Enqueue, once the transaction commits, the task that tells the signers. Looked up by name:
+    the tasks module imports the services, never the other way round."""
+    current_app.tasks[NOTIFY_SIGNERS_TASK].delay_on_commit(initiative_id, kind)
+
+
 def people_of(initiative: Initiative) -> list[User]:
     """The initiator and the promoters who co-signed: the people a change is reported to."""
     users = list(
@@ -42,6 +63,16 @@ def people_of(initiative: Initiative) -> list[User]:
         ).exclude(pk=initiative.initiator_id)
     )
     return [initiative.initiator, *users]
+
+
+def promoter_ids(initiative: Initiative) -> list[int]:
+    """The promoters who co-signed, other than the initiator, in the order they were invited."""
+    return list(
+        Promoter.objects.filter(initiative=initiative, cosigned_at__isnull=False)
+        .exclude(user_id=initiative.initiator_id)
+        .order_by("invited_at", "id")
+        .values_list("user_id", flat=True)
+    )
 
 
 def moderators() -> list[User]:
@@ -60,20 +91,9 @@ def notify_all(
 
 
 def violated_constraint(exc: IntegrityError) -> str:
-    """The name of the constraint behind an IntegrityError, on PostgreSQL and SQLite alike."""
+    """The name of the constraint behind an IntegrityError (psycopg's diagnostics)."""
     cause: Any = exc.__cause__
     diag = getattr(cause, "diag", None)
     if diag is not None and getattr(diag, "constraint_name", None):
         return str(diag.constraint_name)
-    message = str(exc)
-    if connection.vendor == "sqlite":
-        # "UNIQUE constraint failed: petitions_signature.initiative_id, petitions_signature.x"
-        columns = message.rsplit(":", 1)[-1]
-        names = {part.strip().rsplit(".", 1)[-1] for part in columns.split(",")}
-        known = {
-            frozenset({"initiative_id", "register_entry_id"}): "signature_one_per_entry",
-            frozenset({"initiative_id", "identity_hash"}): "signature_one_per_identity",
-            frozenset({"register_entry_id", "quarter_key"}): "signature_one_request_per_quarter",
-        }
-        return known.get(frozenset(names), message)
-    return message
+    return str(exc)

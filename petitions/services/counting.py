@@ -16,114 +16,39 @@ periodic recount, whose job is to count them).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from civic.audit import audit_record
+from civic.events import publish
 from civic.models import WebhookEvent
 from civic.webhooks import webhook_emit
-from petitions.models import (
-    MAX_TRACKS,
-    TOTAL_TRACK,
-    Initiative,
-    InitiativeCount,
-    Obligation,
-    SignatureCountSlot,
-    Status,
-    TrackRung,
-)
+from petitions import store
+from petitions.models import TOTAL_TRACK, Initiative, Obligation, Status, TrackRung
 from petitions.models.instruments import in_language_lazy
 from petitions.selectors import count_cache_key, count_memo_forget
-from petitions.services._common import moderators, notify_all, people_of
-from petitions.services.signatures import slot_upsert_sql
+from petitions.services._common import moderators, notify_all, people_of, promoter_ids
 
 logger = logging.getLogger(__name__)
 
-SLOTS = SignatureCountSlot._meta.db_table
-COUNTS = InitiativeCount._meta.db_table
-
-
-def _expand(rows: list[tuple[int, int, int]]) -> dict[tuple[int, int], int]:
-    """(initiative, mask, delta) rows -> {(initiative, track): delta}, the total included."""
-    deltas: dict[tuple[int, int], int] = defaultdict(int)
-    for initiative_id, mask, delta in rows:
-        deltas[(int(initiative_id), TOTAL_TRACK)] += int(delta)
-        for position in range(MAX_TRACKS):
-            if int(mask) & (1 << position):
-                deltas[(int(initiative_id), position)] += int(delta)
-    return deltas
-
-
-def _apply_deltas(deltas: dict[tuple[int, int], int], now: Any) -> None:
-    at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        for (initiative_id, track), delta in sorted(deltas.items()):
-            if delta:
-                cursor.execute(
-                    f"UPDATE {COUNTS} SET count = count + %s, updated_at = %s "  # noqa: S608
-                    "WHERE initiative_id = %s AND track = %s",
-                    [delta, at, initiative_id, track],
-                )
-
-
-# Rows are locked in (initiative, mask, slot) order, the order in which writers upsert theirs, so
-# a fold and a signer never deadlock; folds themselves take turns (advisory lock), so two folds
-# never lock count rows in opposite orders.
-_FOLD_LOCK_KEY = 0x9E7170
-_TRACKS_VALUES = ", ".join(f"({t})" for t in [TOTAL_TRACK, *range(MAX_TRACKS)])
-_FOLD_SQL = f"""
-WITH locked AS (
-    SELECT id FROM {SLOTS} ORDER BY initiative_id, mask, slot FOR UPDATE
-),
-taken AS (
-    DELETE FROM {SLOTS} AS s USING locked WHERE s.id = locked.id
-    RETURNING s.initiative_id, s.mask, s.delta
-),
-per_mask AS (
-    SELECT initiative_id, mask, SUM(delta) AS d FROM taken GROUP BY initiative_id, mask
-),
-sums AS (
-    SELECT m.initiative_id, k.track, SUM(m.d) AS d
-    FROM per_mask m CROSS JOIN (VALUES {_TRACKS_VALUES}) AS k(track)
-    WHERE k.track = {TOTAL_TRACK} OR (m.mask & (1 << k.track)) <> 0
-    GROUP BY m.initiative_id, k.track HAVING SUM(m.d) <> 0
-)
-UPDATE {COUNTS} AS c SET count = c.count + sums.d, updated_at = %s
-FROM sums WHERE c.initiative_id = sums.initiative_id AND c.track = sums.track
-RETURNING c.initiative_id
-"""  # noqa: S608
-
 
 def counts_fold() -> list[int]:
-    """Publish every pending delta. Returns the ids of the initiatives whose counts changed.
-
-    On PostgreSQL one statement takes the deltas, sums them per mask, expands masks into tracks and
-    updates the counts: the cost of a GROUP BY over the slot rows (one per initiative, mask and
-    writing connection, however many signatures)."""
+    """Publish every pending delta (`store.counts_fold_slots`). Returns the ids of the initiatives
+    whose counts changed; when some did, publishes `petitions.counts_folded` in the same
+    transaction, and forgets the cached counts once it commits."""
     with transaction.atomic():
         now = timezone.now()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK_KEY])
-                cursor.execute(_FOLD_SQL, [now])
-                touched = sorted({int(row[0]) for row in cursor.fetchall()})
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {SLOTS} RETURNING initiative_id, mask, delta")  # noqa: S608
-                deltas = _expand(cursor.fetchall())
-            _apply_deltas(deltas, now)
-            touched = sorted({i for (i, _t), d in deltas.items() if d})
+        touched = store.counts_fold_slots(now=now)
         if touched:
+            publish("petitions.counts_folded", initiative_ids=touched, folded_at=now.isoformat())
             keys = [count_cache_key(i) for i in touched]
 
             def forget() -> None:
@@ -147,19 +72,6 @@ class Drift:
         return self.actual - self.published - self.pending
 
 
-_RECOUNT_SQL = f"""
-SELECT c.track, c.count,
-  COALESCE((SELECT SUM(s.delta) FROM {SLOTS} s
-            WHERE s.initiative_id = c.initiative_id
-              AND (c.track = {TOTAL_TRACK} OR (s.mask & (1 << c.track)) <> 0)), 0),
-  (SELECT COUNT(*) FROM petitions_signature g
-   WHERE g.initiative_id = c.initiative_id
-     AND (c.track = {TOTAL_TRACK} OR (g.track_mask & (1 << c.track)) <> 0))
-FROM {COUNTS} c
-WHERE c.initiative_id = %s
-"""  # noqa: S608
-
-
 def counts_recount(*, initiative_ids: Iterable[int] | None = None) -> list[Drift]:
     """Compare every open initiative's counts with its signatures; repair and audit any drift."""
     if initiative_ids is None:
@@ -169,49 +81,35 @@ def counts_recount(*, initiative_ids: Iterable[int] | None = None) -> list[Drift
     drifts: list[Drift] = []
     for initiative_id in list(initiative_ids):
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(_RECOUNT_SQL, [initiative_id])
-                rows = cursor.fetchall()
             found = [
-                Drift(initiative_id, int(t), int(c), int(p), int(a))
-                for t, c, p, a in rows
-                if int(a) != int(c) + int(p)
+                Drift(initiative_id, track, count, pending, actual)
+                for track, count, pending, actual in store.count_audit_rows(initiative_id)
+                if actual != count + pending
             ]
-            if not found:
-                continue
-            # A repair is itself a slot delta: +d on mask (1 << t) for each track t, and what the
-            # total still misses on mask 0 (which counts on the total only).
-            by_track = {d.track: d.delta for d in found}
-            repairs = {1 << t: d for t, d in by_track.items() if t != TOTAL_TRACK and d}
-            rest = by_track.get(TOTAL_TRACK, 0) - sum(repairs.values())
-            if rest:
-                repairs[0] = rest
-            params: list[Any] = []
-            for mask, delta in sorted(repairs.items()):  # a signer's lock order
-                params += [initiative_id, mask, 0, delta]
-            with connection.cursor() as cursor:
-                cursor.execute(slot_upsert_sql(len(repairs)), params)
-            audit_record(
-                actor=None,
-                verb="initiative.count_repaired",
-                target=("petitions.initiative", initiative_id),
-                before=[{"track": d.track, "count": d.published + d.pending} for d in found],
-                after=[{"track": d.track, "count": d.actual} for d in found],
-            )
-            logger.warning("count drift repaired on initiative %s", initiative_id)
-            drifts.extend(found)
+            if found:
+                _repair(initiative_id, found)
+                drifts.extend(found)
     return drifts
 
 
-_CROSSINGS_SQL = f"""
-SELECT r.id, c.count
-FROM petitions_trackrung r
-JOIN petitions_initiativetrack t ON t.id = r.track_id
-JOIN petitions_initiative i ON i.id = t.initiative_id
-JOIN {COUNTS} c ON c.initiative_id = t.initiative_id AND c.track = t.position
-WHERE r.reached_at IS NULL AND r.threshold <= c.count AND i.status IN ({{statuses}}) {{only}}
-ORDER BY t.initiative_id, t.position, r."order"
-"""  # noqa: S608
+def _repair(initiative_id: int, found: list[Drift]) -> None:
+    """A repair is itself a slot delta: +d on mask (1 << t) for each track t, and what the total
+    still misses on mask 0 (which counts on the total only). Audited."""
+    by_track = {d.track: d.delta for d in found}
+    repairs = {1 << t: d for t, d in by_track.items() if t != TOTAL_TRACK and d}
+    rest = by_track.get(TOTAL_TRACK, 0) - sum(repairs.values())
+    if rest:
+        repairs[0] = rest
+    # Slot 0, in a signer's lock order.
+    store.slots_add((initiative_id, mask, 0, delta) for mask, delta in sorted(repairs.items()))
+    audit_record(
+        actor=None,
+        verb="initiative.count_repaired",
+        target=("petitions.initiative", initiative_id),
+        before=[{"track": d.track, "count": d.published + d.pending} for d in found],
+        after=[{"track": d.track, "count": d.actual} for d in found],
+    )
+    logger.warning("count drift repaired on initiative %s", initiative_id)
 
 
 def _crossings(initiative_ids: list[int] | None) -> list[TrackRung]:
@@ -225,11 +123,7 @@ def _crossings(initiative_ids: list[int] | None) -> list[TrackRung]:
         statuses = [Status.COLLECTING, Status.CLOSED]
     found: dict[int, int] = {}
     for batch in batches:
-        only = f"AND t.initiative_id IN ({', '.join(['%s'] * len(batch))})" if batch else ""
-        sql = _CROSSINGS_SQL.format(statuses=", ".join(["%s"] * len(statuses)), only=only)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*statuses, *(batch or [])])
-            found.update({int(rung_id): int(count) for rung_id, count in cursor.fetchall()})
+        found.update(store.rung_crossings(statuses=statuses, initiative_ids=batch))
     if not found:
         return []
     rungs = list(
@@ -254,63 +148,84 @@ def rungs_evaluate(*, initiative_ids: list[int] | None = None) -> list[int]:
                 reached_count=candidate.current,  # type: ignore[attr-defined]
             )
             if not won:
-                continue
-            obligation = Obligation.objects.create(
-                track_rung=candidate,
-                initiative_id=candidate.track.initiative_id,
-                kind=candidate.obligation_kind,
-                text=candidate.obligation_text,
-                text_en=candidate.obligation_text_en,
-                created_at=now,
-                due_at=now + timedelta(days=candidate.due_days),
-            )
+                continue  # another worker reached it first
             initiative = Initiative.objects.select_related("initiator").get(
                 pk=candidate.track.initiative_id
             )
-            audit_record(
-                actor=None,
-                verb="initiative.rung_reached",
-                target=initiative,
-                after={
-                    "track": candidate.track.position,
-                    "rung": candidate.order,
-                    "threshold": candidate.threshold,
-                    "count": candidate.current,  # type: ignore[attr-defined]
-                    "obligation_id": obligation.pk,
-                    "due_at": obligation.due_at,
-                },
-            )
-            webhook_emit(
-                event=WebhookEvent.INITIATIVE_RUNG_REACHED,
-                payload={
-                    "initiative_id": initiative.pk,
-                    "track": candidate.track.position,
-                    "rung": candidate.order,
-                    "threshold": candidate.threshold,
-                    "reached_at": now,
-                    "obligation_id": obligation.pk,
-                    "obligation_kind": obligation.kind,
-                    "obligation_due_at": obligation.due_at,
-                    "url": f"{settings.SITE_URL}{initiative.get_absolute_url()}",
-                },
-            )
-            notify_all(
-                [*people_of(initiative), *moderators()],
-                kind="petitions.rung_reached",
-                subject=gettext_lazy("Un palier est franchi"),
-                body=format_lazy(
-                    gettext_lazy(
-                        "L'initiative « {title} » a franchi le seuil de {threshold} signatures. La ville s'engage : {text} (échéance le {due})."
-                    ),
-                    title=initiative.title,
-                    threshold=candidate.threshold,
-                    text=in_language_lazy(candidate.obligation_text, candidate.obligation_text_en),
-                    due=timezone.localtime(obligation.due_at).strftime("%d/%m/%Y"),
-                ),
-                url=initiative.get_absolute_url(),
-            )
+            obligation = _obligation_create(candidate, initiative, now)
+            _announce_rung(candidate, initiative, obligation)
             created.append(obligation.pk)
     return created
+
+
+def _obligation_create(candidate: TrackRung, initiative: Initiative, now: datetime) -> Obligation:
+    """What the city owes for this rung, and the event that tells the other instruments."""
+    obligation = Obligation.objects.create(
+        track_rung=candidate,
+        initiative_id=initiative.pk,
+        kind=candidate.obligation_kind,
+        text=candidate.obligation_text,
+        text_en=candidate.obligation_text_en,
+        created_at=now,
+        due_at=now + timedelta(days=candidate.due_days),
+    )
+    publish(
+        "petitions.obligation_reached",
+        obligation_id=obligation.pk,
+        initiative_id=initiative.pk,
+        kind=obligation.kind,
+        title=initiative.title,
+        url=initiative.get_absolute_url(),
+        reached_at=now.isoformat(),
+        initiator_user_ids=[initiative.initiator_id, *promoter_ids(initiative)],
+    )
+    return obligation
+
+
+def _announce_rung(candidate: TrackRung, initiative: Initiative, obligation: Obligation) -> None:
+    """Audit the crossing, emit the webhook, tell the promoters and the moderators."""
+    audit_record(
+        actor=None,
+        verb="initiative.rung_reached",
+        target=initiative,
+        after={
+            "track": candidate.track.position,
+            "rung": candidate.order,
+            "threshold": candidate.threshold,
+            "count": candidate.current,  # type: ignore[attr-defined]
+            "obligation_id": obligation.pk,
+            "due_at": obligation.due_at,
+        },
+    )
+    webhook_emit(
+        event=WebhookEvent.INITIATIVE_RUNG_REACHED,
+        payload={
+            "initiative_id": initiative.pk,
+            "track": candidate.track.position,
+            "rung": candidate.order,
+            "threshold": candidate.threshold,
+            "reached_at": obligation.created_at,
+            "obligation_id": obligation.pk,
+            "obligation_kind": obligation.kind,
+            "obligation_due_at": obligation.due_at,
+            "url": f"{settings.SITE_URL}{initiative.get_absolute_url()}",
+        },
+    )
+    notify_all(
+        [*people_of(initiative), *moderators()],
+        kind="petitions.rung_reached",
+        subject=gettext_lazy("Un palier est franchi"),
+        body=format_lazy(
+            gettext_lazy(
+                "L'initiative « {title} » a franchi le seuil de {threshold} signatures. La ville s'engage : {text} (échéance le {due})."
+            ),
+            title=initiative.title,
+            threshold=candidate.threshold,
+            text=in_language_lazy(candidate.obligation_text, candidate.obligation_text_en),
+            due=timezone.localtime(obligation.due_at).strftime("%d/%m/%Y"),
+        ),
+        url=initiative.get_absolute_url(),
+    )
 
 
 def counts_tick() -> dict[str, int]:

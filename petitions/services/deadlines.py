@@ -15,20 +15,25 @@ from civic.audit import audit_record
 from civic.models import Notification, User, WebhookEvent
 from civic.webhooks import webhook_emit
 from petitions.models import Initiative, Signature, Status
-from petitions.services._common import get_initiative, notify_all, people_of
+from petitions.rules import collection_closed_q, collection_open_q
+from petitions.services._common import (
+    get_initiative,
+    notify_all,
+    people_of,
+    signers_notify_later,
+)
+from petitions.services.counting import counts_fold, rungs_evaluate
+from petitions.services.transitions import initiative_move_where
 
 
 def initiative_close(*, initiative_id: int) -> bool:
     """The system transition at the deadline. A guarded UPDATE: exactly one caller acts, however
     many workers race or however late the scheduler runs. Returns True for that caller."""
-    from petitions.services.counting import counts_fold, rungs_evaluate
-
     with transaction.atomic():
         now = timezone.now()
-        closed = Initiative.objects.filter(
-            pk=initiative_id, status=Status.COLLECTING, closes_at__lte=now
-        ).update(status=Status.CLOSED, closed_at=now, updated_at=now)
-        if not closed:
+        if not initiative_move_where(
+            initiative_id, Status.CLOSED, when=collection_closed_q(now), now=now
+        ):
             return False
         initiative = get_initiative(initiative_id)
         audit_record(
@@ -61,9 +66,7 @@ def initiative_close(*, initiative_id: int) -> bool:
             ),
             url=initiative.get_absolute_url(),
         )
-        from petitions.tasks import notify_signers
-
-        notify_signers.delay_on_commit(initiative.pk, "petitions.closed")
+        signers_notify_later(initiative.pk, "petitions.closed")
     # The last signatures before the close may still sit in slots: fold them now, then record the
     # rungs reached (a signer's transaction still in flight at the close is caught by the next tick).
     counts_fold()
@@ -74,7 +77,7 @@ def initiative_close(*, initiative_id: int) -> bool:
 def initiatives_due_ids(*, limit: int = 1000) -> list[int]:
     """Collecting initiatives whose deadline has passed (index on status, closes_at)."""
     return list(
-        Initiative.objects.filter(status=Status.COLLECTING, closes_at__lte=timezone.now())
+        Initiative.objects.filter(collection_closed_q(timezone.now()))
         .order_by("closes_at")
         .values_list("id", flat=True)[:limit]
     )
@@ -84,9 +87,8 @@ def initiatives_remind_closing(*, days: int = 7) -> int:
     """ "7 days left", once per initiative: the guarded UPDATE on reminder_sent_at decides."""
     now = timezone.now()
     due = Initiative.objects.filter(
-        status=Status.COLLECTING,
+        collection_open_q(now),
         reminder_sent_at__isnull=True,
-        closes_at__gt=now,
         closes_at__lte=now + timedelta(days=days),
     ).values_list("id", flat=True)
     sent = 0

@@ -43,40 +43,62 @@ def obligation_complete(*, obligation_id: int, actor: User, evidence: str) -> Ob
         raise PermissionDenied(_("Action réservée aux agents."))
     url, text = _split_evidence(evidence)
     with transaction.atomic():
-        now = timezone.now()
-        done = Obligation.objects.filter(pk=obligation_id, status=ObligationStatus.OPEN).update(
+        if not _mark_done(obligation_id, actor=actor, url=url, text=text):
+            if not Obligation.objects.filter(pk=obligation_id).exists():
+                raise NotFound(_("Engagement introuvable."), code="obligation_not_found")
+            raise Conflict(_("Cet engagement est déjà tenu."), code="obligation_already_done")
+        return _announce_done(obligation_id, actor=actor, url=url, text=text)
+
+
+def obligation_complete_examined(
+    *, obligation_id: int, actor_id: int, evidence: str
+) -> Obligation | None:
+    """The assembly examined the initiative this obligation puts on its agenda (event
+    `assembly.agenda_item_examined`): mark it done, audited as the clerk who closed the session.
+    Already done (a repeated delivery, or staff were first) is a no-op: returns None."""
+    url, text = _split_evidence(evidence)
+    actor = User.objects.get(pk=actor_id)
+    with transaction.atomic():
+        if not _mark_done(obligation_id, actor=actor, url=url, text=text):
+            return None
+        return _announce_done(obligation_id, actor=actor, url=url, text=text)
+
+
+def _mark_done(obligation_id: int, *, actor: User, url: str, text: str) -> bool:
+    """The guarded UPDATE from open to done: True for the one caller that changed the row."""
+    return bool(
+        Obligation.objects.filter(pk=obligation_id, status=ObligationStatus.OPEN).update(
             status=ObligationStatus.DONE,
-            done_at=now,
+            done_at=timezone.now(),
             done_by=actor,
             evidence_url=url,
             evidence_text=text,
         )
-        if not done:
-            if not Obligation.objects.filter(pk=obligation_id).exists():
-                raise NotFound(_("Engagement introuvable."), code="obligation_not_found")
-            raise Conflict(_("Cet engagement est déjà tenu."), code="obligation_already_done")
-        obligation = Obligation.objects.select_related("initiative__initiator").get(
-            pk=obligation_id
-        )
-        audit_record(
-            actor=actor,
-            verb="obligation.done",
-            target=obligation,
-            before={"status": ObligationStatus.OPEN},
-            after={"status": ObligationStatus.DONE, "evidence_url": url, "evidence_text": text},
-        )
-        initiative = obligation.initiative
-        notify_all(
-            people_of(initiative),
-            kind="petitions.obligation_done",
-            subject=gettext_lazy("La ville a tenu un engagement"),
-            body=format_lazy(
-                gettext_lazy("Pour l'initiative « {title} » : {kind}."),
-                title=initiative.title,
-                kind=obligation.get_kind_display(),
-            ),
-            url=initiative.get_absolute_url(),
-        )
+    )
+
+
+def _announce_done(obligation_id: int, *, actor: User, url: str, text: str) -> Obligation:
+    """Audit the completion and tell the initiative's people."""
+    obligation = Obligation.objects.select_related("initiative__initiator").get(pk=obligation_id)
+    audit_record(
+        actor=actor,
+        verb="obligation.done",
+        target=obligation,
+        before={"status": ObligationStatus.OPEN},
+        after={"status": ObligationStatus.DONE, "evidence_url": url, "evidence_text": text},
+    )
+    initiative = obligation.initiative
+    notify_all(
+        people_of(initiative),
+        kind="petitions.obligation_done",
+        subject=gettext_lazy("La ville a tenu un engagement"),
+        body=format_lazy(
+            gettext_lazy("Pour l'initiative « {title} » : {kind}."),
+            title=initiative.title,
+            kind=obligation.get_kind_display(),
+        ),
+        url=initiative.get_absolute_url(),
+    )
     return obligation
 
 

@@ -22,25 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
-from civic.eligibility import decide, eligibility_facts
+from civic.eligibility import eligibility_facts
 from civic.errors import PermissionDenied
 from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
-from petitions.models import (
-    Channel,
-    PaperRejection,
-    PaperRejectionReason,
-    Signature,
-)
-from petitions.rules import is_moderator
-from petitions.services.signatures import (
-    TrackInfo,
-    _require_open,
-    _tracks_and_state,
-    count_slot,
-    quarter_key,
-    slot_upsert_sql,
-)
+from petitions import store
+from petitions.models import Channel, PaperRejection, PaperRejectionReason, Signature
+from petitions.rules import is_moderator, track_decisions
+from petitions.services.signatures import TrackInfo, count_slot, quarter_key
+from petitions.services.signatures.state import require_open, signing_state
+from petitions.store import SignatureRow
 
 BATCH = 2000
 
@@ -94,34 +85,20 @@ def _entries(batch: list[PaperRow]) -> tuple[dict[str, RegisterEntry], dict[str,
     return by_ref, by_hash
 
 
-_INSERT_HEAD = """
-INSERT INTO petitions_signature
-    (initiative_id, register_entry_id, identity_hash, channel, created_at, track_mask, facts,
-     district_id, quarter_key, entered_by_id)
-SELECT v.* FROM (VALUES {values}) AS v
-WHERE EXISTS (
-    SELECT 1 FROM petitions_initiative
-    WHERE id = %s AND status = 'collecting' AND closes_at > %s
-)
-ON CONFLICT DO NOTHING
-RETURNING register_entry_id, track_mask
-"""
-
-
 def paper_signatures_import(
     *, initiative_id: int, actor: User, rows: Iterable[PaperRow], source: str = ""
 ) -> ImportReport:
     if not is_moderator(actor):
         raise PermissionDenied(_("La saisie des signatures papier est réservée aux modérateurs."))
-    tracks, status, closes_at = _tracks_and_state(initiative_id, fresh=True)
+    state = signing_state(initiative_id, fresh=True)
     report = ImportReport()
     digest = hashlib.sha256()
     for batch in _batches(rows, BATCH):
         now = timezone.now()
-        _require_open(status, closes_at, now)
+        require_open(state, now)
         for row in batch:
             digest.update(f"{row.register_ref}|{row.sheet_ref}".encode())
-        _import_batch(initiative_id, actor, tracks, batch, now, report)
+        _import_batch(initiative_id, actor, state.tracks, batch, now, report)
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -130,6 +107,70 @@ def paper_signatures_import(
             after={**report.as_dict(), "source": source, "rows_sha256": digest.hexdigest()},
         )
     return report
+
+
+@dataclass
+class _Sorted:
+    """A batch sorted into candidate signatures and rejections (with their reasons)."""
+
+    candidates: dict[int, tuple[RegisterEntry, int, str | None, PaperRow]] = field(
+        default_factory=dict
+    )
+    rejections: list[tuple[str, RegisterEntry | None, PaperRow]] = field(default_factory=list)
+
+
+def _quarter_used(
+    initiative_id: int, entries: Iterable[RegisterEntry], key: str | None
+) -> set[int]:
+    """The entries (of this batch) whose request of the quarter went to another initiative."""
+    if key is None:
+        return set()
+    return set(
+        Signature.objects.filter(register_entry_id__in=[e.pk for e in entries], quarter_key=key)
+        .exclude(initiative_id=initiative_id)
+        .values_list("register_entry_id", flat=True)
+    )
+
+
+def _sort_rows(
+    initiative_id: int, tracks: list[TrackInfo], batch: list[PaperRow], today: date
+) -> _Sorted:
+    """Find each row's entry and decide, as `rules.track_decisions` does for one signature, which
+    tracks it counts on; a repeated entry within the batch is a duplicate."""
+    by_ref, by_hash = _entries(batch)
+    limited = [t for t in tracks if t.quarter_limit]
+    key = quarter_key(scope=limited[0].collectivity, on=today) if limited else None
+    used_quarter = _quarter_used(initiative_id, [*by_ref.values(), *by_hash.values()], key)
+    predicates = [t.predicate for t in tracks]
+    result = _Sorted()
+    seen_hashes: set[str] = set()
+    for row in batch:
+        entry = (
+            by_ref.get(row.register_ref) if row.register_ref else by_hash.get(_hash_of(row) or "")
+        )
+        if entry is None:
+            result.rejections.append((PaperRejectionReason.NOT_ON_REGISTER, None, row))
+            continue
+        decisions = track_decisions(entry, predicates, on=today)
+        eligible = [t for t, d in zip(tracks, decisions, strict=True) if d.eligible]
+        if not eligible:
+            result.rejections.append((PaperRejectionReason.NOT_ELIGIBLE, entry, row))
+            continue
+        if key is not None and entry.pk in used_quarter:
+            eligible = [t for t in eligible if not t.quarter_limit]
+            if not eligible:
+                result.rejections.append((PaperRejectionReason.QUARTER_LIMIT, entry, row))
+                continue
+        if entry.pk in result.candidates or entry.identity_hash in seen_hashes:
+            result.rejections.append((PaperRejectionReason.DUPLICATE, entry, row))
+            continue
+        mask = 0
+        for t in eligible:
+            mask |= 1 << t.position
+        entry_key = key if any(t.quarter_limit for t in eligible) else None
+        result.candidates[entry.pk] = (entry, mask, entry_key, row)
+        seen_hashes.add(entry.identity_hash)
+    return result
 
 
 def _import_batch(
@@ -141,48 +182,18 @@ def _import_batch(
     report: ImportReport,
 ) -> None:
     today = timezone.localdate(now)
-    by_ref, by_hash = _entries(batch)
-    limited = [t for t in tracks if t.quarter_limit]
-    key = quarter_key(scope=limited[0].collectivity, on=today) if limited else None
-    used_quarter: set[int] = set()
-    if key is not None:
-        ids = [e.pk for e in [*by_ref.values(), *by_hash.values()]]
-        used_quarter = set(
-            Signature.objects.filter(register_entry_id__in=ids, quarter_key=key)
-            .exclude(initiative_id=initiative_id)
-            .values_list("register_entry_id", flat=True)
+    report.rows += len(batch)
+    rows = _sort_rows(initiative_id, tracks, batch, today)
+    with transaction.atomic():
+        inserted = store.paper_signatures_insert(
+            _signature_rows(initiative_id, actor, rows.candidates, now, today), now=now
         )
-    rejections: list[PaperRejection] = []
-    candidates: dict[int, tuple[RegisterEntry, int, str | None, PaperRow]] = {}
-    seen_hashes: set[str] = set()
-    for row in batch:
-        report.rows += 1
-        entry = (
-            by_ref.get(row.register_ref) if row.register_ref else by_hash.get(_hash_of(row) or "")
-        )
-        reason = None
-        mask, entry_key = 0, None
-        if entry is None:
-            reason = PaperRejectionReason.NOT_ON_REGISTER
-        else:
-            eligible = [t for t in tracks if decide(entry, t.predicate, on=today).eligible]
-            if eligible and key is not None and entry.pk in used_quarter:
-                eligible = [t for t in eligible if not t.quarter_limit]
-                if not eligible:
-                    reason = PaperRejectionReason.QUARTER_LIMIT
-            elif not eligible:
-                reason = PaperRejectionReason.NOT_ELIGIBLE
-            if reason is None:
-                if entry.pk in candidates or entry.identity_hash in seen_hashes:
-                    reason = PaperRejectionReason.DUPLICATE
-                else:
-                    for t in eligible:
-                        mask |= 1 << t.position
-                    entry_key = key if any(t.quarter_limit for t in eligible) else None
-                    candidates[entry.pk] = (entry, mask, entry_key, row)
-                    seen_hashes.add(entry.identity_hash)
-        if reason is not None:
-            rejections.append(
+        for entry_id, (entry, _m, _k, row) in rows.candidates.items():
+            if entry_id not in inserted:
+                # Already signed, online or on paper (one of the two unique constraints).
+                rows.rejections.append((PaperRejectionReason.DUPLICATE, entry, row))
+        PaperRejection.objects.bulk_create(
+            [
                 PaperRejection(
                     initiative_id=initiative_id,
                     reason=reason,
@@ -191,76 +202,46 @@ def _import_batch(
                     entered_by=actor,
                     created_at=now,
                 )
-            )
-    with transaction.atomic():
-        inserted = _insert_many(initiative_id, actor, candidates, now, today)
-        for entry_id, (entry, _m, _k, row) in candidates.items():
-            if entry_id not in inserted:
-                # Already signed, online or on paper (one of the two unique constraints).
-                rejections.append(
-                    PaperRejection(
-                        initiative_id=initiative_id,
-                        reason=PaperRejectionReason.DUPLICATE,
-                        sheet_ref=row.sheet_ref,
-                        register_entry=entry,
-                        entered_by=actor,
-                        created_at=now,
-                    )
-                )
-        PaperRejection.objects.bulk_create(rejections, batch_size=BATCH)
+                for reason, entry, row in rows.rejections
+            ],
+            batch_size=BATCH,
+        )
         _slots_add_many(initiative_id, inserted.values())
     report.accepted += len(inserted)
-    for r in rejections:
-        report.rejected[r.reason] += 1
+    for reason, _entry, _row in rows.rejections:
+        report.rejected[reason] += 1
 
 
-def _insert_many(
+def _signature_rows(
     initiative_id: int,
     actor: User,
     candidates: dict[int, tuple[RegisterEntry, int, str | None, PaperRow]],
     now: datetime,
     today: date,
-) -> dict[int, int]:
-    if not candidates:
-        return {}
+) -> list[SignatureRow]:
     facts_field = Signature._meta.get_field("facts")
-    at = connection.ops.adapt_datetimefield_value(now)
-    placeholders = []
-    params: list[Any] = []
-    for entry, mask, key, _row in candidates.values():
-        placeholders.append(
-            "(%s::bigint, %s::bigint, %s, %s, %s::timestamptz, %s::smallint, %s::jsonb, %s::bigint, %s, %s::bigint)"
-            if connection.vendor == "postgresql"
-            else "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        )
-        params += [
+    return [
+        (
             initiative_id,
             entry.pk,
             entry.identity_hash,
             Channel.PAPER,
-            at,
+            now,
             mask,
             facts_field.get_db_prep_save(eligibility_facts(entry, on=today), connection),
             entry.district_id,
             key,
             actor.pk,
-        ]
-    sql = _INSERT_HEAD.format(values=", ".join(placeholders))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, initiative_id, at])
-        return {int(entry_id): int(mask) for entry_id, mask in cursor.fetchall()}
+        )
+        for entry, mask, key, _row in candidates.values()
+    ]
 
 
 def _slots_add_many(initiative_id: int, masks: Iterable[int]) -> None:
     per_mask: Counter[int] = Counter(masks)
-    if not per_mask:
-        return
     slot = count_slot()
-    params: list[Any] = []
-    for mask, delta in sorted(per_mask.items()):  # a signer's lock order
-        params += [initiative_id, mask, slot, delta]
-    with connection.cursor() as cursor:
-        cursor.execute(slot_upsert_sql(len(per_mask)), params)
+    # One row per mask, in a signer's lock order.
+    store.slots_add((initiative_id, mask, slot, delta) for mask, delta in sorted(per_mask.items()))
 
 
 def paper_rows_from_csv(lines: Iterable[str]) -> Iterator[PaperRow]:

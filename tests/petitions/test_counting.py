@@ -1,15 +1,15 @@
-"""Counting, recount and drift, rung crossings, obligations, reminders and the assembly interface."""
+"""Counting, recount and drift, rung crossings, obligations, reminders and the events to and from the assembly."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from civic.errors import Conflict, DomainError, PermissionDenied
-from civic.models import AuditEntry, Notification
-from petitions import interfaces, services, tasks
+from civic.events import events_drain, publish
+from civic.models import AuditEntry, DomainEvent, Notification
+from petitions import services, tasks
 from petitions.models import (
     InitiativeCount,
     Obligation,
@@ -234,19 +234,30 @@ def test_an_obligation_without_evidence_or_by_a_resident_or_twice_is_refused(now
     assert caught2.value.code == "obligation_already_done"
 
 
-def test_the_assembly_interface_lists_open_agenda_obligations_and_completes_them(now, clerk):
+def test_an_agenda_obligation_is_announced_to_the_assembly_and_completed_by_its_answer(now, clerk):
+    """What the assembly read from `reached_obligations` now travels in the event, and what it
+    called `obligation_complete` for is its `assembly.agenda_item_examined` event."""
     initiative = InitiativeFactory(collecting=True)
-    obligation = _obligation(initiative)
-    Obligation.objects.filter(pk=obligation.pk).update(kind=ObligationKind.ASSEMBLY_AGENDA)
-    reached = interfaces.reached_obligations(kind="assembly_agenda")
-    assert [r.obligation_id for r in reached] == [obligation.pk]
-    assert reached[0].initiator_user_ids == [initiative.initiator_id]
-    assert reached[0].initiative_url == f"/initiatives/{initiative.pk}/"
-    assert interfaces.reached_obligations(kind="meeting") == []
-    interfaces.obligation_complete(
-        obligation_id=obligation.pk, actor=clerk, evidence="Inscrite à la séance du 12 avril."
+    TrackRung.objects.filter(track__initiative=initiative, order=1).update(
+        obligation_kind=ObligationKind.ASSEMBLY_AGENDA
     )
-    assert interfaces.reached_obligations(kind="assembly_agenda") == []
+    obligation = _obligation(initiative)
+    reached = [e.payload for e in DomainEvent.objects.filter(name="petitions.obligation_reached")]
+    assert [r["obligation_id"] for r in reached] == [obligation.pk]
+    assert reached[0]["kind"] == "assembly_agenda"
+    assert reached[0]["initiator_user_ids"] == [initiative.initiator_id]
+    assert reached[0]["url"] == f"/initiatives/{initiative.pk}/"
+    publish(
+        "assembly.agenda_item_examined",
+        obligation_id=obligation.pk,
+        initiative_id=initiative.pk,
+        evidence_url="Inscrite à la séance du 12 avril.",
+        actor_id=clerk.pk,
+    )
+    events_drain()
+    obligation.refresh_from_db()
+    assert obligation.status == ObligationStatus.DONE
+    assert obligation.done_by == clerk
 
 
 @pytest.mark.parametrize("signatures", [3, 30])
@@ -256,8 +267,8 @@ def test_the_tick_does_no_work_proportional_to_signatures(
     initiative = InitiativeFactory(collecting=True)
     _sign(initiative, signatures)
     services.counts_fold()
-    # savepoint, (the folds' turn lock on PostgreSQL), the fold finding no slot, release: the same
-    # for 3 or 30 signatures.
-    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 3):
+    # savepoint, the folds' turn lock, the fold finding no slot, release: the same for 3 or 30
+    # signatures.
+    with django_assert_num_queries(4):
         services.counts_tick()
     assert Signature.objects.count() == signatures

@@ -116,35 +116,35 @@ def test_nothing_is_accepted_at_the_closing_instant_even_before_the_close_job(fr
 
 
 def test_the_guard_is_in_the_insert_itself(freeze):
-    """Even if the pre-check is skipped, the INSERT's own WHERE refuses a late signature."""
-    from petitions.services import signatures as module
+    """Even if the pre-check is skipped, the signing statement's own WHERE refuses a late
+    signature."""
+    from django.db import connection
+
+    from petitions import store
+    from petitions.services.signatures.plan import plan_for, signature_row
+    from petitions.services.signatures.state import signing_state
 
     freeze("2026-03-02 10:00")
     initiative = InitiativeFactory(collecting=True)
     entry = ResidentFactory().register_entry
-    tracks, _s, _c = module._tracks_and_state(initiative.pk)
+    tracks = signing_state(initiative.pk).tracks
     late = initiative.closes_at
-    plan = module._plan(entry, tracks, now=late)
-    assert (
-        module._insert(
+    plan = plan_for(entry, tracks, now=late)
+
+    def row(at):  # type: ignore[no-untyped-def]
+        return signature_row(
             initiative_id=initiative.pk,
             entry=entry,
             plan=plan,
             channel="online",
-            now=late,
+            now=at,
             entered_by=None,
+            connection=connection,
         )
-        is None
-    )
+
+    assert store.signature_insert_counted(row(late), slot=0) is None
     early = initiative.closes_at - timedelta(seconds=1)
-    assert module._insert(
-        initiative_id=initiative.pk,
-        entry=entry,
-        plan=plan,
-        channel="online",
-        now=early,
-        entered_by=None,
-    )
+    assert store.signature_insert_counted(row(early), slot=0)
 
 
 def test_withdrawal_removes_the_signature_and_the_count(now):

@@ -1,0 +1,28 @@
+"""Domain events of the petitions app.
+
+Published (in the transaction of the change):
+- `petitions.obligation_reached` (services/counting.py, when a rung creates an obligation):
+  {obligation_id, initiative_id, kind, title, url, reached_at (ISO), initiator_user_ids (the
+  initiator first, then the promoters who co-signed)}.
+- `petitions.counts_folded` (services/counting.py, once per fold that moved counts):
+  {initiative_ids, folded_at (ISO)}.
+
+Subscribed:
+- `assembly.agenda_item_examined`: the assembly examined an initiative it had on its agenda; the
+  obligation that put it there is done.
+"""
+
+from __future__ import annotations
+
+from civic.events import Event, subscriber
+from petitions.services.obligations import obligation_complete_examined
+
+
+@subscriber("assembly.agenda_item_examined")
+def complete_examined_obligation(event: Event) -> None:
+    """Idempotent: an obligation already done (a repeated delivery) is left as it is."""
+    obligation_complete_examined(
+        obligation_id=int(event.payload["obligation_id"]),
+        actor_id=int(event.payload["actor_id"]),
+        evidence=str(event.payload["evidence_url"]),
+    )

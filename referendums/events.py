@@ -28,7 +28,8 @@ def draft_from_recommendation(event: Event) -> None:
     """Make the draft consultation, once per recommendation (a repeated delivery creates
     nothing). An actor who may not start it gets nothing made: retrying would not change that."""
     payload = event.payload
-    actor = User.objects.filter(pk=payload.get("actor_id")).first()
+    actor_id = payload.get("actor_id")
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     try:
         if actor is None:
             raise PermissionDenied("unknown actor")

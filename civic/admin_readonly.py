@@ -1,4 +1,5 @@
-"""The admin's read-only pages: records that only the application writes."""
+"""One mixin for the admin screens that show records nobody edits by hand (results, logs, what a
+service wrote): staff may list and view them; adding, changing and deleting are denied."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from django.http import HttpRequest
 
 
 class ReadOnlyAdminMixin:
-    """Staff may list and view, never add, change or delete (put it before `admin.ModelAdmin`)."""
+    """Put it before `admin.ModelAdmin` (or an inline) in the bases. A screen that still lets
+    staff add through a service overrides `has_add_permission` only."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from civic.admin_readonly import ReadOnlyAdminMixin
 from civic.audit import audit_record
 from civic.errors import DomainError
 from referendums import workflow
@@ -30,6 +31,7 @@ from referendums.models import (
     ResultSheet,
     StationResult,
 )
+from referendums.models.campaigns import CREATION_FIELDS, EDITABLE_FIELDS, LIFECYCLE_FIELDS
 from referendums.models.paper import SHEET_FIELDS
 from referendums.services import campaigns as services
 from referendums.services import paper as paper_services
@@ -93,18 +95,7 @@ class CampaignAdmin(admin.ModelAdmin):
         _action("archive", _("Archiver")),
         _action("cancel", _("Annuler")),
     ]
-    readonly_fields = [
-        "status",
-        "electorate_count",
-        "electorate_frozen_at",
-        "scheduled_at",
-        "opened_at",
-        "closed_at",
-        "published_at",
-        "archived_at",
-        "cancelled_at",
-        "created_by",
-    ]
+    readonly_fields = list(LIFECYCLE_FIELDS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).defer("results")
@@ -116,8 +107,8 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.status not in workflow.EDITABLE:
-            fields += [f for f in services.EDITABLE_FIELDS if f not in fields]
-            fields += ["kind", "voting_method", "whole_city"]
+            fields += [f for f in EDITABLE_FIELDS if f not in fields]
+            fields += [*CREATION_FIELDS, "whole_city"]
         if obj is not None and obj.status in workflow.RESULTS_VISIBLE:
             fields.append("published_results")
         return fields
@@ -219,19 +210,16 @@ class ElectoralCalendarEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResultSheet)
-class ResultSheetAdmin(admin.ModelAdmin):
+class ResultSheetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Keying a sheet here goes through the double-entry service (another person keys the
-    second entry; a difference is flagged)."""
+    second entry; a difference is flagged); a keyed sheet is never changed or deleted."""
 
     list_display = ["campaign", "station", "entry_number", "entered_by", *SHEET_FIELDS]
     list_filter = ["campaign"]
     fields = ["campaign", "station", *SHEET_FIELDS]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin.ModelAdmin.has_add_permission(self, request)
 
     def save_model(self, request: HttpRequest, obj: ResultSheet, form: Any, change: bool) -> None:
         try:
@@ -248,15 +236,6 @@ class ResultSheetAdmin(admin.ModelAdmin):
 
 
 @admin.register(StationResult)
-class StationResultAdmin(admin.ModelAdmin):
+class StationResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["campaign", "station", "status", *SHEET_FIELDS]
     list_filter = ["campaign", "status"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -6,7 +6,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from referendums.legal_calendar import calendar_violations
 from referendums.models import Campaign, CampaignKind, CampaignStatus
+from referendums.models.campaigns import CALENDAR_FIELDS
+from referendums.services.campaigns import calendar_facts
 
 
 class VoteForm(forms.Form):
@@ -63,25 +66,9 @@ class ResolveForm(FiguresForm):
     note = forms.CharField(label=_("Motif de la résolution"), max_length=500)
 
 
-# The fields the LO1112 calendar reads: an error on one of them leaves nothing to check.
-CALENDAR_FIELDS = (
-    "kind",
-    "subject_key",
-    "deliberation_date",
-    "prefect_transmission_date",
-    "dossier_public_date",
-    "campaign_opens_at",
-    "voting_opens_at",
-    "voting_closes_at",
-)
-
-
 def calendar_refusals(campaign: Campaign) -> list[str]:
     """The LO1112 refusals of a scheduled binding referendum, each naming its article (empty for any
     other campaign): the same validator and the same rule as the scheduling service."""
-    from referendums.legal_calendar import calendar_violations
-    from referendums.services.campaigns import calendar_facts
-
     if (
         campaign.kind != CampaignKind.BINDING_REFERENDUM
         or campaign.status != CampaignStatus.SCHEDULED

@@ -124,7 +124,7 @@ def home_section(request: HttpRequest) -> dict[str, Any] | None:
     ).order_by("voting_closes_at")[:10]
     items = []
     for campaign in open_now:
-        if campaign.status == CampaignStatus.VOTING and campaign.voting_closes_at > now:
+        if rules.voting_open(campaign, now):
             note = _("vote ouvert jusqu'au %(date)s") % {
                 "date": timezone.localtime(campaign.voting_closes_at).strftime("%d/%m/%Y %H:%M")
             }

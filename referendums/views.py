@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods
 
 from civic.errors import DomainError
 from civic.roles import Role, has_role
-from referendums import selectors, workflow
+from referendums import rules, selectors, workflow
 from referendums.forms import FiguresForm, ReceiptForm, ResolveForm, VoteForm
 from referendums.legal_calendar import legal_campaign_opening
-from referendums.models import Campaign, CampaignKind, CampaignStatus, ResultSheet, StationResult
+from referendums.models import Campaign, CampaignKind, ResultSheet, StationResult
 from referendums.services import paper as paper_services
 from referendums.services import voting as voting_services
 
@@ -45,10 +45,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "binding": campaign.kind == CampaignKind.BINDING_REFERENDUM,
         "advisory": campaign.kind == CampaignKind.ADVISORY_CONSULTATION,
         "legal_campaign_opening": legal_campaign_opening(vote_date),
-        "voting_open": campaign.status == CampaignStatus.VOTING
-        and campaign.voting_opens_at <= timezone.now() < campaign.voting_closes_at,
+        "voting_open": rules.voting_open(campaign, timezone.now()),
         "turnout": selectors.turnout(campaign=campaign)
-        if campaign.is_online and campaign.status not in workflow.EDITABLE | {"campaign"}
+        if campaign.is_online and campaign.status not in workflow.BEFORE_VOTING
         else None,
         "results_published": campaign.status in workflow.RESULTS_VISIBLE,
         "has_voted": voting_services.has_participated(campaign_id=pk, user=request.user),  # type: ignore[arg-type]

@@ -33,6 +33,8 @@ ACTIONS: Final[dict[str, str]] = {
 
 # Material can be edited until the campaign opens; after that the record is what voters read.
 EDITABLE: Final[frozenset[str]] = frozenset({S.DRAFT, S.SCHEDULED})
+# Before the vote opens: campaigners and their arguments may still change, and there is no turnout.
+BEFORE_VOTING: Final[frozenset[str]] = frozenset({S.DRAFT, S.SCHEDULED, S.CAMPAIGN})
 # Ballot contents exist in the open only from here on.
 RESULTS_VISIBLE: Final[frozenset[str]] = frozenset({S.RESULTS_PUBLISHED, S.ARCHIVED})
 BALLOT_BOX_VISIBLE: Final[frozenset[str]] = frozenset({S.CLOSED, S.RESULTS_PUBLISHED, S.ARCHIVED})

@@ -1,15 +1,19 @@
 from django.urls import URLPattern, URLResolver, path
 
 from referendums import workflow
-from referendums.api import views
+from referendums.api import campaigns, paper, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("referendums/", views.ReferendumListCreateApi.as_view(), name="api-referendums"),
-    path("referendums/<id:pk>/", views.ReferendumDetailApi.as_view(), name="api-referendum-detail"),
+    path("referendums/", campaigns.ReferendumListCreateApi.as_view(), name="api-referendums"),
+    path(
+        "referendums/<id:pk>/",
+        campaigns.ReferendumDetailApi.as_view(),
+        name="api-referendum-detail",
+    ),
     *[
         path(
             f"referendums/<id:pk>/{action}/",
-            views.ReferendumTransitionApi.as_view(transition=action),
+            campaigns.ReferendumTransitionApi.as_view(transition=action),
             name=f"api-referendum-{action}",
         )
         for action in workflow.ACTIONS
@@ -29,17 +33,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(
         "referendums/<id:pk>/campaigners/",
-        views.CampaignerCreateApi.as_view(),
+        campaigns.CampaignerCreateApi.as_view(),
         name="api-referendum-campaigners",
     ),
     path(
         "referendums/<id:pk>/sheets/",
-        views.ResultSheetListCreateApi.as_view(),
+        paper.ResultSheetListCreateApi.as_view(),
         name="api-referendum-sheets",
     ),
     path(
         "referendums/<id:pk>/stations/<slug:code>/resolve/",
-        views.StationResolveApi.as_view(),
+        paper.StationResolveApi.as_view(),
         name="api-referendum-station-resolve",
     ),
 ]

@@ -1,21 +1,17 @@
 from referendums.models.campaigns import (
-    Argument,
     Campaign,
     CampaignDistrict,
-    Campaigner,
     CampaignKind,
     CampaignStatus,
-    Document,
     ElectoralCalendarEntry,
     ElectoralEventKind,
     ElectorateMember,
     MajorityRule,
-    Option,
     OriginKind,
-    Question,
     Side,
     VotingMethod,
 )
+from referendums.models.material import Argument, Campaigner, Document, Option, Question
 from referendums.models.paper import PollingStation, ResultSheet, StationResult, StationStatus
 from referendums.models.voting import (
     TURNOUT_SLOTS,

@@ -1,4 +1,4 @@
-"""Campaigns: what is asked, of whom, when, and the material voters read before voting."""
+"""Campaigns: what is asked, of whom, when; the frozen electorate; the electoral calendar."""
 
 from __future__ import annotations
 
@@ -11,8 +11,68 @@ from django.utils.translation import gettext_lazy as _
 from civic.eligibility import Predicate
 from civic.models import District, RegisterEntry
 
-# Equal space (CIVIC-RULES, LO1112-10 spirit): both sides get the same maximum length.
-ARGUMENT_MAX_LENGTH = 4000
+# The fields a campaign manager writes, in the API's order. The API's input serializer, the
+# services' check of what they accept and the admin's read-only list once the campaign has opened
+# all read this one list.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "title_fr",
+    "title_en",
+    "summary_fr",
+    "summary_en",
+    "dossier_fr",
+    "dossier_en",
+    "subject_key",
+    "predicate",
+    "cutoff_date",
+    "origin_kind",
+    "origin_id",
+    "origin_label",
+    "deliberation_date",
+    "prefect_transmission_date",
+    "dossier_public_date",
+    "campaign_opens_at",
+    "voting_opens_at",
+    "voting_closes_at",
+    "quorum_percent",
+    "majority_rule",
+    "challenge_days",
+    "retention_days",
+)
+# Chosen at creation, never edited after.
+CREATION_FIELDS: tuple[str, ...] = ("kind", "voting_method")
+# Stamped by the lifecycle and the clock, never typed in (read-only in the admin).
+LIFECYCLE_FIELDS: tuple[str, ...] = (
+    "status",
+    "electorate_count",
+    "electorate_frozen_at",
+    "scheduled_at",
+    "opened_at",
+    "closed_at",
+    "published_at",
+    "archived_at",
+    "cancelled_at",
+    "created_by",
+)
+# What the LO1112 calendar reads: the admin form re-checks these on a scheduled referendum.
+CALENDAR_FIELDS: tuple[str, ...] = (
+    "kind",
+    "subject_key",
+    "deliberation_date",
+    "prefect_transmission_date",
+    "dossier_public_date",
+    "campaign_opens_at",
+    "voting_opens_at",
+    "voting_closes_at",
+)
+# What the audit log keeps of a campaign before and after each change.
+SNAPSHOT_FIELDS: tuple[str, ...] = (
+    "status",
+    "kind",
+    "title_fr",
+    "campaign_opens_at",
+    "voting_opens_at",
+    "voting_closes_at",
+)
 
 
 class CampaignKind(models.TextChoices):
@@ -219,6 +279,12 @@ class Campaign(BilingualMixin, models.Model):
                 condition=Q(origin_kind=OriginKind.COUNCIL) | Q(origin_id__isnull=False),
                 name="referendum_origin_has_id",
             ),
+            # One draft per assembly recommendation, however often its event is delivered.
+            models.UniqueConstraint(
+                fields=["origin_id"],
+                condition=Q(origin_kind=OriginKind.ASSEMBLY),
+                name="referendum_one_draft_per_recommendation",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "voting_closes_at"], name="referendum_due_idx"),
@@ -259,51 +325,6 @@ class CampaignDistrict(models.Model):
         return f"{self.campaign_id}:{self.district_id}"
 
 
-class Question(BilingualMixin, models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(default=1)
-    text_fr = models.TextField(_("question (français)"))
-    text_en = models.TextField(_("question (anglais)"), blank=True)
-
-    class Meta:
-        ordering = ["campaign", "position", "id"]
-        verbose_name = _("question")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "position"], name="referendum_question_position_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text_fr
-
-    @property
-    def text(self) -> str:
-        return self.tr("text")
-
-
-class Option(BilingualMixin, models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
-    key = models.SlugField(_("clé"), max_length=32)
-    position = models.PositiveSmallIntegerField(default=1)
-    label_fr = models.CharField(_("libellé (français)"), max_length=200)
-    label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["question", "position", "id"]
-        verbose_name = _("réponse possible")
-        constraints = [
-            models.UniqueConstraint(fields=["question", "key"], name="referendum_option_key_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.label_fr
-
-    @property
-    def label(self) -> str:
-        return self.tr("label")
-
-
 class ElectorateMember(models.Model):
     """The frozen electorate: one row per elector, taken once from the register at the cut-off.
 
@@ -326,69 +347,6 @@ class ElectorateMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.register_entry_id}"
-
-
-class Campaigner(models.Model):
-    """An organisation authorised to campaign (LO1112-10: groups of elected members, parties with
-    at least 5 % of elected members; for online votes, associations the city authorises)."""
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaigners")
-    name = models.CharField(_("nom"), max_length=200)
-    side = models.CharField(_("position"), max_length=8, choices=Side.choices)
-    description = models.CharField(_("qualité"), max_length=200, blank=True)
-    authorised = models.BooleanField(_("habilité"), default=False)
-    authorised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["campaign", "side", "name"]
-        verbose_name = _("organisation habilitée")
-        verbose_name_plural = _("organisations habilitées")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "name"], name="referendum_campaigner_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Argument(BilingualMixin, models.Model):
-    campaigner = models.OneToOneField(Campaigner, on_delete=models.CASCADE, related_name="argument")
-    text_fr = models.TextField(_("argumentaire (français)"), max_length=ARGUMENT_MAX_LENGTH)
-    text_en = models.TextField(
-        _("argumentaire (anglais)"), max_length=ARGUMENT_MAX_LENGTH, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("argumentaire")
-
-    def __str__(self) -> str:
-        return str(self.campaigner)
-
-    @property
-    def text(self) -> str:
-        return self.tr("text")
-
-
-class Document(BilingualMixin, models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="documents")
-    title_fr = models.CharField(_("titre (français)"), max_length=200)
-    title_en = models.CharField(_("titre (anglais)"), max_length=200, blank=True)
-    url = models.URLField(_("adresse"), max_length=500)
-
-    class Meta:
-        ordering = ["campaign", "id"]
-        verbose_name = _("document")
-
-    def __str__(self) -> str:
-        return self.title_fr
-
-    @property
-    def title(self) -> str:
-        return self.tr("title")
 
 
 class ElectoralEventKind(models.TextChoices):

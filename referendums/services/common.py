@@ -1,65 +1,37 @@
-"""Helpers shared by the services: locks, snapshots for the audit log, notifications."""
+"""Helpers shared by the services: the manager check, the locked read, audit snapshots, and telling
+the campaign's staff of each step."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.utils.translation import gettext as _
 
+from civic.errors import NotFound, PermissionDenied
 from civic.models import User
 from civic.notifications import notify
 from civic.roles import Role
+from referendums import rules
 from referendums.models import Campaign
-
-# One advisory lock key space per campaign: casts take it shared, the close takes it exclusive, so
-# the close waits for casts in flight and no cast slips in after the seals are destroyed. Advisory
-# locks live in the lock manager: unlike a row lock they write nothing to the campaign's tuple.
-LOCK_NAMESPACE = 0x52_45_46  # "REF"
+from referendums.models.campaigns import SNAPSHOT_FIELDS
 
 
-def lock_key(campaign_id: int) -> int:
-    """PostgreSQL's two-key advisory locks take 32-bit integers: larger ids fold into that range
-    (two campaigns sharing a key only wait for each other, which is safe)."""
-    return campaign_id % 2_147_483_647
+def require_manager(actor: User) -> None:
+    if not rules.may_manage(actor):
+        raise PermissionDenied(_("Action réservée aux responsables de campagne."))
 
 
-def campaign_lock(campaign_id: int, *, shared: bool) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite has one writer at a time
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, lock_key(campaign_id)])
-
-
-# The clock's sweeps (campaigns_advance) claim a campaign under their own key space: a sweep that
-# finds a campaign claimed leaves it to the one working on it and moves on to the next, instead of
-# queueing behind it to find its step already taken. Only sweeps take these keys and they never wait
-# for them, so no lock order with the campaign lock above or the campaign row is created.
-SWEEP_NAMESPACE = 0x52_45_53  # "RES"
-
-
-def campaign_sweep_claim(campaign_id: int) -> bool:
-    """Try to claim the campaign for this sweep until the end of the current transaction. True if
-    this transaction holds it (always on SQLite: one writer at a time)."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [SWEEP_NAMESPACE, lock_key(campaign_id)]
-        )
-        return bool(cursor.fetchone()[0])
+def campaign_locked(campaign_id: int) -> Campaign:
+    """The campaign row, locked for the rest of the transaction (a person's action)."""
+    campaign = Campaign.objects.select_for_update(of=("self",)).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound(_("Campagne introuvable."))
+    return campaign
 
 
 def campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "status": campaign.status,
-        "kind": campaign.kind,
-        "title_fr": campaign.title_fr,
-        "campaign_opens_at": campaign.campaign_opens_at,
-        "voting_opens_at": campaign.voting_opens_at,
-        "voting_closes_at": campaign.voting_closes_at,
-    }
+    return {name: getattr(campaign, name) for name in SNAPSHOT_FIELDS}
 
 
 def notify_campaign_staff(campaign: Campaign, *, kind: str, subject: str, body: str) -> None:
@@ -76,3 +48,14 @@ def notify_campaign_staff(campaign: Campaign, *, kind: str, subject: str, body: 
     url = f"/referendums/{campaign.pk}/"
     for user in recipients.values():
         notify(recipient=user, kind=kind, subject=subject, body=body, url=url)
+
+
+def announce_status(campaign: Campaign) -> None:
+    """Tell the staff the campaign reached its (new) status, whoever moved it."""
+    facts = {"title": campaign.title_fr, "status": campaign.get_status_display()}
+    notify_campaign_staff(
+        campaign,
+        kind=f"referendum.{campaign.status}",
+        subject=_("Référendum « %(title)s » : %(status)s") % facts,
+        body=_("La campagne « %(title)s » est passée au statut « %(status)s ».") % facts,
+    )

@@ -11,34 +11,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from civic.errors import Conflict
+from referendums import store
 from referendums.models import (
     Ballot,
     Campaign,
     MajorityRule,
     Option,
     Participation,
-    ReceiptHash,
     SealingKey,
     TurnoutSlot,
 )
+from referendums.services.ballot_box import box_digests
 
-BOX_FORMAT = "civic-ballot-box/1"
 OTHER_DISTRICTS = "_other"
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def participations_by_district(campaign: Campaign) -> dict[str, int]:
@@ -60,31 +54,7 @@ def seals_destroy(*, campaign: Campaign) -> int:
 
 
 def ballots_reshuffle(*, campaign: Campaign) -> None:
-    table = Ballot._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH old AS (DELETE FROM {table} WHERE campaign_id = %s "  # noqa: S608
-                "RETURNING campaign_id, choices, district_code) "
-                f"INSERT INTO {table} (id, campaign_id, choices, district_code) "
-                "SELECT gen_random_uuid(), campaign_id, choices, district_code FROM old "
-                "ORDER BY random()",
-                [campaign.pk],
-            )
-        else:
-            cursor.execute("DROP TABLE IF EXISTS temp.referendum_reshuffle")
-            cursor.execute(
-                "CREATE TEMP TABLE referendum_reshuffle AS "  # noqa: S608
-                f"SELECT campaign_id, choices, district_code FROM {table} WHERE campaign_id = %s",
-                [campaign.pk],
-            )
-            cursor.execute(f"DELETE FROM {table} WHERE campaign_id = %s", [campaign.pk])  # noqa: S608
-            cursor.execute(
-                f"INSERT INTO {table} (id, campaign_id, choices, district_code) "  # noqa: S608
-                "SELECT lower(hex(randomblob(16))), campaign_id, choices, district_code "
-                "FROM temp.referendum_reshuffle ORDER BY random()"
-            )
-            cursor.execute("DROP TABLE temp.referendum_reshuffle")
+    store.ballots_reshuffle(campaign.pk)
 
 
 def districts_coarsen(*, campaign: Campaign) -> None:
@@ -100,29 +70,42 @@ def districts_coarsen(*, campaign: Campaign) -> None:
         Ballot.objects.filter(campaign=campaign, district_code__in=small).update(district_code=None)
 
 
-def suppress_cells(table: dict[str, dict[str, int]], *, threshold: int) -> set[tuple[str, str]]:
+Cell = tuple[str, str]
+
+
+def _hide_second_in_rows(table: dict[str, dict[str, int]], hidden: set[Cell]) -> bool:
+    """A row with exactly one hidden cell hides its smallest visible one too. True if it did."""
+    changed = False
+    for r, row in table.items():
+        in_row = [c for c in row if (r, c) in hidden]
+        rest = sorted((n, c) for c, n in row.items() if (r, c) not in hidden)
+        if len(in_row) == 1 and rest:
+            hidden.add((r, rest[0][1]))
+            changed = True
+    return changed
+
+
+def _hide_second_in_columns(table: dict[str, dict[str, int]], hidden: set[Cell]) -> bool:
+    """A column with exactly one hidden cell hides its smallest visible one too."""
+    changed = False
+    for c in sorted({c for row in table.values() for c in row}):
+        in_col = [r for r in table if (r, c) in hidden]
+        rest_rows = sorted(
+            (table[r][c], r) for r in table if c in table[r] and (r, c) not in hidden
+        )
+        if len(in_col) == 1 and rest_rows:
+            hidden.add((rest_rows[0][1], c))
+            changed = True
+    return changed
+
+
+def suppress_cells(table: dict[str, dict[str, int]], *, threshold: int) -> set[Cell]:
     """Cells below the threshold, plus enough others that no hidden cell can be recomputed from a
     row total (district ballots) or a column total (city-wide count): a row or a column never has
     exactly one hidden cell."""
     hidden = {(r, c) for r, row in table.items() for c, n in row.items() if n < threshold}
-    columns = sorted({c for row in table.values() for c in row})
-    changed = True
-    while changed:
-        changed = False
-        for r, row in table.items():
-            in_row = [c for c in row if (r, c) in hidden]
-            rest = sorted((n, c) for c, n in row.items() if (r, c) not in hidden)
-            if len(in_row) == 1 and rest:
-                hidden.add((r, rest[0][1]))
-                changed = True
-        for c in columns:
-            in_col = [r for r in table if (r, c) in hidden]
-            rest_rows = sorted(
-                (table[r][c], r) for r in table if c in table[r] and (r, c) not in hidden
-            )
-            if len(in_col) == 1 and rest_rows:
-                hidden.add((rest_rows[0][1], c))
-                changed = True
+    while _hide_second_in_rows(table, hidden) | _hide_second_in_columns(table, hidden):
+        pass
     return hidden
 
 
@@ -155,8 +138,7 @@ def box_header(campaign: Campaign, questions: list[dict[str, Any]]) -> dict[str,
     }
 
 
-def tally_compute(*, campaign: Campaign) -> dict[str, Any]:
-    """Count the ballots of a closed vote: a fixed number of queries, one pass over ballots."""
+def _refuse_while_sealed(campaign: Campaign) -> None:
     if (
         SealingKey.objects.filter(campaign=campaign).exists()
         or Participation.objects.filter(campaign=campaign, sealed_ref__isnull=False).exists()
@@ -165,15 +147,25 @@ def tally_compute(*, campaign: Campaign) -> dict[str, Any]:
             _("Des références scellées subsistent : le dépouillement est refusé."),
             code="seals_remaining",
         )
-    threshold = settings.SMALL_CELL_THRESHOLD
-    questions = _questions(campaign)
-    per_question: dict[str, dict[str, int]] = {
-        str(q["id"]): {o["key"]: 0 for o in q["options"]} for q in questions
-    }
-    per_district: dict[str, dict[str, dict[str, int]]] = {}
-    district_ballots: dict[str, int] = {}
-    total = 0
-    # The one pass: identical ballots of one district are grouped by the database.
+
+
+@dataclass
+class _Counts:
+    """The ballot box counted: city-wide and per district, per question and option."""
+
+    per_question: dict[str, dict[str, int]]
+    per_district: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    total: int = 0
+
+    def district_row(self, code: str, question_id: str) -> dict[str, int]:
+        return self.per_district.get(code, {}).get(
+            question_id, dict.fromkeys(self.per_question[question_id], 0)
+        )
+
+
+def _ballots_count(campaign: Campaign, questions: list[dict[str, Any]]) -> _Counts:
+    """The one pass: identical ballots of one district are grouped by the database."""
+    counts = _Counts({str(q["id"]): {o["key"]: 0 for o in q["options"]} for q in questions})
     for row in (
         Ballot.objects.filter(campaign=campaign)
         .values("district_code", "choices")
@@ -181,100 +173,119 @@ def tally_compute(*, campaign: Campaign) -> dict[str, Any]:
         .order_by()
     ):
         n = row["n"]
-        district = row["district_code"] or OTHER_DISTRICTS
-        total += n
-        district_ballots[district] = district_ballots.get(district, 0) + n
-        by_question = per_district.setdefault(district, {})
+        counts.total += n
+        by_question = counts.per_district.setdefault(row["district_code"] or OTHER_DISTRICTS, {})
         for question_id, key in json.loads(row["choices"]).items():
-            per_question[question_id][key] += n
-            cell = by_question.setdefault(question_id, dict.fromkeys(per_question[question_id], 0))
+            counts.per_question[question_id][key] += n
+            cell = by_question.setdefault(
+                question_id, dict.fromkeys(counts.per_question[question_id], 0)
+            )
             cell[key] += n
+    return counts
 
-    participated_by_district = participations_by_district(campaign)
-    participations = sum(participated_by_district.values())
+
+def _refuse_unless_every_ballot_has_its_participation(total: int, participations: int) -> None:
     if total != participations:
         raise Conflict(
             _("Le nombre de bulletins ne correspond pas au nombre de participations."),
             code="ballots_participations_mismatch",
         )
 
+
+def _question_results(
+    campaign: Campaign, questions: list[dict[str, Any]], counts: _Counts
+) -> list[dict[str, Any]]:
     electorate = campaign.electorate_count or 0
-    question_results = []
+    results = []
     for q in questions:
-        counts = per_question[str(q["id"])]
-        question_results.append(
+        per_option = counts.per_question[str(q["id"])]
+        results.append(
             {
                 "id": q["id"],
                 "text_fr": q["text_fr"],
                 "text_en": q["text_en"],
-                "options": [{**o, "count": counts[o["key"]]} for o in q["options"]],
-                "verdict": _verdict(campaign, counts, total, electorate),
+                "options": [{**o, "count": per_option[o["key"]]} for o in q["options"]],
+                "verdict": _verdict(campaign, per_option, counts.total, electorate),
             }
         )
+    return results
 
-    # Per district: each question is a districts x options table, suppressed as a whole.
-    districts_out: list[dict[str, Any]] = []
-    codes = sorted(set(campaign.electorate_districts) | set(per_district))
+
+def _district_results(
+    campaign: Campaign,
+    questions: list[dict[str, Any]],
+    counts: _Counts,
+    participated: dict[str, int],
+) -> list[dict[str, Any]]:
+    """Per district: turnout and, for each question, a districts x options table suppressed as a
+    whole (small cells, and enough others that none can be recomputed)."""
+    threshold = settings.SMALL_CELL_THRESHOLD
+    electorate = campaign.electorate_districts
+    codes = sorted(set(electorate) | set(counts.per_district))
     turnout_hidden = suppress_cells(
-        {c: {"p": participated_by_district.get(c, 0)} for c in campaign.electorate_districts},
-        threshold=threshold,
+        {c: {"p": participated.get(c, 0)} for c in electorate}, threshold=threshold
     )
     hidden_by_question = {
         str(q["id"]): suppress_cells(
-            {
-                d: per_district.get(d, {}).get(
-                    str(q["id"]), dict.fromkeys(per_question[str(q["id"])], 0)
-                )
-                for d in codes
-                if d in per_district
-            },
+            {d: counts.district_row(d, str(q["id"])) for d in codes if d in counts.per_district},
             threshold=threshold,
         )
         for q in questions
     }
+    districts = []
     for code in codes:
-        entry: dict[str, Any] = {
-            "code": code,
-            "electorate": campaign.electorate_districts.get(code),
-            "participations": None
-            if (code, "p") in turnout_hidden or code not in campaign.electorate_districts
-            else participated_by_district.get(code, 0),
-            "questions": [],
-        }
+        counted = code in counts.per_district  # no ballot there: every cell hidden
+        entry_questions = []
         for q in questions:
             qid = str(q["id"])
-            row = per_district.get(code, {}).get(qid, dict.fromkeys(per_question[qid], 0))
-            entry["questions"].append(
+            hidden = hidden_by_question[qid]
+            entry_questions.append(
                 {
                     "id": q["id"],
                     "options": [
                         {
                             "key": key,
-                            "count": None if (code, key) in hidden_by_question[qid] else n,
-                            "suppressed": (code, key) in hidden_by_question[qid],
+                            "count": n if counted and (code, key) not in hidden else None,
+                            "suppressed": not counted or (code, key) in hidden,
                         }
-                        for key, n in row.items()
+                        for key, n in counts.district_row(code, qid).items()
                     ],
                 }
             )
-        if code not in per_district:
-            for qe in entry["questions"]:
-                for option in qe["options"]:
-                    option["count"], option["suppressed"] = None, True
-        districts_out.append(entry)
+        districts.append(
+            {
+                "code": code,
+                "electorate": electorate.get(code),
+                "participations": None
+                if (code, "p") in turnout_hidden or code not in electorate
+                else participated.get(code, 0),
+                "questions": entry_questions,
+            }
+        )
+    return districts
 
+
+def tally_compute(*, campaign: Campaign) -> dict[str, Any]:
+    """Count the ballots of a closed vote: a fixed number of queries, one pass over ballots."""
+    _refuse_while_sealed(campaign)
+    questions = _questions(campaign)
+    counts = _ballots_count(campaign, questions)
+    participated = participations_by_district(campaign)
+    participations = sum(participated.values())
+    _refuse_unless_every_ballot_has_its_participation(counts.total, participations)
+    electorate = campaign.electorate_count or 0
     return {
         "method": "online",
         "electorate": electorate,
         "participations": participations,
-        "ballots": total,
+        "ballots": counts.total,
         "turnout_percent": round(100 * participations / electorate, 2) if electorate else None,
         "quorum_percent": campaign.quorum_percent,
         "majority_rule": campaign.majority_rule,
-        "questions": question_results,
-        "districts": districts_out,
-        "small_cell_threshold": threshold,
-        "box_tally": {"ballots": total, "questions": per_question},
+        "questions": _question_results(campaign, questions, counts),
+        "districts": _district_results(campaign, questions, counts, participated),
+        "small_cell_threshold": settings.SMALL_CELL_THRESHOLD,
+        "box_tally": {"ballots": counts.total, "questions": counts.per_question},
         "header": box_header(campaign, questions),
     }
 
@@ -300,55 +311,6 @@ def _verdict(
     return {"adopted": quorum_met and majority, "reasons": reasons}
 
 
-# --- The published ballot box ----------------------------------------------------------------
-
-
-def _ballot_lines(campaign: Campaign) -> Iterator[str]:
-    for ballot_id, choices in (
-        Ballot.objects.filter(campaign=campaign)
-        .order_by("id")
-        .values_list("id", "choices")
-        .iterator(chunk_size=5000)
-    ):
-        yield canonical_json({"id": str(ballot_id), "choices": json.loads(choices)})
-
-
-def _receipt_lines(campaign: Campaign) -> Iterator[str]:
-    yield from (
-        ReceiptHash.objects.filter(campaign=campaign)
-        .order_by("digest")
-        .values_list("digest", flat=True)
-        .iterator(chunk_size=5000)
-    )
-
-
-def _lines_digest(lines: Iterator[str]) -> str:
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line.encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
-
-
-def box_digests(
-    campaign: Campaign, header: dict[str, Any], tally: dict[str, Any]
-) -> dict[str, str]:
-    ballots = _lines_digest(_ballot_lines(campaign))
-    receipts = _lines_digest(_receipt_lines(campaign))
-    box = hashlib.sha256(
-        canonical_json(
-            {
-                "format": BOX_FORMAT,
-                "campaign": header,
-                "tally": tally,
-                "ballots_sha256": ballots,
-                "receipts_sha256": receipts,
-            }
-        ).encode()
-    ).hexdigest()
-    return {"ballots_sha256": ballots, "receipts_sha256": receipts, "box_sha256": box}
-
-
 def tally_close(*, campaign: Campaign) -> dict[str, Any]:
     # Every participation carries a seal from the transaction that created it, so the number of
     # seals destroyed is the exact number of participations: the slots must agree with it.
@@ -367,34 +329,3 @@ def tally_close(*, campaign: Campaign) -> dict[str, Any]:
     campaign.results_digest = digests["box_sha256"]
     campaign.save(update_fields=["results", "results_digest"])
     return results
-
-
-def tables_vacuum() -> None:
-    """Mark the dead row versions left by re-votes and the close as reusable (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return
-    from referendums.models import Participation as P
-
-    tables = [Ballot._meta.db_table, ReceiptHash._meta.db_table, P._meta.db_table]
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"VACUUM {table}")
-
-
-def ballot_box_stream(campaign: Campaign) -> Iterator[str]:
-    """The published box as JSON text, streamed (a million ballots never sit in memory)."""
-    results = campaign.results or {}
-    head = {
-        "format": BOX_FORMAT,
-        "campaign": results.get("header"),
-        "tally": results.get("box_tally"),
-        "digests": results.get("ballot_box"),
-    }
-    yield canonical_json(head)[:-1]
-    yield ',"receipts":['
-    for i, line in enumerate(_receipt_lines(campaign)):
-        yield ("," if i else "") + json.dumps(line)
-    yield '],"ballots":['
-    for i, line in enumerate(_ballot_lines(campaign)):
-        yield ("," if i else "") + line
-    yield "]}"

@@ -163,7 +163,7 @@ def _due_campaign() -> int:
 def test_a_second_campaign_sweep_takes_the_other_campaigns_instead_of_waiting(monkeypatch):
     held, other = _due_campaign(), _due_campaign()
     inside, release = threading.Event(), threading.Event()
-    freeze = campaign_services.electorate_freeze
+    freeze = campaign_services.clock.electorate_freeze
     first = threading.current_thread()
 
     def paused_freeze(*, campaign: Campaign) -> int:
@@ -173,7 +173,7 @@ def test_a_second_campaign_sweep_takes_the_other_campaigns_instead_of_waiting(mo
             release.wait(timeout=60)
         return freeze(campaign=campaign)
 
-    monkeypatch.setattr(campaign_services, "electorate_freeze", paused_freeze)
+    monkeypatch.setattr(campaign_services.clock, "electorate_freeze", paused_freeze)
     outcome: list[object] = []
 
     def sweep() -> None:

@@ -211,3 +211,82 @@ def test_recording_an_election_over_a_scheduled_referendum_warns_which_one_it_fo
     assert len(warnings) == 1
     assert str(campaign) in warnings[0] and "CGCT LO1112-6" in warnings[0]
     assert str(lawful) not in warnings[0]
+
+
+# --- One list of campaign fields; read-only result screens ------------------------------------
+
+
+def test_the_api_the_services_and_the_admin_read_one_list_of_campaign_fields() -> None:
+    from referendums.api.campaigns import CampaignFieldsIn, ReferendumListCreateApi
+    from referendums.models.campaigns import CREATION_FIELDS, EDITABLE_FIELDS
+
+    assert list(CampaignFieldsIn().fields) == [*EDITABLE_FIELDS, "districts", "questions"]
+    assert list(ReferendumListCreateApi.InputSerializer().fields) == [
+        *EDITABLE_FIELDS,
+        "districts",
+        "questions",
+        *CREATION_FIELDS,
+    ]
+
+
+def test_an_unknown_field_is_refused_by_the_service(manager: Any) -> None:
+    from civic.errors import RuleViolation
+    from referendums.services.campaigns import campaign_update
+
+    campaign = CampaignFactory()
+    with pytest.raises(RuleViolation):
+        campaign_update(campaign_id=campaign.pk, actor=manager, results={"forged": True})
+    with pytest.raises(RuleViolation):
+        campaign_update(campaign_id=campaign.pk, actor=manager, status="voting")
+
+
+def test_the_station_results_screen_shows_and_never_edits(staff: Client, manager: Any) -> None:
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from referendums.models import StationResult
+
+    request = RequestFactory().get("/")
+    request.user = manager
+    model_admin = site._registry[StationResult]
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert staff.get(reverse("admin:referendums_stationresult_changelist")).status_code == 200
+    assert staff.get(reverse("admin:referendums_stationresult_add")).status_code == 403
+
+
+def test_a_result_sheet_is_keyed_through_the_admin_but_never_changed_or_deleted(
+    manager: Any,
+) -> None:
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from referendums.models import ResultSheet
+
+    request = RequestFactory().get("/")
+    request.user = manager
+    model_admin = site._registry[ResultSheet]
+    assert model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+
+
+def test_the_read_only_mixin_denies_add_change_and_delete_to_a_superuser() -> None:
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from civic.admin_readonly import ReadOnlyAdminMixin
+    from tests.factories import UserFactory
+
+    class Screen(ReadOnlyAdminMixin, admin.ModelAdmin):
+        pass
+
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    screen = Screen(Campaign, admin.site)
+    assert screen.has_view_permission(request)
+    assert not screen.has_add_permission(request)
+    assert not screen.has_change_permission(request)
+    assert not screen.has_delete_permission(request)

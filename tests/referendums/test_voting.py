@@ -1,7 +1,6 @@
 import json
 
 import pytest
-from django.db import connection
 
 from civic.errors import Conflict, NotEligible, NotVerified
 from referendums.models import Ballot, Campaign, Participation, ReceiptHash, SealingKey
@@ -239,10 +238,9 @@ def test_cancelling_an_open_vote_discards_ballots_unseen(open_vote, staff_api):
 
 def test_the_participation_locking_query_is_the_only_lock_on_postgresql():
     # Documentation test: the cast takes a shared advisory lock, never a row lock on the campaign.
-    from referendums.services import common
+    from referendums import store
 
-    assert common.LOCK_NAMESPACE
-    assert connection.vendor in {"sqlite", "postgresql"}
+    assert store.LOCK_NAMESPACE
 
 
 def test_turnout_slots_count_each_voter_once_whatever_the_revotes(open_vote):
@@ -302,10 +300,9 @@ def test_a_cast_runs_a_fixed_number_of_queries(open_vote, django_assert_max_num_
     """Constant work per cast, whatever the size of the electorate or of the ballot box."""
     vote = open_vote(voters=3)
     ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[2], choices=vote.choices("no"))
-    # PostgreSQL: the state query (which takes the lock) and one statement for the four writes;
-    # SQLite: lock, state, then each write on its own (+ savepoints around the test's transaction).
-    first_vote = 5 if connection.vendor == "postgresql" else 9
-    with django_assert_max_num_queries(first_vote):
+    # The state query (which takes the lock) and one statement for the four writes (+ savepoints
+    # around the test's transaction).
+    with django_assert_max_num_queries(5):
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
     with django_assert_max_num_queries(12):  # + lock the participation, delete old ballot/receipt
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("no"))
@@ -339,21 +336,18 @@ def test_who_voted_is_purged_after_the_retention_period_and_results_stay(
     assert Ballot.objects.filter(campaign=campaign).count() == 1
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
-)
 def test_the_one_statement_write_refuses_a_campaign_that_stopped_voting(open_vote):
     import uuid
 
     from django.utils import timezone
 
-    from referendums.services.voting import _first_vote_write
+    from referendums.store import first_vote_write
 
     vote = open_vote(voters=1)
     Campaign.objects.filter(pk=vote.campaign.pk).update(
         status="cancelled", cancelled_at=timezone.now()
     )
-    written = _first_vote_write(
+    written = first_vote_write(
         campaign_id=vote.campaign.pk,
         entry_id=vote.voters[0].register_entry_id,
         now=timezone.now(),
@@ -362,6 +356,7 @@ def test_the_one_statement_write_refuses_a_campaign_that_stopped_voting(open_vot
         ballot_id=uuid.uuid4(),
         choices="{}",
         digest="0" * 64,
+        small_cell=10,
     )
     assert (written.open, written.created) == (False, False)
     assert not Participation.objects.exists() and not Ballot.objects.exists()

@@ -1,0 +1,280 @@
+"""Every hand-written SQL statement of the referendums app, each a named function with its reason.
+
+Table names come from the models and values travel as parameters, never spliced in. The guard of
+the first vote (`FIRST_VOTE_SQL`) is the SQL spelling of `rules.may_vote`; a parametrised test
+(tests/referendums/test_rules.py) runs both on the same table of cases and requires them to agree.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from civic.models import District
+from civic.perf import prepared_cursor
+from referendums.models import (
+    Ballot,
+    Campaign,
+    ElectorateMember,
+    Participation,
+    ReceiptHash,
+    SealingKey,
+    TurnoutSlot,
+    VotingMethod,
+)
+
+# --- Advisory locks ----------------------------------------------------------------------------
+
+# One advisory lock key space per campaign: casts take it shared, the close and a cancellation take
+# it exclusive, so they wait for casts in flight and no cast slips in after the seals are destroyed.
+# Advisory locks live in the lock manager: unlike a row lock they write nothing to the campaign's
+# tuple.
+LOCK_NAMESPACE = 0x52_45_46  # "REF"
+
+# The clock's sweeps (campaigns_advance) claim a campaign under their own key space: a sweep that
+# finds a campaign claimed leaves it to the one working on it and moves on to the next, instead of
+# queueing behind it to find its step already taken. Only sweeps take these keys and they never wait
+# for them, so no lock order with the campaign lock above or the campaign row is created.
+SWEEP_NAMESPACE = 0x52_45_53  # "RES"
+
+
+def lock_key(campaign_id: int) -> int:
+    """PostgreSQL's two-key advisory locks take 32-bit integers: larger ids fold into that range
+    (two campaigns sharing a key only wait for each other, which is safe)."""
+    return campaign_id % 2_147_483_647
+
+
+def campaign_lock(campaign_id: int, *, shared: bool) -> None:
+    """Until the end of the transaction. Why SQL: advisory locks have no ORM spelling."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [LOCK_NAMESPACE, lock_key(campaign_id)])
+
+
+def campaign_sweep_claim(campaign_id: int) -> bool:
+    """Try to claim the campaign for this sweep until the end of the current transaction; True if
+    this transaction holds it. Why SQL: a lock tried without waiting, which no row lock gives
+    without also locking the campaign row the casts read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [SWEEP_NAMESPACE, lock_key(campaign_id)]
+        )
+        return bool(cursor.fetchone()[0])
+
+
+# --- The cast ----------------------------------------------------------------------------------
+
+
+class CastState(NamedTuple):
+    """What a cast needs to know of the campaign, and of the voter: their frozen district."""
+
+    status: str
+    voting_method: str
+    predicate: str
+    voting_opens_at: datetime
+    voting_closes_at: datetime
+    opened_at: datetime | None
+    electorate_districts: dict[str, int]
+    member_district: str | None  # None: not an elector of this vote
+    wrapped_key: str | None
+
+
+@cache
+def _cast_state_sql() -> str:
+    campaign = Campaign._meta.db_table
+    member = ElectorateMember._meta.db_table
+    district = District._meta.db_table
+    sealing = SealingKey._meta.db_table
+    return f"""
+        SELECT c.status, c.voting_method, c.predicate, c.voting_opens_at, c.voting_closes_at,
+               c.opened_at, c.electorate_districts,
+               (SELECT d.code FROM {member} m JOIN {district} d ON d.id = m.district_id
+                 WHERE m.campaign_id = c.id AND m.register_entry_id = %(entry)s LIMIT 1),
+               (SELECT k.wrapped_key FROM {sealing} k WHERE k.campaign_id = c.id LIMIT 1),
+               pg_advisory_xact_lock_shared(%(namespace)s, %(key)s)
+        FROM {campaign} c
+        WHERE c.id = %(campaign)s
+    """  # noqa: S608 - table names from the models, values as parameters
+
+
+def cast_state(campaign_id: int, entry_id: int) -> CastState | None:
+    """The campaign's voting state, the voter's frozen district and the wrapped sealing key, under
+    the shared campaign lock (taken by the statement itself, selected so the database evaluates
+    it). Why SQL: the hottest read of a vote, in one plain statement with no ORM compilation; the
+    write re-checks the status in its own, later snapshot."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _cast_state_sql(),
+            {
+                "entry": entry_id,
+                "namespace": LOCK_NAMESPACE,
+                "key": lock_key(campaign_id),
+                "campaign": campaign_id,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    districts = row[6]
+    if isinstance(districts, str):  # jsonb arrives as text through Django's plain cursor
+        districts = json.loads(districts)
+    return CastState(
+        status=row[0],
+        voting_method=row[1],
+        predicate=row[2],
+        voting_opens_at=row[3],
+        voting_closes_at=row[4],
+        opened_at=row[5],
+        electorate_districts=districts or {},
+        member_district=row[7],
+        wrapped_key=row[8],
+    )
+
+
+# The guard of the first vote, in the CTE `open` and `member` below: the SQL spelling of
+# `rules.may_vote` (an online vote, status voting, opens <= now < closes, the voter in the frozen
+# electorate). tests/referendums/test_rules.py holds the two to the same table of cases.
+@cache
+def _first_vote_sql() -> str:
+    tables = {
+        "campaign": Campaign._meta.db_table,
+        "member": ElectorateMember._meta.db_table,
+        "district": District._meta.db_table,
+        "slot": TurnoutSlot._meta.db_table,
+        "participation": Participation._meta.db_table,
+        "ballot": Ballot._meta.db_table,
+        "receipt": ReceiptHash._meta.db_table,
+    }
+    return """
+        WITH open AS (
+            SELECT c.electorate_districts FROM {campaign} c
+            WHERE c.id = %(c)s AND c.status = 'voting' AND c.voting_method = %(online)s
+              AND c.voting_opens_at <= %(now)s AND %(now)s < c.voting_closes_at
+            FOR SHARE
+        ), member AS (
+            SELECT d.code FROM {member} m JOIN {district} d ON d.id = m.district_id
+            WHERE m.campaign_id = %(c)s AND m.register_entry_id = %(e)s
+              AND EXISTS (SELECT 1 FROM open)
+            LIMIT 1
+        ), target AS (
+            SELECT s.id FROM {slot} s, member
+            WHERE s.campaign_id = %(c)s AND s.district_code = member.code AND s.slot = %(slot)s
+        ), p AS (
+            INSERT INTO {participation} (campaign_id, register_entry_id, voted_at, sealed_ref)
+            SELECT %(c)s, %(e)s, %(now)s, %(seal)s WHERE EXISTS (SELECT 1 FROM target)
+            ON CONFLICT (campaign_id, register_entry_id) DO NOTHING
+            RETURNING id
+        ), s AS (
+            UPDATE {slot} SET participations = participations + 1
+            WHERE id = (SELECT id FROM target) AND EXISTS (SELECT 1 FROM p)
+            RETURNING 1
+        ), b AS (
+            INSERT INTO {ballot} (id, campaign_id, choices, district_code)
+            SELECT %(b)s, %(c)s, %(choices)s,
+                   CASE WHEN COALESCE((open.electorate_districts ->> member.code)::int, 0)
+                             >= %(small)s
+                        THEN member.code END
+            FROM open, member WHERE EXISTS (SELECT 1 FROM p)
+            RETURNING 1
+        ), r AS (
+            INSERT INTO {receipt} (id, campaign_id, digest)
+            SELECT %(r)s, %(c)s, %(digest)s WHERE EXISTS (SELECT 1 FROM p)
+            RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM open), EXISTS (SELECT 1 FROM target),
+               EXISTS (SELECT 1 FROM p),
+               (SELECT count(*) FROM s), (SELECT count(*) FROM b), (SELECT count(*) FROM r)
+    """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
+
+
+class FirstVote(NamedTuple):
+    open: bool  # the campaign row, share-locked, was voting at `now`
+    has_slot: bool  # the voter is in the electorate and their district's turnout slot exists
+    created: bool  # a first vote: participation, turnout slot, ballot and receipt written
+
+
+def first_vote_write(
+    *,
+    campaign_id: int,
+    entry_id: int,
+    now: datetime,
+    sealed_ref: str,
+    slot: int,
+    ballot_id: uuid.UUID,
+    choices: str,
+    digest: str,
+    small_cell: int,
+) -> FirstVote:
+    """A first vote's four writes (participation, turnout slot, ballot, receipt hash) in one
+    statement, all or nothing; when it does not create the participation it writes nothing. Why
+    SQL: one round trip, autocommitted on the short path, that share-locks the campaign row while
+    checking it is voting (the close and a cancellation wait for it), prepared once per
+    connection (planning this CTE costs PostgreSQL as much as running it)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _first_vote_sql(),
+            {
+                "c": campaign_id,
+                "e": entry_id,
+                "now": now,
+                "online": VotingMethod.ONLINE.value,
+                "seal": sealed_ref,
+                "slot": slot,
+                "b": ballot_id,
+                "choices": choices,
+                "small": small_cell,
+                "r": uuid.uuid4(),
+                "digest": digest,
+            },
+        )
+        still_open, has_slot, created, slots, ballots, receipts = cursor.fetchone()
+    # The participation is written only when its turnout slot exists, and the other writes are
+    # conditioned on it in the same statement: all four or none.
+    assert not created or (slots, ballots, receipts) == (1, 1, 1), "a partial first vote"
+    return FirstVote(bool(still_open), bool(has_slot), bool(created))
+
+
+# --- The electorate and the close --------------------------------------------------------------
+
+
+def electorate_insert(campaign_id: int, entries_sql: str, entries_params: Any) -> None:
+    """Copy the register entries selected by `entries_sql` (id, district_id) into the frozen
+    electorate. Why SQL: one INSERT ... SELECT reads the register once, in the database, however
+    many electors (the ORM would bring every row through Python)."""
+    table = ElectorateMember._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, register_entry_id, district_id) "  # noqa: S608
+            f"SELECT %s, sub.id, sub.district_id FROM ({entries_sql}) sub",
+            [campaign_id, *entries_params],
+        )
+
+
+def ballots_reshuffle(campaign_id: int) -> None:
+    """Give every ballot of the campaign a new random id and rewrite the rows in random order, so
+    neither an old backup's seal nor the physical order of rows points at a ballot any more. Why
+    SQL: one statement over a million rows, never through Python."""
+    table = Ballot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH old AS (DELETE FROM {table} WHERE campaign_id = %s "  # noqa: S608
+            "RETURNING campaign_id, choices, district_code) "
+            f"INSERT INTO {table} (id, campaign_id, choices, district_code) "
+            "SELECT gen_random_uuid(), campaign_id, choices, district_code FROM old "
+            "ORDER BY random()",
+            [campaign_id],
+        )
+
+
+def tables_vacuum() -> None:
+    """Mark the dead row versions left by re-votes and the close as reusable. Why SQL: VACUUM has
+    no ORM spelling (and runs outside a transaction: the task calls it in autocommit)."""
+    tables = [Ballot._meta.db_table, ReceiptHash._meta.db_table, Participation._meta.db_table]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM {table}")

@@ -284,6 +284,10 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
         recommendation_services.recommendation_convert_to_referendum(
             recommendation_id=_int(request.POST.get("recommendation")), actor=actor
         )
+        return _(
+            "Projet de référendum demandé : le module des référendums le crée dans quelques "
+            "instants, puis la recommandation indique qu'elle est transformée."
+        )
     else:
         raise DomainError(_("Action inconnue."), code="unknown_action")
     return None

@@ -241,56 +241,97 @@ def _form_or_refuse(form: Any) -> dict[str, Any]:
     return dict(form.cleaned_data)
 
 
-def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
-    """Do the action; returns a message for the clerk when "saved" is not the right one."""
-    actor = cast(User, request.user)
-    action = request.POST.get("action", "")
-    members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
-    if action == "recruit":
-        composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=actor)
-    elif action == "invitations":
-        data = _form_or_refuse(InvitationsForm(request.POST))
-        recruitment.invitations_draw(
-            mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
-        )
-    elif action == "commitment":
-        data = _form_or_refuse(CommitmentForm(request.POST))
-        # The lottery of a large pool takes a minute of solver time: a worker computes it.
-        commitment_request(mandate_id=mandate.pk, actor=actor, **data)
-        return _(
-            "Calcul de l'engagement lancé. Il peut durer quelques minutes : "
-            "actualisez la page pour voir le résultat."
-        )
-    elif action == "draw":
-        data = _form_or_refuse(SeedForm(request.POST))
-        draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
-    elif action == "leave":
-        data = _form_or_refuse(LeaveForm(request.POST, members=members))
-        draw.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
-    elif action == "session":
-        data = _form_or_refuse(SessionForm(request.POST))
-        sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)
-    elif action == "refer":
-        data = _form_or_refuse(ReferForm(request.POST))
-        recommendation_services.recommendation_refer(
-            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
-        )
-    elif action == "answer":
-        data = _form_or_refuse(AnswerForm(request.POST))
-        recommendation_services.recommendation_answer(
-            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
-        )
-    elif action == "referendum":
-        recommendation_services.recommendation_convert_to_referendum(
-            recommendation_id=_int(request.POST.get("recommendation")), actor=actor
-        )
-        return _(
-            "Projet de référendum demandé : le module des référendums le crée dans quelques "
-            "instants, puis la recommandation indique qu'elle est transformée."
-        )
-    else:
-        raise DomainError(_("Action inconnue."), code="unknown_action")
+# The clerk's desk for a mandate: one named step per `action`; a step returns the message for the
+# clerk when "saved" is not the right one.
+MandateAction = Callable[[HttpRequest, Mandate, User], str | None]
+
+
+def _recruitment_open(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=actor)
     return None
+
+
+def _invitations_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(InvitationsForm(request.POST))
+    recruitment.invitations_draw(
+        mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
+    )
+    return None
+
+
+def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(CommitmentForm(request.POST))
+    # The lottery of a large pool takes a minute of solver time: a worker computes it.
+    commitment_request(mandate_id=mandate.pk, actor=actor, **data)
+    return _(
+        "Calcul de l'engagement lancé. Il peut durer quelques minutes : "
+        "actualisez la page pour voir le résultat."
+    )
+
+
+def _draw_run(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(SeedForm(request.POST))
+    draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+    return None
+
+
+def _member_leave(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
+    data = _form_or_refuse(LeaveForm(request.POST, members=members))
+    draw.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
+    return None
+
+
+def _session_create(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(SessionForm(request.POST))
+    sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)
+    return None
+
+
+def _recommendation_refer(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(ReferForm(request.POST))
+    recommendation_services.recommendation_refer(
+        recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+    )
+    return None
+
+
+def _recommendation_answer(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(AnswerForm(request.POST))
+    recommendation_services.recommendation_answer(
+        recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+    )
+    return None
+
+
+def _referendum_ask(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    recommendation_services.recommendation_convert_to_referendum(
+        recommendation_id=_int(request.POST.get("recommendation")), actor=actor
+    )
+    return _(
+        "Projet de référendum demandé : le module des référendums le crée dans quelques "
+        "instants, puis la recommandation indique qu'elle est transformée."
+    )
+
+
+MANDATE_ACTIONS: dict[str, MandateAction] = {
+    "recruit": _recruitment_open,
+    "invitations": _invitations_draw,
+    "commitment": _commitment_request,
+    "draw": _draw_run,
+    "leave": _member_leave,
+    "session": _session_create,
+    "refer": _recommendation_refer,
+    "answer": _recommendation_answer,
+    "referendum": _referendum_ask,
+}
+
+
+def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
+    step = MANDATE_ACTIONS.get(request.POST.get("action", ""))
+    if step is None:
+        raise DomainError(_("Action inconnue."), code="unknown_action")
+    return step(request, mandate, cast(User, request.user))
 
 
 def _int(value: str | None) -> int:

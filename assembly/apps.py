@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AssemblyConfig(AppConfig):
     name = "assembly"
     verbose_name = _("Assemblée citoyenne")
+
+    def ready(self) -> None:
+        # Registers the subscribers to the other instruments' events; imported here because the
+        # handlers use the models, which exist only once the app registry is ready.
+        from assembly import events  # noqa: F401

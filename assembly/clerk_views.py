@@ -3,6 +3,7 @@ recommendations) and a session (agenda, attendance, votes, minutes). No JavaScri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -42,86 +43,126 @@ from assembly.models import (
     Volunteer,
     VoteChoice,
 )
-from assembly.services import composition, draw, sessions, votes
+from assembly.services import composition, draw, recruitment, sessions, votes
 from assembly.services import minutes as minutes_services
 from assembly.services import recommendations as recommendation_services
+from assembly.services.commitment import commitment_request
 from civic.errors import DomainError
 from civic.models import User
 from civic.roles import Role, has_role
 
+# The clerk's desk for a session: each button posts an `action`, done by one named step below.
+SessionAction = Callable[[HttpRequest, Session, User], None]
+
+
+def _session_open(request: HttpRequest, session: Session, actor: User) -> None:
+    sessions.session_open(session_id=session.pk, actor=actor)
+
+
+def _session_close(request: HttpRequest, session: Session, actor: User) -> None:
+    sessions.session_close(session_id=session.pk, actor=actor)
+
+
+def _agenda_item_add(request: HttpRequest, session: Session, actor: User) -> None:
+    item_form = AgendaItemForm(request.POST)
+    if not item_form.is_valid():
+        raise DomainError(_("Point incomplet."), code="invalid")
+    sessions.agenda_item_add(session_id=session.pk, actor=actor, **item_form.cleaned_data)
+
+
+def _agenda_publish(request: HttpRequest, session: Session, actor: User) -> None:
+    sessions.session_publish_agenda(session_id=session.pk, actor=actor)
+
+
+def _attendance_record(request: HttpRequest, session: Session, actor: User) -> None:
+    present_ids = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
+    for member in Member.objects.filter(mandate_id=session.mandate_id, status=MemberStatus.ACTIVE):
+        votes.attendance_record(
+            session_id=session.pk,
+            member_id=member.pk,
+            present=member.pk in present_ids,
+            actor=actor,
+        )
+
+
+def _motion_create(request: HttpRequest, session: Session, actor: User) -> None:
+    form = MotionForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("Motion incomplète."), code="invalid")
+    data = form.cleaned_data
+    votes.motion_create(
+        session_id=session.pk,
+        actor=actor,
+        title=data["title"],
+        text=data["text"],
+        majority=data["majority"],
+        kind=data["kind"],
+        minutes_session_id=data["minutes_session"]
+        if data["kind"] == MotionKind.MINUTES_APPROVAL
+        else None,
+    )
+
+
+def _motion_open(request: HttpRequest, session: Session, actor: User) -> None:
+    votes.motion_open(motion_id=_int(request.POST.get("motion")), actor=actor)
+
+
+def _motion_close(request: HttpRequest, session: Session, actor: User) -> None:
+    votes.motion_close(motion_id=_int(request.POST.get("motion")), actor=actor)
+
+
+def _votes_record(request: HttpRequest, session: Session, actor: User) -> None:
+    motion_id = _int(request.POST.get("motion"))
+    for key, choice in request.POST.items():
+        if (
+            key.startswith("vote_")
+            and key[5:].isdigit()
+            and isinstance(choice, str)
+            and choice in VoteChoice.values
+        ):
+            votes.vote_record(
+                motion_id=motion_id, member_id=int(key[5:]), choice=choice, actor=actor
+            )
+
+
+def _minutes_edit(request: HttpRequest, session: Session, actor: User) -> None:
+    minutes_form = MinutesForm(request.POST)
+    if minutes_form.is_valid():
+        minutes_services.minutes_edit(
+            session_id=session.pk, body=minutes_form.cleaned_data["body"], actor=actor
+        )
+
+
+def _minutes_publish(request: HttpRequest, session: Session, actor: User) -> None:
+    minutes_services.minutes_publish(session_id=session.pk, actor=actor)
+
+
+def _minutes_approve(request: HttpRequest, session: Session, actor: User) -> None:
+    earlier = _int(request.POST.get("minutes_session"))
+    minutes_services.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
+
+
+SESSION_ACTIONS: dict[str, SessionAction] = {
+    "open": _session_open,
+    "close": _session_close,
+    "agenda_item": _agenda_item_add,
+    "publish_agenda": _agenda_publish,
+    "attendance": _attendance_record,
+    "motion": _motion_create,
+    "motion_open": _motion_open,
+    "motion_close": _motion_close,
+    "votes": _votes_record,
+    "minutes_edit": _minutes_edit,
+    "minutes_publish": _minutes_publish,
+    "approve_minutes": _minutes_approve,
+}
+
 
 def _clerk_action(request: HttpRequest, session: Session) -> None:
-    actor: User = request.user  # type: ignore[assignment]
-    action = request.POST.get("action", "")
-    if action == "open":
-        sessions.session_open(session_id=session.pk, actor=actor)
-    elif action == "close":
-        sessions.session_close(session_id=session.pk, actor=actor)
-    elif action == "agenda_item":
-        item_form = AgendaItemForm(request.POST)
-        if not item_form.is_valid():
-            raise DomainError(_("Point incomplet."), code="invalid")
-        sessions.agenda_item_add(session_id=session.pk, actor=actor, **item_form.cleaned_data)
-    elif action == "publish_agenda":
-        sessions.session_publish_agenda(session_id=session.pk, actor=actor)
-    elif action == "attendance":
-        present_ids = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
-        for member in Member.objects.filter(
-            mandate_id=session.mandate_id, status=MemberStatus.ACTIVE
-        ):
-            votes.attendance_record(
-                session_id=session.pk,
-                member_id=member.pk,
-                present=member.pk in present_ids,
-                actor=actor,
-            )
-    elif action == "motion":
-        form = MotionForm(request.POST)
-        if not form.is_valid():
-            raise DomainError(_("Motion incomplète."), code="invalid")
-        data = form.cleaned_data
-        votes.motion_create(
-            session_id=session.pk,
-            actor=actor,
-            title=data["title"],
-            text=data["text"],
-            majority=data["majority"],
-            kind=data["kind"],
-            minutes_session_id=data["minutes_session"]
-            if data["kind"] == MotionKind.MINUTES_APPROVAL
-            else None,
-        )
-    elif action in ("motion_open", "motion_close"):
-        motion_id = int(request.POST.get("motion", "0") or 0)
-        if action == "motion_open":
-            votes.motion_open(motion_id=motion_id, actor=actor)
-        else:
-            votes.motion_close(motion_id=motion_id, actor=actor)
-    elif action == "votes":
-        motion_id = int(request.POST.get("motion", "0") or 0)
-        for key, choice in request.POST.items():
-            if (
-                key.startswith("vote_")
-                and key[5:].isdigit()
-                and isinstance(choice, str)
-                and choice in VoteChoice.values
-            ):
-                votes.vote_record(
-                    motion_id=motion_id, member_id=int(key[5:]), choice=choice, actor=actor
-                )
-    elif action == "minutes_edit":
-        minutes_form = MinutesForm(request.POST)
-        if minutes_form.is_valid():
-            minutes_services.minutes_edit(
-                session_id=session.pk, body=minutes_form.cleaned_data["body"], actor=actor
-            )
-    elif action == "minutes_publish":
-        minutes_services.minutes_publish(session_id=session.pk, actor=actor)
-    elif action == "approve_minutes":
-        earlier = int(request.POST.get("minutes_session", "0") or 0)
-        minutes_services.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
-    else:
+    step = SESSION_ACTIONS.get(request.POST.get("action", ""))
+    if step is None:
         raise DomainError(_("Action inconnue."), code="unknown_action")
+    step(request, session, cast(User, request.user))
 
 
 @login_required
@@ -200,52 +241,97 @@ def _form_or_refuse(form: Any) -> dict[str, Any]:
     return dict(form.cleaned_data)
 
 
-def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
-    """Do the action; returns a message for the clerk when "saved" is not the right one."""
-    actor = cast(User, request.user)
-    action = request.POST.get("action", "")
-    members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
-    if action == "recruit":
-        composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=actor)
-    elif action == "invitations":
-        data = _form_or_refuse(InvitationsForm(request.POST))
-        composition.invitations_draw(
-            mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
-        )
-    elif action == "commitment":
-        data = _form_or_refuse(CommitmentForm(request.POST))
-        # The lottery of a large pool takes a minute of solver time: a worker computes it.
-        draw.commitment_request(mandate_id=mandate.pk, actor=actor, **data)
-        return _(
-            "Calcul de l'engagement lancé. Il peut durer quelques minutes : "
-            "actualisez la page pour voir le résultat."
-        )
-    elif action == "draw":
-        data = _form_or_refuse(SeedForm(request.POST))
-        draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
-    elif action == "leave":
-        data = _form_or_refuse(LeaveForm(request.POST, members=members))
-        draw.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
-    elif action == "session":
-        data = _form_or_refuse(SessionForm(request.POST))
-        sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)
-    elif action == "refer":
-        data = _form_or_refuse(ReferForm(request.POST))
-        recommendation_services.recommendation_refer(
-            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
-        )
-    elif action == "answer":
-        data = _form_or_refuse(AnswerForm(request.POST))
-        recommendation_services.recommendation_answer(
-            recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
-        )
-    elif action == "referendum":
-        recommendation_services.recommendation_convert_to_referendum(
-            recommendation_id=_int(request.POST.get("recommendation")), actor=actor
-        )
-    else:
-        raise DomainError(_("Action inconnue."), code="unknown_action")
+# The clerk's desk for a mandate: one named step per `action`; a step returns the message for the
+# clerk when "saved" is not the right one.
+MandateAction = Callable[[HttpRequest, Mandate, User], str | None]
+
+
+def _recruitment_open(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=actor)
     return None
+
+
+def _invitations_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(InvitationsForm(request.POST))
+    recruitment.invitations_draw(
+        mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
+    )
+    return None
+
+
+def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(CommitmentForm(request.POST))
+    # The lottery of a large pool takes a minute of solver time: a worker computes it.
+    commitment_request(mandate_id=mandate.pk, actor=actor, **data)
+    return _(
+        "Calcul de l'engagement lancé. Il peut durer quelques minutes : "
+        "actualisez la page pour voir le résultat."
+    )
+
+
+def _draw_run(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(SeedForm(request.POST))
+    draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+    return None
+
+
+def _member_leave(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    members = Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
+    data = _form_or_refuse(LeaveForm(request.POST, members=members))
+    draw.member_leave(member_id=data["member"], actor=actor, reason=data["reason"])
+    return None
+
+
+def _session_create(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(SessionForm(request.POST))
+    sessions.session_create(mandate_id=mandate.pk, actor=actor, **data)
+    return None
+
+
+def _recommendation_refer(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(ReferForm(request.POST))
+    recommendation_services.recommendation_refer(
+        recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+    )
+    return None
+
+
+def _recommendation_answer(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    data = _form_or_refuse(AnswerForm(request.POST))
+    recommendation_services.recommendation_answer(
+        recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+    )
+    return None
+
+
+def _referendum_ask(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    recommendation_services.recommendation_convert_to_referendum(
+        recommendation_id=_int(request.POST.get("recommendation")), actor=actor
+    )
+    return _(
+        "Projet de référendum demandé : le module des référendums le crée dans quelques "
+        "instants, puis la recommandation indique qu'elle est transformée."
+    )
+
+
+MANDATE_ACTIONS: dict[str, MandateAction] = {
+    "recruit": _recruitment_open,
+    "invitations": _invitations_draw,
+    "commitment": _commitment_request,
+    "draw": _draw_run,
+    "leave": _member_leave,
+    "session": _session_create,
+    "refer": _recommendation_refer,
+    "answer": _recommendation_answer,
+    "referendum": _referendum_ask,
+}
+
+
+def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
+    step = MANDATE_ACTIONS.get(request.POST.get("action", ""))
+    if step is None:
+        raise DomainError(_("Action inconnue."), code="unknown_action")
+    return step(request, mandate, cast(User, request.user))
 
 
 def _int(value: str | None) -> int:

@@ -19,7 +19,8 @@ from assembly.models import (
     Member,
     VoteChoice,
 )
-from assembly.services import composition, draw, sessions, votes
+from assembly.services import composition, draw, recruitment, sessions, votes
+from assembly.services.commitment import commitment_publish
 from civic.models import District, User
 
 TITLE = "Assemblée citoyenne du climat 2027"
@@ -80,21 +81,21 @@ def seed_demo(*, stdout: Any) -> None:
         quotas=[(d.code, d.name, 2, 4) for d in districts],
     )
     composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=400, seed="demo-2027")
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=400, seed="demo-2027")
     volunteers = 0
     for invitation in Invitation.objects.filter(mandate=mandate).order_by("id"):
         if rng.random() > 0.3:
             continue
         try:
-            composition.volunteer_signup(
-                token=composition.invitation_token(invitation),
+            recruitment.volunteer_signup(
+                token=recruitment.invitation_token(invitation),
                 declared={"genre": rng.choice(["f", "m", "f", "m", "x"])},
                 consent=True,
             )
             volunteers += 1
         except Exception as exc:  # a demo entry outside every age band: not a volunteer
             stdout.write(f"assembly: volunteer skipped ({type(exc).__name__})")
-    draw.commitment_publish(
+    commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Démonstration : tirage public du Loto de la FDJ (numéros dans l'ordre du tirage)",

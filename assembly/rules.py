@@ -8,6 +8,11 @@ Majorities (abstentions are recorded and published in every case):
   abstentions excluded, and at least one vote for. Exactly two thirds is enough.
 Quorum: at least `quorum_percent` % of the active members are present (100 * present ≥ percent *
 active), and at least one member is present. It is checked when a vote opens.
+May be drawn: a person whose register entry is still linked and meets the mandate's eligibility
+predicate today (so a strike-off ends it), and who has not withdrawn from the pool. One rule, two
+faces that always agree: `may_be_drawn()` for one person, `drawable_entries()` /
+`drawable_volunteers()` for the whole register or pool. The invitation sample, the volunteer
+sign-up, the pool frozen by the commitment and the reserve called to replace a member all use them.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from assembly.models import Majority
-from civic.eligibility import birth_date_limit
+from assembly.models import Majority, Mandate, Volunteer
+from civic.eligibility import RULES, Decision, birth_date_limit, decide, eligible_entries
+from civic.models import RegisterEntry
 
 # Lazy: read in the language of each request (the page and the API).
 MAJORITY_RULES: dict[str, str | Promise] = {
@@ -87,3 +94,38 @@ def age_band_for(birth_date: date, on: date, bands: list[str]) -> str | None:
         if parsed and parsed[0] <= age and (parsed[1] is None or age <= parsed[1]):
             return band
     return None
+
+
+def may_be_drawn(
+    entry: RegisterEntry | None, *, eligibility: str, on: date, withdrawn: bool = False
+) -> Decision:
+    """May this person be invited, volunteer, enter the frozen pool or take a seat from the
+    reserve? `entry` is None once the register link was cut (when a mandate closes)."""
+    if entry is None:
+        return Decision(False, "unlinked_entry", RULES[eligibility])
+    if withdrawn:
+        return Decision(False, "withdrawn", RULES[eligibility])
+    return decide(entry, eligibility, on=on)
+
+
+def drawable_entries(eligibility: str, *, on: date) -> QuerySet[RegisterEntry]:
+    """The register entries `may_be_drawn` accepts (nobody has withdrawn before being invited)."""
+    return eligible_entries(eligibility, on=on)
+
+
+def drawable_volunteers(mandate: Mandate, *, on: date) -> QuerySet[Volunteer]:
+    """The volunteers of `mandate` that `may_be_drawn` accepts, in pseudonym order."""
+    return Volunteer.objects.filter(
+        mandate=mandate,
+        withdrawn_at__isnull=True,
+        register_entry__in=drawable_entries(mandate.eligibility, on=on),
+    ).order_by("pseudonym")
+
+
+def volunteer_may_be_drawn(volunteer: Volunteer, *, eligibility: str, on: date) -> Decision:
+    return may_be_drawn(
+        volunteer.register_entry,
+        eligibility=eligibility,
+        on=on,
+        withdrawn=volunteer.withdrawn_at is not None,
+    )

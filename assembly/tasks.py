@@ -1,4 +1,8 @@
-"""Thin Celery tasks: ids in, a service call, idempotent (guarded updates inside the services)."""
+"""Thin Celery tasks: ids in, a service call, idempotent (guarded updates inside the services).
+
+The services never import this module: a service that hands work to a worker enqueues the task by
+its name (`services.commitment.COMMITMENT_TASK`), so the import graph runs one way only.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,17 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from assembly.models import MandateStatus, Session, SessionStatus
+from assembly.models import (
+    CommitmentJob,
+    CommitmentJobStatus,
+    MandateStatus,
+    Session,
+    SessionStatus,
+)
+from assembly.services.agenda_requests import agenda_requests_place
+from assembly.services.commitment import COMMITMENT_JOB_STALE_AFTER, commitment_job_run
+from assembly.services.recommendations import council_deadlines_remind
+from assembly.services.sessions import session_publish_agenda, session_remind
 
 REMIND_BEFORE = timedelta(hours=48)
 # A job still pending after this long lost its message (the broker was down at enqueue time).
@@ -17,14 +31,9 @@ SWEEP_PENDING_AFTER = timedelta(minutes=5)
 
 @shared_task(acks_late=True)
 def place_initiatives() -> int:
-    from assembly.services.sessions import initiatives_place_on_agenda
-
-    try:
-        return initiatives_place_on_agenda()
-    except ModuleNotFoundError as exc:  # the petitions interface is not installed yet
-        if exc.name != "petitions.interfaces":
-            raise
-        return 0
+    """Place the requests still waiting (initiatives at their assembly rung, referendum results)
+    on the next session with room."""
+    return agenda_requests_place()
 
 
 @shared_task(acks_late=True)
@@ -45,8 +54,6 @@ def publish_agendas() -> int:
 
 @shared_task(acks_late=True)
 def publish_agenda(session_id: int) -> bool:
-    from assembly.services.sessions import session_publish_agenda
-
     return session_publish_agenda(session_id=session_id, actor=None)
 
 
@@ -68,32 +75,23 @@ def remind_members() -> int:
 
 @shared_task(acks_late=True)
 def remind_session(session_id: int) -> int:
-    from assembly.services.sessions import session_remind
-
     return session_remind(session_id=session_id)
 
 
 @shared_task(acks_late=True)
 def council_deadlines() -> int:
-    from assembly.services.recommendations import council_deadlines_remind
-
     return council_deadlines_remind()
 
 
 @shared_task(acks_late=True)
 def commitment_compute(job_id: int) -> str:
     """Publish the commitment a clerk asked for (idempotent: the job is claimed by a guarded update)."""
-    from assembly.services.draw import commitment_job_run
-
     return commitment_job_run(job_id=job_id)
 
 
 @shared_task(acks_late=True)
 def commitment_sweep() -> int:
     """Re-enqueue the jobs whose message was lost (still pending) or whose worker died (stale claim)."""
-    from assembly.models import CommitmentJob, CommitmentJobStatus
-    from assembly.services.draw import COMMITMENT_JOB_STALE_AFTER
-
     now = timezone.now()
     ids = list(
         CommitmentJob.objects.filter(

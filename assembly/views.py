@@ -25,7 +25,7 @@ from assembly.models import (
     Volunteer,
 )
 from assembly.rules import MAJORITY_RULES
-from assembly.services import composition
+from assembly.services import recruitment
 from civic.errors import DomainError
 from civic.models import User
 from civic.roles import Role, has_role
@@ -95,7 +95,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = composition.invitation_from_token(token)
+    invitation = recruitment.invitation_from_token(token)
     if invitation is None:
         return render(request, "assembly/volunteer_invalid.html", status=404)
     mandate = invitation.mandate
@@ -103,7 +103,7 @@ def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
         volunteer = Volunteer.objects.filter(invitation=invitation).first()
         if request.method == "POST" and request.POST.get("withdraw") and volunteer is not None:
             try:
-                composition.volunteer_withdraw(volunteer_id=volunteer.pk, actor=None)
+                recruitment.volunteer_withdraw(volunteer_id=volunteer.pk, actor=None)
             except DomainError as exc:
                 messages.error(request, str(exc.detail))
             else:
@@ -116,12 +116,12 @@ def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
         )
     form = VolunteerForm(request.POST or None, mandate=mandate)
     if request.method == "POST" and request.POST.get("decline"):
-        composition.invitation_decline(token=token)
+        recruitment.invitation_decline(token=token)
         messages.info(request, _("Votre réponse est enregistrée. Merci."))
         return redirect("assembly:volunteer", token=token)
     if request.method == "POST" and form.is_valid():
         try:
-            volunteer = composition.volunteer_signup(
+            volunteer = recruitment.volunteer_signup(
                 token=token,
                 declared=form.declared(),
                 consent=form.cleaned_data["consent"],
@@ -155,7 +155,7 @@ def volunteer_signup(request: HttpRequest, token: str) -> HttpResponse:
 def invitations_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_role(request.user, Role.ASSEMBLY_CLERK):
         raise PermissionDenied
-    body = composition.invitations_csv(
+    body = recruitment.invitations_csv(
         mandate_id=pk, actor=cast(User, request.user), base_url=settings.SITE_URL
     )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

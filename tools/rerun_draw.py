@@ -4,8 +4,10 @@
     python tools/rerun_draw.py tirage-3.json            # download it from /assembly/3/tirage.json
     python tools/rerun_draw.py tirage-3.json --no-recompute
 
-Needs only `sortition-algorithms` (for re-solving the distribution) and this repository's
-`assembly/sortition.py`. Exit status 0 when the published panel follows from the published inputs.
+Needs Python's standard library and this repository's `assembly/sortition/` (and
+`sortition-algorithms` only to re-solve the distribution). The replay and its report are the ones
+`manage.py rerun_draw` prints. Exit status 0 when the published panel follows from the published
+inputs, 1 when it does not, 2 when there is nothing to replay yet.
 """
 
 from __future__ import annotations
@@ -21,32 +23,19 @@ from assembly import sortition
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("bundle", type=Path)
     parser.add_argument("--no-recompute", action="store_true")
     args = parser.parse_args()
     data = json.loads(args.bundle.read_text(encoding="utf-8"))
-    if not data.get("seed"):
-        print("The seed is not published yet: nothing to replay.")
+    try:
+        report = sortition.bundle_rerun(data, recompute=not args.no_recompute)
+    except sortition.SeedNotPublished as exc:
+        print(exc)
         return 2
-    report = sortition.rerun(
-        data["payload"],
-        published_digest=data["digest"],
-        seed=data["seed"],
-        published_panel=data["panel"],
-        published_reserve=data["reserve"],
-        recompute=not args.no_recompute,
-        seed_recorded_at=data.get("seed_recorded_at"),
-    )
-    print(f"commitment digest matches: {report.digest_matches}")
-    print(f"committed lottery meets every quota: {report.lottery_sound}")
-    print(f"panel matches: {report.panel_matches}")
-    print(f"reserve list matches: {report.reserve_matches}")
-    if report.recomputed_lottery_identical is not None:
-        print(f"lottery recomputed identically here: {report.recomputed_lottery_identical}")
-    for problem in report.problems:
-        print(f"  - {problem}")
-    print("MATCH" if report.ok else "MISMATCH")
+    for line in sortition.report_lines(report):
+        print(line)
+    print(sortition.MATCH_LINE if report.ok else sortition.MISMATCH_LINE)
     return 0 if report.ok else 1
 
 

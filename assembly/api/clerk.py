@@ -24,6 +24,7 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.services import draw, sessions, votes
+from assembly.services.commitment import commitment_request
 from civic.api.fields import CivicDateTimeField, IdField
 from civic.api.permissions import role_permission
 from civic.models import User
@@ -96,7 +97,7 @@ class CommitmentRequestApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = draw.commitment_request(mandate_id=pk, actor=_actor(request), **data.validated_data)
+        job = commitment_request(mandate_id=pk, actor=_actor(request), **data.validated_data)
         location = reverse("api-assembly-commitment-job", kwargs={"pk": pk})
         return Response(CommitmentJobOutput(job).data, status=202, headers={"Location": location})
 

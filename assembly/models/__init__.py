@@ -31,6 +31,7 @@ from assembly.models.followup import (
     Recommendation,
     RecommendationStatus,
 )
+from assembly.models.requests import AgendaRequest
 from assembly.models.sessions import (
     AgendaItem,
     Attendance,
@@ -48,6 +49,7 @@ from assembly.models.sessions import (
 
 __all__ = [
     "AgendaItem",
+    "AgendaRequest",
     "Attendance",
     "CommitmentJob",
     "CommitmentJobStatus",

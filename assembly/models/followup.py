@@ -61,6 +61,8 @@ class RecommendationStatus(models.TextChoices):
     ADOPTED = "adopted", _("Adoptée par l'assemblée")
     REFERRED = "referred", _("Transmise au conseil municipal")
     ANSWERED = "answered", _("Réponse du conseil reçue")
+    # Asked of the referendums app; the draft is created there, then reported back (an event).
+    REFERENDUM_ASKED = "referendum_asked", _("Projet de référendum demandé, en cours de création")
     REFERENDUM = "referendum", _("Transformée en projet de référendum")
 
 
@@ -72,9 +74,10 @@ class Recommendation(models.Model):
     title = models.CharField(_("intitulé"), max_length=255)
     text = models.TextField(_("texte"))
     status = models.CharField(
-        max_length=12, choices=RecommendationStatus.choices, default=RecommendationStatus.ADOPTED
+        max_length=20, choices=RecommendationStatus.choices, default=RecommendationStatus.ADOPTED
     )
     adopted_at = models.DateTimeField()
+    referendum_asked_at = models.DateTimeField(null=True, blank=True)
     referred_at = models.DateTimeField(null=True, blank=True)
     answer_due = models.DateField(_("réponse attendue avant le"), null=True, blank=True)
     council_answer = models.TextField(_("réponse du conseil"), blank=True)
@@ -98,6 +101,11 @@ class Recommendation(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="answered") | Q(answered_at__isnull=False),
                 name="recommendation_answered_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["referendum_asked", "referendum"])
+                | Q(referendum_asked_at__isnull=False),
+                name="recommendation_referendum_asked_has_date",
             ),
             models.CheckConstraint(
                 condition=~Q(status="referendum") | Q(target_id__isnull=False),

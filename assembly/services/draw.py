@@ -1,265 +1,32 @@
-"""The verifiable draw: commitment, seating the panel from the public seed, rerun, replacement
-from the reserve."""
+"""The draw: seating the panel the public seed selects from the committed lottery, its rerun,
+and replacement from the reserve."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from typing import Final
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assembly import sortition
 from assembly.models import (
-    CommitmentJob,
-    CommitmentJobStatus,
     DrawCommitment,
     Mandate,
     MandateStatus,
     Member,
     MemberSource,
     MemberStatus,
-    Quota,
     Reserve,
     ReserveStatus,
     Volunteer,
 )
-from assembly.services.composition import mandate_locked, mandate_move
-from assembly.workflow import MANDATE, may_move
+from assembly.rules import volunteer_may_be_drawn
+from assembly.services.common import mandate_locked, mandate_move
+from assembly.services.pool import mandate_quotas, reserves_waiting
 from civic.audit import audit_record
-from civic.errors import Conflict, DomainError, InvalidTransition, NotFound, RuleViolation
+from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import User
-
-
-def pool_volunteers(mandate: Mandate) -> list[Volunteer]:
-    return list(
-        Volunteer.objects.filter(mandate=mandate, withdrawn_at__isnull=True).order_by("pseudonym")
-    )
-
-
-def pool_candidates(volunteers: Iterable[Volunteer]) -> list[sortition.Candidate]:
-    return [sortition.Candidate(v.pseudonym, dict(v.features)) for v in volunteers]
-
-
-def mandate_quotas(mandate: Mandate) -> list[sortition.QuotaSpec]:
-    return [
-        sortition.QuotaSpec(q.feature.key, q.value, q.min, q.max)
-        for q in Quota.objects.filter(feature__mandate=mandate).select_related("feature")
-    ]
-
-
-def _sortition_messages() -> dict[str, str]:
-    return {
-        "infeasible_quotas": _(
-            "Aucune assemblée ne peut respecter tous les quotas avec ce vivier."
-        ),
-        "pool_too_small": _("Le vivier compte moins de volontaires que de sièges."),
-        "missing_feature_value": _(
-            "Un volontaire n'a pas de valeur pour un critère : ajoutez la valeur manquante aux quotas."
-        ),
-        "invalid_quota": _("Un quota est incohérent (minimum supérieur au maximum)."),
-    }
-
-
-def _sortition_refusal(exc: sortition.SortitionError, *, rule: str) -> RuleViolation:
-    """A translated sentence, then the library's own diagnosis (its suggested relaxation)."""
-    detail = _sortition_messages().get(exc.code, str(exc))
-    if exc.details:
-        detail += " " + " ".join(exc.details)
-    return RuleViolation(detail, code=exc.code, rule=rule)
-
-
-def _commitment_inputs_check(
-    *, seed_source: str, seed_expected_at: datetime, now: datetime
-) -> None:
-    if seed_expected_at <= now:
-        raise RuleViolation(
-            _("L'aléa doit être une valeur publique future, connue après la publication."),
-            code="seed_not_in_future",
-        )
-    if not seed_source.strip():
-        raise RuleViolation(_("Décrivez la source publique de l'aléa."), code="seed_source_missing")
-
-
-def commitment_publish(
-    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
-) -> DrawCommitment:
-    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed source
-    must be a public random value that does not exist yet."""
-    now = timezone.now()
-    _commitment_inputs_check(seed_source=seed_source, seed_expected_at=seed_expected_at, now=now)
-    with transaction.atomic():
-        mandate = mandate_locked(mandate_id)
-        mandate_move(mandate, MandateStatus.COMMITTED)
-        volunteers = pool_volunteers(mandate)
-        candidates = pool_candidates(volunteers)
-        quotas = mandate_quotas(mandate)
-        try:
-            lottery = sortition.lottery_compute(candidates, quotas, mandate.size)
-        except sortition.SortitionError as exc:
-            raise _sortition_refusal(exc, rule=mandate.rules_reference) from exc
-        payload = sortition.commitment_payload(
-            mandate_id=mandate.pk,
-            panel_size=mandate.size,
-            reserve_size=mandate.reserve_size,
-            candidates=candidates,
-            quotas=quotas,
-            lottery=lottery,
-            algorithm=sortition.ALGORITHM,
-            library=sortition.library_version(),
-            seed_source=seed_source.strip(),
-            seed_expected_at=seed_expected_at.isoformat(),
-            published_at=now.isoformat(),
-        )
-        commitment = DrawCommitment.objects.create(
-            mandate=mandate,
-            payload=payload,
-            digest=sortition.commitment_digest(payload),
-            pool_digest=payload["pool_digest"],
-            quotas_digest=sortition.quotas_digest(quotas),
-            algorithm=sortition.ALGORITHM,
-            library=payload["library"],
-            seed_source=payload["seed_source"],
-            seed_expected_at=seed_expected_at,
-            published_at=now,
-            published_by=actor,
-            maximin_value=lottery.maximin_value,
-        )
-        for volunteer in volunteers:
-            volunteer.selection_probability = lottery.probabilities.get(volunteer.pseudonym, 0.0)
-        Volunteer.objects.bulk_update(volunteers, ["selection_probability"])
-        mandate.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            verb="assembly.commitment_publish",
-            target=commitment,
-            after={
-                "digest": commitment.digest,
-                "pool_digest": commitment.pool_digest,
-                "pool_size": len(candidates),
-                "seed_source": commitment.seed_source,
-                "seed_expected_at": seed_expected_at,
-            },
-        )
-    return commitment
-
-
-# A worker that claimed a job and has not finished it after this long is presumed dead (the solver
-# takes about a minute for the largest pools): another worker may claim the job again.
-COMMITMENT_JOB_STALE_AFTER: Final = timedelta(minutes=15)
-
-
-def commitment_request(
-    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
-) -> CommitmentJob:
-    """Ask a worker to publish the commitment (see `commitment_publish`). The same checks as the
-    publication are made at once, so an obvious mistake is refused in the page; the lottery itself
-    is computed by `assembly.tasks.commitment_compute` once this transaction commits. A failed job
-    is asked again with this call; a job in progress refuses a second request."""
-    from assembly.tasks import commitment_compute
-
-    now = timezone.now()
-    _commitment_inputs_check(seed_source=seed_source, seed_expected_at=seed_expected_at, now=now)
-    with transaction.atomic():
-        mandate = mandate_locked(mandate_id)  # two clicks: the second waits, then sees the job
-        if not may_move(MANDATE, mandate.status, MandateStatus.COMMITTED):
-            mandate_move(mandate, MandateStatus.COMMITTED)  # raises the usual refusal
-        job = CommitmentJob.objects.filter(mandate=mandate).first()
-        if job is not None and job.status != CommitmentJobStatus.FAILED:
-            raise Conflict(
-                _("Le calcul de l'engagement est déjà demandé : actualisez la page."),
-                code="commitment_in_progress",
-            )
-        fields = {
-            "seed_source": seed_source.strip(),
-            "seed_expected_at": seed_expected_at,
-            "requested_by": actor,
-            "requested_at": now,
-            "status": CommitmentJobStatus.PENDING,
-            "started_at": None,
-            "finished_at": None,
-            "error_code": "",
-            "error_detail": "",
-        }
-        job, _created = CommitmentJob.objects.update_or_create(mandate=mandate, defaults=fields)
-        audit_record(
-            actor=actor,
-            verb="assembly.commitment_request",
-            target=job,
-            after={
-                "seed_source": job.seed_source,
-                "seed_expected_at": seed_expected_at,
-                "retry": not _created,
-            },
-        )
-        commitment_compute.delay_on_commit(job.pk)
-    return job
-
-
-def commitment_job_run(*, job_id: int) -> str:
-    """Compute and publish the commitment of a job, once: a worker acts only if it moved the job from
-    pending (or from a running claim gone stale) to running, and the publication with the job's
-    `done` commit together. Returns the job's status as this call leaves it."""
-    now = timezone.now()
-    claimed = (
-        CommitmentJob.objects.filter(pk=job_id)
-        .filter(
-            Q(status=CommitmentJobStatus.PENDING)
-            | Q(status=CommitmentJobStatus.RUNNING, started_at__lt=now - COMMITMENT_JOB_STALE_AFTER)
-        )
-        .update(status=CommitmentJobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:  # another worker has it, or it is over
-        status = CommitmentJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-        return status or ""
-    job = CommitmentJob.objects.select_related("requested_by").get(pk=job_id)
-    language = job.requested_by.language or settings.LANGUAGE_CODE
-    try:
-        with translation.override(language), transaction.atomic():
-            commitment_publish(
-                mandate_id=job.mandate_id,
-                actor=job.requested_by,
-                seed_source=job.seed_source,
-                seed_expected_at=job.seed_expected_at,
-            )
-            CommitmentJob.objects.filter(pk=job_id, status=CommitmentJobStatus.RUNNING).update(
-                status=CommitmentJobStatus.DONE, finished_at=timezone.now()
-            )
-    except DomainError as exc:
-        if DrawCommitment.objects.filter(mandate_id=job.mandate_id).exists():
-            # A stale claim re-run while the first worker was still at it: that one published.
-            return CommitmentJobStatus.DONE
-        _commitment_job_fail(job, code=exc.code, detail=str(exc.detail))
-        return CommitmentJobStatus.FAILED
-    except Exception:
-        with translation.override(language):
-            detail = _(
-                "Le calcul a échoué sur une erreur inattendue ; l'équipe technique en est avertie."
-            )
-        _commitment_job_fail(job, code="internal_error", detail=detail)
-        raise
-    return CommitmentJobStatus.DONE
-
-
-def _commitment_job_fail(job: CommitmentJob, *, code: str, detail: str) -> None:
-    with transaction.atomic():
-        failed = CommitmentJob.objects.filter(pk=job.pk, status=CommitmentJobStatus.RUNNING).update(
-            status=CommitmentJobStatus.FAILED,
-            finished_at=timezone.now(),
-            error_code=code[:64],
-            error_detail=detail,
-        )
-        if failed:
-            audit_record(
-                actor=None,
-                verb="assembly.commitment_fail",
-                target=job,
-                after={"code": code, "detail": detail},
-            )
 
 
 def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
@@ -364,8 +131,9 @@ def draw_verify(*, mandate_id: int, recompute: bool = True) -> sortition.RerunRe
 
 
 def member_leave(*, member_id: int, actor: User, reason: str = "") -> Member:
-    """The member leaves; the first waiting reserve whose arrival keeps every quota takes the seat,
-    or, if none does, the first waiting reserve. Returns the member who left (with `replaced_by`)."""
+    """The member leaves; the first waiting reserve who may still be drawn and whose arrival keeps
+    every quota takes the seat, or, if none does, the first waiting reserve who may still be drawn.
+    Returns the member who left (with `replaced_by`)."""
     with transaction.atomic():
         try:
             mandate_id = Member.objects.values_list("mandate_id", flat=True).get(pk=member_id)
@@ -378,44 +146,14 @@ def member_leave(*, member_id: int, actor: User, reason: str = "") -> Member:
                 _("Ce membre n'est plus en fonction."), code="member_not_active"
             )
         now = timezone.now()
-        staying = list(
-            Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
-            .exclude(pk=member.pk)
-            .select_related("volunteer")
-        )
-        waiting = list(
-            Reserve.objects.filter(mandate=mandate, status=ReserveStatus.WAITING)
-            .select_related("volunteer__register_entry__district")
-            .order_by("rank")
-        )
-        quotas = mandate_quotas(mandate)
-        pool = {m.volunteer.pseudonym: m.volunteer.features for m in staying}
-        chosen: Reserve | None = None
-        for reserve in waiting:
-            pool_with = {**pool, reserve.volunteer.pseudonym: reserve.volunteer.features}
-            if not sortition.quota_violations(list(pool_with), pool_with, quotas):
-                chosen = reserve
-                break
-        quotas_kept = chosen is not None
-        if chosen is None and waiting:
-            chosen = waiting[0]
-        # Free the seat before the replacement takes it (one active holder per seat).
-        member.status = MemberStatus.REPLACED if chosen else MemberStatus.LEFT
-        member.left_at = now
-        member.left_reason = reason[:200]
-        member.save(update_fields=["status", "left_at", "left_reason"])
-        replacement = None
-        if chosen is not None:
-            replacement = _member_for(
-                mandate, chosen.volunteer, member.seat, MemberSource.RESERVE, now
-            )
-            replacement.save()
-            skipped = [r.pk for r in waiting if r.rank < chosen.rank]
+        waiting = reserves_waiting(mandate)
+        chosen, quotas_kept = _replacement_choose(mandate, member, waiting)
+        replacement = _seat_free(mandate, member, chosen, reason=reason, when=now)
+        if chosen is not None and replacement is not None:
             Reserve.objects.filter(pk=chosen.pk).update(status=ReserveStatus.CALLED)
             member.replaced_by = replacement
             member.save(update_fields=["replaced_by"])
-        else:
-            skipped = []
+        skipped = [r.pk for r in waiting if chosen is not None and r.rank < chosen.rank]
         audit_record(
             actor=actor,
             verb="assembly.member_leave",
@@ -430,3 +168,43 @@ def member_leave(*, member_id: int, actor: User, reason: str = "") -> Member:
             },
         )
     return member
+
+
+def _replacement_choose(
+    mandate: Mandate, leaving: Member, waiting: list[Reserve]
+) -> tuple[Reserve | None, bool]:
+    """The reserve who takes the seat, and whether every quota still holds with them."""
+    today = timezone.localdate()
+    callable_ = [
+        r
+        for r in waiting
+        if volunteer_may_be_drawn(r.volunteer, eligibility=mandate.eligibility, on=today).eligible
+    ]
+    staying = (
+        Member.objects.filter(mandate=mandate, status=MemberStatus.ACTIVE)
+        .exclude(pk=leaving.pk)
+        .select_related("volunteer")
+    )
+    pool = {m.volunteer.pseudonym: m.volunteer.features for m in staying}
+    quotas = mandate_quotas(mandate)
+    for reserve in callable_:
+        pool_with = {**pool, reserve.volunteer.pseudonym: reserve.volunteer.features}
+        if not sortition.quota_violations(list(pool_with), pool_with, quotas):
+            return reserve, True
+    return (callable_[0] if callable_ else None), False
+
+
+def _seat_free(
+    mandate: Mandate, member: Member, chosen: Reserve | None, *, reason: str, when: datetime
+) -> Member | None:
+    """The member leaves the seat, and the chosen reserve (if any) takes it: in this order, since
+    a seat has one active holder. Returns the new member."""
+    member.status = MemberStatus.REPLACED if chosen else MemberStatus.LEFT
+    member.left_at = when
+    member.left_reason = reason[:200]
+    member.save(update_fields=["status", "left_at", "left_reason"])
+    if chosen is None:
+        return None
+    replacement = _member_for(mandate, chosen.volunteer, member.seat, MemberSource.RESERVE, when)
+    replacement.save()
+    return replacement

@@ -1,5 +1,6 @@
 """Recommendations: referred to the council with a tracked answer, or turned into a referendum
-campaign draft (the referendums app owns the draft; we keep its kind and id)."""
+campaign draft (asked of the referendums app by an event; it owns the draft, we keep its kind and
+id when it reports the draft back)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from assembly.models import Motion, Recommendation, RecommendationStatus
 from civic.audit import audit_record
-from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from civic.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, RuleViolation
+from civic.events import publish
 from civic.models import User
 from civic.notifications import notify
-from civic.roles import Role
+from civic.roles import Role, has_role
 
 REMIND_BEFORE = timedelta(days=14)
 REFERENDUM_TARGET_KIND = "referendums.campaign"
@@ -92,20 +94,30 @@ def recommendation_answer(*, recommendation_id: int, actor: User, answer: str) -
 def recommendation_mark_converted(
     *, recommendation_id: int, actor: User | None, target_kind: str, target_id: int
 ) -> Recommendation:
-    """Record that a referendum campaign draft `(target_kind, target_id)` was made from this
-    recommendation. The referendums app (or the lead's wiring) calls this after creating the draft;
-    a second call for the same recommendation raises Conflict."""
+    """Record that the referendum campaign draft `(target_kind, target_id)` was made from this
+    recommendation (the referendums app reports it with an event once the draft exists). Hearing it
+    again for the same draft changes nothing; another draft for a converted recommendation, or a
+    draft already linked to another recommendation, raises."""
     with transaction.atomic():
         rec = _locked(recommendation_id)
-        if rec.status != RecommendationStatus.ADOPTED:
+        if (rec.status, rec.target_kind, rec.target_id) == (
+            RecommendationStatus.REFERENDUM,
+            target_kind,
+            target_id,
+        ):
+            return rec
+        if rec.status not in (RecommendationStatus.ADOPTED, RecommendationStatus.REFERENDUM_ASKED):
             raise InvalidTransition(
                 _("Cette recommandation a déjà une suite."), code="already_followed_up"
             )
         rec.status = RecommendationStatus.REFERENDUM
+        rec.referendum_asked_at = rec.referendum_asked_at or timezone.now()
         rec.target_kind, rec.target_id = target_kind, target_id
         try:
             with transaction.atomic():
-                rec.save(update_fields=["status", "target_kind", "target_id"])
+                rec.save(
+                    update_fields=["status", "referendum_asked_at", "target_kind", "target_id"]
+                )
         except IntegrityError:
             raise Conflict(
                 _("Ce projet de référendum est déjà lié."), code="target_taken"
@@ -120,28 +132,31 @@ def recommendation_mark_converted(
 
 
 def recommendation_convert_to_referendum(*, recommendation_id: int, actor: User) -> Recommendation:
-    """Turn an adopted recommendation into a draft consultation of the referendums app."""
-    from referendums.interfaces import campaign_draft_from_recommendation as make_draft
-
+    """Ask the referendums app for a draft consultation made from an adopted recommendation. The
+    recommendation says "asked" until that app reports the draft (`recommendation_mark_converted`).
+    The clerk (or a campaign manager) may ask; the right is checked now, as the clerk asks."""
+    if not has_role(actor, Role.ASSEMBLY_CLERK, Role.CAMPAIGN_MANAGER):
+        raise PermissionDenied(_("Action réservée au greffe de l'assemblée."))
     with transaction.atomic():
         rec = _locked(recommendation_id)
         if rec.status != RecommendationStatus.ADOPTED:
             raise InvalidTransition(
                 _("Cette recommandation a déjà une suite."), code="already_followed_up"
             )
-        draft_id = make_draft(
+        rec.status = RecommendationStatus.REFERENDUM_ASKED
+        rec.referendum_asked_at = timezone.now()
+        rec.save(update_fields=["status", "referendum_asked_at"])
+        audit_record(actor=actor, verb="assembly.recommendation_referendum_ask", target=rec)
+        publish(
+            "assembly.recommendation_referred",
             recommendation_id=rec.pk,
+            mandate_id=rec.mandate_id,
             title=rec.title,
             text=rec.text,
             source_url=reverse("assembly:recommendations", args=[rec.mandate_id]),
-            actor=actor,
+            actor_id=actor.pk,
         )
-        return recommendation_mark_converted(
-            recommendation_id=rec.pk,
-            actor=actor,
-            target_kind=REFERENDUM_TARGET_KIND,
-            target_id=int(draft_id),
-        )
+    return rec
 
 
 def _clerks() -> list[User]:

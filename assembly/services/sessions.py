@@ -1,9 +1,8 @@
-"""Sessions: creation, agenda (staff items, initiatives placed once, referendum results),
-publication, reminders, opening and closing."""
+"""Sessions: creation, agenda items, publication, reminders, opening and closing (which announces
+the initiatives examined). Requests from the other instruments are placed by `agenda_requests`."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils.translation import ngettext
 
 from assembly.models import (
     AgendaItem,
+    AgendaRequest,
     Mandate,
     MandateStatus,
     Member,
@@ -30,11 +30,10 @@ from assembly.services.minutes import minutes_draft
 from assembly.workflow import AGENDA_OPEN
 from civic.audit import audit_record
 from civic.errors import Conflict, InvalidTransition, RuleViolation
+from civic.events import publish
 from civic.models import User, WebhookEvent
 from civic.notifications import notify
 from civic.webhooks import webhook_emit
-
-logger = logging.getLogger(__name__)
 
 
 def session_create(
@@ -139,88 +138,6 @@ def agenda_item_add(
     return item
 
 
-def next_session_with_room(mandate: Mandate, minutes: int) -> Session | None:
-    candidates = (
-        Session.objects.filter(
-            mandate=mandate, status__in=AGENDA_OPEN, starts_at__gt=timezone.now()
-        )
-        .annotate(used=Sum("agenda_items__duration_minutes"))
-        .order_by("starts_at", "id")
-    )
-    for session in candidates:
-        if (session.used or 0) + minutes <= session.capacity_minutes:
-            return session
-    return None
-
-
-def initiatives_place_on_agenda() -> int:
-    """Place each initiative that reached its assembly rung on the next session with room, once,
-    and tell its initiators. Idempotent: the unique (mandate, kind, id) constraint makes a second
-    run (or a racing worker) a no-op. Returns the number of items placed.
-
-    The petitions obligation stays open until the clerk closes the session that examined the item
-    (`session_close` completes it then, with the clerk as the accountable actor)."""
-    from petitions.interfaces import reached_obligations
-
-    mandate = (
-        Mandate.objects.filter(status=MandateStatus.SEATED).order_by("-starts_on", "-id").first()
-    )
-    if mandate is None:
-        return 0
-    placed = 0
-    for obligation in reached_obligations(kind="assembly_agenda"):
-        if AgendaItem.objects.filter(
-            mandate=mandate, source_kind=SourceKind.INITIATIVE, source_id=obligation.initiative_id
-        ).exists():
-            continue
-        session = next_session_with_room(mandate, mandate.initiative_item_minutes)
-        if session is None:
-            logger.info(
-                "assembly: no session with room for initiative %s", obligation.initiative_id
-            )
-            break  # items wait for the next session to be scheduled
-        try:
-            with transaction.atomic():
-                item = agenda_item_add(
-                    session_id=session.pk,
-                    actor=None,
-                    title=obligation.initiative_title,
-                    duration_minutes=mandate.initiative_item_minutes,
-                    source_kind=SourceKind.INITIATIVE,
-                    source_id=obligation.initiative_id,
-                    source_url=obligation.initiative_url,
-                    obligation_id=obligation.obligation_id,
-                )
-                url = reverse("assembly:session", args=[session.pk]) + f"#item-{item.pk}"
-                for user in User.objects.filter(
-                    pk__in=list(obligation.initiator_user_ids), is_active=True
-                ):
-                    notify(
-                        recipient=user,
-                        kind="assembly.initiative_on_agenda",
-                        subject=_(
-                            "Votre initiative est inscrite à l'ordre du jour de l'assemblée citoyenne"
-                        ),
-                        body=_(
-                            "L'initiative « %(title)s » sera examinée lors de la séance « %(session)s » du %(date)s."
-                        )
-                        % {
-                            "title": obligation.initiative_title,
-                            "session": session.title,
-                            "date": timezone.localtime(session.starts_at).strftime(
-                                "%d/%m/%Y %H:%M"
-                            ),
-                        },
-                        url=url,
-                    )
-        except Conflict as exc:
-            if exc.code in ("already_placed", "session_full", "agenda_closed"):
-                continue  # another worker placed it, or filled the session meanwhile: next run
-            raise
-        placed += 1
-    return placed
-
-
 def session_publish_agenda(*, session_id: int, actor: User | None) -> bool:
     """Publish the agenda and tell the members. Returns False when it was already published."""
     with transaction.atomic():
@@ -308,28 +225,29 @@ def session_close(*, session_id: int, actor: User) -> Session:
         session.save(update_fields=["status", "closed_at"])
         minutes_draft(session=session)
         audit_record(actor=actor, verb="assembly.session_close", target=session)
-        _complete_obligations(session, actor=actor)
+        _examined_items_announce(session, actor=actor)
     return session
 
 
-def _complete_obligations(session: Session, *, actor: User) -> None:
-    """The initiatives examined at this session: their "assembly agenda" obligation is kept."""
-    items = list(
-        session.agenda_items.filter(source_kind=SourceKind.INITIATIVE, obligation_id__isnull=False)
-    )
-    if not items:
-        return
-    from petitions.interfaces import obligation_complete
-
+def _examined_items_announce(session: Session, *, actor: User) -> None:
+    """The items this closing session examined: the requests they came from are answered, and each
+    initiative's petitions obligation is announced as met (petitions completes it, with the clerk
+    as the accountable actor)."""
+    now = timezone.now()
+    for kind in (SourceKind.INITIATIVE, SourceKind.REFERENDUM_RESULT):
+        AgendaRequest.objects.filter(
+            source_kind=kind,
+            source_id__in=session.agenda_items.filter(source_kind=kind).values("source_id"),
+            examined_at__isnull=True,
+        ).update(examined_at=now)
+    items = session.agenda_items.filter(
+        source_kind=SourceKind.INITIATIVE, obligation_id__isnull=False
+    ).order_by("position", "id")
     for item in items:
-        assert item.obligation_id is not None
-        try:
-            with transaction.atomic():
-                obligation_complete(
-                    obligation_id=item.obligation_id,
-                    actor=actor,
-                    evidence=reverse("assembly:session", args=[session.pk]) + f"#item-{item.pk}",
-                )
-        except Conflict as exc:
-            if exc.code != "obligation_already_done":
-                raise
+        publish(
+            "assembly.agenda_item_examined",
+            obligation_id=item.obligation_id,
+            initiative_id=item.source_id,
+            evidence_url=reverse("assembly:session", args=[session.pk]) + f"#item-{item.pk}",
+            actor_id=actor.pk,
+        )

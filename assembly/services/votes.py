@@ -24,6 +24,7 @@ from assembly.models import (
 from assembly.rules import Tally, is_adopted, quorum_met, quorum_needed
 from assembly.services.common import session_locked
 from assembly.services.minutes import check_minutes_approvable, minutes_approve
+from assembly.services.recommendations import recommendation_from_motion
 from assembly.workflow import MOTION, may_move
 from civic.audit import audit_record
 from civic.errors import InvalidTransition, NotFound, RuleViolation
@@ -244,7 +245,5 @@ def motion_close(*, motion_id: int, actor: User) -> Motion:
                 motion=motion,
             )
         if adopted and motion.kind == MotionKind.RECOMMENDATION:
-            from assembly.services.recommendations import recommendation_from_motion
-
             recommendation_from_motion(motion=motion, actor=actor)
     return motion

@@ -36,11 +36,15 @@ def _build(world: Any, kind: str) -> Any:
     if kind in ("committed", "requested"):
         from django.utils import timezone
 
-        from assembly.services import draw
+        from assembly.services import commitment as commitments
         from tests.factories import StaffFactory
 
         # Published at once (as a worker would), or only asked for (the job waits).
-        publish = draw.commitment_publish if kind == "committed" else draw.commitment_request
+        publish = (
+            commitments.commitment_publish
+            if kind == "committed"
+            else commitments.commitment_request
+        )
         mandate = _pooled_mandate()
         publish(
             mandate_id=mandate.pk,
@@ -86,7 +90,7 @@ def _pooled_mandate() -> Any:
     """A mandate in recruitment, 4 seats by gender and district, with a pool of 10 volunteers
     signed up through the real service (as tests/assembly/conftest.py `recruiting` does)."""
     from assembly.models.composition import FeatureKind, Invitation, InvitationBatch
-    from assembly.services import composition
+    from assembly.services import composition, recruitment
     from tests.assembly.factories import MandateFactory
     from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
 
@@ -119,8 +123,8 @@ def _pooled_mandate() -> Any:
             batch=batch,
             register_entry=cast(Any, RegisterEntryFactory(district=districts[district])),
         )
-        composition.volunteer_signup(
-            token=composition.invitation_token(invitation),
+        recruitment.volunteer_signup(
+            token=recruitment.invitation_token(invitation),
             declared={"genre": gender},
             consent=True,
         )

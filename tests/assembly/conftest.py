@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from assembly.models import FeatureKind, Mandate, MandateStatus, Member, Session, SessionStatus
-from assembly.services import composition, draw
+from assembly.services import commitment as commitments
+from assembly.services import composition, draw, recruitment
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
 from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
 
@@ -55,15 +56,15 @@ def recruiting(db, clerk) -> Callable[..., Mandate]:  # type: ignore[no-untyped-
         districts = {"nord": nord, "sud": sud}
         for gender, district in volunteers:
             entry = RegisterEntryFactory(district=districts[district])
-            invitation = composition.Invitation.objects.create(
+            invitation = recruitment.Invitation.objects.create(
                 mandate=mandate,
-                batch=composition.InvitationBatch.objects.get_or_create(
+                batch=recruitment.InvitationBatch.objects.get_or_create(
                     mandate=mandate, defaults={"seed": "t", "requested": 0, "population": 0}
                 )[0],
                 register_entry=entry,
             )
-            composition.volunteer_signup(
-                token=composition.invitation_token(invitation),
+            recruitment.volunteer_signup(
+                token=recruitment.invitation_token(invitation),
                 declared={"genre": gender},
                 consent=True,
             )
@@ -94,7 +95,7 @@ def publish_and_draw(
 ) -> Any:
     start = timezone.now()
     freeze(start)
-    draw.commitment_publish(
+    commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Loto du samedi",

@@ -17,7 +17,7 @@ from assembly.models import (
     Mandate,
     MandateStatus,
 )
-from assembly.services import draw
+from assembly.services import commitment as commitments
 from civic.errors import Conflict, InvalidTransition, RuleViolation
 from civic.models import AuditEntry
 from tests.assembly.conftest import BALANCED_POOL, INFEASIBLE_POOL
@@ -45,7 +45,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
 
 
 def _request(mandate: Mandate, clerk: Any, *, days: int = 2) -> CommitmentJob:
-    return draw.commitment_request(
+    return commitments.commitment_request(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Loto du samedi",
@@ -105,7 +105,7 @@ def test_a_request_with_a_past_seed_or_no_source_is_refused_at_once(
     with pytest.raises(RuleViolation) as past:
         _request(mandate, clerk, days=-1)
     with pytest.raises(RuleViolation) as blank:
-        draw.commitment_request(
+        commitments.commitment_request(
             mandate_id=mandate.pk,
             actor=clerk,
             seed_source="  ",
@@ -175,7 +175,7 @@ def test_a_stale_claim_of_a_dead_worker_is_taken_over(recruiting, clerk, enqueue
     job = _request(mandate, clerk)
     CommitmentJob.objects.filter(pk=job.pk).update(
         status=CommitmentJobStatus.RUNNING,
-        started_at=timezone.now() - draw.COMMITMENT_JOB_STALE_AFTER - timedelta(minutes=1),
+        started_at=timezone.now() - commitments.COMMITMENT_JOB_STALE_AFTER - timedelta(minutes=1),
         attempts=1,
     )
     assert tasks.commitment_compute(job.pk) == CommitmentJobStatus.DONE
@@ -244,7 +244,7 @@ def test_an_unexpected_error_fails_the_job_and_is_raised_for_the_logs(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("solver crashed")
 
-    monkeypatch.setattr(draw, "commitment_publish", broken)
+    monkeypatch.setattr(commitments, "commitment_publish", broken)
     with pytest.raises(RuntimeError):
         tasks.commitment_compute(job.pk)
     job.refresh_from_db()
@@ -341,13 +341,13 @@ def test_two_workers_running_the_same_job_publish_once(recruiting, clerk, enqueu
 def test_two_workers_taking_over_a_stale_claim_publish_once(recruiting, clerk, enqueued) -> None:
     mandate = recruiting(BALANCED_POOL)
     job = _request(mandate, clerk)
-    stale = timezone.now() - draw.COMMITMENT_JOB_STALE_AFTER - timedelta(minutes=1)
+    stale = timezone.now() - commitments.COMMITMENT_JOB_STALE_AFTER - timedelta(minutes=1)
     CommitmentJob.objects.filter(pk=job.pk).update(
         status=CommitmentJobStatus.RUNNING, started_at=stale, attempts=1
     )
     results = race(
-        lambda: draw.commitment_job_run(job_id=job.pk),
-        lambda: draw.commitment_job_run(job_id=job.pk),
+        lambda: commitments.commitment_job_run(job_id=job.pk),
+        lambda: commitments.commitment_job_run(job_id=job.pk),
     )
     # The loser sees the winner's claim (running) or its result (done), never a failure.
     assert CommitmentJobStatus.DONE in results and CommitmentJobStatus.FAILED not in results

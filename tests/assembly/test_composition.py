@@ -25,7 +25,8 @@ from assembly.models import (
     ReserveStatus,
     Volunteer,
 )
-from assembly.services import composition, draw
+from assembly.services import commitment as commitments
+from assembly.services import composition, draw, pool, recruitment
 from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import AuditEntry
 from tests.assembly.conftest import BALANCED_POOL, publish_and_draw
@@ -55,7 +56,7 @@ def _recruiting_with_register(clerk, n_entries: int = 30):  # type: ignore[no-un
 
 def test_invitations_are_a_sample_reproducible_from_the_recorded_seed(clerk) -> None:
     mandate, entries = _recruiting_with_register(clerk)
-    batch = composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=10, seed="abc")
+    batch = recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=10, seed="abc")
     invited = sorted(
         Invitation.objects.filter(batch=batch).values_list("register_entry_id", flat=True)
     )
@@ -67,8 +68,8 @@ def test_invitations_are_a_sample_reproducible_from_the_recorded_seed(clerk) -> 
 
 def test_a_second_batch_never_invites_the_same_person_twice(clerk) -> None:
     mandate, _entries = _recruiting_with_register(clerk, 12)
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=8, seed="one")
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=8, seed="two")
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=8, seed="one")
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=8, seed="two")
     ids = list(
         Invitation.objects.filter(mandate=mandate).values_list("register_entry_id", flat=True)
     )
@@ -79,7 +80,7 @@ def test_ineligible_entries_are_never_invited(clerk) -> None:
     mandate, _entries = _recruiting_with_register(clerk, 5)
     child = RegisterEntryFactory(child=True)
     inactive = RegisterEntryFactory(active=False)
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=100, seed="x")
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=100, seed="x")
     invited = set(Invitation.objects.values_list("register_entry_id", flat=True))
     assert child.pk not in invited and inactive.pk not in invited
     assert len(invited) == 5
@@ -88,7 +89,7 @@ def test_ineligible_entries_are_never_invited(clerk) -> None:
 def test_invitations_are_refused_outside_recruitment(clerk) -> None:
     mandate = MandateFactory()
     with pytest.raises(InvalidTransition):
-        composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=5)
+        recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=5)
 
 
 def test_the_mail_merge_export_neutralises_formula_cells(clerk) -> None:
@@ -96,11 +97,11 @@ def test_the_mail_merge_export_neutralises_formula_cells(clerk) -> None:
     RegisterEntryFactory(
         last_name='=HYPERLINK("http://x")', first_names="+Jean", address="@home", postcode="-1"
     )
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=5, seed="x")
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=5, seed="x")
     rows = list(
         csv.reader(
             io.StringIO(
-                composition.invitations_csv(
+                recruitment.invitations_csv(
                     mandate_id=mandate.pk, actor=clerk, base_url="https://v.example"
                 )
             )
@@ -117,16 +118,16 @@ def test_the_mail_merge_export_neutralises_formula_cells(clerk) -> None:
 
 def test_an_invitation_token_is_checked_and_cannot_be_forged(clerk) -> None:
     mandate, _entries = _recruiting_with_register(clerk, 3)
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=3, seed="x")
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=3, seed="x")
     invitation = Invitation.objects.first()
     assert invitation is not None
-    token = composition.invitation_token(invitation)
-    assert composition.invitation_from_token(token) == invitation
-    assert composition.invitation_from_token(f"{invitation.pk}.{'0' * 24}") is None
+    token = recruitment.invitation_token(invitation)
+    assert recruitment.invitation_from_token(token) == invitation
+    assert recruitment.invitation_from_token(f"{invitation.pk}.{'0' * 24}") is None
     other = Invitation.objects.exclude(pk=invitation.pk).first()
     assert other is not None
-    assert composition.invitation_from_token(f"{other.pk}.{token.split('.')[1]}") is None
-    assert composition.invitation_from_token("garbage") is None
+    assert recruitment.invitation_from_token(f"{other.pk}.{token.split('.')[1]}") is None
+    assert recruitment.invitation_from_token("garbage") is None
 
 
 # --- Sign-up ------------------------------------------------------------------------------------
@@ -153,9 +154,9 @@ def test_the_age_band_comes_from_the_register_birth_date(clerk) -> None:
     composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
     today = timezone.localdate()
     entry = RegisterEntryFactory(birth_date=today.replace(year=today.year - 30))
-    composition.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=1, seed="x")
-    token = composition.invitation_token(Invitation.objects.get(register_entry=entry))
-    volunteer = composition.volunteer_signup(token=token, declared={}, consent=True)
+    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=1, seed="x")
+    token = recruitment.invitation_token(Invitation.objects.get(register_entry=entry))
+    volunteer = recruitment.volunteer_signup(token=token, declared={}, consent=True)
     assert volunteer.features == {"age": "30-59"}
 
 
@@ -181,22 +182,22 @@ def _one_invitation(recruiting):  # type: ignore[no-untyped-def]
         batch=mandate.batches.get_or_create(seed="t", requested=1, population=1)[0],
         register_entry=entry,
     )
-    return mandate, composition.invitation_token(invitation)
+    return mandate, recruitment.invitation_token(invitation)
 
 
 def test_signing_up_without_consent_is_refused(recruiting) -> None:
     _mandate, token = _one_invitation(recruiting)
     with pytest.raises(RuleViolation) as exc:
-        composition.volunteer_signup(token=token, declared={"genre": "f"}, consent=False)
+        recruitment.volunteer_signup(token=token, declared={"genre": "f"}, consent=False)
     assert exc.value.code == "consent_required"
     assert not Volunteer.objects.exists()
 
 
 def test_answering_the_same_invitation_twice_is_refused(recruiting) -> None:
     _mandate, token = _one_invitation(recruiting)
-    composition.volunteer_signup(token=token, declared={"genre": "f"}, consent=True)
+    recruitment.volunteer_signup(token=token, declared={"genre": "f"}, consent=True)
     with pytest.raises(Conflict) as exc:
-        composition.volunteer_signup(token=token, declared={"genre": "m"}, consent=True)
+        recruitment.volunteer_signup(token=token, declared={"genre": "m"}, consent=True)
     assert exc.value.code == "already_answered"
     assert Volunteer.objects.count() == 1
 
@@ -204,7 +205,7 @@ def test_answering_the_same_invitation_twice_is_refused(recruiting) -> None:
 def test_a_declared_value_outside_the_quotas_is_refused(recruiting) -> None:
     _mandate, token = _one_invitation(recruiting)
     with pytest.raises(RuleViolation) as exc:
-        composition.volunteer_signup(token=token, declared={"genre": "z"}, consent=True)
+        recruitment.volunteer_signup(token=token, declared={"genre": "z"}, consent=True)
     assert exc.value.code == "feature_value_missing"
     assert Invitation.objects.get().status == InvitationStatus.SENT  # rolled back
 
@@ -213,7 +214,7 @@ def test_signing_up_after_recruitment_closed_is_refused(recruiting, clerk, freez
     mandate = recruiting(BALANCED_POOL)
     _m, token = (
         mandate,
-        composition.invitation_token(
+        recruitment.invitation_token(
             Invitation.objects.create(
                 mandate=mandate,
                 batch=mandate.batches.first(),
@@ -221,14 +222,14 @@ def test_signing_up_after_recruitment_closed_is_refused(recruiting, clerk, freez
             )
         ),
     )
-    draw.commitment_publish(
+    commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="loto",
         seed_expected_at=timezone.now() + timedelta(days=1),
     )
     with pytest.raises(InvalidTransition) as exc:
-        composition.volunteer_signup(token=token, declared={"genre": "f"}, consent=True)
+        recruitment.volunteer_signup(token=token, declared={"genre": "f"}, consent=True)
     assert exc.value.code == "recruitment_closed"
 
 
@@ -253,7 +254,7 @@ def test_the_commitment_freezes_pool_quotas_and_lottery_and_reports_probabilitie
     recruiting, clerk
 ) -> None:
     mandate = recruiting(BALANCED_POOL)
-    commitment = draw.commitment_publish(
+    commitment = commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="Loto du 5 décembre",
@@ -278,10 +279,10 @@ def test_a_changed_pool_changes_the_published_commitment(recruiting, clerk) -> N
     first = recruiting(BALANCED_POOL)
     second = recruiting([*BALANCED_POOL[:-1], ("f", "sud")])
     when = timezone.now() + timedelta(days=1)
-    a = draw.commitment_publish(
+    a = commitments.commitment_publish(
         mandate_id=first.pk, actor=clerk, seed_source="loto", seed_expected_at=when
     )
-    b = draw.commitment_publish(
+    b = commitments.commitment_publish(
         mandate_id=second.pk, actor=clerk, seed_source="loto", seed_expected_at=when
     )
     assert a.pool_digest != b.pool_digest
@@ -291,7 +292,7 @@ def test_a_changed_pool_changes_the_published_commitment(recruiting, clerk) -> N
 def test_the_seed_source_must_be_a_future_public_value(recruiting, clerk) -> None:
     mandate = recruiting(BALANCED_POOL)
     with pytest.raises(RuleViolation) as exc:
-        draw.commitment_publish(
+        commitments.commitment_publish(
             mandate_id=mandate.pk,
             actor=clerk,
             seed_source="loto",
@@ -304,7 +305,7 @@ def test_the_seed_source_must_be_a_future_public_value(recruiting, clerk) -> Non
 def test_infeasible_quotas_are_refused_with_a_clear_error_at_commitment(recruiting, clerk) -> None:
     mandate = recruiting([("f", "nord"), ("m", "nord"), ("m", "sud"), ("m", "sud"), ("m", "nord")])
     with pytest.raises(RuleViolation) as exc:
-        draw.commitment_publish(
+        commitments.commitment_publish(
             mandate_id=mandate.pk,
             actor=clerk,
             seed_source="loto",
@@ -321,7 +322,7 @@ def test_the_draw_waits_for_the_announced_public_value(recruiting, clerk, freeze
     mandate = recruiting(BALANCED_POOL)
     start = timezone.now()
     freeze(start)
-    draw.commitment_publish(
+    commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="loto",
@@ -364,8 +365,8 @@ def test_the_same_published_inputs_give_the_same_panel(recruiting, clerk, freeze
     )
     assert replay.panel == commitment.panel and replay.reserve == commitment.reserve
     recomputed = sortition.lottery_compute(
-        draw.pool_candidates(draw.pool_volunteers(mandate)),
-        draw.mandate_quotas(mandate),
+        pool.pool_candidates(pool.pool_volunteers(mandate)),
+        pool.mandate_quotas(mandate),
         4,
     )
     assert recomputed.as_json() == commitment.payload["lottery"]
@@ -413,7 +414,7 @@ def test_the_rerun_command_reads_a_downloaded_bundle(
 
 def test_the_rerun_command_refuses_an_undrawn_mandate(recruiting, clerk) -> None:
     mandate = recruiting(BALANCED_POOL)
-    draw.commitment_publish(
+    commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
         seed_source="loto",
@@ -446,7 +447,7 @@ def test_a_member_who_leaves_is_replaced_by_the_first_reserve_that_keeps_the_quo
         .exclude(pk=leaving.pk)
         .select_related("volunteer")
     ]
-    quotas = draw.mandate_quotas(mandate)
+    quotas = pool.mandate_quotas(mandate)
 
     def keeps(r: Reserve) -> bool:
         panel = {str(i): f for i, f in enumerate([*staying, r.volunteer.features])}
@@ -530,7 +531,7 @@ def test_the_standalone_tool_replays_a_downloaded_bundle_without_django(
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "MATCH" in done.stdout and "recomputed identically here: True" in done.stdout
+    assert "MATCH" in done.stdout and "recomputed identically on this machine: yes" in done.stdout
     import json
 
     data = json.loads(bundle.read_text())

@@ -10,11 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from assembly.models import AgendaItem, Member, MemberStatus, MotionVote, Reserve, SessionStatus
-from assembly.services import draw, sessions, votes
+from assembly.services import agenda_requests, draw, votes
 from civic.errors import DomainError
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory, VolunteerFactory
+from tests.assembly.publish import obligation_reached
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(*calls: Callable[[], object]) -> list[object]:
@@ -38,23 +39,11 @@ def race(*calls: Callable[[], object]) -> list[object]:
     return results
 
 
-def test_two_placement_jobs_racing_place_an_initiative_once(monkeypatch) -> None:
-    import petitions.interfaces
-    from petitions.interfaces import ReachedObligation
-
+def test_two_placement_jobs_racing_place_an_initiative_once() -> None:
+    obligation_reached(9, users=[], obligation_id=1)  # no assembly yet: the request waits
     mandate = MandateFactory(seated=True)
     SessionFactory(mandate=mandate)
-    obligation = ReachedObligation(
-        obligation_id=1,
-        initiative_id=9,
-        initiative_title="Parc",
-        initiative_url="/initiatives/9/",
-        kind="assembly_agenda",
-        reached_at=timezone.now(),
-        initiator_user_ids=[],
-    )
-    monkeypatch.setattr(petitions.interfaces, "reached_obligations", lambda *, kind: [obligation])
-    results = race(sessions.initiatives_place_on_agenda, sessions.initiatives_place_on_agenda)
+    results = race(agenda_requests.agenda_requests_place, agenda_requests.agenda_requests_place)
     assert sorted(results) == [0, 1]  # type: ignore[type-var]
     assert AgendaItem.objects.filter(source_id=9).count() == 1
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 from assembly import tasks
 from assembly.models import Majority, MotionKind, Recommendation, RecommendationStatus, VoteChoice
 from assembly.services import recommendations, votes
-from civic.errors import Conflict, InvalidTransition, RuleViolation
-from civic.models import Notification
+from civic.errors import Conflict, InvalidTransition, PermissionDenied, RuleViolation
+from civic.models import AuditEntry, DomainEvent, EventDelivery, Notification
 from tests.assembly.factories import MandateFactory
+from tests.assembly.publish import draft_created
+from tests.factories import ResidentFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,32 +126,107 @@ def test_an_answered_recommendation_is_not_reminded(clerk, freeze) -> None:
     assert tasks.council_deadlines() == 0
 
 
-def test_conversion_makes_a_real_draft_consultation_and_records_it_once(clerk) -> None:
-    from referendums.models import Campaign, OriginKind
+def _referred_events() -> list[dict]:  # type: ignore[type-arg]
+    return list(
+        DomainEvent.objects.filter(name="assembly.recommendation_referred")
+        .order_by("id")
+        .values_list("payload", flat=True)
+    )
 
+
+def test_conversion_asks_for_a_draft_consultation_and_records_it_once(clerk) -> None:
     rec = _recommendation()
     recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
     rec.refresh_from_db()
-    draft = Campaign.objects.get()
-    assert (draft.origin_kind, draft.origin_id, draft.title_fr) == (
-        OriginKind.ASSEMBLY,
-        rec.pk,
-        "Végétaliser les cours d'école",
-    )
+    assert rec.status == RecommendationStatus.REFERENDUM_ASKED
+    assert rec.referendum_asked_at is not None
+    assert _referred_events() == [
+        {
+            "recommendation_id": rec.pk,
+            "mandate_id": rec.mandate_id,
+            "title": "Végétaliser les cours d'école",
+            "text": "...",
+            "source_url": f"/assembly/{rec.mandate_id}/recommandations/",
+            "actor_id": clerk.pk,
+        }
+    ]
+    # The referendums app made the draft (campaign 41) and says so.
+    draft_created(41, origin_id=rec.pk, actor_id=clerk.pk)
+    rec.refresh_from_db()
     assert (rec.status, rec.target_kind, rec.target_id) == (
         RecommendationStatus.REFERENDUM,
         "referendums.campaign",
-        draft.pk,
+        41,
     )
     with pytest.raises(InvalidTransition):
         recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
-    assert Campaign.objects.count() == 1
+    assert len(_referred_events()) == 1
     other = _recommendation(rec.mandate)
     with pytest.raises(Conflict) as exc:
         recommendations.recommendation_mark_converted(
             recommendation_id=other.pk,
             actor=clerk,
             target_kind="referendums.campaign",
-            target_id=draft.pk,
+            target_id=41,
         )
     assert exc.value.code == "target_taken"
+
+
+@pytest.mark.parametrize("who", ["resident", "moderator"])
+def test_only_the_clerk_or_a_manager_may_ask_for_a_referendum_draft(who) -> None:
+    actor = ResidentFactory() if who == "resident" else StaffFactory(role=who)
+    rec = _recommendation()
+    with pytest.raises(PermissionDenied):
+        recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=actor)
+    rec.refresh_from_db()
+    assert rec.status == RecommendationStatus.ADOPTED
+    assert _referred_events() == []
+
+
+def test_a_campaign_manager_may_ask_for_a_referendum_draft() -> None:
+    rec = _recommendation()
+    manager = StaffFactory(role="campaign_manager")
+    recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=manager)
+    assert [e["actor_id"] for e in _referred_events()] == [manager.pk]
+
+
+def test_hearing_of_the_same_draft_twice_records_it_once(clerk) -> None:
+    rec = _recommendation()
+    recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
+    draft_created(41, origin_id=rec.pk, actor_id=clerk.pk)
+    draft_created(41, origin_id=rec.pk, actor_id=clerk.pk)
+    rec.refresh_from_db()
+    assert (rec.status, rec.target_id) == (RecommendationStatus.REFERENDUM, 41)
+    assert AuditEntry.objects.filter(verb="assembly.recommendation_to_referendum").count() == 1
+    assert not EventDelivery.objects.exclude(status="done").exists()
+
+
+def test_a_draft_from_another_origin_converts_nothing(clerk) -> None:
+    rec = _recommendation()
+    recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
+    draft_created(41, origin_id=rec.pk, actor_id=clerk.pk, origin_kind="petition")
+    rec.refresh_from_db()
+    assert (rec.status, rec.target_id) == (RecommendationStatus.REFERENDUM_ASKED, None)
+
+
+def test_a_second_draft_for_a_converted_recommendation_is_not_recorded(clerk) -> None:
+    rec = _recommendation()
+    recommendations.recommendation_convert_to_referendum(recommendation_id=rec.pk, actor=clerk)
+    draft_created(41, origin_id=rec.pk, actor_id=clerk.pk)
+    draft_created(42, origin_id=rec.pk, actor_id=clerk.pk)
+    rec.refresh_from_db()
+    assert rec.target_id == 41
+    # The delivery is done (retrying would not change the answer); the log says why.
+    assert not EventDelivery.objects.exclude(status="done").exists()
+
+
+def test_an_adopted_recommendation_may_be_recorded_converted_directly(clerk) -> None:
+    """Open recommendations are those adopted; a recorded draft ends that, whoever asked it."""
+    rec = _recommendation()
+    assert list(Recommendation.objects.filter(status=RecommendationStatus.ADOPTED)) == [rec]
+    recommendations.recommendation_mark_converted(
+        recommendation_id=rec.pk, actor=clerk, target_kind="referendums.campaign", target_id=5
+    )
+    rec.refresh_from_db()
+    assert rec.status == RecommendationStatus.REFERENDUM
+    assert not Recommendation.objects.filter(status=RecommendationStatus.ADOPTED).exists()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from assembly import tasks
 from assembly.models import (
     AgendaItem,
+    AgendaRequest,
     Majority,
     MandateStatus,
     Minutes,
@@ -21,11 +22,12 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.rules import Tally, is_adopted, quorum_met, quorum_needed
-from assembly.services import draw, sessions, votes
+from assembly.services import agenda_requests, draw, sessions, votes
 from assembly.services import minutes as minutes_services
 from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
-from civic.models import AuditEntry, Notification
+from civic.models import AuditEntry, DomainEvent, Notification
 from tests.assembly.factories import MandateFactory, SessionFactory
+from tests.assembly.publish import obligation_reached
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,41 +102,11 @@ def test_a_closed_session_takes_no_new_item(clerk) -> None:
         sessions.agenda_item_add(session_id=session.pk, actor=clerk, title="A", duration_minutes=10)
 
 
-def _reached(initiative_id: int, *, users: list[int], obligation_id: int | None = None):  # type: ignore[no-untyped-def]
-    from petitions.interfaces import ReachedObligation
-
-    return ReachedObligation(
-        obligation_id=obligation_id or initiative_id + 1000,
-        initiative_id=initiative_id,
-        initiative_title=f"Initiative {initiative_id}",
-        initiative_url=f"/initiatives/{initiative_id}/",
-        kind="assembly_agenda",
-        reached_at=timezone.now(),
-        initiator_user_ids=users,
-    )
-
-
-@pytest.fixture
-def fake_obligations(monkeypatch):  # type: ignore[no-untyped-def]
-    """Replace petitions' `reached_obligations` with a list the test controls."""
-    import petitions.interfaces
-
-    current: list = []
-    monkeypatch.setattr(
-        petitions.interfaces,
-        "reached_obligations",
-        lambda *, kind: list(current) if kind == "assembly_agenda" else [],
-    )
-    return current
-
-
-def test_an_initiative_that_reached_its_rung_is_placed_once_even_if_the_job_runs_twice(
-    fake_obligations,
-) -> None:
+def test_an_initiative_that_reached_its_rung_is_placed_once_even_if_the_job_runs_twice() -> None:
+    initiator = ResidentFactory()
+    obligation_reached(7, users=[initiator.pk])  # no assembly yet: the request waits
     mandate = MandateFactory(seated=True, initiative_item_minutes=30)
     session = SessionFactory(mandate=mandate)
-    initiator = ResidentFactory()
-    fake_obligations.append(_reached(7, users=[initiator.pk]))
     assert tasks.place_initiatives() == 1
     assert tasks.place_initiatives() == 0
     item = AgendaItem.objects.get()
@@ -153,9 +125,36 @@ def test_an_initiative_that_reached_its_rung_is_placed_once_even_if_the_job_runs
     )
 
 
-def test_the_database_refuses_a_second_item_for_the_same_initiative(
-    fake_obligations, clerk
-) -> None:
+def test_an_initiative_is_placed_as_soon_as_its_event_arrives_when_a_session_has_room() -> None:
+    initiator = ResidentFactory()
+    session = SessionFactory(mandate=MandateFactory(seated=True))
+    obligation_reached(7, users=[initiator.pk], obligation_id=70)
+    item = AgendaItem.objects.get()
+    assert (item.session, item.source_id, item.obligation_id) == (session, 7, 70)
+    request = AgendaRequest.objects.get()
+    assert (request.placed_item, request.initiator_user_ids) == (item, [initiator.pk])
+    assert Notification.objects.filter(recipient=initiator).count() == 1
+
+
+def test_the_same_rung_announced_twice_is_recorded_and_placed_once() -> None:
+    initiator = ResidentFactory()
+    SessionFactory(mandate=MandateFactory(seated=True))
+    obligation_reached(7, users=[initiator.pk])
+    obligation_reached(7, users=[initiator.pk])
+    assert AgendaRequest.objects.count() == 1
+    assert AgendaItem.objects.count() == 1
+    assert Notification.objects.filter(recipient=initiator).count() == 1
+    assert tasks.place_initiatives() == 0
+
+
+def test_an_obligation_of_another_kind_is_not_an_agenda_request() -> None:
+    SessionFactory(mandate=MandateFactory(seated=True))
+    obligation_reached(7, users=[], kind="meeting")
+    assert not AgendaRequest.objects.exists()
+    assert not AgendaItem.objects.exists()
+
+
+def test_the_database_refuses_a_second_item_for_the_same_initiative(clerk) -> None:
     mandate = MandateFactory(seated=True)
     first, second = SessionFactory(mandate=mandate), SessionFactory(mandate=mandate)
     sessions.agenda_item_add(
@@ -178,7 +177,10 @@ def test_the_database_refuses_a_second_item_for_the_same_initiative(
     assert exc.value.code == "already_placed"
 
 
-def test_initiatives_go_to_the_next_session_with_room(fake_obligations) -> None:
+def test_initiatives_go_to_the_next_session_with_room() -> None:
+    start = timezone.now()
+    for n in (1, 2, 3):  # before the assembly is seated: all three wait, oldest first
+        obligation_reached(n, users=[], reached_at=start + timedelta(minutes=n))
     mandate = MandateFactory(seated=True, initiative_item_minutes=60)
     soon = SessionFactory(
         mandate=mandate, capacity_minutes=90, starts_at=timezone.now() + timedelta(days=2)
@@ -191,63 +193,56 @@ def test_initiatives_go_to_the_next_session_with_room(fake_obligations) -> None:
         status=SessionStatus.CANCELLED,
         starts_at=timezone.now() + timedelta(days=1),
     )
-    fake_obligations.extend([_reached(1, users=[]), _reached(2, users=[]), _reached(3, users=[])])
-    assert sessions.initiatives_place_on_agenda() == 3
+    assert agenda_requests.agenda_requests_place() == 3
     placed = dict(AgendaItem.objects.values_list("source_id", "session_id"))
     assert placed == {1: soon.pk, 2: later.pk, 3: later.pk}
 
 
-def test_initiatives_wait_when_no_session_has_room(fake_obligations) -> None:
+def test_initiatives_wait_when_no_session_has_room() -> None:
     mandate = MandateFactory(seated=True, initiative_item_minutes=60)
     SessionFactory(mandate=mandate, capacity_minutes=30)
     SessionFactory(mandate=mandate, starts_at=timezone.now() - timedelta(days=1))  # past
-    fake_obligations.append(_reached(1, users=[]))
-    assert sessions.initiatives_place_on_agenda() == 0
+    obligation_reached(1, users=[])
+    assert agenda_requests.agenda_requests_place() == 0
+    assert not AgendaItem.objects.exists()
+    assert AgendaRequest.objects.filter(placed_item__isnull=True).count() == 1
+
+
+def test_no_seated_assembly_means_nothing_is_placed() -> None:
+    SessionFactory(mandate=MandateFactory(status=MandateStatus.COMMITTED))
+    obligation_reached(1, users=[])
+    assert agenda_requests.agenda_requests_place() == 0
     assert not AgendaItem.objects.exists()
 
 
-def test_no_seated_assembly_means_nothing_is_placed(fake_obligations) -> None:
-    SessionFactory(mandate=MandateFactory(status=MandateStatus.COMMITTED))
-    fake_obligations.append(_reached(1, users=[]))
-    assert sessions.initiatives_place_on_agenda() == 0
-
-
-def test_a_real_petitions_obligation_is_placed_then_completed_when_the_session_closes(
-    clerk,
-) -> None:
-    """Integration with the petitions app's own models and interface."""
-    from petitions.interfaces import reached_obligations
-    from petitions.models import Obligation, ObligationKind, ObligationStatus, TrackRung
-    from tests.petitions.factories import InitiativeFactory
-
-    initiative = InitiativeFactory(collecting=True)
-    obligation = Obligation.objects.create(
-        track_rung=TrackRung.objects.filter(track__initiative=initiative).order_by("id").first(),
-        initiative=initiative,
-        kind=ObligationKind.ASSEMBLY_AGENDA,
-        text="Inscription à l'ordre du jour",
-        created_at=timezone.now(),
-        due_at=timezone.now() + timedelta(days=60),
-    )
-    mandate = MandateFactory(seated=True)
-    session = SessionFactory(mandate=mandate)
-    assert sessions.initiatives_place_on_agenda() == 1
-    assert sessions.initiatives_place_on_agenda() == 0
+def test_closing_the_session_announces_each_initiative_it_examined(clerk) -> None:
+    session = SessionFactory(mandate=MandateFactory(seated=True))
+    initiator = ResidentFactory()
+    obligation_reached(9, users=[initiator.pk], obligation_id=77)
     item = AgendaItem.objects.get(source_kind=SourceKind.INITIATIVE)
-    assert (item.source_id, item.obligation_id) == (initiative.pk, obligation.pk)
-    assert (
-        Notification.objects.filter(
-            recipient=initiative.initiator, kind="assembly.initiative_on_agenda"
-        ).count()
-        == 1
-    )
+    assert (item.source_id, item.obligation_id) == (9, 77)
+    sessions.session_publish_agenda(session_id=session.pk, actor=clerk)
+    sessions.session_open(session_id=session.pk, actor=clerk)
+    assert not DomainEvent.objects.filter(name="assembly.agenda_item_examined").exists()
+    sessions.session_close(session_id=session.pk, actor=clerk)
+    [event] = DomainEvent.objects.filter(name="assembly.agenda_item_examined")
+    assert event.payload == {
+        "obligation_id": 77,
+        "initiative_id": 9,
+        "evidence_url": f"/assembly/seances/{session.pk}/#item-{item.pk}",
+        "actor_id": clerk.pk,
+    }
+    assert AgendaRequest.objects.get().examined_at is not None
+    assert tasks.place_initiatives() == 0  # answered: never placed again
+
+
+def test_a_session_closed_without_initiatives_announces_nothing(clerk) -> None:
+    session = SessionFactory(mandate=MandateFactory(seated=True))
+    sessions.agenda_item_add(session_id=session.pk, actor=clerk, title="A", duration_minutes=10)
     sessions.session_publish_agenda(session_id=session.pk, actor=clerk)
     sessions.session_open(session_id=session.pk, actor=clerk)
     sessions.session_close(session_id=session.pk, actor=clerk)
-    obligation.refresh_from_db()
-    assert obligation.status == ObligationStatus.DONE
-    assert obligation.done_by == clerk
-    assert reached_obligations(kind="assembly_agenda") == []
+    assert not DomainEvent.objects.filter(name="assembly.agenda_item_examined").exists()
 
 
 # --- Publication and reminders ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from assembly.models import (
     SessionStatus,
     Volunteer,
 )
-from assembly.services import composition, draw
+from assembly.services import composition, pool, recruitment
 from tests.assembly.conftest import BALANCED_POOL, publish_and_draw
 from tests.assembly.factories import SessionFactory
 from tests.factories import RegisterEntryFactory, ResidentFactory, StaffFactory
@@ -65,7 +65,7 @@ def _invitation(recruiting):  # type: ignore[no-untyped-def]
         batch=mandate.batches.get_or_create(seed="t", requested=1, population=1)[0],
         register_entry=RegisterEntryFactory(district__code="sud", first_names="Aïcha Marie"),
     )
-    return mandate, composition.invitation_token(invitation)
+    return mandate, recruitment.invitation_token(invitation)
 
 
 def test_a_volunteer_signs_up_from_the_invitation_without_javascript(recruiting) -> None:
@@ -226,8 +226,8 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
     client.post(desk, {"action": "invitations", "count": 6, "seed": "s"})
     assert Invitation.objects.filter(mandate=mandate).count() == 6
     for invitation in Invitation.objects.filter(mandate=mandate)[:5]:
-        composition.volunteer_signup(
-            token=composition.invitation_token(invitation), declared={}, consent=True
+        recruitment.volunteer_signup(
+            token=recruitment.invitation_token(invitation), declared={}, consent=True
         )
     start = timezone.now()
     freeze(start)
@@ -288,7 +288,7 @@ def test_a_volunteer_can_withdraw_before_the_commitment_and_is_then_left_out_of_
     assert "Retirer ma candidature" in page
     client.post(f"/assembly/volontaire/{token}/", {"withdraw": "1"})
     assert Volunteer.objects.get().withdrawn_at is not None
-    assert draw.pool_volunteers(mandate) == []
+    assert pool.pool_volunteers(mandate) == []
     assert (
         "Retirer ma candidature"
         not in client.get(f"/assembly/volontaire/{token}/").content.decode()

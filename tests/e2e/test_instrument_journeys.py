@@ -16,7 +16,7 @@ import time_machine
 from django.utils import timezone
 
 from assembly.models import DrawCommitment, FeatureKind, Mandate, MandateStatus, Member, Reserve
-from assembly.services import composition
+from assembly.services import composition, recruitment
 from civic.models import User
 from petitions import services as petitions
 from petitions.models import Channel, PaperRejection, PaperRejectionReason, Signature, Status
@@ -397,15 +397,15 @@ def _recruiting_mandate_with_volunteers(clerk: User) -> Mandate:
         quotas=[("nord", "Nord", 2, 2), ("sud", "Sud", 2, 2)],
     )
     composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
-    batch = composition.InvitationBatch.objects.create(
+    batch = recruitment.InvitationBatch.objects.create(
         mandate=mandate, seed="e2e", requested=8, population=8
     )
     for district in (nord, sud) * 4:
-        invitation = composition.Invitation.objects.create(
+        invitation = recruitment.Invitation.objects.create(
             mandate=mandate, batch=batch, register_entry=RegisterEntryFactory(district=district)
         )
-        composition.volunteer_signup(
-            token=composition.invitation_token(invitation), declared={}, consent=True
+        recruitment.volunteer_signup(
+            token=recruitment.invitation_token(invitation), declared={}, consent=True
         )
     return mandate
 

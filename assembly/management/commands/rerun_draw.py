@@ -1,5 +1,6 @@
 """`manage.py rerun_draw <mandate id>` or `manage.py rerun_draw --bundle tirage.json`: replay the
-draw from its published inputs and say whether it matches the published panel and reserve."""
+draw from its published inputs and say whether it matches the published panel and reserve. The
+replay and its report are `assembly.sortition.replay`'s, shared with `tools/rerun_draw.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from assembly import sortition
+from assembly.models import DrawCommitment
+from assembly.selectors import draw_bundle
 
 
 class Command(BaseCommand):
@@ -27,50 +30,23 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["bundle"]:
-            data = json.loads(Path(options["bundle"]).read_text(encoding="utf-8"))
-        elif options["mandate"]:
-            from assembly.models import DrawCommitment
-            from assembly.selectors import draw_bundle
+        data = self._bundle(options)
+        try:
+            report = sortition.bundle_rerun(data, recompute=not options["no_recompute"])
+        except sortition.SeedNotPublished as exc:
+            raise CommandError(str(exc)) from None
+        for line in sortition.report_lines(report):
+            self.stdout.write(line)
+        if not report.ok:
+            raise CommandError(sortition.MISMATCH_LINE)
+        self.stdout.write(self.style.SUCCESS(sortition.MATCH_LINE))
 
-            commitment = DrawCommitment.objects.filter(mandate_id=options["mandate"]).first()
-            if commitment is None:
-                raise CommandError("No commitment for this mandate.")
-            data = draw_bundle(commitment)
-        else:
+    def _bundle(self, options: dict[str, Any]) -> dict[str, Any]:
+        if options["bundle"]:
+            return dict(json.loads(Path(options["bundle"]).read_text(encoding="utf-8")))
+        if not options["mandate"]:
             raise CommandError("Give a mandate id or --bundle FILE.")
-        if not data.get("seed"):
-            raise CommandError("The seed is not published yet: nothing to replay.")
-        report = sortition.rerun(
-            data["payload"],
-            published_digest=data["digest"],
-            seed=data["seed"],
-            published_panel=data["panel"],
-            published_reserve=data["reserve"],
-            recompute=not options["no_recompute"],
-            seed_recorded_at=data.get("seed_recorded_at"),
-        )
-        out = self.stdout
-        out.write(f"commitment digest matches: {'yes' if report.digest_matches else 'NO'}")
-        out.write(f"committed lottery meets every quota: {'yes' if report.lottery_sound else 'NO'}")
-        out.write(f"panel matches: {'yes' if report.panel_matches else 'NO'}")
-        out.write(f"reserve list matches: {'yes' if report.reserve_matches else 'NO'}")
-        if report.recomputed_lottery_identical is not None:
-            out.write(
-                "lottery recomputed identically on this machine: "
-                + (
-                    "yes"
-                    if report.recomputed_lottery_identical
-                    else "no (solver or platform differs)"
-                )
-            )
-        for problem in report.problems:
-            out.write(f"  - {problem}")
-        if report.ok:
-            out.write(
-                self.style.SUCCESS("MATCH: the published panel follows from the published inputs.")
-            )
-        else:
-            raise CommandError(
-                "MISMATCH: the published panel does not follow from the published inputs."
-            )
+        commitment = DrawCommitment.objects.filter(mandate_id=options["mandate"]).first()
+        if commitment is None:
+            raise CommandError("No commitment for this mandate.")
+        return draw_bundle(commitment)

@@ -1,0 +1,60 @@
+"""What other instruments asked the assembly to examine, kept until it is placed on an agenda.
+
+A request arrives as a domain event (an initiative reached its assembly rung, a referendum result
+was published). The assembly keeps its own copy of the public facts it needs (title, link, who to
+tell), so placing it later, by the periodic task, reads no other app's table.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assembly.models.sessions import AgendaItem, SourceKind
+
+
+class AgendaRequest(models.Model):
+    source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    source_id = models.PositiveIntegerField()
+    # The petitions obligation the item discharges once examined (initiatives only).
+    obligation_id = models.PositiveIntegerField(null=True, blank=True)
+    title = models.CharField(_("intitulé"), max_length=255)
+    url = models.CharField(max_length=500, blank=True)
+    # Told when the item is placed: the initiator first, then the promoters who co-signed.
+    initiator_user_ids = models.JSONField(default=list, blank=True)
+    # When the fact happened in the other instrument (the rung crossed, the result published):
+    # requests are placed oldest first, whatever order their events arrived in.
+    requested_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    placed_item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+    placed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the session that examined the item closes: the request is then answered for good.
+    examined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("demande d'inscription à l'ordre du jour")
+        verbose_name_plural = _("demandes d'inscription à l'ordre du jour")
+        constraints = [
+            # One request per source, however many times its event is delivered.
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id"], name="agenda_request_once_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(source_kind__in=["initiative", "referendum_result"]),
+                name="agenda_request_from_an_instrument",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at", "id"],
+                condition=Q(examined_at__isnull=True),
+                name="agenda_request_waiting_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_kind} {self.source_id}"

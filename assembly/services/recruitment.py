@@ -1,0 +1,264 @@
+"""Composition, stage two: invitations to a random sample of the register, the mail-merge file,
+and the volunteers who answer (sign-up, decline, withdrawal)."""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import random
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assembly.models import (
+    Feature,
+    FeatureKind,
+    Invitation,
+    InvitationBatch,
+    InvitationStatus,
+    Mandate,
+    MandateStatus,
+    Volunteer,
+)
+from assembly.rules import age_band_for, drawable_entries, may_be_drawn
+from assembly.services.common import mandate_locked
+from civic.audit import audit_record
+from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
+from civic.identity import keyed_digest
+from civic.models import RegisterEntry, User
+
+_TOKEN_PURPOSE = "assembly-invitation"  # noqa: S105 - a digest purpose, not a secret
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def invitations_draw(
+    *, mandate_id: int, actor: User, count: int, seed: str | None = None
+) -> InvitationBatch:
+    """A uniformly random sample of `count` eligible register entries not yet invited. The sample
+    is `random.Random(seed).sample()` over entry ids in ascending order, so it is reproducible from
+    the seed recorded with the batch."""
+    if count < 1:
+        raise RuleViolation(_("Le nombre d'invitations doit être positif."), code="invalid_count")
+    seed = seed or secrets.token_hex(16)
+    with transaction.atomic():
+        mandate = mandate_locked(mandate_id)
+        if mandate.status != MandateStatus.RECRUITING:
+            raise InvalidTransition(
+                _("Les invitations partent pendant l'appel aux volontaires."), code="not_recruiting"
+            )
+        population = list(
+            drawable_entries(mandate.eligibility, on=timezone.localdate())
+            .exclude(assembly_invitations__mandate=mandate)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        chosen = sorted(random.Random(seed).sample(population, min(count, len(population))))
+        batch = InvitationBatch.objects.create(
+            mandate=mandate,
+            seed=seed,
+            requested=count,
+            population=len(population),
+            created_by=actor,
+        )
+        Invitation.objects.bulk_create(
+            Invitation(mandate=mandate, batch=batch, register_entry_id=entry_id)
+            for entry_id in chosen
+        )
+        Mandate.objects.filter(pk=mandate.pk).update(
+            invitation_count=mandate.invitation_count + len(chosen)
+        )
+        audit_record(
+            actor=actor,
+            verb="assembly.invitations_draw",
+            target=batch,
+            after={
+                "seed": seed,
+                "requested": count,
+                "population": len(population),
+                "invited": len(chosen),
+            },
+        )
+    return batch
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return f"{invitation.pk}.{keyed_digest(_TOKEN_PURPOSE, str(invitation.pk))[:24]}"
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    head, _sep, mac = (token or "").partition(".")
+    if not head.isdigit() or not mac:
+        return None
+    expected = keyed_digest(_TOKEN_PURPOSE, head)[:24]
+    if not hmac.compare_digest(expected, mac):
+        return None
+    return (
+        Invitation.objects.select_related("mandate", "register_entry__district")
+        .filter(pk=int(head))
+        .first()
+    )
+
+
+def _csv_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would evaluate a cell that starts like a formula (CSV injection).
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def invitations_csv(*, mandate_id: int, actor: User, base_url: str) -> str:
+    """The mail-merge file: one line per invitation still unanswered."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["invitation", "nom", "prenoms", "adresse", "code_postal", "quartier", "lien", "code"]
+    )
+    invitations = (
+        Invitation.objects.filter(
+            mandate_id=mandate_id, status=InvitationStatus.SENT, register_entry__isnull=False
+        )
+        .select_related("register_entry__district")
+        .order_by("id")
+    )
+    count = 0
+    for inv in invitations.iterator(chunk_size=500):
+        entry = inv.register_entry
+        assert entry is not None  # filtered above
+        token = invitation_token(inv)
+        writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    inv.pk,
+                    entry.last_name,
+                    entry.first_names,
+                    entry.address,
+                    entry.postcode,
+                    entry.district.name,
+                    f"{base_url}/assembly/volontaire/{token}/",
+                    token,
+                )
+            ]
+        )
+        count += 1
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            verb="assembly.invitations_export",
+            target=("assembly.mandate", mandate_id),
+            after={"rows": count},
+        )
+    return buffer.getvalue()
+
+
+def volunteer_feature_values(
+    mandate: Mandate, entry: RegisterEntry, declared: dict[str, str]
+) -> dict[str, str | None]:
+    """The volunteer's value for every criterion: age band and district from the register (facts),
+    the others as declared."""
+    values: dict[str, str | None] = {}
+    for feature in Feature.objects.filter(mandate=mandate).prefetch_related("quotas"):
+        allowed = [q.value for q in feature.quotas.all()]
+        if feature.kind == FeatureKind.DISTRICT:
+            values[feature.key] = entry.district.code
+        elif feature.kind == FeatureKind.AGE_BAND:
+            values[feature.key] = age_band_for(entry.birth_date, mandate.starts_on, allowed)
+        else:
+            value = declared.get(feature.key)
+            if value not in allowed:
+                raise RuleViolation(
+                    _("Choisissez une réponse pour « %(label)s ».") % {"label": feature.label},
+                    code="feature_value_missing",
+                )
+            values[feature.key] = value
+    return values
+
+
+def volunteer_signup(
+    *,
+    token: str,
+    declared: dict[str, str],
+    consent: bool,
+    email: str = "",
+    phone: str = "",
+) -> Volunteer:
+    invitation = invitation_from_token(token)
+    if invitation is None:
+        raise NotFound(_("Ce lien d'invitation n'est pas valide."), code="invalid_invitation")
+    if not consent:
+        raise RuleViolation(
+            _("Votre accord est nécessaire pour participer au tirage."), code="consent_required"
+        )
+    with transaction.atomic():
+        mandate = Mandate.objects.select_for_update(of=("self",)).get(pk=invitation.mandate_id)
+        if mandate.status != MandateStatus.RECRUITING:
+            raise InvalidTransition(
+                _("L'appel aux volontaires de ce mandat est clos."), code="recruitment_closed"
+            )
+        claimed = Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.SENT).update(
+            status=InvitationStatus.ACCEPTED, answered_at=timezone.now()
+        )
+        if not claimed:
+            raise Conflict(_("Cette invitation a déjà reçu une réponse."), code="already_answered")
+        entry = invitation.register_entry
+        if entry is None:  # unlinked when its mandate closed
+            raise Conflict(_("Cette invitation a expiré."), code="invitation_expired")
+        decision = may_be_drawn(entry, eligibility=mandate.eligibility, on=timezone.localdate())
+        if not decision.eligible:
+            raise RuleViolation(
+                _("Vous ne remplissez plus les conditions pour participer."),
+                code=decision.code,
+                rule=decision.rule,
+            )
+        features = volunteer_feature_values(mandate, entry, declared)
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    volunteer = Volunteer.objects.create(
+                        mandate=mandate,
+                        invitation=invitation,
+                        register_entry=entry,
+                        pseudonym="V-" + secrets.token_hex(5),
+                        features=features,
+                        email=email,
+                        phone=phone,
+                        consent_at=timezone.now(),
+                    )
+                break
+            except IntegrityError:  # a pseudonym collision: draw another
+                continue
+        else:  # pragma: no cover - 40 bits, five times
+            raise Conflict(_("Réessayez."), code="pseudonym_collision")
+        audit_record(
+            actor=None,
+            verb="assembly.volunteer_signup",
+            target=volunteer,
+            after={"pseudonym": volunteer.pseudonym},
+        )
+    return volunteer
+
+
+def invitation_decline(*, token: str) -> None:
+    invitation = invitation_from_token(token)
+    if invitation is None:
+        raise NotFound(_("Ce lien d'invitation n'est pas valide."), code="invalid_invitation")
+    with transaction.atomic():
+        if Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.SENT).update(
+            status=InvitationStatus.DECLINED, answered_at=timezone.now()
+        ):
+            audit_record(actor=None, verb="assembly.invitation_decline", target=invitation)
+
+
+def volunteer_withdraw(*, volunteer_id: int, actor: User | None) -> None:
+    """Leave the pool; only before the commitment freezes it."""
+    with transaction.atomic():
+        volunteer = Volunteer.objects.select_related("mandate").get(pk=volunteer_id)
+        mandate = mandate_locked(volunteer.mandate_id)
+        if mandate.status != MandateStatus.RECRUITING:
+            raise Conflict(_("Le vivier est figé par l'engagement publié."), code="pool_frozen")
+        Volunteer.objects.filter(pk=volunteer_id, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        audit_record(actor=actor, verb="assembly.volunteer_withdraw", target=volunteer)

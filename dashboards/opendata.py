@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from assembly.selectors import dashboard_minutes, dashboard_sessions, dashboard_votes
-from petitions.selectors import (
+from petitions.selectors.dashboards import (
     dashboard_opendata_counts,
     dashboard_opendata_initiatives,
     dashboard_opendata_obligations,

@@ -19,7 +19,7 @@ from civic.roles import Role, has_role
 from dashboards.charts import bar_chart, line_chart
 from dashboards.models import DocumentKind, StatsDocument
 from dashboards.opendata import DATASETS
-from petitions.selectors import (
+from petitions.selectors.dashboards import (
     dashboard_published_initiative,
     dashboard_signatory_rows,
     dashboard_status_labels,

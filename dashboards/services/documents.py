@@ -36,7 +36,7 @@ from dashboards.models import (
 )
 from dashboards.selectors import document_memo_forget
 from dashboards.store import fold_turn
-from petitions.selectors import (
+from petitions.selectors.dashboards import (
     dashboard_counts,
     dashboard_initiatives,
     dashboard_initiatives_by_status,

@@ -33,7 +33,7 @@ from django.utils import timezone
 from dashboards import store
 from dashboards.models import TOTAL_TRACK, FoldState, SignatureHourly, SignatureLedger
 from dashboards.services.documents import documents_rebuild
-from petitions.selectors import (
+from petitions.selectors.dashboards import (
     dashboard_counts_moved,
     dashboard_exact_totals,
     dashboard_signature_ids,

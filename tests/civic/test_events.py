@@ -93,3 +93,19 @@ def test_the_sweep_finds_events_left_pending(freeze) -> None:
     assert events.events_stale_ids() == []
     freeze("2027-01-10 10:05")
     assert events.events_stale_ids() == [event.pk]
+
+
+def test_a_delivery_whose_handler_is_gone_is_given_up_not_retried_forever() -> None:
+    event = events.publish("test.happened", n=6)
+    EventDelivery.objects.filter(event=event, subscriber__endswith=".second").update(
+        subscriber="civic.removed.handler"
+    )
+    for _ in range(events.MAX_ATTEMPTS + 2):
+        events.event_dispatch(event_id=event.pk)
+    gone = EventDelivery.objects.get(event=event, subscriber="civic.removed.handler")
+    assert (gone.status, gone.attempts, gone.last_error) == (
+        "failed",
+        events.MAX_ATTEMPTS,
+        "NoHandler",
+    )
+    assert seen == [("first", 6)]

@@ -141,7 +141,11 @@ def web_server(
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker stuck in shutdown: do not leave it running
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 @dataclass

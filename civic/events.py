@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 STALE_AFTER = timedelta(minutes=1)
+# Events whose deliveries are all settled (handled, or given up and shown to staff) are kept this
+# long for the record, then deleted: the outbox would otherwise grow with every signature tick.
+KEPT_FOR = timedelta(days=90)
 DISPATCH_TASK = "civic.tasks.dispatch_event"
 
 
@@ -169,3 +172,22 @@ def events_drain() -> int:
         .distinct()
     )
     return sum(event_dispatch(event_id=pk) for pk in list(ids))
+
+
+def events_purge(*, kept_for: timedelta = KEPT_FOR, batch: int = 5000) -> int:
+    """Delete events older than `kept_for` with no delivery still pending (their deliveries go
+    with them). A pending delivery keeps its event however old: the sweep still owes it.
+    Returns how many events were deleted."""
+    cutoff = timezone.now() - kept_for
+    deleted = 0
+    while True:
+        ids = list(
+            DomainEvent.objects.filter(created_at__lt=cutoff)
+            .exclude(deliveries__status=EventDeliveryStatus.PENDING)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        EventDelivery.objects.filter(event_id__in=ids).delete()
+        deleted += DomainEvent.objects.filter(pk__in=ids).delete()[1].get("civic.DomainEvent", 0)

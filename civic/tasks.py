@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from civic.audit import audit_verify
-from civic.events import event_dispatch, event_enqueue, events_stale_ids
+from civic.events import event_dispatch, event_enqueue, events_purge, events_stale_ids
 from civic.notifications import notification_deliver, notification_enqueue, notifications_stale_ids
 from civic.webhooks import webhook_deliver, webhooks_due_ids
 
@@ -61,3 +61,8 @@ def dispatch_event(event_id: int) -> int:
 @shared_task
 def sweep_events() -> int:
     return sum(event_enqueue(event_id=pk) for pk in events_stale_ids())
+
+
+@shared_task
+def purge_events() -> int:
+    return events_purge()

@@ -14,6 +14,11 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
         "notifications-sweep": {"task": "civic.tasks.sweep_notifications", "schedule": 120.0},
         # Domain events a subscriber has not handled yet (a worker died, a handler failed): again.
         "events-sweep": {"task": "civic.tasks.sweep_events", "schedule": 60.0},
+        # Settled domain events older than civic.events.KEPT_FOR (90 days): deleted, in batches.
+        "events-purge": {
+            "task": "civic.tasks.purge_events",
+            "schedule": crontab(hour=4, minute=10),
+        },
         # Webhook deliveries whose backoff has expired, or whose worker died mid-delivery.
         "webhooks-sweep": {"task": "civic.tasks.sweep_webhooks", "schedule": 30.0},
         # Verify the whole audit chain every hour; a broken link is logged as an error.

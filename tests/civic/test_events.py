@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -109,3 +110,22 @@ def test_a_delivery_whose_handler_is_gone_is_given_up_not_retried_forever() -> N
         "NoHandler",
     )
     assert seen == [("first", 6)]
+
+
+def test_settled_events_are_purged_after_the_retention_and_pending_ones_kept(freeze) -> None:
+    freeze("2027-01-10 10:00")
+    settled = events.publish("test.happened", n=7)
+    events.event_dispatch(event_id=settled.pk)
+    given_up = events.publish("test.happened", n=8, fail=True)
+    for _ in range(events.MAX_ATTEMPTS):
+        events.event_dispatch(event_id=given_up.pk)
+    owed = events.publish("test.happened", n=9)  # never dispatched: the sweep still owes it
+    freeze("2027-01-10 10:00").shift(events.KEPT_FOR - timedelta(minutes=1))
+    recent = events.publish("test.happened", n=10)
+    events.event_dispatch(event_id=recent.pk)
+    assert events.events_purge() == 0
+
+    freeze("2027-01-10 10:00").shift(events.KEPT_FOR + timedelta(minutes=1))
+    assert events.events_purge() == 2
+    assert set(DomainEvent.objects.values_list("pk", flat=True)) == {owed.pk, recent.pk}
+    assert not EventDelivery.objects.filter(event_id__in=[settled.pk, given_up.pk]).exists()

@@ -9,4 +9,5 @@ class AssemblyConfig(AppConfig):
     def ready(self) -> None:
         # Registers the subscribers to the other instruments' events; imported here because the
         # handlers use the models, which exist only once the app registry is ready.
-        from assembly import events  # noqa: F401
+        # Its tasks register too: the services enqueue them by name, in any process.
+        from assembly import events, tasks  # noqa: F401

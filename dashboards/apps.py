@@ -8,5 +8,6 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The subscribers register with civic.events once the models are loaded.
-        from dashboards import events  # noqa: F401
+        # The subscribers register with civic.events once the models are loaded; the tasks with
+        # Celery, as every app's do, so any process can enqueue them by name.
+        from dashboards import events, tasks  # noqa: F401

@@ -7,5 +7,7 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Droit d'initiative locale")
 
     def ready(self) -> None:
-        # Registers the app's subscribers to other apps' domain events (civic.events).
-        from petitions import events  # noqa: F401
+        # Registers the app's subscribers to other apps' domain events (civic.events), and its
+        # tasks: the services enqueue them by name (petitions.services._common), which finds them
+        # only once registered, in the web process as in the worker.
+        from petitions import events, tasks  # noqa: F401

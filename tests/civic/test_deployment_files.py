@@ -68,3 +68,22 @@ def test_a_web_process_freezes_what_importing_the_application_built():
     frozen, tracked, frozen_after = map(int, out.stdout.split())
     assert frozen > 50_000  # Django, the apps and their settings: about 110,000 objects
     assert tracked < frozen / 10 and frozen_after == frozen  # later objects are the collector's
+
+
+def test_every_task_is_registered_in_a_fresh_web_process() -> None:
+    """The services enqueue tasks by name (`current_app.tasks[...]`): a task module the web
+    process never imported makes that a NotRegistered error, i.e. a 500 for the staff member who
+    closed an initiative. The worker discovers them all; a web process must find them too."""
+    probe = (
+        "import config.wsgi, celery, pathlib, ast;"
+        "names = set(celery.current_app.tasks);"
+        "missing = [f'{p.parent.name}.tasks.{n.name}' for p in pathlib.Path('.').glob('*/tasks.py')"
+        " for n in ast.parse(p.read_text()).body"
+        " if isinstance(n, ast.FunctionDef) and n.decorator_list"
+        " and f'{p.parent.name}.tasks.{n.name}' not in names];"
+        "print(missing)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -19,7 +19,7 @@ from civic.models import (
     WebhookEvent,
     WebhookSubscriber,
 )
-from civic.webhooks import webhook_resume
+from civic.webhooks import UnsafeDestination, resolve_destination, webhook_resume
 
 
 @admin.register(User)
@@ -103,13 +103,45 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 class WebhookSubscriberForm(forms.ModelForm):
+    """The shared secret is write-only: typed (or left blank to keep it), never shown again, to
+    anyone, the auditor included. The receiving address is checked as deliveries check it."""
+
     events = forms.MultipleChoiceField(
         label=_("Événements"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+    new_secret = forms.CharField(
+        label=_("Secret partagé"),
+        required=False,
+        min_length=32,
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "32 à 64 caractères, convenus avec le destinataire. Il n'est plus jamais affiché : "
+            "laissez vide pour garder le secret actuel (à la création, un secret est tiré)."
+        ),
     )
 
     class Meta:
         model = WebhookSubscriber
-        fields = ["name", "url", "events", "active", "secret"]
+        fields = ["name", "url", "events", "active"]
+
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data["url"])
+        try:
+            resolve_destination(url)
+        except UnsafeDestination as exc:
+            raise forms.ValidationError(
+                _("Adresse de réception refusée : %(reason)s"),
+                code=exc.code,
+                params={"reason": str(exc)},
+            ) from exc
+        return url
+
+    def save(self, commit: bool = True) -> Any:
+        if self.cleaned_data.get("new_secret"):
+            self.instance.secret = self.cleaned_data["new_secret"]
+        return super().save(commit=commit)
 
 
 @admin.register(WebhookSubscriber)
@@ -119,6 +151,14 @@ class WebhookSubscriberAdmin(admin.ModelAdmin):
     readonly_fields = ["paused_at", "consecutive_failures", "created_at", "created_by"]
     actions = ["resume"]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields: list[str] = ["name", "url", "events", "active", *self.readonly_fields]
+        if self.has_change_permission(request, obj) or (
+            obj is None and self.has_add_permission(request)
+        ):
+            fields.insert(4, "new_secret")
+        return fields
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = request.user
@@ -127,7 +167,12 @@ class WebhookSubscriberAdmin(admin.ModelAdmin):
             actor=request.user,  # type: ignore[arg-type]
             verb="webhook.change" if change else "webhook.create",
             target=obj,
-            after={"url": obj.url, "events": obj.events, "active": obj.active},
+            after={
+                "url": obj.url,
+                "events": obj.events,
+                "active": obj.active,
+                "secret_changed": bool(form.cleaned_data.get("new_secret")),
+            },
         )
 
     @admin.action(description=_("Réactiver les abonnés sélectionnés"))

@@ -1,10 +1,16 @@
 """Security headers Django does not set itself: a Content-Security-Policy without 'unsafe-inline'
-and a Permissions-Policy. Pages keep every script and style in static files for this reason."""
+and a Permissions-Policy. Pages keep every script and style in static files for this reason.
+And a bound on request bodies that declare no length."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import io
+
+from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext as _
 
 CSP = "; ".join(
     [
@@ -29,3 +35,44 @@ class SecurityHeadersMiddleware(MiddlewareMixin):
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class RequestBodyLimitMiddleware(MiddlewareMixin):
+    """A body sent without Content-Length (chunked) is read here, up to DATA_UPLOAD_MAX_MEMORY_SIZE
+    and no further: larger, the request is refused with 413 `request_too_large`; smaller, it becomes
+    an ordinary body of known length. (Django reads a body only as far as Content-Length says, so
+    without this it would silently drop a chunked body; the API's parsers bound the rest.)"""
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        environ = getattr(request, "environ", None)
+        if environ is None:
+            return None
+        if environ.get(_TOO_LARGE):  # decided once per request, even if a second handler asks
+            return _too_large()
+        if (
+            environ.get("CONTENT_LENGTH")
+            or "chunked" not in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+        ):
+            return None
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        data = environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            environ[_TOO_LARGE] = True
+            return _too_large()
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+        request._stream = LimitedStream(io.BytesIO(data), len(data))  # type: ignore[assignment]
+        return None
+
+
+_TOO_LARGE = "civic.body_too_large"
+
+
+def _too_large() -> HttpResponse:
+    return JsonResponse(
+        {
+            "code": "request_too_large",
+            "detail": str(_("Le corps de la requête est trop volumineux.")),
+        },
+        status=413,
+    )

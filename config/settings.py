@@ -244,9 +244,7 @@ REST_FRAMEWORK = {
         "vote": env_str("THROTTLE_VOTE", "30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # How many reverse proxies stand in front: 0 keys rate limits on the peer address, so a forged
-    # X-Forwarded-For cannot spread a burst over invented clients. Behind one proxy, set 1.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
+    # The client's address is TRUSTED_PROXY_COUNT's (civic/client_ip.py), never DRF's own reading.
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civic toolkit API",
@@ -354,13 +352,37 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Webhook receivers on loopback or private networks are refused in production (no SSRF into the
-# city's network); the demo and the tests deliver to local receivers.
-WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env_bool(
-    "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", default=not PRODUCTION
-)
-
 # --- The city ---------------------------------------------------------------------------------
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
+
+# Trust hardening: web
+# How many reverse proxies stand in front of the web server, each appending its peer to
+# X-Forwarded-For: 0 reads REMOTE_ADDR; n reads the n-th address from the right (civic/client_ip.py).
+# Rate limits, throttles and every record of a client's address use it. Check civic.W090.
+if "NUM_PROXIES" in os.environ:
+    raise ImproperlyConfigured("NUM_PROXIES is now TRUSTED_PROXY_COUNT: rename the variable")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXY_COUNT_EXPLICIT = "TRUSTED_PROXY_COUNT" in os.environ
+# Webhook receivers: HTTPS only unless WEBHOOK_ALLOW_HTTP (tests, a local demo); never a loopback,
+# private, link-local, multicast or reserved address unless the host name is listed here.
+if "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS" in os.environ:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS is gone: list the hosts in WEBHOOK_ALLOWED_PRIVATE_HOSTS"
+    )
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = [h.lower() for h in env_list("WEBHOOK_ALLOWED_PRIVATE_HOSTS", [])]
+# JSON bodies of the API: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413) and API_JSON_MAX_DEPTH
+# levels of nesting (400), chunked or not, before any view runs (civic/api/parsers.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=2)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "civic.middleware.RequestBodyLimitMiddleware",
+)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "civic.api.parsers.JSONParser",
+    "civic.api.parsers.FormParser",
+    "civic.api.parsers.MultiPartParser",
+]

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("districts/", views.DistrictListApi.as_view(), name="api-districts"),
     path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
+    path("staff/webhooks/", views.WebhookSubscribeApi.as_view(), name="api-staff-webhooks"),
     path("", include("referendums.api.urls")),
     path("", include("assembly.api.urls")),
 ]

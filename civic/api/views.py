@@ -18,10 +18,11 @@ from civic.api.fields import IdField
 from civic.api.permissions import role_permission
 from civic.auth import authenticated_user
 from civic.errors import DomainError
-from civic.models import District, Notification
+from civic.models import District, Notification, WebhookEvent, WebhookSubscriber
 from civic.notifications import notification_mark_read
 from civic.roles import Role, has_role
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
+from civic.webhooks import webhook_subscribe
 
 
 class TokenCreateApi(APIView):
@@ -149,3 +150,39 @@ class NotificationReadApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         notification_mark_read(user=authenticated_user(request), notification_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSubscribeApi(APIView):
+    """Register a webhook receiver (administrators). The receiving address is checked as each
+    delivery checks it (400 `webhook_destination_refused` or `webhook_scheme_refused`); the shared
+    secret is write-only: no answer, page or export shows it again."""
+
+    permission_classes = [role_permission(Role.ADMINISTRATOR)]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=120)
+        url = serializers.URLField(max_length=500)
+        events = serializers.ListField(
+            child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1
+        )
+        secret = serializers.CharField(
+            write_only=True, min_length=32, max_length=64, trim_whitespace=False
+        )
+
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = WebhookSubscriber
+            fields = ["id", "name", "url", "events", "active", "created_at"]
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscriber = webhook_subscribe(
+            actor=authenticated_user(request),
+            name=data.validated_data["name"],
+            url=data.validated_data["url"],
+            events=list(dict.fromkeys(data.validated_data["events"])),
+            secret=data.validated_data["secret"],
+        )
+        return Response(self.OutputSerializer(subscriber).data, status=status.HTTP_201_CREATED)

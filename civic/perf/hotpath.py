@@ -68,6 +68,7 @@ APPLIED = frozenset(
     {
         "django.middleware.security.SecurityMiddleware",
         "civic.middleware.SecurityHeadersMiddleware",
+        "civic.middleware.RequestBodyLimitMiddleware",
         "django.middleware.locale.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",

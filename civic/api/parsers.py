@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, parsers, renderers, status
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -103,7 +103,13 @@ def parse_json(raw: bytes, encoding: str = "utf-8") -> Any:
     return value
 
 
-class JSONParser(parsers.JSONParser):
+class JSONParser(parsers.BaseParser):
+    # Not a subclass of DRF's: DRF hands its own JSON and form parsers `request.body`, read whole
+    # past Django's check (a 400 page, no code); these get the stream and read it bounded.
+    media_type = "application/json"
+    renderer_class = renderers.JSONRenderer
+    strict = True
+
     def parse(
         self,
         stream: Any,
@@ -114,7 +120,9 @@ class JSONParser(parsers.JSONParser):
         return parse_json(read_bounded(stream, parser_context), encoding)
 
 
-class FormParser(parsers.FormParser):
+class FormParser(parsers.BaseParser):
+    media_type = "application/x-www-form-urlencoded"
+
     def parse(
         self,
         stream: Any,

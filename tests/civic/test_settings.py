@@ -84,6 +84,7 @@ PRODUCTION = {
     "IDENTITY_HASH_KEY": "k" * 40,
     "ALLOWED_HOSTS": "participation.example.org",
     "DATABASE_URL": "postgres://civic@127.0.0.1:5432/civic_deploy_check",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -155,3 +156,32 @@ def test_the_production_profile_refuses_to_start_on_a_bad_setting(broken):
     result = _manage("check", **{**PRODUCTION, **broken})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_w090_warns_behind_a_proxy_when_the_proxy_count_was_never_set():
+    unset = {k: v for k, v in PRODUCTION.items() if k != "TRUSTED_PROXY_COUNT"}
+    warned = _manage("check", "--deploy", **unset)
+    assert "civic.W090" in warned.stdout + warned.stderr
+    for count in ("1", "0"):  # a decision, even 0, is no longer the default left unset
+        quiet = _manage("check", "--deploy", **{**unset, "TRUSTED_PROXY_COUNT": count})
+        assert "civic.W090" not in quiet.stdout + quiet.stderr, count
+
+
+def test_the_old_proxy_and_webhook_variables_are_refused_by_name():
+    for name, value in (("NUM_PROXIES", "1"), ("WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", "true")):
+        result = _settings("settings.TRUSTED_PROXY_COUNT", **{name: value})
+        assert result.returncode != 0
+        assert name in result.stderr.strip().splitlines()[-1]
+
+
+def test_webhooks_are_https_only_and_public_only_by_default():
+    for profile in ("development", "production"):
+        env = PRODUCTION if profile == "production" else {"CIVIC_PROFILE": profile}
+        result = _settings(
+            "[settings.WEBHOOK_ALLOW_HTTP, settings.WEBHOOK_ALLOWED_PRIVATE_HOSTS,"
+            " settings.TRUSTED_PROXY_COUNT >= 0, settings.API_JSON_MAX_DEPTH]",
+            **env,
+        )
+        allow_http, private, _count, depth = json.loads(result.stdout)
+        assert (allow_http, private) == (False, []), profile
+        assert 2 <= depth <= 64

@@ -6,8 +6,8 @@ middleware, the URL resolver and DRF's dispatch than in its own work (bench/READ
 runs, in this order:
 
 - the middleware that concern it, by their own hooks and in the order of MIDDLEWARE: the HTTPS
-  redirect and the security headers, the language, the host check and Content-Length,
-  X-Frame-Options;
+  redirect and the security headers, the bound on a body sent without Content-Length, the
+  language, the host check and Content-Length, X-Frame-Options;
 - the view class the URLconf names, by DRF's own methods: the bearer authenticator, the view's
   permission classes, its throttles, its handler method, its exception handler, its renderer.
 

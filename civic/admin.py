@@ -118,7 +118,7 @@ class WebhookSubscriberForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_(
             "32 à 64 caractères, convenus avec le destinataire. Il n'est plus jamais affiché : "
-            "laissez vide pour garder le secret actuel (à la création, un secret est tiré)."
+            "pour le garder, laissez vide à la modification."
         ),
     )
 
@@ -137,6 +137,15 @@ class WebhookSubscriberForm(forms.ModelForm):
                 params={"reason": str(exc)},
             ) from exc
         return url
+
+    def clean_new_secret(self) -> str:
+        secret = str(self.cleaned_data.get("new_secret") or "")
+        if not secret and self.instance.pk is None:
+            # A secret drawn here could never be read by anyone, the receiver included.
+            raise forms.ValidationError(
+                _("Saisissez le secret convenu avec le destinataire."), code="required"
+            )
+        return secret
 
     def save(self, commit: bool = True) -> Any:
         if self.cleaned_data.get("new_secret"):

@@ -313,6 +313,17 @@ def test_the_administrator_writes_a_secret_but_never_reads_it_back(client, monke
     assert (subscriber.name, subscriber.secret) == ("Tableau 2", SECRET)
 
 
+def test_the_admin_demands_a_secret_at_creation(client, monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", _answers(PUBLIC))
+    client.force_login(StaffFactory(role="administrator"))
+    page = client.post(
+        "/admin/civic/webhooksubscriber/add/",
+        {"name": "r", "url": "https://hooks.example.org/c", "events": ["initiative.published"]},
+    )
+    assert page.status_code == 200
+    assert not WebhookSubscriber.objects.exists()
+
+
 def test_the_admin_refuses_an_internal_receiver(client):
     client.force_login(StaffFactory(role="administrator"))
     page = client.post(

@@ -9,6 +9,13 @@ subscriber, enqueued on commit. Each POST carries:
   `"{timestamp}.{body}"` under the subscriber's secret. Receivers recompute it and refuse stale
   timestamps (five minutes is the advice), which defeats replay.
 
+Receivers are HTTPS only (`WEBHOOK_ALLOW_HTTP` for tests and a local demo). The host is resolved once
+per delivery; if any address is loopback, private, link-local, multicast or reserved (in any IPv6
+form too) the delivery fails, unless the host is named in `WEBHOOK_ALLOWED_PRIVATE_HOSTS`. The
+connection goes to the address checked (no second lookup for DNS rebinding to exploit), TLS checks
+the host name, and a redirect is a failed delivery, never followed. The shared secret is write-only:
+typed in the admin or the API, never shown again (it stays in clear in the database, to sign).
+
 Failures retry with exponential backoff; after `PAUSE_AFTER` consecutive failures the subscriber is
 paused and the administrators are told.
 """

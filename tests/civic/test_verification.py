@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from civic.errors import Conflict, PermissionDenied
+from civic.errors import PermissionDenied
 from civic.models import AuditEntry, User, VerificationMethod
 from civic.services.verification import (
     VerificationFailed,
@@ -14,6 +14,8 @@ from civic.services.verification import (
 from tests.factories import RegisterEntryFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+ADDRESS = "192.0.2.10"  # the client's address, as the views pass it
 
 
 @pytest.fixture
@@ -30,6 +32,7 @@ def entry():
 def test_a_resident_is_verified_by_roll_number_whatever_the_accents_and_case(entry):
     user = UserFactory()
     resident_verify_by_match(
+        client_address=ADDRESS,
         user=user,
         last_name="LEFEVRE",
         first_names="helene-marie",
@@ -45,6 +48,7 @@ def test_a_resident_is_verified_by_roll_number_whatever_the_accents_and_case(ent
 def test_a_resident_is_verified_by_address_when_they_have_no_roll_number(entry):
     user = UserFactory()
     resident_verify_by_match(
+        client_address=ADDRESS,
         user=user,
         last_name="Lefèvre",
         first_names="Hélène Marie",
@@ -73,7 +77,7 @@ def test_a_wrong_identity_gets_one_neutral_refusal(entry, changes):
         **changes,
     }
     with pytest.raises(VerificationFailed) as error:
-        resident_verify_by_match(user=user, **data)
+        resident_verify_by_match(client_address=ADDRESS, user=user, **data)
     assert error.value.code == "no_match"
     assert not User.objects.get(pk=user.pk).is_verified
 
@@ -85,10 +89,11 @@ def test_an_entry_claimed_by_one_account_cannot_be_claimed_by_another(entry):
         "birth_date": date(1961, 12, 31),
         "roll_number": "R0000006",
     }
-    resident_verify_by_match(user=UserFactory(), **data)
-    with pytest.raises(Conflict) as error:
-        resident_verify_by_match(user=UserFactory(), **data)
-    assert error.value.code == "entry_already_claimed"
+    resident_verify_by_match(client_address=ADDRESS, user=UserFactory(), **data)
+    with pytest.raises(VerificationFailed) as error:
+        resident_verify_by_match(client_address=ADDRESS, user=UserFactory(), **data)
+    # The answer of a wrong identity: a prober cannot tell a claimed entry from no entry.
+    assert error.value.code == "no_match"
 
 
 def test_an_inactive_entry_cannot_be_claimed(entry):
@@ -96,6 +101,7 @@ def test_an_inactive_entry_cannot_be_claimed(entry):
     entry.save()
     with pytest.raises(VerificationFailed):
         resident_verify_by_match(
+            client_address=ADDRESS,
             user=UserFactory(),
             last_name="Lefèvre",
             first_names="Hélène Marie",
@@ -137,6 +143,7 @@ def test_two_accounts_racing_for_one_entry_give_exactly_one_winner():
             try:
                 barrier.wait()
                 resident_verify_by_match(
+                    client_address=ADDRESS,
                     user=user,
                     last_name=entry.last_name,
                     first_names=entry.first_names,
@@ -144,7 +151,7 @@ def test_two_accounts_racing_for_one_entry_give_exactly_one_winner():
                     roll_number=entry.roll_number,
                 )
                 outcomes.append("won")
-            except Conflict as exc:
+            except VerificationFailed as exc:
                 outcomes.append(exc.code)
             finally:
                 connection.close()
@@ -154,5 +161,5 @@ def test_two_accounts_racing_for_one_entry_give_exactly_one_winner():
             t.start()
         for t in threads:
             t.join()
-        assert sorted(outcomes) == ["entry_already_claimed", "won"]
+        assert sorted(outcomes) == ["no_match", "won"]
         assert User.objects.filter(register_entry=entry).count() == 1

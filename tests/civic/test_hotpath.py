@@ -226,6 +226,7 @@ def test_signing_answers_the_same_both_ways(now, settings, wsgi):
 
 def test_refusals_after_the_rate_limit_are_answered_the_same(now, settings, wsgi, freeze):
     settings.API_TOKEN_TTL_DAYS = 400  # the clock moves past a six-month collection
+
     def scenario() -> list[Answer]:
         clock = freeze("2026-03-02 10:00")
         initiative = InitiativeFactory(collecting=True)

@@ -11,7 +11,7 @@ from tools.redteam import Attack
 if TYPE_CHECKING:
     from tools.redteam.target import Target
 
-PASSWORD = "redteam accounts passphrase 2026"
+PASSWORD = "redteam accounts passphrase 2026"  # noqa: S105 - a seeded test account
 
 SETUP = f"""
 import json

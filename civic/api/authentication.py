@@ -88,7 +88,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         return self.keyword
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class BearerTokenScheme(OpenApiAuthenticationExtension):
     """How the schema names the scheme: a bearer token `civ_<id>_<secret>`."""
 
     target_class = "civic.api.authentication.BearerTokenAuthentication"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -36,7 +35,6 @@ def main() -> None:
     django_on(url)
 
     from django.conf import settings
-    from rest_framework.authtoken.models import Token
 
     from civic.models import User
     from petitions.models import Initiative
@@ -47,8 +45,9 @@ def main() -> None:
             "email"
         )[200:]
     )
-    Token.objects.bulk_create([Token(user=u, key=secrets.token_hex(20)) for u in users])
-    tokens = list(Token.objects.filter(user__in=users).values_list("key", flat=True))
+    from civic.services.tokens import api_tokens_issue_bulk
+
+    tokens = list(api_tokens_issue_bulk(users).values())
     assert len(tokens) >= 4 * n + 80, "not enough residents for first signatures and first casts"
     campaign = Campaign.objects.get(subject_key="demo-velo")
     question = campaign.questions.get().pk

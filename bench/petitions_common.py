@@ -8,7 +8,6 @@ import http.client
 import multiprocessing as mp
 import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -54,10 +53,10 @@ def make_residents(n: int, *, prefix: str = "b") -> list[str]:
     """`n` verified electors with API tokens; returns the tokens in order."""
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from civic.identity import identity_hash
     from civic.models import District, EntryKind, RegisterEntry, User, VerificationMethod
+    from civic.services.tokens import api_tokens_issue_bulk
 
     district, _c = District.objects.get_or_create(code="bench", defaults={"name": "Banc d'essai"})
     birth = date(1980, 1, 1)
@@ -95,9 +94,8 @@ def make_residents(n: int, *, prefix: str = "b") -> list[str]:
         ),
         batch_size=5000,
     )
-    tokens = [Token(key=secrets.token_hex(20), user=u) for u in users]
-    Token.objects.bulk_create(tokens, batch_size=5000)
-    return [t.key for t in tokens]
+    issued = api_tokens_issue_bulk(users)
+    return [issued[u.pk] for u in users]
 
 
 def make_initiatives(

@@ -37,15 +37,13 @@ THREADS = 8
 
 SETUP = r"""
 import json, secrets
-from rest_framework.authtoken.models import Token
+from civic.services.tokens import api_tokens_issue_bulk
 from civic.models import User
 from petitions.models import Initiative
 from referendums.models import Campaign
 users = list(User.objects.filter(email__startswith="resident-", register_entry__isnull=False)
              .order_by("email")[200:])
-Token.objects.bulk_create([Token(user=u, key=secrets.token_hex(20)) for u in users],
-                          ignore_conflicts=True, batch_size=2000)
-tokens = dict(Token.objects.filter(user__in=users).values_list("user_id", "key"))
+tokens = api_tokens_issue_bulk(users)
 campaign = Campaign.objects.get(subject_key="demo-velo")
 print(json.dumps({
     "tokens": [tokens[u.pk] for u in users],

@@ -22,6 +22,10 @@ class CivicConfig(AppConfig):
         from civic.client_ip import check_trusted_proxy_count
 
         checks.register(check_trusted_proxy_count, checks.Tags.security, deploy=True)
+
+        from civic.accounts_checks import check_account_settings
+
+        checks.register(check_account_settings, checks.Tags.security, deploy=True)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

@@ -20,6 +20,7 @@ from civic.errors import DomainError
 from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
 from civic.models import Notification, RegisterEntry, User
 from civic.notifications import notification_mark_read
+from civic.ratelimits import RateLimited, client_address
 from civic.roles import Role, has_role, is_staff_member
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
@@ -91,9 +92,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            resident_verify_by_match(user=user, **form.cleaned_data)
+            resident_verify_by_match(
+                user=user, client_address=client_address(request), **form.cleaned_data
+            )
         except DomainError as exc:
             form.add_error(None, str(exc.detail))
+            if isinstance(exc, RateLimited):
+                return render(request, "civic/verify.html", {"form": form}, status=429)
         else:
             messages.success(request, _("Votre compte est vérifié. Vous pouvez participer."))
             return redirect("home")

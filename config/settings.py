@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -239,7 +238,6 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "600/min"),
         "user": env_str("THROTTLE_USER", "1200/min"),
         "token": env_str("THROTTLE_TOKEN", "10/min"),
-        "verification": env_str("THROTTLE_VERIFICATION", "10/hour"),
         "sign": env_str("THROTTLE_SIGN", "30/min"),
         "vote": env_str("THROTTLE_VOTE", "30/min"),
     },
@@ -386,3 +384,11 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "civic.api.parsers.FormParser",
     "civic.api.parsers.MultiPartParser",
 ]
+
+# Trust hardening: accounts
+# An API token lives this many days, then the client logs in again (check civic.W030 above 90).
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
+# One budget for every identity-match attempt, web form and API alike (civic.ratelimits), per
+# account and per client address, counted in the shared cache.
+THROTTLE_VERIFICATION = env_str("THROTTLE_VERIFICATION", "10/hour")
+THROTTLE_VERIFICATION_ADDRESS = env_str("THROTTLE_VERIFICATION_ADDRESS", "30/hour")

@@ -99,3 +99,10 @@ class StaffFactory(UserFactory):
         if not Group.objects.filter(name=extracted).exists():
             roles_sync()
         obj.groups.add(Group.objects.get(name=extracted))
+
+
+def api_key_for(user: User) -> str:
+    """A new API token for `user`, as the client presents it (`civ_<id>_<secret>`)."""
+    from civic.services.tokens import api_token_create
+
+    return api_token_create(user=user)[1]

@@ -35,6 +35,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"code": exc.code, "detail": str(exc.detail)}
         if exc.rule:
             body["rule"] = exc.rule
+        retry_after = getattr(exc, "retry_after", None)  # civic.ratelimits.RateLimited
+        if retry_after is not None:
+            body["retry_after"] = retry_after
+            return Response(body, status=exc.status, headers={"Retry-After": str(retry_after)})
         return Response(body, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

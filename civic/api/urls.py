@@ -10,6 +10,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", views.TokenCreateApi.as_view(), name="api-token"),
+    path("auth/tokens/", views.TokenListApi.as_view(), name="api-tokens"),
+    path("auth/tokens/<id:pk>/", views.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("me/", views.MeApi.as_view(), name="api-me"),
     path("me/verification/", views.VerificationApi.as_view(), name="api-me-verification"),
     path("me/notifications/", views.NotificationListApi.as_view(), name="api-me-notifications"),

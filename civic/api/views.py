@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -20,16 +20,33 @@ from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.models import District, Notification, WebhookEvent, WebhookSubscriber
 from civic.notifications import notification_mark_read
+from civic.ratelimits import client_address
 from civic.roles import Role, has_role
+from civic.services.tokens import api_token_create, api_token_list, api_token_revoke
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.webhooks import webhook_subscribe
 
 
 class TokenCreateApi(APIView):
-    """Exchange e-mail and password for an API token (scripts and dashboards)."""
+    """Exchange e-mail and password for an API token (scripts and dashboards); revoke it.
 
-    authentication_classes: list[Any] = []
+    POST issues a new token, shown in this answer only (the server keeps its digest). The web
+    login's per-account lockout applies: allauth counts this endpoint's failures with the login
+    form's, and refuses here once the account is locked there. DELETE revokes the token that
+    authenticates the request."""
+
     throttle_scope = "token"
+
+    def get_authenticators(self) -> list[Any]:
+        # Logging in takes no credentials but the body's; revoking takes the token it revokes.
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self) -> list[Any]:
+        if self.request is not None and self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return []
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
@@ -37,22 +54,77 @@ class TokenCreateApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
+        id = serializers.IntegerField()
+        expires_at = serializers.DateTimeField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=data.validated_data["email"].lower(),
-            password=data.validated_data["password"],
-        )
+        try:
+            # allauth's own entry point: the lockout counter ("login_failed" per account and per
+            # address) is the web login's, consumed before and given back after a success.
+            user = get_adapter(request._request).authenticate(
+                request._request,
+                email=data.validated_data["email"].lower(),
+                password=data.validated_data["password"],
+            )
+        except ValidationError:
+            raise DomainError(
+                "Too many failed login attempts. Try again later.",
+                code="too_many_login_attempts",
+                status=429,
+            ) from None
         if user is None or not user.is_active:
             raise DomainError(
                 "E-mail or password is incorrect.", code="invalid_credentials", status=400
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, secret = api_token_create(user=user)
+        return Response({"token": secret, "id": token.pk, "expires_at": token.expires_at})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        presented = request.auth
+        token_id = getattr(presented, "id", None)
+        if token_id is None:  # a session, not a token: nothing to revoke here
+            raise DomainError(
+                "Only a token can revoke itself.", code="not_token_authenticated", status=400
+            )
+        api_token_revoke(user=authenticated_user(request), token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListApi(ListAPIView):
+    """The current account's live tokens: id, dates; never a secret nor its digest."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        created_at = serializers.DateTimeField()
+        expires_at = serializers.DateTimeField()
+        last_used_at = serializers.DateTimeField(allow_null=True)
+        current = serializers.SerializerMethodField()
+
+        def get_current(self, token: Any) -> bool:
+            return bool(token.pk == getattr(self.context["request"].auth, "id", None))
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self) -> Any:
+        return api_token_list(user=authenticated_user(self.request))
+
+
+class TokenRevokeApi(APIView):
+    """The owner revokes one of their tokens (someone else's is "not found")."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        api_token_revoke(user=authenticated_user(request), token_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
@@ -81,7 +153,7 @@ class VerificationApi(APIView):
     """Link the current account to its register entry by matching an identity."""
 
     permission_classes = [IsAuthenticated]
-    throttle_scope = "verification"
+    # Rate-limited in the service, one budget with the page's form (civic.ratelimits).
 
     class InputSerializer(serializers.Serializer):
         last_name = serializers.CharField(max_length=150)
@@ -94,7 +166,11 @@ class VerificationApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = resident_verify_by_match(user=authenticated_user(request), **data.validated_data)
+        user = resident_verify_by_match(
+            user=authenticated_user(request),
+            client_address=client_address(request),
+            **data.validated_data,
+        )
         return Response(MeApi.OutputSerializer(user).data)
 
 

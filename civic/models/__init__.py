@@ -2,6 +2,7 @@ from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.register import District, EntryKind, RegisterEntry, RegisterImport
+from civic.models.tokens import ApiToken
 from civic.models.users import User, VerificationMethod
 from civic.models.webhooks import (
     DeliveryStatus,
@@ -11,6 +12,7 @@ from civic.models.webhooks import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "DeliveryStatus",
     "District",

@@ -12,6 +12,7 @@ from civic.audit import audit_record
 from civic.errors import Conflict, DomainError, NotFound, PermissionDenied
 from civic.identity import identity_hash, normalise_address
 from civic.models import RegisterEntry, User, VerificationMethod
+from civic.ratelimits import verification_attempt
 from civic.roles import Role, has_role
 
 
@@ -60,15 +61,22 @@ def resident_verify_by_match(
     birth_date: date,
     roll_number: str = "",
     address: str = "",
+    client_address: str,
 ) -> User:
     """Find the one active entry with this identity and (roll number or address), and claim it.
 
-    Every failure to match gives the same answer, so the form cannot be used to learn who is on the
-    register."""
+    Every path (the page, the API) comes here and shares one budget of attempts per account and per
+    client address (civic.ratelimits). Every failure gives the same answer, an entry already
+    claimed by another account included, so the form cannot tell who is on the register nor whose
+    entry is still free to claim."""
     if not roll_number and not address:
         raise VerificationFailed(
             _("Indiquez votre numéro d'électeur ou votre adresse."), code="missing_identifier"
         )
+    # Before any matching: a verified account's answer must not depend on the identity it types.
+    if User.objects.filter(pk=user.pk, register_entry__isnull=False).exists():
+        raise Conflict(_("Ce compte est déjà vérifié."), code="already_verified")
+    verification_attempt(user_id=user.pk, address=client_address)
     candidates = RegisterEntry.objects.filter(
         identity_hash=identity_hash(
             last_name=last_name, first_names=first_names, birth_date=birth_date
@@ -83,14 +91,23 @@ def resident_verify_by_match(
         if roll_number or normalise_address(entry.address) == normalise_address(address)
     ]
     if len(matches) != 1:
-        raise VerificationFailed(
-            _(
-                "Nous n'avons pas trouvé d'inscription correspondant exactement à ces informations. "
-                "Vérifiez l'orthographe, ou présentez-vous au guichet de la mairie."
-            ),
-            code="no_match",
-        )
-    return _link(user=user, entry=matches[0], method=VerificationMethod.MATCH, agent=None)
+        raise _no_match()
+    try:
+        return _link(user=user, entry=matches[0], method=VerificationMethod.MATCH, agent=None)
+    except Conflict as exc:
+        if exc.code == "entry_already_claimed":
+            raise _no_match() from None  # the same answer as a wrong identity: no target list
+        raise
+
+
+def _no_match() -> VerificationFailed:
+    return VerificationFailed(
+        _(
+            "Nous n'avons pas trouvé d'inscription correspondant exactement à ces informations. "
+            "Vérifiez l'orthographe, ou présentez-vous au guichet de la mairie."
+        ),
+        code="no_match",
+    )
 
 
 def resident_verify_at_desk(*, agent: User, user_id: int, entry_id: int) -> User:

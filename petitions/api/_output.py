@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Obligation, TrackRung
@@ -105,7 +106,14 @@ class InitiativeDetailOutput(InitiativeListOutput):
     )
     rejection_text = serializers.CharField()
     tracks = TrackDetailOutput(many=True)
-    promoters = PromoterOutput(many=True)
+    # Co-signed promoters only: a pending invitation listed here would tell the initiator that
+    # the address they typed has an account.
+    promoters = serializers.SerializerMethodField()
+
+    @extend_schema_field(PromoterOutput(many=True))
+    def get_promoters(self, initiative: Initiative) -> Any:
+        cosigned = [p for p in initiative.promoters.all() if p.cosigned_at is not None]
+        return PromoterOutput(cosigned, many=True).data
 
 
 def counts_context(initiatives: list[Initiative]) -> dict[str, Any]:

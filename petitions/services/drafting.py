@@ -136,7 +136,10 @@ def initiative_update(
 
 
 @transaction.atomic
-def promoter_invite(*, initiative_id: int, actor: User, email: str) -> Promoter:
+def promoter_invite(*, initiative_id: int, actor: User, email: str) -> Promoter | None:
+    """Invite the account using `email`, if any. The initiator gets the same answer whether or not
+    an account uses the address (None when none does): the form cannot be used to learn who has an
+    account. An invitation is listed on the initiative only once its promoter has co-signed."""
     initiative = lock_initiative(initiative_id)
     require_initiator(actor, initiative)
     if initiative.status not in EDITABLE:
@@ -145,10 +148,7 @@ def promoter_invite(*, initiative_id: int, actor: User, email: str) -> Promoter:
         )
     invitee = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if invitee is None:
-        raise NotFound(
-            _("Aucun compte n'utilise cette adresse : la personne doit d'abord créer son compte."),
-            code="account_not_found",
-        )
+        return None
     if invitee.pk == initiative.initiator_id:
         raise Conflict(_("Vous portez déjà cette initiative."), code="already_promoter")
     promoter, created = Promoter.objects.get_or_create(

@@ -185,7 +185,7 @@ def initiative_invite(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         run_service(
             request,
-            _("Invitation envoyée."),
+            _("Si un compte utilise cette adresse, l'invitation lui est envoyée."),
             lambda: services.promoter_invite(
                 initiative_id=pk, actor=user_of(request), email=form.cleaned_data["email"]
             ),

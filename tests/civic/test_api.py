@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from civic.models import ApiToken
 from tests.factories import RegisterEntryFactory, ResidentFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,9 @@ def test_a_token_is_issued_for_the_right_password_and_authenticates(api):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=user).key == token
+    token_id = int(token.split("_")[1])
+    assert token.startswith("civ_") and ApiToken.objects.get(pk=token_id).user == user
+    assert token not in ApiToken.objects.get(pk=token_id).digest  # the database keeps a digest
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get("/api/v1/me/").json()["email"] == "ana@example.org"
@@ -108,10 +110,8 @@ def test_a_failed_verification_is_a_400_with_a_neutral_code(api):
     assert response.status_code == 400 and response.json()["code"] == "no_match"
 
 
-def test_verification_attempts_are_throttled(api, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "verification", "3/hour")
+def test_verification_attempts_are_throttled(api, settings):
+    settings.THROTTLE_VERIFICATION = "3/hour"
     cache.clear()
     api.force_authenticate(UserFactory())
     body = {"last_name": "x", "first_names": "y", "birth_date": "1975-06-15", "roll_number": "Z"}

@@ -9,12 +9,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from civic.api.authentication import token_user
 from civic.api.throttling import seconds_until_allowed, sliding_count, window_hit
-from tests.factories import ResidentFactory, UserFactory
+from tests.factories import ResidentFactory, UserFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def bearer(key: str) -> APIClient:
 
 def test_a_token_brings_its_user_and_register_entry_in_one_query():
     resident = ResidentFactory()
-    key = Token.objects.create(user=resident).key
+    key = api_key_for(resident)
     with CaptureQueriesContext(connection) as queries:
         user = token_user(key)
         assert user is not None
@@ -46,7 +45,7 @@ def test_a_token_brings_its_user_and_register_entry_in_one_query():
 
 def test_a_token_of_an_account_without_register_entry_authenticates_without_one():
     user = UserFactory()
-    key = Token.objects.create(user=user).key
+    key = api_key_for(user)
     found = token_user(key)
     assert found is not None and found.pk == user.pk
     assert found.register_entry_id is None
@@ -56,7 +55,7 @@ def test_a_token_of_an_account_without_register_entry_authenticates_without_one(
 @pytest.mark.parametrize("keyword", ["Bearer", "Token"])
 def test_both_keywords_authenticate(keyword):
     resident = ResidentFactory()
-    key = Token.objects.create(user=resident).key
+    key = api_key_for(resident)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")
     assert client.get("/api/v1/me/").json()["email"] == resident.email
@@ -64,7 +63,7 @@ def test_both_keywords_authenticate(keyword):
 
 def test_an_unknown_token_and_a_deactivated_account_get_the_same_refusal():
     resident = ResidentFactory()
-    key = Token.objects.create(user=resident).key
+    key = api_key_for(resident)
     unknown = bearer("0" * 40).get("/api/v1/me/")
     resident.is_active = False
     resident.save(update_fields=["is_active"])
@@ -131,7 +130,7 @@ def test_a_throttled_sign_request_announces_a_wait_within_the_window(settings):
 
     initiative = InitiativeFactory(collecting=True)
     resident = ResidentFactory()
-    key = Token.objects.create(user=resident).key
+    key = api_key_for(resident)
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "sign": "2/min"}
     from unittest import mock
 
@@ -167,8 +166,8 @@ def test_a_signature_over_the_api_costs_two_statements_once_the_tracks_are_known
     initiative = InitiativeFactory(collecting=True)
     first, second = ResidentFactory(), ResidentFactory()
     url = f"/api/v1/initiatives/{initiative.pk}/signatures/"
-    assert bearer(Token.objects.create(user=first).key).post(url).status_code == 201
-    client = bearer(Token.objects.create(user=second).key)
+    assert bearer(api_key_for(first)).post(url).status_code == 201
+    client = bearer(api_key_for(second))
     with CaptureQueriesContext(connection) as queries:
         assert client.post(url).status_code == 201
     # The test's own transaction adds a savepoint around the insert; production runs in autocommit.

@@ -25,7 +25,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import OperationalError, close_old_connections, transaction
 from django.test import override_settings
 from django.urls import resolve
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -36,7 +35,7 @@ from petitions.services.signatures import open_memo_forget
 from referendums.models import CampaignStatus, Participation
 from referendums.services.campaigns import campaigns_advance
 from referendums.services.voting import state_memo_forget
-from tests.factories import RegisterEntryFactory, ResidentFactory, UserFactory
+from tests.factories import RegisterEntryFactory, ResidentFactory, UserFactory, api_key_for
 from tests.petitions.factories import LEGAL, InitiativeFactory
 from tests.referendums.factories import CampaignFactory
 
@@ -189,7 +188,7 @@ def both_ways(settings: Any, scenario: Callable[[], list[Answer]]) -> list[Answe
 
 
 def _token(user: Any) -> str:
-    return Token.objects.create(user=user).key
+    return api_key_for(user)
 
 
 def _sign_path(initiative: Any) -> str:
@@ -226,6 +225,8 @@ def test_signing_answers_the_same_both_ways(now, settings, wsgi):
 
 
 def test_refusals_after_the_rate_limit_are_answered_the_same(now, settings, wsgi, freeze):
+    settings.API_TOKEN_TTL_DAYS = 400  # the clock moves past a six-month collection
+
     def scenario() -> list[Answer]:
         clock = freeze("2026-03-02 10:00")
         initiative = InitiativeFactory(collecting=True)
@@ -358,7 +359,7 @@ def test_a_failure_before_the_rate_limit_is_left_to_the_whole_stack(now, setting
         initiative = InitiativeFactory(collecting=True)
         token = _token(ResidentFactory())
         with mock.patch(
-            "civic.api.authentication.token_user", side_effect=OperationalError("connection lost")
+            "civic.api.authentication.token_lookup", side_effect=OperationalError("connection lost")
         ):
             return [wsgi("POST", _sign_path(initiative), token)]
 

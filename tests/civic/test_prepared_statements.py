@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from civic.api.authentication import token_user
 from petitions import services
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, api_key_for
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory
 
 pytestmark = [pytest.mark.django_db]
@@ -25,19 +25,17 @@ def _mentioning(text: str) -> list[str]:
 
 
 def test_the_token_lookup_and_the_signature_are_prepared_once_per_connection():
-    from rest_framework.authtoken.models import Token
-
     initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
     residents = [ResidentFactory() for _ in range(3)]
     for resident in residents:
-        key = Token.objects.create(user=resident).key
+        key = api_key_for(resident)
         user = token_user(key)
         assert user == resident and user.register_entry == resident.register_entry
         outcome = services.signature_sign(initiative_id=initiative.pk, user=user)
         assert outcome.tracks == [CHARTER, LEGAL]
     # One prepared statement each, reused by the three requests; the parameters bound on the
     # server: the statements were written so that every parameter's type is known.
-    assert len(_mentioning('FROM "authtoken_token"')) == 1
+    assert len(_mentioning('FROM "civic_apitoken"')) == 1
     signing = _mentioning("INSERT INTO petitions_signature")
     assert len(signing) == 1 and "$1" in signing[0]
     # Django's own statements stay unprepared (a pooler in front sees nothing new from them).

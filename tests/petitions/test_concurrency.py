@@ -200,8 +200,9 @@ def test_200_concurrent_signing_requests_over_http_give_one_signature_and_no_ser
     import urllib.error
     import urllib.request
 
-    from rest_framework.authtoken.models import Token
     from rest_framework.throttling import SimpleRateThrottle
+
+    from tests.factories import api_key_for
 
     # Let every request reach the service: the proof is about the database, not the rate limit.
     monkeypatch.setattr(
@@ -223,7 +224,7 @@ def test_200_concurrent_signing_requests_over_http_give_one_signature_and_no_ser
     for round_ in range(HTTP_ROUNDS):  # TRUST.md: repeated 20 times
         initiative = InitiativeFactory(collecting=True)
         resident = ResidentFactory()
-        token = Token.objects.create(user=resident).key
+        token = api_key_for(resident)
         url = f"{live_server.url}/api/v1/initiatives/{initiative.pk}/signatures/"
         with ThreadPoolExecutor(max_workers=32) as pool:
             answers = list(pool.map(post, [url] * 200, [token] * 200))

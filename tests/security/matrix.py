@@ -122,11 +122,52 @@ def _credentials(world: World, role: str) -> dict[str, str]:
     return {"email": user.email, "password": PASSWORD}
 
 
+_revoked: dict[str, int] = {}
+
+
+def _a_resident_token(world: World) -> dict[str, Any]:
+    from civic.services.tokens import api_token_create
+
+    token, _secret = api_token_create(user=world.user("resident"))  # type: ignore[arg-type]
+    _revoked["id"] = token.pk
+    return {"id": token.pk}
+
+
+def _resident_token_revoked(world: World) -> bool:
+    from civic.models import ApiToken
+
+    return not ApiToken.objects.filter(pk=_revoked["id"]).exists()
+
+
+def _own_tokens_without_secrets(world: World, role: str, data: Any) -> None:
+    from civic.models import ApiToken
+
+    user = world.user(role)
+    assert {row["id"] for row in data} <= set(
+        ApiToken.objects.filter(user=user).values_list("id", flat=True)
+    ), f"{role} sees someone else's tokens"
+    assert all(
+        set(row) == {"id", "created_at", "expires_at", "last_used_at", "current"} for row in data
+    )
+
+
 CORE: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/auth/token/"): Row(
         expect=roles(OK, anonymous=REFUSED),
         body=_credentials,
         note="each role sends its own credentials; the visitor a wrong password",
+    ),
+    ("DELETE", "/api/v1/auth/token/"): Row(
+        expect=roles(OK, anonymous=DENIED), note="revokes the token the request presents"
+    ),
+    ("GET", "/api/v1/auth/tokens/"): Row(
+        expect=roles(OK, anonymous=DENIED), check=_own_tokens_without_secrets
+    ),
+    ("DELETE", "/api/v1/auth/tokens/{id}/"): Row(
+        # Only the owner revokes a token; anyone else's attempt is "not found" (no oracle).
+        expect=roles(NOT_FOUND, anonymous=DENIED, resident=OK),
+        params=_a_resident_token,
+        effect=_resident_token_revoked,
     ),
     ("GET", "/api/v1/districts/"): Row(expect=roles(OK), note="public reference data"),
     ("GET", "/api/v1/me/"): Row(expect=roles(OK, anonymous=DENIED), check=_me_is_self),

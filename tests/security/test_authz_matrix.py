@@ -8,10 +8,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.e2e.world import ROLES, World, seed_world
+from tests.factories import api_key_for
 from tests.security.matrix import NO_EFFECT, OK, OUTCOMES, all_tables, outcome_of
 from tests.security.schema import HTTP_METHODS, openapi_schema, operations
 
@@ -38,8 +38,7 @@ def client_for(world: World, role: str) -> APIClient:
     client = APIClient()
     user = world.user(role)
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(user)}")
     return client
 
 

@@ -364,3 +364,8 @@ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env_bool(
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
+
+# Trust hardening: register
+# A register import that would strike off more than this share of the roll (per mille of the active
+# entries of the kinds in the file) is refused unless confirmed: a truncated file must not empty it.
+REGISTER_STRIKE_OFF_MAX_PERMILLE = env_int("REGISTER_STRIKE_OFF_MAX_PERMILLE", 50, minimum=0)

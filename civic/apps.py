@@ -19,6 +19,10 @@ class CivicConfig(AppConfig):
         from civic.perf.hotpath import check_middleware_reviewed
 
         checks.register(check_middleware_reviewed, checks.Tags.compatibility)
+        from civic.register_checks import check_guard_triggers, check_strike_off_bound
+
+        checks.register(check_strike_off_bound, checks.Tags.security, deploy=True)
+        checks.register(check_guard_triggers, checks.Tags.database, deploy=True)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

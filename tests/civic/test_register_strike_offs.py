@@ -171,3 +171,24 @@ def test_a_struck_off_person_cannot_verify_an_account_nor_be_drawn():
         )
     on = timezone.localdate()
     assert not eligible_entries(Predicate.RESIDENT_16, on=on).filter(pk=entry.pk).exists()
+
+
+def test_the_deploy_check_warns_when_the_bound_never_refuses(settings):  # type: ignore[no-untyped-def]
+    from civic.register_checks import check_strike_off_bound
+
+    assert check_strike_off_bound() == []
+    settings.REGISTER_STRIKE_OFF_MAX_PERMILLE = 1000
+    assert [w.id for w in check_strike_off_bound()] == ["civic.W080"]
+
+
+def test_the_deploy_check_finds_the_ladder_guard_triggers():
+    from civic.register_checks import check_guard_triggers
+
+    assert check_guard_triggers(databases=["default"]) == []
+    with transaction.atomic():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER petitions_rung_frozen ON petitions_rung")
+        assert [w.id for w in check_guard_triggers(databases=["default"])] == ["civic.W081"]
+        transaction.set_rollback(True)

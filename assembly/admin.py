@@ -22,6 +22,7 @@ from assembly.models import (
     Session,
 )
 from assembly.services import composition, draw, sessions
+from civic.admin_services import ServiceAdminMixin
 from civic.errors import DomainError
 from civic.models import User
 
@@ -36,9 +37,22 @@ def _run(modeladmin: admin.ModelAdmin[Any], request: HttpRequest, call: Any) -> 
 
 
 class FeatureInline(admin.TabularInline):
+    """Shown on the mandate; criteria are added and edited on their own page (through services)."""
+
     model = Feature
     extra = 0
     show_change_link = True
+    fields = ["key", "label", "kind"]
+    readonly_fields = ["key", "label", "kind"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Mandate)
@@ -77,9 +91,53 @@ class QuotaInline(admin.TabularInline):
 
 
 @admin.register(Feature)
-class FeatureAdmin(admin.ModelAdmin):
+class FeatureAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Criteria and quotas through the composition services: frozen once volunteers signed up
+    (criteria, values) or the draw was committed (seats), audited."""
+
     list_display = ["label", "key", "kind", "mandate"]
     inlines = [QuotaInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["mandate"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actor = cast(User, request.user)
+        if change:
+            composition.feature_change(
+                feature_id=obj.pk, actor=actor, key=obj.key, label=obj.label, kind=obj.kind
+            )
+            return
+        feature = composition.feature_add(
+            mandate_id=obj.mandate_id,
+            actor=actor,
+            key=obj.key,
+            label=obj.label,
+            kind=obj.kind,
+            quotas=[],
+        )
+        obj.pk = feature.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        composition.feature_delete(feature_id=obj.pk, actor=cast(User, request.user))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor = cast(User, request.user)
+        quotas = formset.save(commit=False)
+        for quota in formset.deleted_objects:
+            composition.quota_delete(quota_id=quota.pk, actor=actor)
+        for quota in quotas:
+            values = {
+                "value": quota.value,
+                "label": quota.label,
+                "min": quota.min,
+                "max": quota.max,
+            }
+            if quota.pk is None:
+                composition.quota_add(feature_id=form.instance.pk, actor=actor, **values)
+            else:
+                composition.quota_change(quota_id=quota.pk, actor=actor, **values)
 
 
 @admin.register(DrawCommitment)

@@ -78,6 +78,7 @@ def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
             None,
             initiative,
             now,
+            entry,
             initiative,
             slot,
         ],

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civic.admin_readonly import ReadOnlyAdminMixin
+from civic.admin_services import ServiceAdminMixin, run_service
 from civic.audit import audit_record
 from civic.models import (
     AuditEntry,
@@ -14,16 +15,21 @@ from civic.models import (
     Notification,
     RegisterEntry,
     RegisterImport,
+    RegisterStrikeOff,
+    StrikeOffReason,
     User,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscriber,
 )
+from civic.services.register import register_entry_save
+from civic.services.staff import user_account_save, user_roles_set
+from civic.services.strike_offs import register_strike_off, register_strike_off_reverse
 from civic.webhooks import UnsafeDestination, resolve_destination, webhook_resume
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "verified_at", "verification_method"]
     list_filter = ["is_staff", "is_superuser", "is_active", "verification_method", "groups"]
@@ -47,6 +53,28 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    # Account fields and roles go through the services (checked, audited): the account save keeps
+    # the roles stored, then `user_roles_set` takes the form's flags and groups.
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        user_account_save(
+            user=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            password_changed=change and "password" in form.changed_data,
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change and "groups" in form.cleaned_data:
+            user_roles_set(
+                user_id=form.instance.pk,
+                actor=request.user,  # type: ignore[arg-type]
+                groups=[g.name for g in form.cleaned_data["groups"]],
+                is_active=form.cleaned_data["is_active"],
+                is_staff=form.cleaned_data["is_staff"],
+                is_superuser=form.cleaned_data["is_superuser"],
+            )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
@@ -55,12 +83,86 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegisterEntry)
-class RegisterEntryAdmin(admin.ModelAdmin):
+class RegisterEntryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Entries are created and corrected through `register_entry_save` (identity hash recomputed,
+    audited) and struck off through the strike-off service; never deleted (signatures refer to
+    them)."""
+
     list_display = ["ref", "last_name", "first_names", "kind", "district", "active"]
     list_filter = ["kind", "district", "active"]
     search_fields = ["ref", "last_name", "roll_number"]
-    readonly_fields = ["identity_hash", "imported_at", "updated_at"]
+    readonly_fields = [
+        "identity_hash",
+        "active",
+        "struck_off_at",
+        "struck_off_reason",
+        "imported_at",
+        "updated_at",
+    ]
     show_full_result_count = False
+    actions = ["strike_off_left", "strike_off_annulled"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        register_entry_save(entry=obj, actor=request.user)  # type: ignore[arg-type]
+
+    def _strike(self, request: HttpRequest, queryset: Any, reason: str) -> None:
+        done = 0
+        for entry in queryset:
+            done += run_service(
+                self,
+                request,
+                lambda e=entry: register_strike_off(
+                    entry_id=e.pk,
+                    actor=request.user,  # type: ignore[arg-type]
+                    reason=reason,
+                    note=str(_("Radiation depuis l'administration")),
+                ),
+            )
+        if done:
+            self.message_user(request, _("Inscriptions radiées : %(n)s") % {"n": done})
+
+    @admin.action(description=_("Radier : a quitté la liste (signatures conservées)"))
+    def strike_off_left(self, request: HttpRequest, queryset: Any) -> None:
+        self._strike(request, queryset, StrikeOffReason.LEFT_ROLL)
+
+    @admin.action(description=_("Annuler l'inscription (signatures retirées)"))
+    def strike_off_annulled(self, request: HttpRequest, queryset: Any) -> None:
+        self._strike(request, queryset, StrikeOffReason.ANNULLED)
+
+
+@admin.register(RegisterStrikeOff)
+class RegisterStrikeOffAdmin(admin.ModelAdmin):
+    """The history of strike-offs; a strike-off in force is reversed by the action, audited."""
+
+    list_display = ["entry", "struck_off_at", "reason", "register_import", "reversed_at"]
+    list_filter = ["reason"]
+    readonly_fields = [f.name for f in RegisterStrikeOff._meta.fields]
+    actions = ["reverse"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Annuler la radiation (l'inscription redevient active)"))
+    def reverse(self, request: HttpRequest, queryset: Any) -> None:
+        for record in queryset:
+            run_service(
+                self,
+                request,
+                lambda r=record: register_strike_off_reverse(
+                    strike_off_id=r.pk,
+                    actor=request.user,  # type: ignore[arg-type]
+                    note=str(_("Annulation depuis l'administration")),
+                ),
+            )
 
 
 @admin.register(RegisterImport)

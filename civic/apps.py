@@ -26,6 +26,11 @@ class CivicConfig(AppConfig):
         from civic.accounts_checks import check_account_settings
 
         checks.register(check_account_settings, checks.Tags.security, deploy=True)
+
+        from civic.register_checks import check_guard_triggers, check_strike_off_bound
+
+        checks.register(check_strike_off_bound, checks.Tags.security, deploy=True)
+        checks.register(check_guard_triggers, checks.Tags.database, deploy=True)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

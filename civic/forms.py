@@ -32,6 +32,9 @@ class RegisterImportForm(forms.Form):
     strict = forms.BooleanField(
         label=_("Tout refuser si une ligne est rejetée"), required=False, initial=False
     )
+    confirm_strike_offs = forms.BooleanField(
+        label=_("Confirmer les radiations, même nombreuses"), required=False, initial=False
+    )
 
 
 class DeskVerificationForm(forms.Form):

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 
 from civic.models import ApiToken, RegisterEntry, User
 from civic.perf import model_columns, prepared_cursor
@@ -70,3 +71,15 @@ def database_ping() -> None:
     `SELECT 1` is the cheapest statement that does."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+
+
+def triggers_present(alias: str, names: Sequence[str]) -> set[str]:
+    """Which of these (non-internal) triggers exist in the database `alias`.
+
+    Why SQL: the catalogue `pg_trigger` has no model; a deploy check asks it."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND NOT tgisinternal",
+            [list(names)],
+        )
+        return {str(row[0]) for row in cursor.fetchall()}

@@ -184,6 +184,7 @@ def register_import_view(request: HttpRequest) -> HttpResponse:
                 filename=upload.name,
                 actor=authenticated_user(request),
                 strict=form.cleaned_data["strict"],
+                confirm_strike_offs=form.cleaned_data["confirm_strike_offs"],
             )
         except DomainError as exc:
             form.add_error("file", str(exc.detail))

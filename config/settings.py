@@ -392,3 +392,8 @@ API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
 # account and per client address, counted in the shared cache.
 THROTTLE_VERIFICATION = env_str("THROTTLE_VERIFICATION", "10/hour")
 THROTTLE_VERIFICATION_ADDRESS = env_str("THROTTLE_VERIFICATION_ADDRESS", "30/hour")
+
+# Trust hardening: register
+# A register import that would strike off more than this share of the roll (per mille of the active
+# entries of the kinds in the file) is refused unless confirmed: a truncated file must not empty it.
+REGISTER_STRIKE_OFF_MAX_PERMILLE = env_int("REGISTER_STRIKE_OFF_MAX_PERMILLE", 50, minimum=0)

@@ -12,6 +12,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from civic.admin_services import ServiceAdminMixin
 from civic.errors import DomainError
 from petitions import services
 from petitions.models import (
@@ -23,6 +24,7 @@ from petitions.models import (
     Rung,
 )
 from petitions.rules import LEGAL_SHARE, rung_violations
+from petitions.services.instruments import instrument_type_save, rung_delete, rung_save
 
 
 class RungFormSet(BaseInlineFormSet):
@@ -58,7 +60,10 @@ class RungInline(admin.TabularInline):
 
 
 @admin.register(InstrumentType)
-class InstrumentTypeAdmin(admin.ModelAdmin):
+class InstrumentTypeAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Every save goes through `instrument_type_save`, `rung_save` and `rung_delete`: validated
+    against the law, refused while an initiative collects on the instrument, audited."""
+
     list_display = [
         "name",
         "slug",
@@ -71,6 +76,20 @@ class InstrumentTypeAdmin(admin.ModelAdmin):
     inlines = [RungInline]
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ["name", "name_en"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an instrument leaves the residents' choice by `active`, kept for history
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        instrument_type_save(instrument=obj, actor=request.user)  # type: ignore[arg-type]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        rungs = formset.save(commit=False)
+        for rung in formset.deleted_objects:
+            rung_delete(rung_id=rung.pk, actor=request.user)  # type: ignore[arg-type]
+        for rung in rungs:
+            rung.instrument_type = form.instance
+            rung_save(rung=rung, actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(RejectionReason)

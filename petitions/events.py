@@ -10,11 +10,16 @@ Published (in the transaction of the change):
 Subscribed:
 - `assembly.agenda_item_examined`: the assembly examined an initiative it had on its agenda; the
   obligation that put it there is done.
+- `civic.registration_annulled`: a registration was annulled; its signatures leave the count with
+  the public reason "registration annulled".
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from civic.events import Event, subscriber
+from petitions.services.annulments import signatures_annul_for_entry
 from petitions.services.obligations import obligation_complete_examined
 
 
@@ -25,4 +30,13 @@ def complete_examined_obligation(event: Event) -> None:
         obligation_id=int(event.payload["obligation_id"]),
         actor_id=int(event.payload["actor_id"]),
         evidence=str(event.payload["evidence_url"]),
+    )
+
+
+@subscriber("civic.registration_annulled")
+def annul_signatures(event: Event) -> None:
+    """Idempotent: a repeated delivery finds no signature left to remove."""
+    signatures_annul_for_entry(
+        register_entry_id=int(event.payload["register_entry_id"]),
+        at=datetime.fromisoformat(str(event.payload["at"])),
     )

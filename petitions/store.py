@@ -38,6 +38,8 @@ SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
 WHERE EXISTS (
     SELECT 1 FROM petitions_initiative
     WHERE id = %s AND {COLLECTION_OPEN_SQL}
+) AND EXISTS (
+    SELECT 1 FROM civic_registerentry WHERE id = %s AND active
 )
 RETURNING id, track_mask
 """  # noqa: S608 - constants only
@@ -56,16 +58,19 @@ SELECT id FROM ins
 
 def signature_insert_counted(row: SignatureRow, *, slot: int) -> int | None:
     """Record a signature and add 1 to its count slot, only if collection is open at its
-    created_at. Returns the new id; None when collection is not open; raises IntegrityError on a
-    duplicate or a used quarter.
+    created_at and the signer is not struck off the register. Returns the new id; None when
+    collection is not open or the signer is struck off; raises IntegrityError on a duplicate or a
+    used quarter.
 
     Why SQL: the hottest write. ONE statement (a data-modifying CTE), which in autocommit is its
     own transaction: no BEGIN, savepoint or COMMIT round trip; the open-collection guard runs in
     the same statement, so no scheduler delay ever lets a late signature in; prepared once per
-    connection (planning it cost PostgreSQL about as much as running it, bench/README.md W1)."""
-    initiative_id, now = row[0], row[4]
+    connection (planning it cost PostgreSQL about as much as running it, bench/README.md W1).
+    The strike-off guard reads the register row in the same statement: the entry the caller holds
+    may come from a cache, and a strike-off committed a moment ago must already refuse."""
+    initiative_id, entry_id, now = row[0], row[1], row[4]
     with prepared_cursor() as cursor:
-        cursor.execute(SIGN_AND_COUNT, [*row, initiative_id, now, initiative_id, slot])
+        cursor.execute(SIGN_AND_COUNT, [*row, initiative_id, now, entry_id, initiative_id, slot])
         found = cursor.fetchone()
     return int(found[0]) if found else None
 
@@ -108,7 +113,7 @@ def signature_delete_while_open(
 
 def paper_signatures_insert(rows: Sequence[SignatureRow], *, now: datetime) -> dict[int, int]:
     """Record a batch of paper signatures (all of one initiative) if collection is open at `now`,
-    skipping those already signed. Returns {register entry: track mask} of the rows written.
+    skipping those already signed and those struck off the register. Returns {register entry: track mask} of the rows written.
 
     Why SQL: W8 (a million paper rows) needs one statement per batch, with the open-collection
     guard of a single signature and ON CONFLICT DO NOTHING (the ORM's bulk_create cannot guard)."""
@@ -122,6 +127,7 @@ def paper_signatures_insert(rows: Sequence[SignatureRow], *, now: datetime) -> d
         f"INSERT INTO petitions_signature {_COLUMNS} "  # noqa: S608 - constants only
         f"SELECT v.* FROM (VALUES {', '.join([placeholder] * len(rows))}) AS v "
         f"WHERE EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND {COLLECTION_OPEN_SQL}) "
+        "AND EXISTS (SELECT 1 FROM civic_registerentry r WHERE r.id = v.column2 AND r.active) "
         "ON CONFLICT DO NOTHING RETURNING register_entry_id, track_mask"
     )
     params: list[Any] = [value for row in rows for value in row]

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from civic.models import District
+from civic.models import District, RegisterEntry
 from civic.perf import prepared_cursor
 from referendums.models import (
     Ballot,
@@ -90,11 +90,14 @@ def _cast_state_sql() -> str:
     member = ElectorateMember._meta.db_table
     district = District._meta.db_table
     sealing = SealingKey._meta.db_table
+    entry = RegisterEntry._meta.db_table  # a voter struck off the register is out (CIVIC-RULES)
     return f"""
         SELECT c.status, c.voting_method, c.predicate, c.voting_opens_at, c.voting_closes_at,
                c.opened_at, c.electorate_districts,
                (SELECT d.code FROM {member} m JOIN {district} d ON d.id = m.district_id
-                 WHERE m.campaign_id = c.id AND m.register_entry_id = %(entry)s LIMIT 1),
+                 WHERE m.campaign_id = c.id AND m.register_entry_id = %(entry)s
+                   AND EXISTS (SELECT 1 FROM {entry} r WHERE r.id = %(entry)s AND r.active)
+                 LIMIT 1),
                (SELECT k.wrapped_key FROM {sealing} k WHERE k.campaign_id = c.id LIMIT 1),
                pg_advisory_xact_lock_shared(%(namespace)s, %(key)s)
         FROM {campaign} c
@@ -138,7 +141,7 @@ def cast_state(campaign_id: int, entry_id: int) -> CastState | None:
 
 # The guard of the first vote, in the CTE `open` and `member` below: the SQL spelling of
 # `rules.may_vote` (an online vote, status voting, opens <= now < closes, the voter in the frozen
-# electorate). tests/referendums/test_rules.py holds the two to the same table of cases.
+# electorate and not struck off the register since: CIVIC-RULES, "Strike-offs"). tests/referendums/test_rules.py holds the two to the same table of cases.
 @cache
 def _first_vote_sql() -> str:
     tables = {
@@ -149,6 +152,7 @@ def _first_vote_sql() -> str:
         "participation": Participation._meta.db_table,
         "ballot": Ballot._meta.db_table,
         "receipt": ReceiptHash._meta.db_table,
+        "entry": RegisterEntry._meta.db_table,
     }
     return """
         WITH open AS (
@@ -160,6 +164,7 @@ def _first_vote_sql() -> str:
             SELECT d.code FROM {member} m JOIN {district} d ON d.id = m.district_id
             WHERE m.campaign_id = %(c)s AND m.register_entry_id = %(e)s
               AND EXISTS (SELECT 1 FROM open)
+              AND EXISTS (SELECT 1 FROM {entry} r WHERE r.id = %(e)s AND r.active)
             LIMIT 1
         ), target AS (
             SELECT s.id FROM {slot} s, member

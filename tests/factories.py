@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import factory
@@ -46,6 +46,12 @@ class RegisterEntryFactory(factory.django.DjangoModelFactory):
             last_name=o.last_name, first_names=o.first_names, birth_date=o.birth_date
         )
     )
+    # `active=False` makes a struck-off entry (the database ties one to the other).
+    active = True
+    struck_off_at = factory.LazyAttribute(
+        lambda o: None if o.active else datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    )
+    struck_off_reason = factory.LazyAttribute(lambda o: "" if o.active else "left_roll")
 
     class Params:
         eu = factory.Trait(kind=EntryKind.EU_ELECTOR)

@@ -153,3 +153,146 @@ def mandate_close(*, mandate_id: int, actor: User) -> Mandate:
             after={"contacts_erased": erased, "volunteers_unlinked": unlinked},
         )
     return mandate
+
+
+# --- Staff edits of criteria and quotas from the admin (each checked and audited) -------------
+
+
+def _criteria_open(mandate: Mandate) -> None:
+    """Criteria and the values of a criterion change only before anyone volunteered (their
+    features were recorded against the criteria of the time) and before the commitment."""
+    if mandate.status not in (MandateStatus.DRAFT, MandateStatus.RECRUITING) or (
+        mandate.volunteers.exists()
+    ):
+        raise Conflict(
+            _("Les critères ne changent plus une fois les premiers volontaires inscrits."),
+            code="features_frozen",
+        )
+
+
+def _feature_locked(feature_id: int) -> tuple[Feature, Mandate]:
+    feature = Feature.objects.filter(pk=feature_id).first()
+    if feature is None:
+        raise NotFound(_("Ce critère n'existe pas."))
+    mandate = mandate_locked(feature.mandate_id)
+    return Feature.objects.get(pk=feature_id), mandate
+
+
+def feature_change(*, feature_id: int, actor: User, key: str, label: str, kind: str) -> Feature:
+    """Rename a criterion (any time before the mandate closes); its key and source change only
+    while criteria are open."""
+    with transaction.atomic():
+        feature, mandate = _feature_locked(feature_id)
+        before = {"key": feature.key, "label": feature.label, "kind": feature.kind}
+        after = {"key": key, "label": label, "kind": kind}
+        if before == after:
+            return feature
+        if (key, kind) != (feature.key, feature.kind):
+            _criteria_open(mandate)
+        elif mandate.status == MandateStatus.CLOSED:
+            raise Conflict(_("Ce mandat est terminé."), code="mandate_closed")
+        feature.key, feature.label, feature.kind = key, label, kind
+        try:
+            with transaction.atomic():
+                feature.save(update_fields=["key", "label", "kind"])
+        except IntegrityError:
+            raise Conflict(_("Ce critère existe déjà."), code="feature_conflict") from None
+        audit_record(
+            actor=actor, verb="assembly.feature_change", target=feature, before=before, after=after
+        )
+    return feature
+
+
+def feature_delete(*, feature_id: int, actor: User) -> None:
+    with transaction.atomic():
+        feature, mandate = _feature_locked(feature_id)
+        _criteria_open(mandate)
+        before = {"key": feature.key, "kind": feature.kind}
+        feature.delete()
+        audit_record(
+            actor=actor,
+            verb="assembly.feature_delete",
+            target=("assembly.feature", feature_id),
+            before=before,
+        )
+
+
+def quota_add(*, feature_id: int, actor: User, value: str, label: str, min: int, max: int) -> Quota:
+    """Add a value with its seats to a criterion, while criteria are open."""
+    with transaction.atomic():
+        feature, mandate = _feature_locked(feature_id)
+        _criteria_open(mandate)
+        if feature.kind == FeatureKind.AGE_BAND and parse_age_band(value) is None:
+            raise RuleViolation(
+                _("Tranche d'âge invalide : %(values)s (ex. « 16-29 » ou « 60+ »).")
+                % {"values": value},
+                code="invalid_age_band",
+            )
+        if min > max:
+            raise RuleViolation(_("Le minimum dépasse le maximum."), code="invalid_quota")
+        try:
+            with transaction.atomic():
+                quota = Quota.objects.create(
+                    feature=feature, value=value, label=label, min=min, max=max
+                )
+        except IntegrityError:
+            raise Conflict(_("Cette valeur existe déjà."), code="quota_conflict") from None
+        audit_record(
+            actor=actor,
+            verb="assembly.quota_add",
+            target=quota,
+            after={"value": value, "min": min, "max": max},
+        )
+    return quota
+
+
+def quota_change(
+    *, quota_id: int, actor: User, value: str, label: str, min: int, max: int
+) -> Quota:
+    """The admin's edit of a quota: seats through `quota_set` (frozen by the commitment), the
+    value only while criteria are open, the label at any time before the close."""
+    with transaction.atomic():
+        quota = Quota.objects.select_related("feature").filter(pk=quota_id).first()
+        if quota is None:
+            raise NotFound(_("Ce quota n'existe pas."))
+        _feature, mandate = _feature_locked(quota.feature_id)
+        quota = Quota.objects.get(pk=quota_id)
+        if value != quota.value:
+            _criteria_open(mandate)
+        if (min, max) != (quota.min, quota.max):
+            quota = quota_set(quota_id=quota_id, actor=actor, min=min, max=max)
+        if (value, label) != (quota.value, quota.label):
+            if mandate.status == MandateStatus.CLOSED:
+                raise Conflict(_("Ce mandat est terminé."), code="mandate_closed")
+            before = {"value": quota.value, "label": quota.label}
+            quota.value, quota.label = value, label
+            try:
+                with transaction.atomic():
+                    quota.save(update_fields=["value", "label"])
+            except IntegrityError:
+                raise Conflict(_("Cette valeur existe déjà."), code="quota_conflict") from None
+            audit_record(
+                actor=actor,
+                verb="assembly.quota_change",
+                target=quota,
+                before=before,
+                after={"value": value, "label": label},
+            )
+    return quota
+
+
+def quota_delete(*, quota_id: int, actor: User) -> None:
+    with transaction.atomic():
+        quota = Quota.objects.filter(pk=quota_id).first()
+        if quota is None:
+            raise NotFound(_("Ce quota n'existe pas."))
+        _feature, mandate = _feature_locked(quota.feature_id)
+        _criteria_open(mandate)
+        before = {"value": quota.value, "min": quota.min, "max": quota.max}
+        Quota.objects.filter(pk=quota_id).delete()
+        audit_record(
+            actor=actor,
+            verb="assembly.quota_delete",
+            target=("assembly.quota", quota_id),
+            before=before,
+        )

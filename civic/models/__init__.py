@@ -1,7 +1,14 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.notifications import Notification, NotificationStatus
-from civic.models.register import District, EntryKind, RegisterEntry, RegisterImport
+from civic.models.register import (
+    District,
+    EntryKind,
+    RegisterEntry,
+    RegisterImport,
+    RegisterStrikeOff,
+    StrikeOffReason,
+)
 from civic.models.tokens import ApiToken
 from civic.models.users import User, VerificationMethod
 from civic.models.webhooks import (
@@ -24,6 +31,8 @@ __all__ = [
     "NotificationStatus",
     "RegisterEntry",
     "RegisterImport",
+    "RegisterStrikeOff",
+    "StrikeOffReason",
     "User",
     "VerificationMethod",
     "WebhookDelivery",

@@ -25,6 +25,13 @@ class EntryKind(models.TextChoices):
     RESIDENT = "resident", _("Résident non inscrit sur les listes")
 
 
+class StrikeOffReason(models.TextChoices):
+    # CIVIC-RULES, "Strike-offs": a person who left the roll keeps the signatures made while on it;
+    # an annulled registration loses them, with the public reason "registration annulled".
+    LEFT_ROLL = "left_roll", _("Radié·e de la liste (départ, inscription ailleurs, décès)")
+    ANNULLED = "annulled", _("Inscription annulée (erreur, fraude, décision de justice)")
+
+
 class RegisterEntry(models.Model):
     """One person known to the city: an elector on a roll, or a resident from the resident register.
 
@@ -46,8 +53,18 @@ class RegisterEntry(models.Model):
     roll_number = models.CharField(_("numéro d'électeur"), max_length=32, null=True, blank=True)
     identity_hash = models.CharField(max_length=64, db_index=True, editable=False)
     # Struck off the roll or moved away: kept (signatures refer to the facts at signing time) but no
-    # longer eligible for anything new.
-    active = models.BooleanField(_("actif"), default=True)
+    # longer eligible for anything new. `active` is false exactly when the entry is struck off, with
+    # the date and reason of its current strike-off (RegisterStrikeOff keeps the history).
+    active = models.BooleanField(_("actif"), default=True, editable=False)
+    struck_off_at = models.DateTimeField(_("radié·e le"), null=True, blank=True, editable=False)
+    struck_off_reason = models.CharField(
+        _("motif de radiation"),
+        max_length=16,
+        choices=StrikeOffReason.choices,
+        blank=True,
+        default="",
+        editable=False,
+    )
     imported_at = models.DateTimeField(_("importé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
@@ -63,6 +80,16 @@ class RegisterEntry(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=[k.value for k in EntryKind]),
                 name="register_kind_valid",
+            ),
+            # No entry is inactive without a dated strike-off, nor struck off and still eligible.
+            models.CheckConstraint(
+                condition=models.Q(active=True, struck_off_at__isnull=True, struck_off_reason="")
+                | models.Q(
+                    active=False,
+                    struck_off_at__isnull=False,
+                    struck_off_reason__in=[r.value for r in StrikeOffReason],
+                ),
+                name="register_inactive_iff_struck_off",
             ),
         ]
         indexes = [models.Index(fields=["last_name", "birth_date"], name="register_name_birth_idx")]
@@ -94,3 +121,53 @@ class RegisterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RegisterStrikeOff(models.Model):
+    """One strike-off of one entry: dated, with its reason, who or which import decided it, and its
+    reversal if it was reversed. At most one strike-off of an entry is in force at a time."""
+
+    entry = models.ForeignKey(
+        RegisterEntry,
+        on_delete=models.PROTECT,
+        related_name="strike_offs",
+        verbose_name=_("inscription"),
+    )
+    struck_off_at = models.DateTimeField(_("radié·e le"))
+    reason = models.CharField(_("motif"), max_length=16, choices=StrikeOffReason.choices)
+    note = models.CharField(_("remarque"), max_length=255, blank=True)
+    register_import = models.ForeignKey(
+        RegisterImport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="strike_offs",
+        verbose_name=_("import"),
+    )
+    actor = models.ForeignKey(
+        "civic.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversed_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        "civic.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversal_note = models.CharField(_("motif de l'annulation"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-struck_off_at", "-id"]
+        verbose_name = _("radiation")
+        verbose_name_plural = _("radiations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(reversed_at__isnull=True),
+                name="strike_off_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=[r.value for r in StrikeOffReason]),
+                name="strike_off_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} ({self.struck_off_at:%Y-%m-%d})"

@@ -33,6 +33,8 @@ from petitions.models.instruments import (
 )
 from petitions.models.obligations import Obligation, ObligationStatus
 from petitions.models.signatures import (
+    AnnulledSignature,
+    AnnulmentReason,
     Channel,
     InitiativeCount,
     PaperRejection,
@@ -45,6 +47,8 @@ __all__ = [
     "COUNT_SLOTS",
     "MAX_TRACKS",
     "TOTAL_TRACK",
+    "AnnulledSignature",
+    "AnnulmentReason",
     "Channel",
     "Collectivity",
     "Initiative",

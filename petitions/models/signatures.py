@@ -126,6 +126,39 @@ class PaperRejection(models.Model):
         return f"{self.initiative_id}:{self.reason}"
 
 
+class AnnulmentReason(models.TextChoices):
+    REGISTRATION_ANNULLED = "registration_annulled", _("Inscription annulée")
+
+
+class AnnulledSignature(models.Model):
+    """A signature removed from the count, with its public reason and date (CIVIC-RULES,
+    "Strike-offs" and "Invalidation"). Nothing here names the signer: the register link left with
+    the signature row, what remains is what the public count needs."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="annulled_signatures"
+    )
+    reason = models.CharField(_("motif"), max_length=32, choices=AnnulmentReason.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    track_mask = models.PositiveSmallIntegerField()
+    signed_on = models.DateField(_("signée le"))
+    annulled_at = models.DateTimeField(_("retirée le"))
+
+    class Meta:
+        ordering = ["-annulled_at", "-id"]
+        verbose_name = _("signature retirée")
+        verbose_name_plural = _("signatures retirées")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=[r.value for r in AnnulmentReason]),
+                name="annulled_signature_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id}:{self.reason}"
+
+
 class SignatureCountSlot(models.Model):
     """Unfolded count deltas, keyed by the signature's track mask: signing upserts +1 on ONE row,
     its connection's slot for its mask; the fold expands masks into per-track counts and deletes

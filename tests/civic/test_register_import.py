@@ -114,7 +114,10 @@ def test_a_file_that_is_not_utf8_is_refused():
 
 def test_a_roll_number_cannot_move_to_another_person():
     _import(HEADER + "D1,elector,Martin,Léa,1990-01-01,1 rue A,86000,centre,R1\n")
-    report = _import(HEADER + "D2,elector,Durand,Paul,1970-01-01,2 rue B,86000,centre,R1\n")
+    report = _import(
+        HEADER + "D2,elector,Durand,Paul,1970-01-01,2 rue B,86000,centre,R1\n",
+        confirm_strike_offs=True,
+    )
     assert report.created == 0 and len(report.rejected) == 1
     assert RegisterEntry.objects.get(roll_number="R1").ref == "D1"
 

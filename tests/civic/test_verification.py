@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from civic.errors import PermissionDenied
 from civic.models import AuditEntry, User, VerificationMethod
@@ -98,6 +99,7 @@ def test_an_entry_claimed_by_one_account_cannot_be_claimed_by_another(entry):
 
 def test_an_inactive_entry_cannot_be_claimed(entry):
     entry.active = False
+    entry.struck_off_at, entry.struck_off_reason = timezone.now(), "left_roll"
     entry.save()
     with pytest.raises(VerificationFailed):
         resident_verify_by_match(

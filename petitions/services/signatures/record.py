@@ -4,7 +4,8 @@ The database is the guard:
 - one signature per register entry and per identity hash (online and paper share the table);
 - one quarter-limited request per entry and per quarter (a partial unique index);
 - "collection is open" (`rules.collection_open`) is evaluated inside the statement that records
-  the signature, so no scheduler delay ever lets a signature in at or after the closing instant.
+  the signature, so no scheduler delay ever lets a signature in at or after the closing instant;
+  so is "the signer is not struck off the register".
 Counting never touches the initiative row: the same statement upserts +1 on one of 16 slot rows.
 """
 
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.utils.translation import gettext as _
 
+from civic.errors import NotEligible
 from civic.models import RegisterEntry, User
 from petitions import store
 from petitions.services._common import violated_constraint
@@ -29,6 +32,16 @@ from petitions.services.signatures.state import TrackInfo, collection_closed, op
 
 DUPLICATE_CONSTRAINTS = frozenset({"signature_one_per_entry", "signature_one_per_identity"})
 QUARTER_CONSTRAINT = "signature_one_request_per_quarter"
+
+
+def struck_off() -> NotEligible:
+    """The signer was struck off the register after their entry was read (CIVIC-RULES,
+    "Strike-offs": from the strike-off on, the person can no longer sign)."""
+    return NotEligible(
+        _("Votre inscription au registre a été radiée : vous ne pouvez plus signer."),
+        code="not_eligible_inactive_entry",
+        rule="CIVIC-RULES, radiations",
+    )
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,8 @@ def record(
                 continue  # write it again without the quarter key
             return Recorded(None, plan)  # already signed: the same answer as the first time
         if new_id is None:
+            if not RegisterEntry.objects.filter(pk=entry.pk, active=True).exists():
+                raise struck_off()
             open_memo_forget(initiative_id)
             raise collection_closed()
         return Recorded(new_id, plan)

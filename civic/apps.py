@@ -19,6 +19,9 @@ class CivicConfig(AppConfig):
         from civic.perf.hotpath import check_middleware_reviewed
 
         checks.register(check_middleware_reviewed, checks.Tags.compatibility)
+        from civic.audit_checks import check_audit_anchoring
+
+        checks.register(check_audit_anchoring, checks.Tags.security, deploy=True)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

@@ -364,3 +364,16 @@ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env_bool(
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
+
+# Trust hardening: audit
+# The audit chain's HMAC key: outside the database, so whoever writes the table cannot recompute the
+# links after an edit. Unset, new entries are plain SHA-256 (a deploy check warns).
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "")
+# Ed25519 private key (32-byte seed, hex) that signs each published head; its public key is served
+# with the heads and given to the auditors. Unset, nothing is published (a deploy check warns).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+# The append-only file of signed heads (one JSON line each), kept where the database operator cannot
+# write, served at /api/v1/audit/heads/.
+AUDIT_HEADS_FILE = env_str("AUDIT_HEADS_FILE", "")
+# Every published head is also e-mailed to these addresses (the city's auditors).
+AUDITORS_EMAILS = env_list("AUDITORS_EMAILS", [])

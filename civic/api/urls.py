@@ -19,6 +19,7 @@ urlpatterns = [
         name="api-me-notification-read",
     ),
     path("districts/", views.DistrictListApi.as_view(), name="api-districts"),
+    path("audit/heads/", views.AuditHeadsApi.as_view(), name="api-audit-heads"),
     path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
     path("", include("referendums.api.urls")),
     path("", include("assembly.api.urls")),

@@ -84,6 +84,10 @@ PRODUCTION = {
     "IDENTITY_HASH_KEY": "k" * 40,
     "ALLOWED_HOSTS": "participation.example.org",
     "DATABASE_URL": "postgres://civic@127.0.0.1:5432/civic_deploy_check",
+    "AUDIT_CHAIN_KEY": "c" * 48,
+    "AUDIT_SIGNING_KEY": "5" * 64,
+    "AUDIT_HEADS_FILE": "/var/lib/civic-heads/heads.jsonl",
+    "AUDITORS_EMAILS": "audit@ville.example.org",
 }
 
 

@@ -42,7 +42,7 @@ LIMITS = {
     # The audit chain keyed and its heads published, as a deployment must (docs/threat-model.md).
     "AUDIT_CHAIN_KEY": "redteam-audit-chain-key-0123456789abcdef",
     "AUDIT_SIGNING_KEY": "72" * 32,
-    "AUDIT_HEADS_FILE": f"/tmp/civic-redteam-heads-{DB_NAME}.jsonl",
+    "AUDIT_HEADS_FILE": str(ROOT / "var" / f"redteam-heads-{DB_NAME}.jsonl"),
 }
 # The web server connects as the application's own role (manage.py db_roles), not as the owner.
 APP_ROLE = f"{DB_NAME}_app"

@@ -74,9 +74,12 @@ def test_postgres_refuses_truncate_of_the_audit_log_even_to_its_owner():
     from django.db import DatabaseError, transaction
 
     _three_entries()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE civic_auditentry")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE civic_auditentry")
     assert AuditEntry.objects.count() == 3
 
 

@@ -92,7 +92,7 @@ def test_the_heads_endpoint_answers_when_nothing_is_published(api):
 
 
 def test_verify_audit_fails_on_a_rewrite_that_the_chain_alone_cannot_see(heads_file, capsys):
-    first, second, _third = _entries(3)
+    _first, second, _third = _entries(3)
     heads_publish()
     call_command("verify_audit", "--heads", str(heads_file))
     assert "1 lines match" in capsys.readouterr().out

@@ -74,7 +74,7 @@ def roles_grant(role: str, *, password: str | None = None, create: bool = True) 
                 sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password))
             )
         cursor.execute("SELECT current_database(), current_schema()")
-        database, schema = cursor.fetchone()  # type: ignore[misc]
+        database, schema = cursor.fetchone()
         cursor.execute(
             sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), ident)
         )

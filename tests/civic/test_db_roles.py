@@ -115,3 +115,23 @@ def test_the_deploy_check_warns_about_the_owner_of_the_audit_log():
             cursor.execute("RESET ROLE")
             cursor.execute("ALTER TABLE civic_auditentry OWNER TO CURRENT_USER")
             cursor.execute(f'DROP ROLE "{ROLE}"')
+
+
+def test_compose_runs_the_application_as_its_role_and_migrates_as_the_owner():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
+    )
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://civic_app:")
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://civic:")
+    assert "db_roles --create --role civic_app" in " ".join(migrate["command"])
+    assert "heads:/app/heads:ro" in services["web"]["volumes"]
+    assert "volumes" not in services["postgres"] or not any(
+        "heads" in v for v in services["postgres"]["volumes"]
+    )

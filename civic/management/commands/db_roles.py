@@ -38,6 +38,14 @@ RESTRICTED: dict[str, tuple[list[str], list[str]]] = {
     ),
     "django_migrations": (["SELECT"], []),
 }
+# Tables the close vacuums (so no dead row keeps a sealed reference): PostgreSQL 17's MAINTAIN lets
+# a non-owner VACUUM; before 17 only the owner can, and the vacuum must run as the owner.
+VACUUMED = (
+    "referendums_ballot",
+    "referendums_receipthash",
+    "referendums_participation",
+    "referendums_sealingkey",
+)
 # Tables the application never rewrites: `db_roles --check` and the deploy check look at these.
 PROTECTED = ("civic_auditentry", "referendums_ballot", "referendums_receipthash")
 
@@ -73,8 +81,10 @@ def roles_grant(role: str, *, password: str | None = None, create: bool = True) 
             cursor.execute(
                 sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password))
             )
-        cursor.execute("SELECT current_database(), current_schema()")
-        database, schema = cursor.fetchone()
+        cursor.execute(
+            "SELECT current_database(), current_schema(), current_setting('server_version_num')::int"
+        )
+        database, schema, server_version = cursor.fetchone()
         cursor.execute(
             sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), ident)
         )
@@ -105,6 +115,8 @@ def roles_grant(role: str, *, password: str | None = None, create: bool = True) 
                         sql.SQL(", ").join(sql.Identifier(c) for c in present), table, ident
                     )
                 )
+            if name in VACUUMED and server_version >= 170000:
+                cursor.execute(sql.SQL("GRANT MAINTAIN ON {} TO {}").format(table, ident))
             if name in RESTRICTED:
                 done.append(
                     f"{name}: {', '.join(privileges)}"

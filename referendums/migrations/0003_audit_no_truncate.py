@@ -7,6 +7,8 @@
   shuffle, district coarsening) runs before the digest is written, in the same transaction.
   Inserts and deletes are checked once per statement (transition tables: the million-row shuffle
   costs one join, a cast one probe); updates once per row (rare: the close's coarsening).
+- The seal itself cannot be lifted: a campaign's `results_digest`, once set, never changes, and a
+  sealed campaign is never deleted (else clear the digest, rewrite the box, set it back).
 """
 
 from django.db import migrations
@@ -41,6 +43,11 @@ BEGIN
         RAISE EXCEPTION '%: the ballot box of this campaign is sealed', TG_TABLE_NAME;
     END IF;
     RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION referendums_seal_kept() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'campaign %: its ballot box is sealed (results_digest is final)', OLD.id;
 END;
 $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION referendums_sealed_box_row() RETURNS trigger AS $$
@@ -84,6 +91,16 @@ def _forward() -> str:
         "BEFORE UPDATE OF campaign_id, digest ON referendums_receipthash "
         "FOR EACH ROW EXECUTE FUNCTION referendums_sealed_box_row();"
     )
+    sql.append(
+        "CREATE TRIGGER referendums_campaign_seal_kept BEFORE UPDATE OF results_digest "
+        "ON referendums_campaign FOR EACH ROW WHEN (OLD.results_digest <> '' "
+        "AND NEW.results_digest IS DISTINCT FROM OLD.results_digest) "
+        "EXECUTE FUNCTION referendums_seal_kept();"
+    )
+    sql.append(
+        "CREATE TRIGGER referendums_campaign_sealed_delete BEFORE DELETE ON referendums_campaign "
+        "FOR EACH ROW WHEN (OLD.results_digest <> '') EXECUTE FUNCTION referendums_seal_kept();"
+    )
     return "\n".join(sql)
 
 
@@ -95,9 +112,13 @@ def _backward() -> str:
         sql.append(f"DROP TRIGGER IF EXISTS {table}_sealed_insert ON {table};")
         sql.append(f"DROP TRIGGER IF EXISTS {table}_sealed_delete ON {table};")
         sql.append(f"DROP TRIGGER IF EXISTS {table}_sealed_update ON {table};")
+    sql.append("DROP TRIGGER IF EXISTS referendums_campaign_seal_kept ON referendums_campaign;")
+    sql.append(
+        "DROP TRIGGER IF EXISTS referendums_campaign_sealed_delete ON referendums_campaign;"
+    )
     sql.append(
         "DROP FUNCTION IF EXISTS referendums_no_truncate(), referendums_sealed_box_new(), "
-        "referendums_sealed_box_old(), referendums_sealed_box_row();"
+        "referendums_sealed_box_old(), referendums_sealed_box_row(), referendums_seal_kept();"
     )
     return "\n".join(sql)
 

@@ -82,6 +82,16 @@ def test_a_sealed_box_refuses_any_change_to_its_receipts(sealed):
     )
 
 
+def test_the_seal_cannot_be_lifted_to_rewrite_the_box(sealed):
+    _vote, campaign = sealed
+    _refused(
+        "UPDATE referendums_campaign SET results_digest = '' WHERE id = %s",
+        [campaign.pk],
+        match="sealed",
+    )
+    _refused("DELETE FROM referendums_campaign WHERE id = %s", [campaign.pk], match="sealed")
+
+
 def test_the_close_writes_the_box_digest_into_the_chain(sealed):
     _vote, campaign = sealed
     entry = AuditEntry.objects.get(verb="referendum.ballot_box_sealed")

@@ -90,10 +90,15 @@ def _rewrite_ballots(target: Target) -> tuple[bool, str]:
             (campaign,),
         ),
         _refused(target, "DELETE FROM referendums_receipthash WHERE campaign_id = %s", (campaign,)),
+        _refused(
+            target,
+            "UPDATE referendums_campaign SET results_digest = '' WHERE id = %s",
+            (campaign,),
+        ),
     ]
     return all(r[0] for r in results), (
         f"sealed box {campaign}: TRUNCATE, UPDATE choices, UPDATE district, DELETE, INSERT, "
-        "DELETE receipts: " + ", ".join(r[1] for r in results)
+        "DELETE receipts, lift the seal: " + ", ".join(r[1] for r in results)
     )
 
 

@@ -10,6 +10,7 @@ COPY . /app
 RUN CIVIC_PROFILE=production SECRET_KEY="build-only-$(head -c 48 /dev/urandom | base64)" \
     IDENTITY_HASH_KEY="build-only-identity-key-not-used-at-run-time" ALLOWED_HOSTS=build \
     python manage.py collectstatic --no-input -v0
-RUN useradd --create-home civic && mkdir -p /app/var && chown -R civic /app/var
+# /app/heads: the published audit heads, on a volume of their own (never the database's).
+RUN useradd --create-home civic && mkdir -p /app/var /app/heads && chown -R civic /app/var /app/heads
 USER civic
 EXPOSE 8000

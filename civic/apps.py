@@ -31,6 +31,10 @@ class CivicConfig(AppConfig):
 
         checks.register(check_strike_off_bound, checks.Tags.security, deploy=True)
         checks.register(check_guard_triggers, checks.Tags.database, deploy=True)
+
+        from civic.audit_checks import check_audit_anchoring
+
+        checks.register(check_audit_anchoring, checks.Tags.security, deploy=True)
         # Staff roles are groups whose permissions follow the models of every installed app: they are
         # brought up to date after each migration, as Django does for permissions themselves.
         from civic.roles import roles_sync_after_migrate

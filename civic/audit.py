@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model
@@ -18,6 +20,13 @@ from civic.models import AuditEntry, User
 from civic.store import audit_tail_lock
 
 GENESIS = "0" * 64
+
+
+def chain_key() -> bytes | None:
+    """The chain's HMAC key, kept outside the database (AUDIT_CHAIN_KEY). Without it, whoever can
+    write the table could recompute every hash after an edit; with it, they cannot forge a link."""
+    key = getattr(settings, "AUDIT_CHAIN_KEY", "")
+    return key.encode() if key else None
 
 
 def _canonical(value: Any) -> Any:
@@ -37,7 +46,9 @@ def entry_digest(
     target_id: str,
     before: Any,
     after: Any,
+    key: bytes | None = None,
 ) -> str:
+    """SHA-256 of the canonical entry; HMAC-SHA-256 under `key` for a keyed entry."""
     payload = json.dumps(
         [
             prev_hash,
@@ -55,6 +66,8 @@ def entry_digest(
         separators=(",", ":"),
         ensure_ascii=False,
     )
+    if key is not None:
+        return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -81,6 +94,7 @@ def audit_record(
         entry_id = prev_id + 1
         at = timezone.now()
         before_c, after_c = _canonical(before), _canonical(after)
+        key = chain_key()
         digest = entry_digest(
             prev_hash=prev_hash,
             entry_id=entry_id,
@@ -92,6 +106,7 @@ def audit_record(
             target_id=target_id,
             before=before_c,
             after=after_c,
+            key=key,
         )
         return AuditEntry.objects.create(
             id=entry_id,
@@ -105,6 +120,7 @@ def audit_record(
             after=after_c,
             prev_hash=prev_hash,
             hash=digest,
+            keyed=key is not None,
         )
 
 
@@ -131,12 +147,22 @@ def _entries(chunk: int = 2000) -> Iterator[AuditEntry]:
 
 def audit_verify(*, start_after: int = 0) -> ChainReport:
     """Walk the chain in id order; report the first entry that was edited, inserted or follows a
-    deleted one. Memory is flat: entries are read in chunks."""
-    prev_hash, prev_id, checked = GENESIS, 0, 0
+    deleted one. Memory is flat: entries are read in chunks.
+
+    Entries written before the chain was keyed stay plain SHA-256 (history is never rewritten); once
+    a keyed entry appears, every later one must be keyed too, so a rewrite cannot fall back to the
+    unkeyed hash that anyone can recompute."""
+    key = chain_key()
+    prev_hash, prev_id, checked, seen_keyed = GENESIS, 0, 0, False
     for entry in _entries():
         if entry.id <= start_after:
             prev_hash, prev_id = entry.hash, entry.id
+            seen_keyed = seen_keyed or entry.keyed
             continue
+        if seen_keyed and not entry.keyed:
+            return ChainReport(checked, entry.id, "unkeyed entry after keyed ones")
+        if entry.keyed and key is None:
+            return ChainReport(checked, entry.id, "keyed entry but AUDIT_CHAIN_KEY is not set")
         if entry.id != prev_id + 1:
             return ChainReport(
                 checked, entry.id, f"missing entries between #{prev_id} and #{entry.id}"
@@ -154,9 +180,11 @@ def audit_verify(*, start_after: int = 0) -> ChainReport:
             target_id=entry.target_id,
             before=entry.before,
             after=entry.after,
+            key=key if entry.keyed else None,
         )
-        if entry.hash != expected:
+        if not hmac.compare_digest(entry.hash, expected):
             return ChainReport(checked, entry.id, "content does not match its hash")
         prev_hash, prev_id = entry.hash, entry.id
+        seen_keyed = seen_keyed or entry.keyed
         checked += 1
     return ChainReport(checked, None)

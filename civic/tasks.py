@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from civic.audit import audit_verify
+from civic.audit_heads import heads_publish
 from civic.events import event_dispatch, event_enqueue, events_purge, events_stale_ids
 from civic.notifications import notification_deliver, notification_enqueue, notifications_stale_ids
 from civic.webhooks import webhook_deliver, webhooks_due_ids
@@ -36,6 +37,13 @@ def verify_audit_tail() -> bool:
     if not report.ok:
         logger.error("audit chain broken at entry #%s: %s", report.broken_at, report.reason)
     return report.ok
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=6)
+def publish_audit_heads() -> int:
+    """Daily and at each close of a vote: the chain's head and new ballot boxes, signed, appended
+    to the heads file and e-mailed to the auditors (civic.audit_heads)."""
+    return heads_publish()
 
 
 @shared_task(acks_late=True)

@@ -26,6 +26,11 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
             "task": "civic.tasks.verify_audit_tail",
             "schedule": crontab(minute=7),
         },
+        # Publish the chain's head (and any new ballot box) outside the database, signed, daily.
+        "audit-heads-publish": {
+            "task": "civic.tasks.publish_audit_heads",
+            "schedule": crontab(hour=0, minute=5),
+        },
         # --- Initiatives
         # Close initiatives whose deadline passed (guarded UPDATE; the deadline itself is enforced at signing).
         "petitions-close-due": {"task": "petitions.tasks.close_due_initiatives", "schedule": 60.0},

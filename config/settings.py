@@ -397,3 +397,16 @@ THROTTLE_VERIFICATION_ADDRESS = env_str("THROTTLE_VERIFICATION_ADDRESS", "30/hou
 # A register import that would strike off more than this share of the roll (per mille of the active
 # entries of the kinds in the file) is refused unless confirmed: a truncated file must not empty it.
 REGISTER_STRIKE_OFF_MAX_PERMILLE = env_int("REGISTER_STRIKE_OFF_MAX_PERMILLE", 50, minimum=0)
+
+# Trust hardening: audit
+# The audit chain's HMAC key: outside the database, so whoever writes the table cannot recompute the
+# links after an edit. Unset, new entries are plain SHA-256 (a deploy check warns).
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "")
+# Ed25519 private key (32-byte seed, hex) that signs each published head; its public key is served
+# with the heads and given to the auditors. Unset, nothing is published (a deploy check warns).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+# The append-only file of signed heads (one JSON line each), kept where the database operator cannot
+# write, served at /api/v1/audit/heads/.
+AUDIT_HEADS_FILE = env_str("AUDIT_HEADS_FILE", "")
+# Every published head is also e-mailed to these addresses (the city's auditors).
+AUDITORS_EMAILS = env_list("AUDITORS_EMAILS", [])

@@ -32,6 +32,27 @@ def django_db_setup(
         template_db.tear_down(target, original)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_truncate_guards() -> Iterator[None]:
+    """Transactional tests are reset with TRUNCATE, which the audit and ballot tables refuse by
+    trigger. The test flush alone (run as the superuser that owns the test database) sets
+    `session_replication_role = replica` for its own transaction, which silences those triggers;
+    production keeps them (the application's role may not change that setting)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        statements = original(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return ["SET LOCAL session_replication_role = replica", *statements]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """pytest-django's live server, serving the application as deployed: Django's handler behind

@@ -39,7 +39,13 @@ LIMITS = {
     "THROTTLE_VOTE": "30/min",
     "THROTTLE_TOKEN": "10/min",
     "CACHE_URL": os.environ.get("REDTEAM_CACHE_URL", "redis://127.0.0.1:6379/5"),
+    # The audit chain keyed and its heads published, as a deployment must (docs/threat-model.md).
+    "AUDIT_CHAIN_KEY": "redteam-audit-chain-key-0123456789abcdef",
+    "AUDIT_SIGNING_KEY": "72" * 32,
+    "AUDIT_HEADS_FILE": str(ROOT / "var" / f"redteam-heads-{DB_NAME}.jsonl"),
 }
+# The web server connects as the application's own role (manage.py db_roles), not as the owner.
+APP_ROLE = f"{DB_NAME}_app"
 
 
 def main() -> int:
@@ -47,6 +53,7 @@ def main() -> int:
     parser.add_argument("-k", default="", help="only findings starting with this")
     args = parser.parse_args()
     t0 = time.monotonic()
+    Path(LIMITS["AUDIT_HEADS_FILE"]).unlink(missing_ok=True)
     url = fresh_database(DB_NAME)
     run_manage(url, "seed_demo", "--entries", "300", "--residents", "60", **LIMITS)
     modules = [importlib.import_module(name) for name in MODULES]
@@ -54,10 +61,12 @@ def main() -> int:
     for module in modules:
         out = run_manage(url, "shell", "-c", module.SETUP, **LIMITS)
         facts[module.__name__.rsplit(".", 1)[-1]] = json.loads(out.strip().splitlines()[-1])
+    run_manage(url, "db_roles", "--create", "--role", APP_ROLE, **LIMITS)
+    app_url = url.replace("://postgres@", f"://{APP_ROLE}@", 1)
     print(f"set up in {time.monotonic() - t0:.1f} s", flush=True)
     broken = 0
-    with web_server(url, workers=2, threads=2, **LIMITS) as base:
-        target = Target(base=base, database_url=url, facts=facts)
+    with web_server(app_url, workers=2, threads=2, **LIMITS) as base:
+        target = Target(base=base, database_url=app_url, facts=facts)
         for module in modules:
             for attack in module.attacks():
                 if not attack.finding.startswith(args.k):

@@ -21,6 +21,7 @@ urlpatterns = [
         name="api-me-notification-read",
     ),
     path("districts/", views.DistrictListApi.as_view(), name="api-districts"),
+    path("audit/heads/", views.AuditHeadsApi.as_view(), name="api-audit-heads"),
     path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
     path("staff/webhooks/", views.WebhookSubscribeApi.as_view(), name="api-staff-webhooks"),
     path("", include("referendums.api.urls")),

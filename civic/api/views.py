@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from civic.api.fields import IdField
 from civic.api.permissions import role_permission
+from civic.audit_heads import HEADS_FORMAT, heads_read, public_key_hex
 from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.models import District, Notification, WebhookEvent, WebhookSubscriber
@@ -189,6 +190,30 @@ class DeskVerificationApi(APIView):
         data.is_valid(raise_exception=True)
         user = resident_verify_at_desk(agent=authenticated_user(request), **data.validated_data)
         return Response(MeApi.OutputSerializer(user).data, status=status.HTTP_200_OK)
+
+
+class AuditHeadsApi(APIView):
+    """The signed heads of the audit chain and the sealed ballot boxes (civic.audit_heads): the
+    file written outside the database, as it is. Check a line with the public key the auditors
+    were given; `tools/verify_ballot_box.py --heads` and `manage.py verify_audit --heads` do."""
+
+    authentication_classes: list[Any] = []
+
+    class OutputSerializer(serializers.Serializer):
+        format = serializers.CharField()
+        public_key = serializers.CharField(allow_null=True)
+        heads = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        try:
+            lines = heads_read()
+        except (OSError, ValueError):
+            lines = []
+        return Response(
+            {"format": HEADS_FORMAT, "public_key": public_key_hex(), "heads": lines},
+            status=status.HTTP_200_OK,
+        )
 
 
 class DistrictListApi(ListAPIView):

@@ -11,7 +11,8 @@ class AuditEntry(models.Model):
     """One state change or staff action. `hash` = SHA-256 over the previous hash and this entry's
     canonical content, so editing or deleting any entry breaks every link after it.
 
-    The application never updates or deletes rows; on PostgreSQL a trigger refuses it as well.
+    The application never updates, deletes or truncates rows; on PostgreSQL triggers refuse it as
+    well, and the application's database role has no privilege to do it (`manage.py db_roles`).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -32,6 +33,8 @@ class AuditEntry(models.Model):
     after = models.JSONField(_("après"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA-256 under AUDIT_CHAIN_KEY (a key outside the database) rather than plain SHA-256.
+    keyed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

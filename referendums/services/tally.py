@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from civic.audit import audit_record
+from civic.audit_heads import BALLOT_BOX_VERB
 from civic.errors import Conflict
 from referendums import store
 from referendums.models import (
@@ -328,4 +330,18 @@ def tally_close(*, campaign: Campaign) -> dict[str, Any]:
     campaign.results = results
     campaign.results_digest = digests["box_sha256"]
     campaign.save(update_fields=["results", "results_digest"])
+    # The box enters the chain: a later rewrite of ballots, tally and digests no longer matches
+    # this entry, nor the signed head published from it (civic.audit_heads).
+    audit_record(
+        actor=None,
+        verb=BALLOT_BOX_VERB,
+        target=campaign,
+        after={
+            "campaign": campaign.pk,
+            **digests,
+            "ballots": results["ballots"],
+            "participations": results["participations"],
+            "electorate": results["electorate"],
+        },
+    )
     return results

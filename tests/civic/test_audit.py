@@ -2,8 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import override_settings
 
-from civic.audit import GENESIS, audit_record, audit_verify
+from civic.audit import GENESIS, audit_record, audit_verify, entry_digest
 from civic.models import AuditEntry
 from tests.factories import StaffFactory
 
@@ -67,3 +68,68 @@ def test_postgres_refuses_update_and_delete_of_audit_rows():
         AuditEntry.objects.filter(pk=entry.pk).update(verb="x")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+def test_postgres_refuses_truncate_of_the_audit_log_even_to_its_owner():
+    from django.db import DatabaseError, transaction
+
+    _three_entries()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE civic_auditentry")
+    assert AuditEntry.objects.count() == 3
+
+
+CHAIN_KEY = "a-chain-key-kept-outside-the-database-0123456789"
+
+
+def test_new_entries_are_keyed_and_old_ones_keep_verifying():
+    old = _three_entries()
+    with override_settings(AUDIT_CHAIN_KEY=CHAIN_KEY):
+        new = _three_entries()
+        assert [e.keyed for e in old + new] == [False] * 3 + [True] * 3
+        assert new[0].prev_hash == old[-1].hash
+        report = audit_verify()
+        assert report.ok and report.checked == 6
+    # Without the key a keyed entry cannot be checked: said, not passed.
+    assert audit_verify().broken_at == new[0].id
+
+
+def _recompute_from(entry_id: int, *, key: bytes | None) -> None:
+    """What an operator with write access does after an edit: every later hash recomputed."""
+    prev = AuditEntry.objects.filter(id__lt=entry_id).order_by("-id").first()
+    prev_hash = prev.hash if prev else GENESIS
+    for entry in AuditEntry.objects.filter(id__gte=entry_id).order_by("id"):
+        digest = entry_digest(
+            prev_hash=prev_hash,
+            entry_id=entry.id,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_label=entry.actor_label,
+            verb=entry.verb,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            before=entry.before,
+            after=entry.after,
+            key=key,
+        )
+        _raw_update(
+            "UPDATE civic_auditentry SET prev_hash = %s, hash = %s, keyed = %s WHERE id = %s",
+            [prev_hash, digest, key is not None, entry.id],
+        )
+        prev_hash = digest
+
+
+@override_settings(AUDIT_CHAIN_KEY=CHAIN_KEY)
+def test_an_edit_with_every_later_hash_recomputed_without_the_key_is_detected():
+    _first, second, _third = _three_entries()
+    _raw_update("UPDATE civic_auditentry SET verb = 'thing.forged' WHERE id = %s", [second.id])
+    _recompute_from(second.id, key=b"the-attacker-does-not-have-the-key")
+    assert audit_verify().broken_at == second.id
+    # Falling back to plain SHA-256 for the rewritten entries is refused too.
+    _recompute_from(second.id, key=None)
+    report = audit_verify()
+    assert report.broken_at == second.id and "unkeyed" in report.reason

@@ -85,6 +85,10 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "participation.example.org",
     "DATABASE_URL": "postgres://civic@127.0.0.1:5432/civic_deploy_check",
     "TRUSTED_PROXY_COUNT": "1",
+    "AUDIT_CHAIN_KEY": "c" * 48,
+    "AUDIT_SIGNING_KEY": "5" * 64,
+    "AUDIT_HEADS_FILE": "/var/lib/civic-heads/heads.jsonl",
+    "AUDITORS_EMAILS": "audit@ville.example.org",
 }
 
 

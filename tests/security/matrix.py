@@ -170,6 +170,9 @@ CORE: dict[tuple[str, str], Row] = {
         effect=_resident_token_revoked,
     ),
     ("GET", "/api/v1/districts/"): Row(expect=roles(OK), note="public reference data"),
+    ("GET", "/api/v1/audit/heads/"): Row(
+        expect=roles(OK), note="the signed audit heads: public by design"
+    ),
     ("GET", "/api/v1/me/"): Row(expect=roles(OK, anonymous=DENIED), check=_me_is_self),
     ("GET", "/api/v1/me/notifications/"): Row(
         expect=roles(OK, anonymous=DENIED), check=_own_notifications_only

@@ -36,6 +36,7 @@ S = CampaignStatus
 # Named, not imported: referendums.tasks imports this module (the beat's job); the app's ready()
 # registers the task.
 VACUUM_TASK = "referendums.tasks.vacuum_after_close"
+HEADS_TASK = "civic.tasks.publish_audit_heads"  # the sealed box's digest, published at once
 
 
 def electorate_freeze(*, campaign: Campaign) -> int:
@@ -146,6 +147,7 @@ def voting_close_due(*, campaign_id: int) -> bool:
         if campaign.is_online:
             tally_close(campaign=campaign)
             current_app.tasks[VACUUM_TASK].delay_on_commit(campaign_id)
+            current_app.tasks[HEADS_TASK].delay_on_commit()
         _system_audit(campaign, S.VOTING)
         # Announces the close only: no turnout, no count (the results have their own event).
         webhook_emit(

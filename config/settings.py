@@ -364,3 +364,9 @@ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env_bool(
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
+
+# Trust hardening: secrecy
+# A voter checks a receipt only within this many minutes of casting it, and this many times at
+# most (Estonia's i-voting check): afterwards a receipt held by a coercer proves nothing.
+RECEIPT_CHECK_MINUTES = env_int("RECEIPT_CHECK_MINUTES", 30, minimum=1)
+RECEIPT_CHECK_LIMIT = env_int("RECEIPT_CHECK_LIMIT", 3, minimum=1)

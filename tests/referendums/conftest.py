@@ -16,7 +16,6 @@ from referendums.services.campaigns import campaigns_advance
 from tests.factories import DistrictFactory, ResidentFactory
 from tests.referendums.factories import CampaignFactory
 
-
 # The factory's options: fixed keys, their meaning apart (docs/threat-model.md, ballot secrecy).
 OPTION_KEY = {"yes": "o1", "no": "o2"}
 

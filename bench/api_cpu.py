@@ -54,7 +54,7 @@ def main() -> None:
     initiatives = list(Initiative.objects.filter(status="collecting").values_list("pk", flat=True))
     from config.wsgi import application as app
 
-    ballot = json.dumps({"choices": {str(question): "yes"}}).encode()
+    ballot = json.dumps({"choices": {str(question): "o1"}}).encode()
 
     def call(method: str, path: str, token: str | None = None, body: bytes = b"") -> str:
         environ = {

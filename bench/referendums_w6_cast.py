@@ -99,7 +99,7 @@ def main() -> None:
                     "POST",
                     f"/api/v1/referendums/{setup['campaign']}/ballots/",
                     json.dumps(
-                        {"choices": {str(setup["question"]): "yes" if i % 3 else "no"}}
+                        {"choices": {str(setup["question"]): "o1" if i % 3 else "o2"}}
                     ).encode(),
                     (("Authorization", f"Bearer {t}"), ("Content-Type", "application/json")),
                 )

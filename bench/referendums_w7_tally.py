@@ -56,7 +56,7 @@ def build(ballots: int, campaign_id: int, cursor) -> None:  # type: ignore[no-un
         """
         INSERT INTO referendums_ballot (id, campaign_id, choices, district_code)
         SELECT gen_random_uuid(), %s,
-               '{"' || q.id || '":"' || (CASE WHEN random() < 0.55 THEN 'yes' ELSE 'no' END) || '"}',
+               '{"' || q.id || '":"' || (CASE WHEN random() < 0.55 THEN 'o1' ELSE 'o2' END) || '"}',
                d.code
         FROM referendums_electoratemember m
         JOIN civic_district d ON d.id = m.district_id
@@ -115,8 +115,10 @@ def main() -> None:
             closed_at=now,
         )
         question = Question.objects.create(campaign=campaign, position=1, text_fr="Q ?")
-        Option.objects.create(question=question, key="yes", position=1, label_fr="Oui")
-        Option.objects.create(question=question, key="no", position=2, label_fr="Non")
+        Option.objects.create(
+            question=question, key="o1", meaning="yes", position=1, label_fr="Oui"
+        )
+        Option.objects.create(question=question, key="o2", meaning="no", position=2, label_fr="Non")
         with connection.cursor() as cursor:
             build(n, campaign.pk, cursor)
         by_district: dict[str, int] = {}

@@ -410,3 +410,9 @@ AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
 AUDIT_HEADS_FILE = env_str("AUDIT_HEADS_FILE", "")
 # Every published head is also e-mailed to these addresses (the city's auditors).
 AUDITORS_EMAILS = env_list("AUDITORS_EMAILS", [])
+
+# Trust hardening: secrecy
+# A voter checks a receipt only within this many minutes of casting it, and this many times at
+# most (Estonia's i-voting check): afterwards a receipt held by a coercer proves nothing.
+RECEIPT_CHECK_MINUTES = env_int("RECEIPT_CHECK_MINUTES", 30, minimum=1)
+RECEIPT_CHECK_LIMIT = env_int("RECEIPT_CHECK_LIMIT", 3, minimum=1)

@@ -75,7 +75,7 @@ def _open_now(
 def _cast(campaign: Campaign, voters: list[User], pattern: str) -> None:
     question = str(campaign.questions.get().pk)
     for i, voter in enumerate(voters):
-        choice = "yes" if pattern[i % len(pattern)] == "y" else "no"
+        choice = "o1" if pattern[i % len(pattern)] == "y" else "o2"  # o1: yes, o2: no
         ballot_cast(campaign_id=campaign.pk, user=voter, choices={question: choice})
 
 

@@ -147,7 +147,9 @@ def home_section(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def personal_data_export(*, user: User) -> dict[str, Any]:
-    """Whether and when the resident voted. What they voted is not linked to them anywhere."""
+    """Whether and when the resident voted. What they voted is not linked to them anywhere.
+    While the vote is open, not when: a coercer looking over the resident's shoulder (or holding
+    their password) would read from the time whether they voted again after a supervised vote."""
     if user.register_entry_id is None:
         return {"participations": []}
     return {
@@ -155,10 +157,12 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             {
                 "campaign": row["campaign_id"],
                 "title": row["campaign__title_fr"],
-                "voted_at": row["voted_at"],
+                "voted_at": None
+                if row["campaign__status"] == CampaignStatus.VOTING
+                else row["voted_at"],
             }
             for row in Participation.objects.filter(register_entry_id=user.register_entry_id)
-            .values("campaign_id", "campaign__title_fr", "voted_at")
+            .values("campaign_id", "campaign__title_fr", "campaign__status", "voted_at")
             .order_by("campaign_id")
         ],
         "note": _("Le contenu de votre vote n'est relié à votre identité nulle part."),

@@ -141,18 +141,30 @@ def cast_state(campaign_id: int, entry_id: int) -> CastState | None:
 
 # The guard of the first vote, in the CTE `open` and `member` below: the SQL spelling of
 # `rules.may_vote` (an online vote, status voting, opens <= now < closes, the voter in the frozen
-# electorate and not struck off the register since: CIVIC-RULES, "Strike-offs"). tests/referendums/test_rules.py holds the two to the same table of cases.
+# electorate and not struck off the register since: CIVIC-RULES, "Strike-offs").
+# tests/referendums/test_rules.py holds the two to the same table of cases.
+#
+# A first vote is two statements, sent together in one round trip (psycopg's pipeline) and run in
+# one transaction: the participation statement knows the voter and not the choice, the ballot
+# statement the choice and not the voter, so no statement text, parameter list, log line or
+# `pg_stat_activity` row ever holds both (docs/threat-model.md, ballot secrecy). They share no
+# value either: the participation statement leaves its verdict and the voter's publishable
+# district in a transaction-local setting that the ballot statement reads, so the ballot is
+# written if and only if the participation was, and the setting is gone at the commit.
+CAST_SETTING = "civic.cast_ballot"
+
+
 @cache
-def _first_vote_sql() -> str:
+def _participation_sql() -> str:
     tables = {
         "campaign": Campaign._meta.db_table,
         "member": ElectorateMember._meta.db_table,
         "district": District._meta.db_table,
         "slot": TurnoutSlot._meta.db_table,
         "participation": Participation._meta.db_table,
-        "ballot": Ballot._meta.db_table,
         "receipt": ReceiptHash._meta.db_table,
         "entry": RegisterEntry._meta.db_table,
+        "setting": CAST_SETTING,
     }
     return """
         WITH open AS (
@@ -178,29 +190,50 @@ def _first_vote_sql() -> str:
             UPDATE {slot} SET participations = participations + 1
             WHERE id = (SELECT id FROM target) AND EXISTS (SELECT 1 FROM p)
             RETURNING 1
-        ), b AS (
-            INSERT INTO {ballot} (id, campaign_id, choices, district_code)
-            SELECT %(b)s, %(c)s, %(choices)s,
-                   CASE WHEN COALESCE((open.electorate_districts ->> member.code)::int, 0)
-                             >= %(small)s
-                        THEN member.code END
-            FROM open, member WHERE EXISTS (SELECT 1 FROM p)
-            RETURNING 1
         ), r AS (
-            INSERT INTO {receipt} (id, campaign_id, digest)
-            SELECT %(r)s, %(c)s, %(digest)s WHERE EXISTS (SELECT 1 FROM p)
+            INSERT INTO {receipt}
+                (id, campaign_id, digest, superseded, checkable_until, checks_left)
+            SELECT %(r)s, %(c)s, %(digest)s, false, %(until)s, %(checks)s
+            WHERE EXISTS (SELECT 1 FROM p)
             RETURNING 1
+        ), go AS (
+            -- Set on every run, '' when nothing was created: a setting left by an earlier cast
+            -- of the same transaction never lets a ballot through.
+            SELECT set_config('{setting}', COALESCE((
+                SELECT 'ok:' || COALESCE(
+                    CASE WHEN COALESCE((open.electorate_districts ->> member.code)::int, 0)
+                              >= %(small)s
+                         THEN member.code END, '')
+                FROM open, member WHERE EXISTS (SELECT 1 FROM p)), ''), true) AS flag
         )
         SELECT EXISTS (SELECT 1 FROM open), EXISTS (SELECT 1 FROM target),
                EXISTS (SELECT 1 FROM p),
-               (SELECT count(*) FROM s), (SELECT count(*) FROM b), (SELECT count(*) FROM r)
+               (SELECT count(*) FROM s), (SELECT count(*) FROM r),
+               (SELECT starts_with(flag, 'ok:') FROM go)
     """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
+
+
+@cache
+def _ballot_sql() -> str:
+    ballot = Ballot._meta.db_table
+    # current_setting(..., true): NULL, or '' once the setting of an earlier transaction of this
+    # session has ended; only this transaction's participation statement makes it 'ok:...'.
+    return f"""
+        WITH b AS (
+            INSERT INTO {ballot} (id, campaign_id, choices, district_code)
+            SELECT %(b)s, %(c)s, %(choices)s,
+                   NULLIF(substr(current_setting('{CAST_SETTING}', true), 4), '')
+            WHERE starts_with(current_setting('{CAST_SETTING}', true), 'ok:')
+            RETURNING 1
+        )
+        SELECT count(*) FROM b
+    """  # noqa: S608 - table names from the models, values as parameters
 
 
 class FirstVote(NamedTuple):
     open: bool  # the campaign row, share-locked, was voting at `now`
     has_slot: bool  # the voter is in the electorate and their district's turnout slot exists
-    created: bool  # a first vote: participation, turnout slot, ballot and receipt written
+    created: bool  # a first vote: participation, turnout slot, receipt hash and ballot written
 
 
 def first_vote_write(
@@ -213,35 +246,69 @@ def first_vote_write(
     ballot_id: uuid.UUID,
     choices: str,
     digest: str,
+    checkable_until: datetime,
+    checks: int,
     small_cell: int,
 ) -> FirstVote:
-    """A first vote's four writes (participation, turnout slot, ballot, receipt hash) in one
-    statement, all or nothing; when it does not create the participation it writes nothing. Why
-    SQL: one round trip, autocommitted on the short path, that share-locks the campaign row while
-    checking it is voting (the close and a cancellation wait for it), prepared once per
-    connection (planning this CTE costs PostgreSQL as much as running it)."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _first_vote_sql(),
-            {
-                "c": campaign_id,
-                "e": entry_id,
-                "now": now,
-                "online": VotingMethod.ONLINE.value,
-                "seal": sealed_ref,
-                "slot": slot,
-                "b": ballot_id,
-                "choices": choices,
-                "small": small_cell,
-                "r": uuid.uuid4(),
-                "digest": digest,
-            },
-        )
-        still_open, has_slot, created, slots, ballots, receipts = cursor.fetchone()
+    """A first vote's writes (participation, turnout slot, receipt hash; then the ballot) in two
+    statements of one transaction, all or nothing; when the first does not create the
+    participation nothing is written. Why SQL: one round trip (the two statements pipelined;
+    outside a transaction, PostgreSQL runs a pipeline up to its sync as one implicit
+    transaction), that share-locks the campaign row while checking it is voting (the close and a
+    cancellation wait for it), prepared once per connection (planning these CTEs costs
+    PostgreSQL as much as running them)."""
+    with prepared_cursor() as voter, prepared_cursor() as ballot:
+        with voter.db.connection.pipeline():
+            voter.execute(
+                _participation_sql(),
+                {
+                    "c": campaign_id,
+                    "e": entry_id,
+                    "now": now,
+                    "online": VotingMethod.ONLINE.value,
+                    "seal": sealed_ref,
+                    "slot": slot,
+                    "r": uuid.uuid4(),
+                    "digest": digest,
+                    "until": checkable_until,
+                    "checks": checks,
+                    "small": small_cell,
+                },
+            )
+            ballot.execute(_ballot_sql(), {"b": ballot_id, "c": campaign_id, "choices": choices})
+        still_open, has_slot, created, slots, receipts, flagged = voter.fetchone()
+        (ballots,) = ballot.fetchone()
     # The participation is written only when its turnout slot exists, and the other writes are
-    # conditioned on it in the same statement: all four or none.
-    assert not created or (slots, ballots, receipts) == (1, 1, 1), "a partial first vote"
+    # conditioned on it: all or none.
+    assert not created or (slots, receipts, flagged, ballots) == (1, 1, True, 1), "a partial vote"
+    assert created or ballots == 0, "a ballot without its participation"
     return FirstVote(bool(still_open), bool(has_slot), bool(created))
+
+
+def receipt_check_claim(campaign_id: int, digest: str, now: datetime) -> bool | None:
+    """Spend one check of a receipt still in its window: True if spent, False if the receipt
+    exists but is past its window or its checks, None if there is no such receipt. Why SQL: the
+    decrement and its guard in one statement, so concurrent checks never spend more than the
+    limit, and one round trip either way."""
+    table = ReceiptHash._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH spent AS (
+                UPDATE {table} SET checks_left = checks_left - 1
+                WHERE campaign_id = %(c)s AND digest = %(d)s
+                  AND checks_left > 0 AND checkable_until > %(now)s
+                RETURNING 1
+            )
+            SELECT EXISTS (SELECT 1 FROM spent),
+                   EXISTS (SELECT 1 FROM {table} WHERE campaign_id = %(c)s AND digest = %(d)s)
+            """,  # noqa: S608 - table names from the models, values as parameters
+            {"c": campaign_id, "d": digest, "now": now},
+        )
+        spent, exists = cursor.fetchone()
+    if spent:
+        return True
+    return False if exists else None
 
 
 # --- The electorate and the close --------------------------------------------------------------
@@ -277,9 +344,47 @@ def ballots_reshuffle(campaign_id: int) -> None:
 
 
 def tables_vacuum() -> None:
-    """Mark the dead row versions left by re-votes and the close as reusable. Why SQL: VACUUM has
+    """Mark the dead row versions left by re-votes and the close as reusable, and rewrite the
+    sealing-key table without the destroyed keys. Why SQL: VACUUM has
     no ORM spelling (and runs outside a transaction: the task calls it in autocommit)."""
     tables = [Ballot._meta.db_table, ReceiptHash._meta.db_table, Participation._meta.db_table]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"VACUUM {table}")
+        # The sealing keys: a handful of rows, one per open vote. A plain VACUUM would only mark
+        # a deleted key's space reusable, its bytes still in the table file (and in a backup or a
+        # stolen disk image) until overwritten: FULL rewrites the table into a new file with the
+        # live keys only. Its exclusive lock lasts milliseconds, during which casts wait.
+        cursor.execute(f"VACUUM FULL {SealingKey._meta.db_table}")
+
+
+# --- The server's logging (a deploy check) -----------------------------------------------------
+
+# PostgreSQL settings that write statements or their parameters to the server's log: a log that
+# holds a cast's statements and their values links the voter (the participation statement) with
+# the time of a ballot (the next statement of the same backend). Read with `current_setting(name,
+# true)`: NULL where the server is too old to have the setting or the module is not loaded.
+SERVER_LOGGING_SETTINGS = (
+    "log_statement",
+    "log_min_duration_statement",
+    "log_min_duration_sample",
+    "log_statement_sample_rate",
+    "log_transaction_sample_rate",
+    "log_parameter_max_length",
+    "log_parameter_max_length_on_error",
+    "shared_preload_libraries",
+    "session_preload_libraries",
+    "auto_explain.log_min_duration",
+    "auto_explain.log_parameter_max_length",
+)
+
+
+def server_logging_settings() -> dict[str, str | None]:
+    """The connected server's logging settings, as this session sees them. Why SQL: server
+    settings have no ORM spelling."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name, true) FROM unnest(%s::text[]) AS name",
+            [list(SERVER_LOGGING_SETTINGS)],
+        )
+        return dict(cursor.fetchall())

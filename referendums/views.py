@@ -3,6 +3,7 @@ check and results."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -86,7 +87,13 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
                 return render(
                     request,
                     "referendums/vote_receipt.html",
-                    {"campaign": campaign, "receipt": result.receipt, "revote": result.revote},
+                    {
+                        "campaign": campaign,
+                        "receipt": result.receipt,
+                        "revote": result.revote,
+                        "receipt_minutes": settings.RECEIPT_CHECK_MINUTES,
+                        "receipt_limit": settings.RECEIPT_CHECK_LIMIT,
+                    },
                 )
     return render(
         request,
@@ -115,7 +122,13 @@ def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "referendums/receipt_check.html",
-        {"campaign": campaign, "form": form, "outcome": outcome},
+        {
+            "campaign": campaign,
+            "form": form,
+            "outcome": outcome,
+            "receipt_minutes": settings.RECEIPT_CHECK_MINUTES,
+            "receipt_limit": settings.RECEIPT_CHECK_LIMIT,
+        },
     )
 
 

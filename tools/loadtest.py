@@ -93,7 +93,7 @@ def actions_for(setup: dict[str, Any], residents: list[list[Any]], seed: int) ->
                 token,
             )
         )
-        choice = "yes" if (n + seed) % 3 else "no"
+        choice = "o1" if (n + seed) % 3 else "o2"
         body = json.dumps({"choices": {question: choice}}).encode()
         out.append(
             ("vote", str(entry_id), "POST", f"/api/v1/referendums/{campaign}/ballots/", body, token)

@@ -23,6 +23,7 @@ from referendums.models import (
     Campaign,
     CampaignKind,
     MajorityRule,
+    OptionMeaning,
     OriginKind,
     Side,
     VotingMethod,
@@ -34,7 +35,10 @@ IsCampaignManager = role_permission(Role.CAMPAIGN_MANAGER)
 
 
 class OptionIn(serializers.Serializer):
-    key = serializers.SlugField(max_length=32)
+    # The stored key is `o1`..`o9` by position (equal lengths: docs/threat-model.md); a `key` of
+    # `yes` or `no` given here is read as the option's meaning.
+    key = serializers.SlugField(max_length=32, required=False)
+    meaning = serializers.ChoiceField(choices=OptionMeaning.choices, required=False)
     label_fr = serializers.CharField(max_length=200)
     label_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
 

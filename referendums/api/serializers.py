@@ -11,6 +11,7 @@ from referendums.models import Campaign
 
 class OptionOut(serializers.Serializer):
     key = serializers.CharField()
+    meaning = serializers.CharField()
     label = serializers.SerializerMethodField()  # type: ignore[assignment]
     label_fr = serializers.CharField()
     label_en = serializers.CharField()

@@ -139,18 +139,22 @@ class BallotBoxApi(APIView):
 
 
 class ReceiptCheckApi(APIView):
-    """Is my receipt among the counted ballots' receipts? (after the close)"""
+    """Was my ballot received? Within RECEIPT_CHECK_MINUTES of the cast, RECEIPT_CHECK_LIMIT times
+    at most; afterwards 409 `receipt_not_checkable` (a receipt then proves nothing to a coercer).
+    `received` never says whether a later re-vote replaced the ballot."""
 
     class InputSerializer(serializers.Serializer):
         receipt = serializers.CharField(max_length=64)
 
     class OutputSerializer(serializers.Serializer):
-        counted = serializers.BooleanField()
+        received = serializers.BooleanField()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         selectors.campaign_get(viewer=request.user, campaign_id=pk, detail=False)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        counted = voting_services.receipt_check(campaign_id=pk, code=data.validated_data["receipt"])
-        return Response({"counted": counted})
+        received = voting_services.receipt_check(
+            campaign_id=pk, code=data.validated_data["receipt"]
+        )
+        return Response({"received": received})

@@ -11,7 +11,14 @@ from referendums.models.campaigns import (
     Side,
     VotingMethod,
 )
-from referendums.models.material import Argument, Campaigner, Document, Option, Question
+from referendums.models.material import (
+    Argument,
+    Campaigner,
+    Document,
+    Option,
+    OptionMeaning,
+    Question,
+)
 from referendums.models.paper import PollingStation, ResultSheet, StationResult, StationStatus
 from referendums.models.voting import (
     TURNOUT_SLOTS,
@@ -37,6 +44,7 @@ __all__ = [
     "ElectorateMember",
     "MajorityRule",
     "Option",
+    "OptionMeaning",
     "OriginKind",
     "Participation",
     "PollingStation",

@@ -36,9 +36,20 @@ class Question(BilingualMixin, models.Model):
         return self.tr("text")
 
 
+class OptionMeaning(models.TextChoices):
+    YES = "yes", _("pour")
+    NO = "no", _("contre")
+
+
 class Option(BilingualMixin, models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    # `o1`..`o9` by position, all of one length, so neither a ballot nor the size of an encrypted
+    # request tells the choice; what the option means for the verdict is `meaning`. Votes closed
+    # before keys were fixed keep their free slugs (their published boxes hash them).
     key = models.SlugField(_("clé"), max_length=32)
+    meaning = models.CharField(
+        _("sens"), max_length=8, choices=OptionMeaning.choices, blank=True, default=""
+    )
     position = models.PositiveSmallIntegerField(default=1)
     label_fr = models.CharField(_("libellé (français)"), max_length=200)
     label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)

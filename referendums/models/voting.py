@@ -73,13 +73,22 @@ class Ballot(models.Model):
 
 
 class ReceiptHash(models.Model):
-    """SHA-256 of a voter's receipt code. Published after the close as a set, apart from ballots."""
+    """SHA-256 of a voter's receipt code. Published after the close as a set, apart from ballots:
+    every receipt ever given, a re-vote's old one included (docs/threat-model.md, coercion)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(  # no database constraint: see Ballot.campaign
         Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     digest = models.CharField(max_length=64)
+    # Internal, never published nor answered: a re-vote marks its old receipt superseded instead
+    # of deleting it, so the box lists it and a receipt held by a coercer proves nothing. The
+    # close checks that live receipts match ballots, then clears the mark.
+    superseded = models.BooleanField(default=False, editable=False)
+    # The voter may check the receipt until this instant (the cast's minute + RECEIPT_CHECK_MINUTES)
+    # and `checks_left` more times; the close clears both.
+    checkable_until = models.DateTimeField(null=True, blank=True, editable=False)
+    checks_left = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("empreinte de récépissé")

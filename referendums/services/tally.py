@@ -6,6 +6,8 @@
    old backup's seal nor the physical order of rows can point at a ballot any more;
 3. drop the district of ballots whose district has fewer ballots than the small-cell threshold;
 4. count (one GROUP BY), then hash the ballot box and store the result and its digest.
+Between 1 and 2, the live receipts are checked against the participations and the receipts'
+superseded marks and check windows cleared (`receipts_settle`).
 `tally_compute` refuses while any seal remains (as Helios refuses to tally pending ballots).
 """
 
@@ -29,6 +31,7 @@ from referendums.models import (
     MajorityRule,
     Option,
     Participation,
+    ReceiptHash,
     SealingKey,
     TurnoutSlot,
 )
@@ -52,6 +55,21 @@ def seals_destroy(*, campaign: Campaign) -> int:
     SealingKey.objects.filter(campaign=campaign).delete()
     return Participation.objects.filter(campaign=campaign, sealed_ref__isnull=False).update(
         sealed_ref=None
+    )
+
+
+def receipts_settle(*, campaign: Campaign, participations: int) -> None:
+    """Every participation has exactly one live (not superseded) receipt: check it, then clear
+    what only served the vote (the superseded marks and the check windows), so that after the
+    close not even the database tells which receipts a re-vote replaced."""
+    live = ReceiptHash.objects.filter(campaign=campaign, superseded=False).count()
+    if live != participations:
+        raise Conflict(
+            _("Le nombre de récépissés ne correspond pas aux participations."),
+            code="receipts_participations_mismatch",
+        )
+    ReceiptHash.objects.filter(campaign=campaign).update(
+        superseded=False, checkable_until=None, checks_left=0
     )
 
 
@@ -125,7 +143,12 @@ def _questions(campaign: Campaign) -> list[dict[str, Any]]:
             },
         )
         q["options"].append(
-            {"key": option.key, "label_fr": option.label_fr, "label_en": option.label_en}
+            {
+                "key": option.key,
+                "meaning": option.meaning,
+                "label_fr": option.label_fr,
+                "label_en": option.label_en,
+            }
         )
     return sorted(questions.values(), key=lambda q: q["position"])
 
@@ -207,7 +230,9 @@ def _question_results(
                 "text_fr": q["text_fr"],
                 "text_en": q["text_en"],
                 "options": [{**o, "count": per_option[o["key"]]} for o in q["options"]],
-                "verdict": _verdict(campaign, per_option, counts.total, electorate),
+                "verdict": _verdict(
+                    campaign, _by_meaning(q["options"], per_option), counts.total, electorate
+                ),
             }
         )
     return results
@@ -292,6 +317,15 @@ def tally_compute(*, campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def _by_meaning(options: list[dict[str, Any]], per_option: dict[str, int]) -> dict[str, int]:
+    """The counts by what the options mean (`yes`, `no`): keys are neutral `o1`, `o2`."""
+    counts: dict[str, int] = {}
+    for option in options:
+        meaning = option.get("meaning") or f"key:{option['key']}"
+        counts[meaning] = counts.get(meaning, 0) + per_option[option["key"]]
+    return counts
+
+
 def _verdict(
     campaign: Campaign, counts: dict[str, int], ballots: int, electorate: int
 ) -> dict[str, Any] | None:
@@ -322,6 +356,7 @@ def tally_close(*, campaign: Campaign) -> dict[str, Any]:
             _("Le compteur de participation ne correspond pas aux participations."),
             code="turnout_drift",
         )
+    receipts_settle(campaign=campaign, participations=nulled)
     ballots_reshuffle(campaign=campaign)
     districts_coarsen(campaign=campaign)
     results = tally_compute(campaign=campaign)

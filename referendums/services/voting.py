@@ -3,22 +3,25 @@
 What one cast writes, in one transaction:
 - the participation row of (campaign, register entry), created once and locked FOR UPDATE, so any
   number of concurrent casts by one voter run one after the other;
-- if that row holds a sealed reference (an earlier vote), the seal is opened with the campaign key
-  and the old ballot and old receipt hash are deleted;
+- if that row holds a sealed reference (an earlier vote), the seal is opened with the campaign key,
+  the old ballot is deleted and the old receipt hash marked superseded (kept: the published box
+  lists every receipt ever given, so a receipt proves nothing about a later re-vote);
 - a new ballot (random UUID, choices, maybe a district code) and a new receipt hash;
 - the new sealed reference on the participation.
-Nothing here is logged, audited or sent to a task: the choice never leaves this transaction.
+No statement carries both the voter and the choice (store.first_vote_write). Nothing here is
+logged, audited or sent to a task: the choice never leaves this transaction.
 
-A FIRST vote, by far the most common cast, is one statement in autocommit (its own transaction, no
-BEGIN or COMMIT round trip: `store.first_vote_write`): it share-locks the campaign row while checking
-that it is voting, finds the voter in the frozen electorate, and writes the participation, the
-turnout slot, the ballot and the receipt hash, all or nothing. The close and a cancellation change
-the campaign row (an UPDATE, or SELECT ... FOR UPDATE first), which waits for every cast holding
-that share lock, and a cast arriving while they hold the row waits for them and then re-reads the
-row's newest version (PostgreSQL's READ COMMITTED re-check): it finds the vote closed and writes
-nothing. So no ballot lands after the close counted or the cancellation discarded. Everything else
-(a re-vote, a refusal, the first cast after this process's memo of the campaign expired) takes the
-transactional path, which decides every refusal on a fresh read.
+A FIRST vote, by far the most common cast, is two pipelined statements in one round trip, run in
+one implicit transaction (`store.first_vote_write`): the first share-locks the campaign row while
+checking that it is voting, finds the voter in the frozen electorate, and writes the participation,
+the turnout slot and the receipt hash; the second writes the ballot if and only if the first wrote
+the participation. The close and a cancellation change the campaign row (an UPDATE, or SELECT ...
+FOR UPDATE first), which waits for every cast holding that share lock, and a cast arriving while
+they hold the row waits for them and then re-reads the row's newest version (PostgreSQL's READ
+COMMITTED re-check): it finds the vote closed and writes nothing. So no ballot lands after the
+close counted or the cancellation discarded. Everything else (a re-vote, a refusal, the first cast
+after this process's memo of the campaign expired) takes the transactional path, which decides
+every refusal on a fresh read.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +42,7 @@ from django.utils.translation import gettext as _
 from civic.eligibility import RULES
 from civic.errors import Conflict, DomainError, NotEligible, NotFound, NotVerified
 from civic.models import User
-from referendums import rules, store, workflow
+from referendums import rules, store
 from referendums.models import (
     TURNOUT_SLOTS,
     Ballot,
@@ -155,6 +158,13 @@ def _new_ballot(campaign_id: int, key: bytes, stored_choices: str) -> _NewBallot
     )
 
 
+def receipt_checkable_until(now: datetime) -> datetime:
+    """The end of a receipt's check window, from the cast's minute (not its second: the receipt
+    row then tells little more than the participation's date about when it was given)."""
+    minute = now.replace(second=0, microsecond=0)
+    return minute + timedelta(minutes=settings.RECEIPT_CHECK_MINUTES + 1)
+
+
 def _write_first_vote(
     campaign_id: int, entry_id: int, ballot: _NewBallot, now: datetime
 ) -> store.FirstVote:
@@ -167,6 +177,8 @@ def _write_first_vote(
         ballot_id=ballot.ballot_id,
         choices=ballot.choices,
         digest=ballot.digest,
+        checkable_until=receipt_checkable_until(now),
+        checks=settings.RECEIPT_CHECK_LIMIT,
         small_cell=settings.SMALL_CELL_THRESHOLD,
     )
 
@@ -246,8 +258,10 @@ def _ballot_replace(
     district: str | None,
     now: datetime,
 ) -> None:
-    """A re-vote: the participation locked, the previous ballot and receipt found through its seal
-    and deleted, the new ones written and sealed in their place."""
+    """A re-vote: the participation locked, the previous ballot found through its seal and
+    deleted, its receipt marked superseded (never deleted: see the module's docstring), the new
+    ones written and sealed in their place. Each statement holds the voter or the choice, never
+    both."""
     participation = Participation.objects.select_for_update().get(
         campaign_id=campaign_id, register_entry_id=entry_id
     )
@@ -259,7 +273,9 @@ def _ballot_replace(
                 _("Votre vote précédent ne peut être remplacé."), code="seal_broken"
             ) from exc
         Ballot.objects.filter(pk=old.ballot_id, campaign_id=campaign_id).delete()
-        ReceiptHash.objects.filter(campaign_id=campaign_id, digest=old.receipt_digest).delete()
+        ReceiptHash.objects.filter(campaign_id=campaign_id, digest=old.receipt_digest).update(
+            superseded=True
+        )
     Participation.objects.filter(pk=participation.pk).update(
         voted_at=now, sealed_ref=ballot.sealed_ref
     )
@@ -273,7 +289,16 @@ def _ballot_replace(
             )
         ]
     )
-    ReceiptHash.objects.bulk_create([ReceiptHash(campaign_id=campaign_id, digest=ballot.digest)])
+    ReceiptHash.objects.bulk_create(
+        [
+            ReceiptHash(
+                campaign_id=campaign_id,
+                digest=ballot.digest,
+                checkable_until=receipt_checkable_until(now),
+                checks_left=settings.RECEIPT_CHECK_LIMIT,
+            )
+        ]
+    )
 
 
 def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> CastResult:
@@ -301,18 +326,26 @@ def ballot_cast(*, campaign_id: int, user: User, choices: dict[str, str]) -> Cas
 
 
 def receipt_check(*, campaign_id: int, code: str) -> bool:
-    """Is this receipt among the counted ballots' receipts? Only after the close: before, a
-    receipt is not yet final (the voter may vote again) and nothing is counted."""
-    campaign = Campaign.objects.filter(pk=campaign_id).only("status").first()
-    if campaign is None:
+    """Was this receipt received? Only within RECEIPT_CHECK_MINUTES of the cast, at most
+    RECEIPT_CHECK_LIMIT times (Estonia's i-voting check): the answer is "received", never whether
+    it still counts, since a later re-vote supersedes it unseen. After the window a receipt held
+    by a coercer tells nothing; after the close every receipt ever given is in the published box.
+    False: no such receipt (a mistyped code)."""
+    if not Campaign.objects.filter(pk=campaign_id).exists():
         raise NotFound(_("Vote introuvable."))
-    if campaign.status not in workflow.BALLOT_BOX_VISIBLE:
+    claimed = store.receipt_check_claim(
+        campaign_id, receipt_digest(campaign_id, code), timezone.now()
+    )
+    if claimed is False:
         raise Conflict(
-            _("Les récépissés se vérifient après la clôture du vote."), code="ballot_box_not_ready"
+            _(
+                "Un récépissé se vérifie seulement dans les %(minutes)d minutes qui suivent le "
+                "vote, et %(times)d fois au plus."
+            )
+            % {"minutes": settings.RECEIPT_CHECK_MINUTES, "times": settings.RECEIPT_CHECK_LIMIT},
+            code="receipt_not_checkable",
         )
-    return ReceiptHash.objects.filter(
-        campaign_id=campaign_id, digest=receipt_digest(campaign_id, code)
-    ).exists()
+    return bool(claimed)
 
 
 def has_participated(*, campaign_id: int, user: User) -> bool:

@@ -383,14 +383,14 @@ def test_casting_answers_the_same_both_ways(settings, wsgi):
             return json.dumps({"choices": {str(question.pk): value}}).encode()
 
         return [
-            wsgi("POST", path, token, ballot("yes")),
-            wsgi("POST", path, token, ballot("no")),  # a re-vote
-            wsgi("POST", path, token, b'{"choices": "yes"}'),
+            wsgi("POST", path, token, ballot("o1")),
+            wsgi("POST", path, token, ballot("o2")),  # a re-vote
+            wsgi("POST", path, token, b'{"choices": "o1"}'),
             wsgi("POST", path, token, b"{not json"),
             wsgi("POST", path, token, ballot("maybe")),
-            wsgi("POST", path, token, ballot(" yes ")),  # through the serializer
-            wsgi("POST", path, late, ballot("yes")),
-            wsgi("POST", "/api/v1/referendums/999999999/ballots/", token, ballot("yes")),
+            wsgi("POST", path, token, ballot(" o1 ")),  # through the serializer
+            wsgi("POST", path, late, ballot("o1")),
+            wsgi("POST", "/api/v1/referendums/999999999/ballots/", token, ballot("o1")),
         ]
 
     answers = both_ways(settings, scenario)

@@ -54,7 +54,7 @@ def test_published_results_appear_with_their_counts(api, staff_api, open_vote, c
     assert published.status_code == 200
     entry = _referendum(api, vote.campaign.pk)
     options = {o["key"]: o["count"] for o in entry["results"]["questions"][0]["options"]}
-    assert options == {"yes": 1, "no": 0}
+    assert options == {"o1": 1, "o2": 0}
 
 
 def test_assembly_activity_counts_sessions_votes_and_recommendations(api):

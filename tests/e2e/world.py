@@ -202,7 +202,7 @@ def seed_instruments(world: World, district: District) -> Instruments:
     campaigns_advance()
     published = objects["published_vote"]
     question = str(published.questions.get().pk)
-    ballot_cast(campaign_id=published.pk, user=neighbour, choices={question: "yes"})
+    ballot_cast(campaign_id=published.pk, user=neighbour, choices={question: "o1"})
     type(published).objects.filter(pk=published.pk).update(
         voting_closes_at=timezone.now() - timedelta(seconds=1)
     )

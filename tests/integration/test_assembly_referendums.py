@@ -41,7 +41,7 @@ def test_a_recommendation_becomes_a_draft_consultation_managers_are_told_of():
     assert campaign.voting_opens_at > timezone.now() + timedelta(days=100)
     [question] = campaign.questions.all()
     assert question.text_fr == "Végétaliser les cours d'école"
-    assert sorted(question.options.values_list("key", flat=True)) == ["no", "yes"]
+    assert sorted(question.options.values_list("key", "meaning")) == [("o1", "yes"), ("o2", "no")]
     assert AuditEntry.objects.filter(verb="referendum.draft_from_assembly", actor=clerk).exists()
     assert Notification.objects.filter(
         recipient=manager, kind="referendum_draft_from_assembly"

@@ -47,7 +47,7 @@ def _online(world: Any, *, status: str) -> Any:
     question = str(campaign.questions.get().pk)
     if status == "voting":
         return campaign
-    for role, choice in (("resident", "yes"), ("other_resident", "no")):
+    for role, choice in (("resident", "o1"), ("other_resident", "o2")):
         ballot_cast(campaign_id=campaign.pk, user=world.user(role), choices={question: choice})
     Campaign.objects.filter(pk=campaign.pk).update(
         voting_closes_at=timezone.now() - timedelta(seconds=1)
@@ -201,7 +201,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         expect=roles(DENIED, resident=OK, other_resident=OK),
         params=_id("voting"),
         body=lambda world, role: {
-            "choices": {str(campaign(world, "voting").questions.get().pk): "yes"}
+            "choices": {str(campaign(world, "voting").questions.get().pk): "o1"}
         },
         effect=_voted,
     ),

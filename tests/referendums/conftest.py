@@ -16,6 +16,9 @@ from referendums.services.campaigns import campaigns_advance
 from tests.factories import DistrictFactory, ResidentFactory
 from tests.referendums.factories import CampaignFactory
 
+# The factory's options: fixed keys, their meaning apart (docs/threat-model.md, ballot secrecy).
+OPTION_KEY = {"yes": "o1", "no": "o2"}
+
 
 @dataclass
 class OpenVote:
@@ -33,7 +36,8 @@ class OpenVote:
         return str(self.campaign.questions.get().pk)
 
     def choices(self, key: str) -> dict[str, str]:
-        return {self.question_id: key}
+        """`choices("yes")`: the option meaning yes (key `o1`); any other key as given."""
+        return {self.question_id: OPTION_KEY.get(key, key)}
 
 
 @pytest.fixture

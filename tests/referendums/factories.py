@@ -53,8 +53,12 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             question = Question.objects.create(
                 campaign=obj, position=position, text_fr=f"Question {position} ?"
             )
-            Option.objects.create(question=question, key="yes", position=1, label_fr="Oui")
-            Option.objects.create(question=question, key="no", position=2, label_fr="Non")
+            Option.objects.create(
+                question=question, key="o1", meaning="yes", position=1, label_fr="Oui"
+            )
+            Option.objects.create(
+                question=question, key="o2", meaning="no", position=2, label_fr="Non"
+            )
 
 
 class PollingStationFactory(factory.django.DjangoModelFactory):

@@ -32,7 +32,8 @@ def test_a_campaign_manager_creates_a_yes_no_draft(staff_api):
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["status"] == "draft"
-    assert [o["key"] for o in data["questions"][0]["options"]] == ["yes", "no"]
+    options = data["questions"][0]["options"]
+    assert [(o["key"], o["meaning"]) for o in options] == [("o1", "yes"), ("o2", "no")]
     assert data["origin"] == {"kind": "council", "id": None, "label": ""}
 
 
@@ -213,12 +214,12 @@ def test_the_vote_page_confirms_before_casting_and_shows_the_receipt(open_vote, 
     field = f"q{vote.question_id}"
     page = client.get(url)
     assert page.status_code == 200 and f'name="{field}"' in page.content.decode()
-    confirm = client.post(url, {field: "no", "step": "confirm"})
+    confirm = client.post(url, {field: "o2", "step": "confirm"})
     assert (
         "Je confirme" in confirm.content.decode() or "confirm" in confirm.content.decode().lower()
     )
     assert not Participation.objects.exists()  # nothing cast at the confirmation step
-    done = client.post(url, {field: "no", "step": "cast"})
+    done = client.post(url, {field: "o2", "step": "cast"})
     assert done.status_code == 200
     assert Participation.objects.count() == 1
     assert "receipt" in done.content.decode()

@@ -98,6 +98,8 @@ def test_the_python_rule_and_the_first_vote_statement_agree(status, method, wind
         ballot_id=uuid.uuid4(),
         choices="{}",
         digest="0" * 64,
+        checkable_until=now + timedelta(minutes=30),
+        checks=3,
         small_cell=10,
     )
 

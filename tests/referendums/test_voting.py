@@ -19,14 +19,14 @@ def test_casting_records_one_participation_one_ballot_and_returns_a_receipt(open
     )
     assert Participation.objects.filter(campaign=vote.campaign).count() == 1
     ballot = Ballot.objects.get(campaign=vote.campaign)
-    assert json.loads(ballot.choices) == {vote.question_id: "yes"}
+    assert json.loads(ballot.choices) == {vote.question_id: "o1"}
     assert not result.revote
     assert ReceiptHash.objects.filter(
         campaign=vote.campaign, digest=receipt_digest(vote.campaign.pk, result.receipt)
     ).exists()
 
 
-def test_voting_again_replaces_the_ballot_and_the_receipt(open_vote):
+def test_voting_again_replaces_the_ballot_and_supersedes_the_receipt(open_vote):
     vote = open_vote(voters=1)
     first = ballot_cast(
         campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes")
@@ -37,12 +37,15 @@ def test_voting_again_replaces_the_ballot_and_the_receipt(open_vote):
     assert second.revote
     assert Participation.objects.filter(campaign=vote.campaign).count() == 1
     ballots = list(Ballot.objects.filter(campaign=vote.campaign))
-    assert [json.loads(b.choices)[vote.question_id] for b in ballots] == ["no"]
-    digests = set(
-        ReceiptHash.objects.filter(campaign=vote.campaign).values_list("digest", flat=True)
+    assert [json.loads(b.choices)[vote.question_id] for b in ballots] == ["o2"]
+    live = dict(
+        ReceiptHash.objects.filter(campaign=vote.campaign).values_list("digest", "superseded")
     )
-    assert digests == {receipt_digest(vote.campaign.pk, second.receipt)}
-    assert receipt_digest(vote.campaign.pk, first.receipt) not in digests
+    # The old receipt stays (the published box lists it), marked superseded internally.
+    assert live == {
+        receipt_digest(vote.campaign.pk, second.receipt): False,
+        receipt_digest(vote.campaign.pk, first.receipt): True,
+    }
 
 
 def test_the_sealed_reference_opens_only_with_the_campaign_key(open_vote):
@@ -135,7 +138,14 @@ def test_the_ballot_table_has_nothing_that_links_it_to_a_voter():
     assert Ballot._meta.pk.name == "id" and Ballot._meta.pk.get_internal_type() == "UUIDField"
     assert not Ballot._meta.ordering
     receipt_fields = {f.name for f in ReceiptHash._meta.get_fields()}
-    assert receipt_fields == {"id", "campaign", "digest"}
+    assert receipt_fields == {
+        "id",
+        "campaign",
+        "digest",
+        "superseded",
+        "checkable_until",
+        "checks_left",
+    }
     assert ReceiptHash._meta.pk.get_internal_type() == "UUIDField"
     participation_fields = {f.name for f in Participation._meta.get_fields()}
     assert "ballot" not in participation_fields and "choices" not in participation_fields
@@ -153,7 +163,7 @@ def test_the_close_destroys_the_key_and_every_seal_before_counting(open_vote, cl
     ids_after = set(Ballot.objects.filter(campaign=campaign).values_list("id", flat=True))
     assert len(ids_after) == 3 and not ids_before & ids_after
     counts = {o["key"]: o["count"] for o in campaign.results["questions"][0]["options"]}
-    assert counts == {"yes": 2, "no": 1}
+    assert counts == {"o1": 2, "o2": 1}
     assert campaign.results["ballots"] == campaign.results["participations"] == 3
 
 
@@ -173,22 +183,25 @@ def test_the_tally_refuses_when_ballots_and_participations_differ(open_vote):
     ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
     SealingKey.objects.filter(campaign=vote.campaign).delete()
     Participation.objects.update(sealed_ref=None)
-    Ballot.objects.create(campaign=vote.campaign, choices=json.dumps({vote.question_id: "no"}))
+    Ballot.objects.create(campaign=vote.campaign, choices=json.dumps({vote.question_id: "o2"}))
     with pytest.raises(Conflict) as exc:
         tally_compute(campaign=vote.campaign)
     assert exc.value.code == "ballots_participations_mismatch"
 
 
-def test_receipts_are_checked_only_after_the_close(open_vote, close_vote):
+def test_receipts_are_checked_right_after_the_cast_and_no_longer_after_the_close(
+    open_vote, close_vote
+):
     vote = open_vote(voters=2)
     mine = ballot_cast(
         campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes")
     )
-    with pytest.raises(Conflict):
-        receipt_check(campaign_id=vote.campaign.pk, code=mine.receipt)
-    close_vote(vote.campaign)
     assert receipt_check(campaign_id=vote.campaign.pk, code=mine.receipt.lower().replace("-", ""))
     assert not receipt_check(campaign_id=vote.campaign.pk, code="AAAA-BBBB-CCCC-DDDD-EEEE")
+    close_vote(vote.campaign)
+    with pytest.raises(Conflict) as exc:
+        receipt_check(campaign_id=vote.campaign.pk, code=mine.receipt)
+    assert exc.value.code == "receipt_not_checkable"
 
 
 def test_per_district_results_suppress_small_cells(open_vote, close_vote, settings):
@@ -203,9 +216,9 @@ def test_per_district_results_suppress_small_cells(open_vote, close_vote, settin
     a = {o["key"]: o for o in rows[vote.districts[0].code]["questions"][0]["options"]}
     b = {o["key"]: o for o in rows[vote.districts[1].code]["questions"][0]["options"]}
     # "no"=1 in A is below 3: hidden, and so are enough other cells that it cannot be derived.
-    assert a["no"]["suppressed"] and a["no"]["count"] is None
-    assert a["yes"]["suppressed"]
-    assert b["no"]["suppressed"] and b["yes"]["suppressed"]
+    assert a["o2"]["suppressed"] and a["o2"]["count"] is None
+    assert a["o1"]["suppressed"]
+    assert b["o2"]["suppressed"] and b["o1"]["suppressed"]
     assert all(o["count"] is not None for o in campaign.results["questions"][0]["options"])
 
 
@@ -304,7 +317,9 @@ def test_a_cast_runs_a_fixed_number_of_queries(open_vote, django_assert_max_num_
     # around the test's transaction).
     with django_assert_max_num_queries(5):
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("yes"))
-    with django_assert_max_num_queries(12):  # + lock the participation, delete old ballot/receipt
+    # + lock the participation, delete the old ballot, supersede the old receipt: each statement
+    # holds the voter or the choice, never both (the first-vote attempt is two statements).
+    with django_assert_max_num_queries(14):
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[0], choices=vote.choices("no"))
 
 
@@ -356,6 +371,8 @@ def test_the_one_statement_write_refuses_a_campaign_that_stopped_voting(open_vot
         ballot_id=uuid.uuid4(),
         choices="{}",
         digest="0" * 64,
+        checkable_until=timezone.now(),
+        checks=3,
         small_cell=10,
     )
     assert (written.open, written.created) == (False, False)

@@ -34,7 +34,7 @@ RESTRICTED: dict[str, tuple[list[str], list[str]]] = {
     "referendums_ballot": (["SELECT", "INSERT", "DELETE"], ["district_code"]),
     "referendums_receipthash": (
         ["SELECT", "INSERT", "DELETE"],
-        ["superseded", "check_until", "checks_left"],
+        ["superseded", "checkable_until", "checks_left"],
     ),
     "django_migrations": (["SELECT"], []),
 }

@@ -28,6 +28,7 @@ from referendums.models import (
     ElectoralEventKind,
     MajorityRule,
     Option,
+    OptionMeaning,
     Question,
     VotingMethod,
 )
@@ -36,6 +37,18 @@ from referendums.services.common import campaign_locked, campaign_snapshot, requ
 
 S = CampaignStatus
 DEFAULT_OPTIONS = [("yes", "Oui", "Yes"), ("no", "Non", "No")]
+# Option keys are `o1`..`o9`: one length for all, so neither a stored ballot nor the size of an
+# encrypted vote request tells which option was chosen.
+MAX_OPTIONS = 9
+
+
+def option_key(position: int) -> str:
+    return f"o{position}"
+
+
+def _option_meaning(spec: dict[str, Any]) -> str:
+    meaning = spec.get("meaning") or spec.get("key") or ""
+    return meaning if meaning in OptionMeaning.values else ""
 
 
 def _refuse_unknown(fields: dict[str, Any], *, also: frozenset[str] = frozenset()) -> None:
@@ -131,18 +144,24 @@ def set_questions(campaign: Campaign, questions: list[dict[str, Any]]) -> None:
             text_en=spec.get("text_en", ""),
         )
         options = spec.get("options") or [
-            {"key": k, "label_fr": fr, "label_en": en} for k, fr, en in DEFAULT_OPTIONS
+            {"meaning": k, "label_fr": fr, "label_en": en} for k, fr, en in DEFAULT_OPTIONS
         ]
-        keys = [o["key"] for o in options]
-        if len(options) < 2 or len(set(keys)) != len(keys):
+        labels = [o["label_fr"] for o in options]
+        meanings = [m for m in map(_option_meaning, options) if m]
+        if (
+            not 2 <= len(options) <= MAX_OPTIONS
+            or len(set(labels)) != len(labels)
+            or len(set(meanings)) != len(meanings)
+        ):
             raise RuleViolation(
-                _("Chaque question a au moins deux réponses distinctes."), code="invalid_options"
+                _("Chaque question a de deux à neuf réponses distinctes."), code="invalid_options"
             )
         Option.objects.bulk_create(
             [
                 Option(
                     question=question,
-                    key=o["key"],
+                    key=option_key(i),
+                    meaning=_option_meaning(o),
                     position=i,
                     label_fr=o["label_fr"],
                     label_en=o.get("label_en", ""),

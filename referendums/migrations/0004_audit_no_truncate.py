@@ -124,5 +124,5 @@ def _backward() -> str:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referendums", "0002_one_draft_per_recommendation")]
+    dependencies = [("referendums", "0003_secrecy_fixed_keys_receipt_window")]
     operations = [migrations.RunSQL(_forward(), _backward())]

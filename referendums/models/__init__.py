@@ -12,7 +12,13 @@ from referendums.models.campaigns import (
     VotingMethod,
 )
 from referendums.models.material import Argument, Campaigner, Document, Option, Question
-from referendums.models.paper import PollingStation, ResultSheet, StationResult, StationStatus
+from referendums.models.paper import (
+    PollingStation,
+    ResultSheet,
+    StationElectorate,
+    StationResult,
+    StationStatus,
+)
 from referendums.models.voting import (
     TURNOUT_SLOTS,
     Ballot,
@@ -45,6 +51,7 @@ __all__ = [
     "ResultSheet",
     "SealingKey",
     "Side",
+    "StationElectorate",
     "StationResult",
     "StationStatus",
     "TurnoutSlot",

@@ -11,7 +11,7 @@ from referendums.models import CampaignStatus, ResultSheet, StationResult, Stati
 from referendums.services.campaigns import campaign_publish_results
 from referendums.services.paper import sheet_enter, station_resolve, verdict
 from tests.factories import DistrictFactory, StaffFactory
-from tests.referendums.factories import CampaignFactory, PollingStationFactory
+from tests.referendums.factories import CampaignFactory, PollingStationFactory, freeze_stations
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def paper():
         opened_at=timezone.now(),
         closed_at=timezone.now(),
     )
+    freeze_stations(campaign, dict.fromkeys(stations, 1000))
     clerks = [StaffFactory(role="campaign_manager") for _ in range(3)]
     return campaign, stations, clerks
 
@@ -265,6 +266,7 @@ def test_an_advisory_paper_consultation_has_no_verdict(client):
         opened_at=timezone.now(),
         closed_at=timezone.now(),
     )
+    freeze_stations(campaign, {stations[0]: 1000})
     clerks = [StaffFactory(role="campaign_manager") for _ in range(2)]
     _key_both(campaign, stations[0], clerks, figures(voters=100, blank=0, null=0, yes=90, no=10))
     published = campaign_publish_results(campaign_id=campaign.pk, actor=clerks[0])

@@ -54,7 +54,7 @@ class StationResultOut(serializers.ModelSerializer):
 
     def get_electorate(self, result: StationResult) -> int | None:
         """The station's frozen electorate, which the sheets' "registered" is checked against."""
-        return self.context.get("electorate", {}).get(result.station_id)  # type: ignore[no-any-return]
+        return self.context.get("electorate", {}).get(result.station_id)
 
 
 class ResultSheetListCreateApi(APIView):

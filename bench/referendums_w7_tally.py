@@ -110,15 +110,16 @@ def main() -> None:
             campaign_opens_at=now - timezone.timedelta(days=3),
             voting_opens_at=now - timezone.timedelta(days=2),
             voting_closes_at=now - timezone.timedelta(days=1),
-            status="closed",
-            opened_at=now,
-            closed_at=now,
         )
+        # Questions are written while it is a draft: the database freezes them from scheduling on.
         question = Question.objects.create(campaign=campaign, position=1, text_fr="Q ?")
         Option.objects.create(
             question=question, key="o1", meaning="yes", position=1, label_fr="Oui"
         )
         Option.objects.create(question=question, key="o2", meaning="no", position=2, label_fr="Non")
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status="closed", opened_at=now, closed_at=now
+        )
         with connection.cursor() as cursor:
             build(n, campaign.pk, cursor)
         by_district: dict[str, int] = {}

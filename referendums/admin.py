@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from civic.admin_readonly import ReadOnlyAdminMixin
@@ -35,12 +35,74 @@ from referendums.models.campaigns import CREATION_FIELDS, EDITABLE_FIELDS, LIFEC
 from referendums.models.paper import SHEET_FIELDS
 from referendums.services import campaigns as services
 from referendums.services import paper as paper_services
+from referendums.services.common import frozen_violation
+
+# The campaign's own fields that define its electorate: frozen from scheduling on (migration 0003).
+FROZEN_FIELDS = ("predicate", "whole_city")
+
+
+def _is_draft(campaign: Campaign | None) -> bool:
+    """Questions, options and scope change only while the campaign is a draft (the database
+    refuses any other write: migration 0003). A new campaign is a draft."""
+    return campaign is None or campaign.status == CampaignStatus.DRAFT
+
+
+def _material_change(formset: Any) -> dict[str, Any]:
+    """What an inline formset changed, for the audit log: the wording before and after."""
+
+    def row(obj: Any) -> dict[str, Any]:
+        return {
+            name: getattr(obj, name)
+            for name in ("id", "position", "key", "text_fr", "text_en", "label_fr", "label_en")
+            if hasattr(obj, name)
+        }
+
+    return {
+        "added": [row(o) for o in formset.new_objects],
+        "changed": [{**row(o), "fields": sorted(fields)} for o, fields in formset.changed_objects],
+        "deleted": [row(o) for o in formset.deleted_objects],
+    }
+
+
+class FrozenRefusalMixin:
+    """Turns the database's refusal to change a frozen vote (a write that raced the scheduling past
+    the read-only screens) into a message, never a server error."""
+
+    def _refused(self, request: HttpRequest, view: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except IntegrityError as exc:
+            refusal = frozen_violation(exc)
+            if refusal is None:
+                raise
+            self.message_user(request, str(refusal.detail), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.path)
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self._refused(request, super().changeform_view, *args, **kwargs)  # type: ignore[misc]
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self._refused(request, super().delete_view, *args, **kwargs)  # type: ignore[misc]
+
+    def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self._refused(request, super().changelist_view, *args, **kwargs)  # type: ignore[misc]
 
 
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 0
     fields = ["position", "text_fr", "text_en"]
+
+    # `obj` is the campaign: its questions are read-only, and cannot be added or deleted, once
+    # it is scheduled.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
 
 
 class CampaignerInline(admin.TabularInline):
@@ -83,7 +145,7 @@ def _action(name: str, label: Any) -> Any:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(FrozenRefusalMixin, admin.ModelAdmin):
     form = CampaignAdminForm
     list_display = ["title_fr", "kind", "status", "voting_opens_at", "voting_closes_at"]
     list_filter = ["kind", "status"]
@@ -109,9 +171,27 @@ class CampaignAdmin(admin.ModelAdmin):
         if obj is not None and obj.status not in workflow.EDITABLE:
             fields += [f for f in EDITABLE_FIELDS if f not in fields]
             fields += [*CREATION_FIELDS, "whole_city"]
+        elif not _is_draft(obj):  # scheduled: the electorate's definition is frozen
+            fields += [f for f in (*FROZEN_FIELDS, *CREATION_FIELDS) if f not in fields]
         if obj is not None and obj.status in workflow.RESULTS_VISIBLE:
             fields.append("published_results")
         return fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A scheduled vote is cancelled (recorded), never deleted.
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Question and (
+            formset.new_objects or formset.changed_objects or formset.deleted_objects
+        ):
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                verb="referendum.questions_edit",
+                target=form.instance,
+                after=_material_change(formset),
+            )
 
     @admin.display(description=_("Résultats publiés"))
     def published_results(self, obj: Campaign) -> str:
@@ -136,11 +216,82 @@ class OptionInline(admin.TabularInline):
     model = Option
     extra = 0
 
+    # `obj` is the question: its options freeze with its campaign.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _question_is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _question_is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _question_is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+def _question_is_draft(question: Question | None) -> bool:
+    return question is None or _is_draft(question.campaign)
+
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(FrozenRefusalMixin, admin.ModelAdmin):
+    """A question of a draft is edited here (audited); from scheduling on it is read-only and
+    cannot be deleted, nor can a question be added to or moved into a scheduled campaign."""
+
     list_display = ["text_fr", "campaign", "position"]
     inlines = [OptionInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _question_is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _question_is_draft(obj) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "campaign":
+            kwargs["queryset"] = Campaign.objects.filter(status=CampaignStatus.DRAFT).defer(
+                "results"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
+        before = None
+        if change:
+            before = (
+                Question.objects.filter(pk=obj.pk)
+                .values("campaign_id", "text_fr", "text_en")
+                .first()
+            )
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            verb="referendum.question_edit" if change else "referendum.question_add",
+            target=obj,
+            before=before,
+            after={"campaign_id": obj.campaign_id, "text_fr": obj.text_fr, "text_en": obj.text_en},
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                verb="referendum.options_edit",
+                target=form.instance,
+                after=_material_change(formset),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Question) -> None:
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            verb="referendum.question_delete",
+            target=obj,
+            before={"campaign_id": obj.campaign_id, "text_fr": obj.text_fr},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        with transaction.atomic():  # all or none: one frozen question refuses the batch
+            for question in queryset:
+                self.delete_model(request, question)
 
 
 @admin.register(Campaigner)

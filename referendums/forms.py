@@ -59,7 +59,23 @@ class FiguresForm(forms.Form):
         self.fields["station"].choices = stations  # type: ignore[attr-defined]
 
     def figures(self) -> dict[str, int]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in {"station", "note"}}
+        return {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k not in {"station", "note", "registered_note"}
+        }
+
+
+class EntryForm(FiguresForm):
+    registered_note = forms.CharField(
+        label=_("Motif de l'écart d'inscrits"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            "Seulement si le procès-verbal indique un nombre d'inscrits différent du corps "
+            "électoral figé du bureau ; un tiers devra ensuite résoudre l'écart."
+        ),
+    )
 
 
 class ResolveForm(FiguresForm):

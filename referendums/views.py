@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from civic.errors import DomainError
 from civic.roles import Role, has_role
 from referendums import rules, selectors, workflow
-from referendums.forms import FiguresForm, ReceiptForm, ResolveForm, VoteForm
+from referendums.forms import EntryForm, ReceiptForm, ResolveForm, VoteForm
 from referendums.legal_calendar import legal_campaign_opening
 from referendums.models import Campaign, CampaignKind, ResultSheet, StationResult
 from referendums.services import paper as paper_services
@@ -159,7 +159,7 @@ def staff_sheets(request: HttpRequest, pk: int) -> HttpResponse:
     choices = [(s.code, f"{s.code} — {s.name}") for s in stations]
     may_key = has_role(request.user, Role.CAMPAIGN_MANAGER)
     action = request.POST.get("action")
-    entry_form = FiguresForm(
+    entry_form = EntryForm(
         request.POST if action == "enter" else None, stations=choices, prefix="enter"
     )
     resolve_form = ResolveForm(
@@ -177,6 +177,7 @@ def staff_sheets(request: HttpRequest, pk: int) -> HttpResponse:
                         station_code=form.cleaned_data["station"],
                         actor=request.user,  # type: ignore[arg-type]
                         figures=form.figures(),
+                        registered_note=form.cleaned_data.get("registered_note", ""),
                     )
                 else:
                     paper_services.station_resolve(

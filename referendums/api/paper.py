@@ -15,7 +15,7 @@ from civic.api.permissions import role_permission
 from civic.errors import NotFound, PermissionDenied
 from civic.roles import Role
 from referendums import rules, selectors
-from referendums.models import ResultSheet, StationResult
+from referendums.models import ResultSheet, StationElectorate, StationResult
 from referendums.models.paper import SHEET_FIELDS
 from referendums.services import paper as paper_services
 
@@ -34,17 +34,27 @@ class FiguresIn(serializers.Serializer):
 class StationResultOut(serializers.ModelSerializer):
     station = serializers.CharField(source="station.code")
     entries = serializers.SerializerMethodField()
+    electorate = serializers.SerializerMethodField()
 
     class Meta:
         model = StationResult
-        fields = ["station", "status", *SHEET_FIELDS, "resolution_note", "entries"]
+        fields = ["station", "status", *SHEET_FIELDS, "resolution_note", "electorate", "entries"]
 
     def get_entries(self, result: StationResult) -> list[dict[str, Any]]:
         sheets = self.context["sheets"].get(result.station_id, [])
         return [
-            {"entry_number": s.entry_number, "entered_by": s.entered_by_id, **s.figures()}
+            {
+                "entry_number": s.entry_number,
+                "entered_by": s.entered_by_id,
+                **s.figures(),
+                "registered_note": s.registered_note,
+            }
             for s in sheets
         ]
+
+    def get_electorate(self, result: StationResult) -> int | None:
+        """The station's frozen electorate, which the sheets' "registered" is checked against."""
+        return self.context.get("electorate", {}).get(result.station_id)
 
 
 class ResultSheetListCreateApi(APIView):
@@ -54,6 +64,8 @@ class ResultSheetListCreateApi(APIView):
 
     class InputSerializer(FiguresIn):
         station = serializers.SlugField(max_length=16)
+        # Why the minutes' "registered" differs from the station's frozen electorate, if it does.
+        registered_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
     @extend_schema(responses={200: StationResultOut(many=True)})
     def get(self, request: Request, pk: int) -> Response:
@@ -64,9 +76,16 @@ class ResultSheetListCreateApi(APIView):
         sheets: dict[int, list[ResultSheet]] = {}
         for sheet in ResultSheet.objects.filter(campaign=campaign).order_by("entry_number"):
             sheets.setdefault(sheet.station_id, []).append(sheet)
+        electorate = dict(
+            StationElectorate.objects.filter(campaign=campaign).values_list(
+                "station_id", "electors"
+            )
+        )
         return Response(
             StationResultOut(
-                results.order_by("station__code"), many=True, context={"sheets": sheets}
+                results.order_by("station__code"),
+                many=True,
+                context={"sheets": sheets, "electorate": electorate},
             ).data
         )
 
@@ -94,6 +113,7 @@ class ResultSheetListCreateApi(APIView):
             station_code=data.validated_data["station"],
             actor=request.user,  # type: ignore[arg-type]
             figures=figures,
+            registered_note=data.validated_data.get("registered_note", ""),
         )
         result = StationResult.objects.get(campaign_id=pk, station_id=sheet.station_id)
         return Response(

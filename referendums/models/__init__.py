@@ -19,7 +19,13 @@ from referendums.models.material import (
     OptionMeaning,
     Question,
 )
-from referendums.models.paper import PollingStation, ResultSheet, StationResult, StationStatus
+from referendums.models.paper import (
+    PollingStation,
+    ResultSheet,
+    StationElectorate,
+    StationResult,
+    StationStatus,
+)
 from referendums.models.voting import (
     TURNOUT_SLOTS,
     Ballot,
@@ -53,6 +59,7 @@ __all__ = [
     "ResultSheet",
     "SealingKey",
     "Side",
+    "StationElectorate",
     "StationResult",
     "StationStatus",
     "TurnoutSlot",

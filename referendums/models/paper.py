@@ -17,6 +17,8 @@ class PollingStation(models.Model):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="+", verbose_name=_("quartier")
     )
+    # The roll's figure for this station: it only apportions the district's frozen electorate
+    # among the district's stations when a vote freezes it (see StationElectorate).
     registered_electors = models.PositiveIntegerField(_("électeurs inscrits"), default=0)
 
     class Meta:
@@ -39,6 +41,31 @@ def _sheet_consistent(prefix: str = "") -> Q:
     )
 
 
+class StationElectorate(models.Model):
+    """A paper vote's electors per polling station, frozen with its electorate: the district's
+    frozen electors, shared among the district's stations of the scope in proportion to their roll
+    figures. A result sheet's "registered" must equal it (or be resolved with a written reason),
+    and the LO1112-7 quorum counts it, never a typed figure. The database refuses any change once
+    the electorate is frozen (migration 0003)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(PollingStation, on_delete=models.PROTECT, related_name="+")
+    electors = models.PositiveIntegerField(_("électeurs du corps électoral figé"))
+
+    class Meta:
+        ordering = ["campaign", "station"]
+        verbose_name = _("électeurs figés d'un bureau")
+        verbose_name_plural = _("électeurs figés par bureau")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "station"], name="referendum_station_electorate_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.station_id}={self.electors}"
+
+
 class ResultSheet(models.Model):
     """One keying of a station's minutes. Two keyings by two different people per station."""
 
@@ -55,6 +82,8 @@ class ResultSheet(models.Model):
     null = models.PositiveIntegerField(_("nuls"))
     yes = models.PositiveIntegerField(_("oui"))
     no = models.PositiveIntegerField(_("non"))
+    # Why the minutes' "registered" differs from the station's frozen electorate (empty when equal).
+    registered_note = models.CharField(_("motif de l'écart d'inscrits"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["campaign", "station", "entry_number"]

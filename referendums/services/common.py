@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from civic.errors import NotFound, PermissionDenied
+from civic.errors import Conflict, NotFound, PermissionDenied
 from civic.models import User
 from civic.notifications import notify
 from civic.roles import Role
@@ -20,6 +21,22 @@ from referendums.models.campaigns import SNAPSHOT_FIELDS
 def require_manager(actor: User) -> None:
     if not rules.may_manage(actor):
         raise PermissionDenied(_("Action réservée aux responsables de campagne."))
+
+
+# The name the database's triggers give a write to a frozen vote (migration 0003).
+FROZEN_CONSTRAINT = "referendum_vote_frozen"
+
+
+def frozen_violation(exc: IntegrityError) -> Conflict | None:
+    """The domain error for the database's refusal to change a frozen vote, or None when the
+    integrity error is another one."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if getattr(diag, "constraint_name", None) != FROZEN_CONSTRAINT:
+        return None
+    return Conflict(
+        _("Questions, réponses, périmètre et corps électoral sont figés une fois programmé."),
+        code="vote_frozen",
+    )
 
 
 def campaign_locked(campaign_id: int) -> Campaign:

@@ -18,6 +18,7 @@ from referendums.models import (
     CampaignStatus,
     PollingStation,
     ResultSheet,
+    StationElectorate,
     StationResult,
     StationStatus,
     VotingMethod,
@@ -71,18 +72,62 @@ def _paper_campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
+def station_electorate(campaign: Campaign, station: PollingStation) -> int:
+    """The station's electors frozen with the vote's electorate; refused when there are none (a
+    vote whose electorate was never frozen cannot be counted against typed figures)."""
+    electors = (
+        StationElectorate.objects.filter(campaign=campaign, station=station)
+        .values_list("electors", flat=True)
+        .first()
+    )
+    if electors is None:
+        raise Conflict(
+            _(
+                "Aucun corps électoral figé pour ce bureau : les procès-verbaux ne peuvent être "
+                "comparés à rien."
+            ),
+            code="station_electorate_missing",
+        )
+    return electors
+
+
+def check_registered(*, frozen: int, registered: int, note: str) -> None:
+    """A sheet's "registered" equals the station's frozen electorate, or says why it differs."""
+    if registered != frozen and not note.strip():
+        raise RuleViolation(
+            _(
+                "Le procès-verbal indique %(typed)s inscrits, le corps électoral figé du bureau "
+                "en compte %(frozen)s : corrigez la saisie ou expliquez l'écart."
+            )
+            % {"typed": registered, "frozen": frozen},
+            code="registered_mismatch",
+        )
+
+
 def sheet_enter(
-    *, campaign_id: int, station_code: str, actor: User, figures: dict[str, int]
+    *,
+    campaign_id: int,
+    station_code: str,
+    actor: User,
+    figures: dict[str, int],
+    registered_note: str = "",
 ) -> ResultSheet:
     """Key one station's minutes. The first keying waits; the second, by someone else, either
-    agrees (the station counts) or flags a discrepancy for resolution."""
+    agrees (the station counts) or flags a discrepancy for resolution. A "registered" figure other
+    than the station's frozen electorate is refused unless the keyer writes why; even then the
+    station counts only once a third person resolves it (the reason is published)."""
     _require_manager(actor)
     check_figures(figures)
+    registered_note = registered_note.strip()
     with transaction.atomic():
         campaign = _paper_campaign(campaign_id)
         station = PollingStation.objects.filter(code=station_code).first()
         if station is None or station not in stations_for(campaign):
             raise NotFound(_("Bureau de vote inconnu pour ce scrutin."))
+        frozen = station_electorate(campaign, station)
+        check_registered(frozen=frozen, registered=figures["registered"], note=registered_note)
+        if figures["registered"] == frozen:
+            registered_note = ""
         result, _created = StationResult.objects.select_for_update().get_or_create(
             campaign=campaign, station=station
         )
@@ -101,13 +146,14 @@ def sheet_enter(
                     station=station,
                     entry_number=len(existing) + 1,
                     entered_by=actor,
+                    registered_note=registered_note,
                     **{f: figures[f] for f in SHEET_FIELDS},
                 )
         except IntegrityError as exc:  # the database's word on doubles and on the two authors
             raise Conflict(_("Saisie en double."), code="sheet_conflict") from exc
         if existing:
             first = existing[0]
-            if first.figures() == sheet.figures():
+            if first.figures() == sheet.figures() and figures["registered"] == frozen:
                 result.status = StationStatus.AGREED
                 for f in SHEET_FIELDS:
                     setattr(result, f, figures[f])
@@ -118,7 +164,13 @@ def sheet_enter(
             actor=actor,
             verb="referendum.sheet_enter",
             target=sheet,
-            after={"station": station.code, "entry": sheet.entry_number, **figures},
+            after={
+                "station": station.code,
+                "entry": sheet.entry_number,
+                **figures,
+                "electorate": frozen,
+                "registered_note": registered_note,
+            },
         )
     return sheet
 
@@ -140,6 +192,8 @@ def station_resolve(
         )
         if result is None or result.status != StationStatus.DISCREPANCY:
             raise Conflict(_("Aucun écart à résoudre pour ce bureau."), code="no_discrepancy")
+        frozen = station_electorate(campaign, result.station)
+        check_registered(frozen=frozen, registered=figures["registered"], note=note)
         if ResultSheet.objects.filter(
             campaign=campaign, station=result.station_id, entered_by=actor
         ).exists():
@@ -162,7 +216,7 @@ def station_resolve(
             verb="referendum.station_resolve",
             target=result,
             before=before,
-            after={**figures, "note": note},
+            after={**figures, "electorate": frozen, "note": note},
         )
     return result
 
@@ -192,12 +246,25 @@ def paper_results(*, campaign: Campaign) -> dict[str, Any]:
             _("Bureaux non dépouillés ou en écart : %(codes)s") % {"codes": ", ".join(missing)},
             code="stations_pending",
         )
+    frozen = dict(
+        StationElectorate.objects.filter(campaign=campaign).values_list("station_id", "electors")
+    )
+    unfrozen = [s.code for s in stations if s.pk not in frozen]
+    if unfrozen:
+        raise Conflict(
+            _("Aucun corps électoral figé pour : %(codes)s") % {"codes": ", ".join(unfrozen)},
+            code="station_electorate_missing",
+        )
     totals = dict.fromkeys(SHEET_FIELDS, 0)
     per_station = []
     per_district: dict[str, dict[str, int]] = {}
     for station in stations:
         r = results[station.pk]
         figures = {f: int(getattr(r, f)) for f in SHEET_FIELDS}
+        # The quorum's denominator is the frozen electorate, never a typed figure; the minutes'
+        # own figure is published beside it, with the written reason when they differ.
+        on_minutes = figures["registered"]
+        figures["registered"] = frozen[station.pk]
         for f in SHEET_FIELDS:
             totals[f] += figures[f]
         district = per_district.setdefault(station.district.code, dict.fromkeys(SHEET_FIELDS, 0))
@@ -211,6 +278,8 @@ def paper_results(*, campaign: Campaign) -> dict[str, Any]:
                 "name": station.name,
                 "district": station.district.code,
                 **figures,
+                "registered_on_minutes": on_minutes,
+                "registered_note": r.resolution_note if on_minutes != figures["registered"] else "",
             }
         )
     return {

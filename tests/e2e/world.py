@@ -164,7 +164,11 @@ def seed_instruments(world: World, district: District) -> Instruments:
     from referendums.services.voting import ballot_cast
     from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
     from tests.petitions.factories import InitiativeFactory
-    from tests.referendums.factories import CampaignFactory, PollingStationFactory
+    from tests.referendums.factories import (
+        CampaignFactory,
+        PollingStationFactory,
+        freeze_stations,
+    )
 
     forget_instrument_memos()
     resident, neighbour = world.users["resident"], world.users["other_resident"]
@@ -224,6 +228,7 @@ def seed_instruments(world: World, district: District) -> Instruments:
         title_fr="Référendum : création d'une ligne de tramway",
         title_en="Referendum: a new tram line",
     )
+    freeze_stations(objects["paper_referendum"], dict.fromkeys(objects["stations"], 1000))
 
     # The assembly: seated, with quotas, members and a session whose agenda is published.
     mandate = MandateFactory(title="Assemblée citoyenne 2026", size=4, reserve_size=2)

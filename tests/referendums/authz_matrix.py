@@ -65,12 +65,19 @@ def _paper(world: Any) -> Any:
 
     from referendums.services.paper import sheet_enter
     from tests.factories import StaffFactory
-    from tests.referendums.factories import CampaignFactory, PollingStationFactory
+    from tests.referendums.factories import (
+        CampaignFactory,
+        PollingStationFactory,
+        freeze_stations,
+    )
 
     station = PollingStationFactory(code="bv-matrix")
+    # A second station of the scope, keyed by the sheets row (its electorate frozen with the first).
+    other = PollingStationFactory(code="bv-matrix-2")
     campaign = CampaignFactory(
         binding=True, status="closed", opened_at=timezone.now(), closed_at=timezone.now()
     )
+    freeze_stations(campaign, {station: 100, other: 100})
     keyers = [StaffFactory(role="campaign_manager") for _ in range(2)]
     sheet_enter(
         campaign_id=campaign.pk, station_code=station.code, actor=keyers[0], figures=_figures()
@@ -159,11 +166,8 @@ def _resolved(world: Any) -> bool:
 
 
 def _fresh_station(world: Any, role: str) -> dict[str, Any]:
-    from tests.referendums.factories import PollingStationFactory
-
     campaign(world, "paper")
-    station = PollingStationFactory(code="bv-matrix-2")
-    return {"station": station.code, **_figures()}
+    return {"station": "bv-matrix-2", **_figures()}
 
 
 MATRIX: dict[tuple[str, str], Row] = {

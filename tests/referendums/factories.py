@@ -14,6 +14,7 @@ from referendums.models import (
     Option,
     PollingStation,
     Question,
+    StationElectorate,
     VotingMethod,
 )
 from tests.factories import DistrictFactory
@@ -45,6 +46,16 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             majority_rule="simple",
         )
 
+    @classmethod
+    def _create(cls, model_class: type[Campaign], *args: object, **kwargs: object) -> Campaign:
+        # The database freezes the questions from scheduling on: the campaign is written as a
+        # draft, gets its questions, then takes its status (see `questions`).
+        status = kwargs.pop("status", CampaignStatus.DRAFT)
+        opened_at = kwargs.pop("opened_at", None)
+        campaign = super()._create(model_class, *args, **kwargs)
+        campaign._factory_status = (status, opened_at)  # type: ignore[attr-defined]
+        return campaign  # type: ignore[no-any-return]
+
     @factory.post_generation
     def questions(obj: Campaign, create: bool, extracted: int | None, **kwargs: object) -> None:
         if not create:
@@ -59,6 +70,23 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             Option.objects.create(
                 question=question, key="o2", meaning="no", position=2, label_fr="Non"
             )
+        status, opened_at = getattr(obj, "_factory_status", (obj.status, obj.opened_at))
+        if (status, opened_at) != (obj.status, obj.opened_at):
+            Campaign.objects.filter(pk=obj.pk).update(status=status, opened_at=opened_at)
+            obj.status, obj.opened_at = status, opened_at
+
+
+def freeze_stations(campaign: Campaign, electors: dict[PollingStation, int]) -> None:
+    """A paper vote's electorate frozen with these electors per station (as the clock's freeze
+    leaves it), for tests that start at the close."""
+    StationElectorate.objects.bulk_create(
+        [StationElectorate(campaign=campaign, station=s, electors=n) for s, n in electors.items()]
+    )
+    total = sum(electors.values())
+    Campaign.objects.filter(pk=campaign.pk).update(
+        electorate_count=total, electorate_frozen_at=timezone.now()
+    )
+    campaign.refresh_from_db()
 
 
 class PollingStationFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,7 @@ from referendums.models import CampaignStatus, ResultSheet, StationResult, Stati
 from referendums.services.campaigns import campaign_publish_results
 from referendums.services.paper import sheet_enter, station_resolve, verdict
 from tests.factories import DistrictFactory, StaffFactory
-from tests.referendums.factories import CampaignFactory, PollingStationFactory
+from tests.referendums.factories import CampaignFactory, PollingStationFactory, freeze_stations
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def paper():
         opened_at=timezone.now(),
         closed_at=timezone.now(),
     )
+    freeze_stations(campaign, dict.fromkeys(stations, 1000))
     clerks = [StaffFactory(role="campaign_manager") for _ in range(3)]
     return campaign, stations, clerks
 
@@ -265,8 +266,110 @@ def test_an_advisory_paper_consultation_has_no_verdict(client):
         opened_at=timezone.now(),
         closed_at=timezone.now(),
     )
+    freeze_stations(campaign, {stations[0]: 1000})
     clerks = [StaffFactory(role="campaign_manager") for _ in range(2)]
     _key_both(campaign, stations[0], clerks, figures(voters=100, blank=0, null=0, yes=90, no=10))
     published = campaign_publish_results(campaign_id=campaign.pk, actor=clerks[0])
     assert published.results["verdict"] is None
     assert "pour avis" in client.get(f"/referendums/{campaign.pk}/results/").content.decode()
+
+
+# --- The registered figure against the station's frozen electorate -------------------------------
+
+
+def test_a_sheet_claiming_more_registered_than_the_frozen_electorate_is_refused(paper, staff_api):
+    campaign, stations, clerks = paper
+    with pytest.raises(RuleViolation) as exc:
+        sheet_enter(
+            campaign_id=campaign.pk,
+            station_code=stations[0].code,
+            actor=clerks[0],
+            figures=figures(registered=1600),
+        )
+    assert exc.value.code == "registered_mismatch"
+    answer = staff_api("campaign_manager").post(
+        f"/api/v1/referendums/{campaign.pk}/sheets/",
+        {"station": stations[0].code, **figures(registered=1600)},
+        format="json",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "registered_mismatch"
+    assert not ResultSheet.objects.exists()
+
+
+def test_a_sheet_for_a_vote_without_a_frozen_electorate_is_refused(staff_api):
+    station = PollingStationFactory()
+    campaign = CampaignFactory(
+        binding=True,
+        status=CampaignStatus.CLOSED,
+        opened_at=timezone.now(),
+        closed_at=timezone.now(),
+    )
+    answer = staff_api("campaign_manager").post(
+        f"/api/v1/referendums/{campaign.pk}/sheets/",
+        {"station": station.code, **figures()},
+        format="json",
+    )
+    assert answer.status_code == 409 and answer.json()["code"] == "station_electorate_missing"
+    assert not ResultSheet.objects.exists()
+
+
+def test_agreeing_sheets_with_a_different_registered_figure_wait_for_a_written_resolution(
+    paper, client
+):
+    campaign, stations, clerks = paper
+    note = "Deux électeurs inscrits par décision du juge le jour du scrutin"
+    for clerk in clerks[:2]:
+        sheet_enter(
+            campaign_id=campaign.pk,
+            station_code=stations[0].code,
+            actor=clerk,
+            figures=figures(registered=1002),
+            registered_note=note,
+        )
+    # Both keyings agree, yet the station does not count: a third person must settle it.
+    assert StationResult.objects.get(station=stations[0]).status == StationStatus.DISCREPANCY
+    _key_both(campaign, stations[1], clerks, figures())
+    station_resolve(
+        campaign_id=campaign.pk,
+        station_code=stations[0].code,
+        actor=clerks[2],
+        figures=figures(registered=1002),
+        note=note,
+    )
+    published = campaign_publish_results(campaign_id=campaign.pk, actor=clerks[2])
+    station = published.results["stations"][0]
+    assert station["registered"] == 1000 and station["registered_on_minutes"] == 1002
+    assert station["registered_note"] == note
+    assert published.results["stations"][1]["registered_note"] == ""
+    # The quorum and the turnout count the frozen electorate, never the typed figure.
+    assert published.results["registered"] == 2000
+    page = client.get(f"/referendums/{campaign.pk}/results/").content.decode()
+    assert "décision du juge" in page and "1002" in page
+    api = client.get(f"/api/v1/referendums/{campaign.pk}/results/").json()
+    assert "décision du juge" in str(api)
+
+
+def test_typed_registered_figures_cannot_move_the_lo1112_7_quorum(paper):
+    """1,100 voters of 2,000 frozen electors meet the quorum; minutes claiming 3,000 registered
+    (with an excuse) would have failed it, and the published verdict does not move."""
+    campaign, stations, clerks = paper
+    turnout = figures(voters=550, blank=0, null=0, yes=300, no=250)
+    _key_both(campaign, stations[0], clerks, turnout)
+    for clerk in clerks[:2]:
+        sheet_enter(
+            campaign_id=campaign.pk,
+            station_code=stations[1].code,
+            actor=clerk,
+            figures={**turnout, "registered": 2000},
+            registered_note="Liste d'émargement recopiée",
+        )
+    station_resolve(
+        campaign_id=campaign.pk,
+        station_code=stations[1].code,
+        actor=clerks[2],
+        figures={**turnout, "registered": 2000},
+        note="Liste d'émargement recopiée",
+    )
+    published = campaign_publish_results(campaign_id=campaign.pk, actor=clerks[2])
+    assert published.results["registered"] == 2000
+    assert published.results["verdict"]["adopted"] is True

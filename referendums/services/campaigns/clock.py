@@ -23,11 +23,14 @@ from referendums.models import (
     CampaignDistrict,
     CampaignStatus,
     ElectorateMember,
+    PollingStation,
     SealingKey,
+    StationElectorate,
     TurnoutSlot,
 )
 from referendums.sealing import new_wrapped_key
 from referendums.services.common import announce_status, campaign_snapshot
+from referendums.services.paper import stations_for
 from referendums.services.tally import tally_close
 
 logger = logging.getLogger(__name__)
@@ -39,8 +42,42 @@ VACUUM_TASK = "referendums.tasks.vacuum_after_close"
 HEADS_TASK = "civic.tasks.publish_audit_heads"  # the sealed box's digest, published at once
 
 
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """Split `total` in proportion to `weights` (evenly when they are all zero), largest remainder
+    first and ties to the earlier share, so that the shares add up to `total` exactly."""
+    if not weights:
+        return []
+    if not any(weights):
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    shares = [total * w // whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _stations_freeze(campaign: Campaign, by_district: dict[str, int]) -> None:
+    """A paper vote's electors per polling station: each district's frozen electors shared among
+    its stations of the scope in proportion to their roll figures (all of them when the district
+    has one station). The result sheets are checked against these figures and the LO1112-7 quorum
+    counts them."""
+    per_district: dict[str, list[PollingStation]] = {}
+    for station in stations_for(campaign):
+        per_district.setdefault(station.district.code, []).append(station)
+    rows = []
+    for code, stations in sorted(per_district.items()):
+        shares = apportion(by_district.get(code, 0), [s.registered_electors for s in stations])
+        rows += [
+            StationElectorate(campaign=campaign, station=s, electors=n)
+            for s, n in zip(stations, shares, strict=True)
+        ]
+    StationElectorate.objects.bulk_create(rows)
+
+
 def electorate_freeze(*, campaign: Campaign) -> int:
-    """Copy the eligible register entries of the scope into ElectorateMember, once."""
+    """Copy the eligible register entries of the scope into ElectorateMember, once. The database
+    accepts electors only until the campaign is stamped frozen, and refuses any change after."""
     if campaign.electorate_frozen_at is not None:
         return campaign.electorate_count or 0
     entries = eligible_entries(campaign.predicate, on=campaign.cutoff_date)
@@ -48,6 +85,9 @@ def electorate_freeze(*, campaign: Campaign) -> int:
         entries = entries.filter(
             district__in=CampaignDistrict.objects.filter(campaign=campaign).values("district")
         )
+    # The freeze is the only writer of the electorate: anything written before it is discarded.
+    ElectorateMember.objects.filter(campaign=campaign).delete()
+    StationElectorate.objects.filter(campaign=campaign).delete()
     sql, params = entries.order_by().values_list("id", "district_id").query.sql_with_params()
     store.electorate_insert(campaign.pk, sql, params)
     by_district = {
@@ -56,6 +96,8 @@ def electorate_freeze(*, campaign: Campaign) -> int:
         .values("district__code")
         .annotate(n=Count("id"))
     }
+    if not campaign.is_online:
+        _stations_freeze(campaign, by_district)
     campaign.electorate_districts = by_district
     campaign.electorate_count = sum(by_district.values())
     campaign.electorate_frozen_at = timezone.now()

@@ -33,7 +33,12 @@ from referendums.models import (
     VotingMethod,
 )
 from referendums.models.campaigns import EDITABLE_FIELDS
-from referendums.services.common import campaign_locked, campaign_snapshot, require_manager
+from referendums.services.common import (
+    campaign_locked,
+    campaign_snapshot,
+    frozen_violation,
+    require_manager,
+)
 
 S = CampaignStatus
 DEFAULT_OPTIONS = [("yes", "Oui", "Yes"), ("no", "Non", "No")]
@@ -171,6 +176,21 @@ def set_questions(campaign: Campaign, questions: list[dict[str, Any]]) -> None:
         )
 
 
+def questions_snapshot(campaign: Campaign) -> list[dict[str, Any]]:
+    """The wording of the questions and their options, as the audit log keeps it."""
+    return [
+        {
+            "text_fr": q.text_fr,
+            "text_en": q.text_en,
+            "options": [
+                {"key": o.key, "label_fr": o.label_fr, "label_en": o.label_en}
+                for o in q.options.order_by("position", "id")
+            ],
+        }
+        for q in Question.objects.filter(campaign=campaign).order_by("position", "id")
+    ]
+
+
 def _check_editable(campaign: Campaign, *, scope_changes: bool) -> None:
     if campaign.status not in workflow.EDITABLE:
         raise Conflict(_("La campagne ne peut plus être modifiée."), code="campaign_not_editable")
@@ -223,20 +243,28 @@ def campaign_update(
         try:
             with transaction.atomic():
                 campaign.save()
+                if districts is not None:
+                    campaign.whole_city = not districts
+                    campaign.save(update_fields=["whole_city"])
+                    _set_districts(campaign, districts)
+                if questions is not None:
+                    before["questions"] = questions_snapshot(campaign)
+                    set_questions(campaign, questions)
         except IntegrityError as exc:  # a database rule (e.g. an origin without its id)
-            raise RuleViolation(_("Valeurs incohérentes."), code="invalid") from exc
-        if districts is not None:
-            campaign.whole_city = not districts
-            campaign.save(update_fields=["whole_city"])
-            _set_districts(campaign, districts)
+            raise frozen_violation(exc) or RuleViolation(
+                _("Valeurs incohérentes."), code="invalid"
+            ) from exc
+        after = campaign_snapshot(campaign)
         if questions is not None:
-            set_questions(campaign, questions)
+            after["questions"] = questions_snapshot(campaign)
+        if districts is not None:
+            after["districts"] = sorted(districts)
         audit_record(
             actor=actor,
             verb="referendum.update",
             target=campaign,
             before=before,
-            after=campaign_snapshot(campaign),
+            after=after,
         )
     return campaign
 

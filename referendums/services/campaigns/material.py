@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
-from civic.errors import Conflict, PermissionDenied, RuleViolation
+from civic.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from civic.models import User
 from referendums import workflow
 from referendums.models import Argument, Campaigner
@@ -54,14 +54,23 @@ def argument_set(*, campaigner_id: int, actor: User, text_fr: str, text_en: str 
             code="argument_too_long",
         )
     with transaction.atomic():
-        campaigner = (
-            Campaigner.objects.select_for_update().select_related("campaign").get(pk=campaigner_id)
+        # The campaign's row first, then the campaigner's: the order campaigner_authorise takes
+        # them in. Locking the campaigner first (as a join locking both did) deadlocked two
+        # concurrent POSTs of the same organisation.
+        campaign_id = (
+            Campaigner.objects.filter(pk=campaigner_id)
+            .values_list("campaign_id", flat=True)
+            .first()
         )
+        if campaign_id is None:
+            raise NotFound(_("Organisation introuvable."))
+        campaign = campaign_locked(campaign_id)
+        campaigner = Campaigner.objects.select_for_update(of=("self",)).get(pk=campaigner_id)
         if not campaigner.authorised:
             raise PermissionDenied(
                 _("Organisation non habilitée."), code="campaigner_not_authorised"
             )
-        _refuse_after_campaign(campaigner.campaign.status)
+        _refuse_after_campaign(campaign.status)
         argument, _created = Argument.objects.update_or_create(
             campaigner=campaigner, defaults={"text_fr": text_fr, "text_en": text_en}
         )

@@ -25,7 +25,6 @@ from assembly.forms import (
     MinutesForm,
     MotionForm,
     ReferForm,
-    SeedForm,
     SessionForm,
 )
 from assembly.models import (
@@ -252,14 +251,34 @@ def _recruitment_open(request: HttpRequest, mandate: Mandate, actor: User) -> st
 
 
 def _invitations_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    _no_seed(request)
     data = _form_or_refuse(InvitationsForm(request.POST))
-    recruitment.invitations_draw(
-        mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
-    )
+    batch = recruitment.invitations_commit(mandate_id=mandate.pk, actor=actor, count=data["count"])
+    return _("Lot engagé ; empreinte de sa graine : %(digest)s. Tirez-le maintenant.") % {
+        "digest": batch.seed_digest
+    }
+
+
+def _invitations_batch_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    _no_seed(request)
+    batch_id = _int(request.POST.get("batch"))
+    if not mandate.batches.filter(pk=batch_id).exists():
+        raise DomainError(_("Ce lot d'invitations n'existe pas."), code="not_found")
+    recruitment.invitations_draw(batch_id=batch_id, actor=actor)
     return None
 
 
+def _no_seed(request: HttpRequest) -> None:
+    """Nobody types a seed: a form that sends one is refused, not silently obeyed."""
+    if "seed" in request.POST or "seed_source" in request.POST:
+        raise DomainError(
+            _("L'aléa ne se saisit pas : il vient du tour public nommé par l'engagement."),
+            code="seed_not_accepted",
+        )
+
+
 def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    _no_seed(request)
     data = _form_or_refuse(CommitmentForm(request.POST))
     # The lottery of a large pool takes a minute of solver time: a worker computes it.
     commitment_request(mandate_id=mandate.pk, actor=actor, **data)
@@ -270,8 +289,8 @@ def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> 
 
 
 def _draw_run(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    data = _form_or_refuse(SeedForm(request.POST))
-    draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+    _no_seed(request)
+    draw.draw_run(mandate_id=mandate.pk, actor=actor)
     return None
 
 
@@ -317,6 +336,7 @@ def _referendum_ask(request: HttpRequest, mandate: Mandate, actor: User) -> str 
 MANDATE_ACTIONS: dict[str, MandateAction] = {
     "recruit": _recruitment_open,
     "invitations": _invitations_draw,
+    "invitations_draw": _invitations_batch_draw,
     "commitment": _commitment_request,
     "draw": _draw_run,
     "leave": _member_leave,
@@ -358,7 +378,6 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
     job = CommitmentJob.objects.filter(mandate=mandate).first()
     commitment_initial = (
         {
-            "seed_source": job.seed_source,
             # The format of <input type="datetime-local">.
             "seed_expected_at": timezone.localtime(job.seed_expected_at).strftime("%Y-%m-%dT%H:%M"),
         }
@@ -383,7 +402,9 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
             "recommendations": selectors.recommendation_list(mandate=mandate),
             "invitations_form": InvitationsForm(),
             "commitment_form": CommitmentForm(initial=commitment_initial),
-            "seed_form": SeedForm(),
+            "pending_batch": mandate.batches.filter(drawn_at__isnull=True)
+            .exclude(seed_digest="")
+            .first(),
             "leave_form": LeaveForm(members=members),
             "session_form": SessionForm(),
             "refer_form": ReferForm(),

@@ -205,9 +205,22 @@ def draw_bundle(commitment: DrawCommitment) -> dict[str, Any]:
         "seed_recorded_at": (
             commitment.seed_recorded_at.isoformat() if commitment.seed_recorded_at else None
         ),
+        "beacon": draw_beacon(commitment),
         "ticket": commitment.ticket,
         "panel": commitment.panel,
         "reserve": commitment.reserve,
+    }
+
+
+def draw_beacon(commitment: DrawCommitment) -> dict[str, Any] | None:
+    """The public round the seed is the randomness of (round, randomness, signature), once drawn;
+    None before the draw and for the typed seeds of before."""
+    if commitment.beacon_round is None or not commitment.seed:
+        return None
+    return {
+        "round": commitment.beacon_round,
+        "randomness": commitment.seed,
+        "signature": commitment.beacon_signature,
     }
 
 

@@ -364,3 +364,17 @@ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS = env_bool(
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
+
+# Trust hardening: sortition
+# The drand relays the draw reads its public round from (League of Entropy, quicknet chain): every
+# one must serve the same round, or the draw waits. Seconds each relay has to answer.
+ASSEMBLY_DRAND_RELAYS = env_list(
+    "ASSEMBLY_DRAND_RELAYS",
+    [
+        "https://api.drand.sh",
+        "https://api2.drand.sh",
+        "https://api3.drand.sh",
+        "https://drand.cloudflare.com",
+    ],
+)
+ASSEMBLY_DRAND_TIMEOUT = env_int("ASSEMBLY_DRAND_TIMEOUT", 10, minimum=1)

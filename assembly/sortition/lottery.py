@@ -54,6 +54,9 @@ class Lottery:
         default_factory=dict
     )  # per pid, exact under the lottery
     maximin_value: float = 0.0  # smallest selection probability of the optimal distribution
+    # Per pid, the selection probability under the optimal distribution (before the rounding into
+    # tickets): what the algorithm promises each volunteer, published with the commitment.
+    targets: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [{"panel": p, "tickets": t} for p, t in zip(self.panels, self.tickets, strict=True)]
@@ -119,6 +122,7 @@ def lottery_compute(
     lottery = Lottery.from_json(answer["lottery"])
     lottery.probabilities = answer["probabilities"]
     lottery.maximin_value = answer["maximin_value"]
+    lottery.targets = answer.get("targets", {})
     return lottery
 
 
@@ -137,6 +141,7 @@ def child_main() -> None:
             "lottery": lottery.as_json(),
             "probabilities": lottery.probabilities,
             "maximin_value": lottery.maximin_value,
+            "targets": lottery.targets,
         }
     sys.stdout.write(canonical_json(answer))
 
@@ -242,7 +247,12 @@ def _lottery_from_tickets(
     lottery = Lottery(panels=[list(k) for k in keys], tickets=[grouped[k] for k in keys])
     lottery.probabilities = lottery_probabilities(lottery, (c.pid for c in candidates))
     lottery.maximin_value = min(marginals.get(c.pid, 0.0) for c in candidates)
+    lottery.targets = {c.pid: marginals.get(c.pid, 0.0) for c in sorted(candidates, key=_pid)}
     return lottery
+
+
+def _pid(candidate: Candidate) -> str:
+    return candidate.pid
 
 
 def lottery_check(

@@ -14,7 +14,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assembly import sortition
-from assembly.sortition import beacon
 from assembly.models import (
     CommitmentJob,
     CommitmentJobStatus,
@@ -24,6 +23,7 @@ from assembly.models import (
 )
 from assembly.services.common import mandate_locked, mandate_move
 from assembly.services.pool import mandate_quotas, pool_candidates, pool_volunteers
+from assembly.sortition import beacon
 from assembly.workflow import MANDATE, may_move
 from civic.audit import audit_record
 from civic.errors import Conflict, DomainError, RuleViolation

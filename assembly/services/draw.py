@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assembly import sortition
-from assembly.sortition import beacon
 from assembly.models import (
     DrawCommitment,
     Mandate,
@@ -28,6 +27,7 @@ from assembly.rules import volunteer_may_be_drawn
 from assembly.selectors import draw_beacon
 from assembly.services.common import mandate_locked, mandate_move
 from assembly.services.pool import mandate_quotas, reserves_waiting
+from assembly.sortition import beacon
 from civic.audit import audit_record
 from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import User

@@ -55,7 +55,7 @@ def drand_relays() -> Iterator[Relays]:
     relays = Relays(base="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             relays.requests.append(self.path)
             found = _PATH.match(self.path)
             if found is None or found["relay"] in relays.down:
@@ -68,7 +68,7 @@ def drand_relays() -> Iterator[Relays]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

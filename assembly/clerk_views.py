@@ -251,34 +251,19 @@ def _recruitment_open(request: HttpRequest, mandate: Mandate, actor: User) -> st
 
 
 def _invitations_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    _no_seed(request)
     data = _form_or_refuse(InvitationsForm(request.POST))
     batch = recruitment.invitations_commit(mandate_id=mandate.pk, actor=actor, count=data["count"])
-    return _("Lot engagé ; empreinte de sa graine : %(digest)s. Tirez-le maintenant.") % {
-        "digest": batch.seed_digest
-    }
+    done = _("Lot engagé ; empreinte de sa graine : %(digest)s. Tirez-le maintenant.")
+    return done % {"digest": batch.seed_digest}
 
 
 def _invitations_batch_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    _no_seed(request)
     batch_id = _int(request.POST.get("batch"))
-    if not mandate.batches.filter(pk=batch_id).exists():
-        raise DomainError(_("Ce lot d'invitations n'existe pas."), code="not_found")
-    recruitment.invitations_draw(batch_id=batch_id, actor=actor)
+    recruitment.invitations_draw(mandate_id=mandate.pk, batch_id=batch_id, actor=actor)
     return None
 
 
-def _no_seed(request: HttpRequest) -> None:
-    """Nobody types a seed: a form that sends one is refused, not silently obeyed."""
-    if "seed" in request.POST or "seed_source" in request.POST:
-        raise DomainError(
-            _("L'aléa ne se saisit pas : il vient du tour public nommé par l'engagement."),
-            code="seed_not_accepted",
-        )
-
-
 def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    _no_seed(request)
     data = _form_or_refuse(CommitmentForm(request.POST))
     # The lottery of a large pool takes a minute of solver time: a worker computes it.
     commitment_request(mandate_id=mandate.pk, actor=actor, **data)
@@ -289,7 +274,6 @@ def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> 
 
 
 def _draw_run(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    _no_seed(request)
     draw.draw_run(mandate_id=mandate.pk, actor=actor)
     return None
 
@@ -351,6 +335,11 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
     step = MANDATE_ACTIONS.get(request.POST.get("action", ""))
     if step is None:
         raise DomainError(_("Action inconnue."), code="unknown_action")
+    if "seed" in request.POST or "seed_source" in request.POST:
+        raise DomainError(
+            _("L'aléa ne se saisit pas : il vient du tour public nommé par l'engagement."),
+            code="seed_not_accepted",
+        )
     return step(request, mandate, cast(User, request.user))
 
 
@@ -402,9 +391,7 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
             "recommendations": selectors.recommendation_list(mandate=mandate),
             "invitations_form": InvitationsForm(),
             "commitment_form": CommitmentForm(initial=commitment_initial),
-            "pending_batch": mandate.batches.filter(drawn_at__isnull=True)
-            .exclude(seed_digest="")
-            .first(),
+            "pending_batch": selectors.invitation_batch_pending(mandate=mandate),
             "leave_form": LeaveForm(members=members),
             "session_form": SessionForm(),
             "refer_form": ReferForm(),

@@ -16,6 +16,7 @@ from assembly.models import (
     DrawCommitment,
     Feature,
     Invitation,
+    InvitationBatch,
     Mandate,
     MandateStatus,
     Member,
@@ -210,6 +211,11 @@ def draw_bundle(commitment: DrawCommitment) -> dict[str, Any]:
         "panel": commitment.panel,
         "reserve": commitment.reserve,
     }
+
+
+def invitation_batch_pending(*, mandate: Mandate) -> InvitationBatch | None:
+    """The batch committed and not yet drawn (one at a time), for the clerk's desk."""
+    return mandate.batches.filter(drawn_at__isnull=True).exclude(seed_digest="").first()
 
 
 def draw_beacon(commitment: DrawCommitment) -> dict[str, Any] | None:

@@ -87,17 +87,20 @@ def invitations_commit(*, mandate_id: int, actor: User, count: int) -> Invitatio
     return batch
 
 
-def invitations_draw(*, batch_id: int, actor: User) -> InvitationBatch:
+def invitations_draw(
+    *, batch_id: int, actor: User, mandate_id: int | None = None
+) -> InvitationBatch:
     """Draw a committed batch: `random.Random(seed).sample()` over the population's entry ids in
     ascending order, once the seed is checked against its published digest and the population
-    against the committed one (a register that changed since refuses: commit a new batch)."""
+    against the committed one (a register that changed since refuses: commit a new batch). With
+    `mandate_id`, a batch of another mandate is not found."""
     with transaction.atomic():
-        mandate_id = (
+        batch_mandate = (
             InvitationBatch.objects.filter(pk=batch_id).values_list("mandate_id", flat=True).first()
         )
-        if mandate_id is None:
+        if batch_mandate is None or mandate_id not in (None, batch_mandate):
             raise NotFound(_("Ce lot d'invitations n'existe pas."), code="not_found")
-        mandate = _recruiting(mandate_id)
+        mandate = _recruiting(batch_mandate)
         batch = InvitationBatch.objects.select_for_update().get(pk=batch_id)
         if batch.drawn_at is not None:
             raise Conflict(_("Ce lot est déjà tiré."), code="batch_drawn")

@@ -405,3 +405,12 @@ def test_no_public_page_tells_citizens_to_run_manage_py(client, recruiting, cler
     page = client.get(f"/assembly/{mandate.pk}/").content.decode()
     assert "manage.py" not in page
     assert "tirage.json" in page or "données publiques du tirage" in page
+
+
+def test_the_deploy_check_warns_of_a_single_or_plain_http_relay(settings) -> None:
+    from assembly.checks import check_drand_relays
+
+    settings.ASSEMBLY_DRAND_RELAYS = ["http://relay.example"]
+    assert {w.id for w in check_drand_relays()} == {"civic.W070", "civic.W071"}
+    settings.ASSEMBLY_DRAND_RELAYS = ["https://api.drand.sh", "https://drand.cloudflare.com"]
+    assert check_drand_relays() == []

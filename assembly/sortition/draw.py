@@ -79,8 +79,9 @@ def commitment_payload(
     beacon: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The published commitment. `beacon` names the future public round whose randomness will be
-    the seed; `promise` states what the algorithm promises each volunteer (the maximin value and
-    each one's probability under the optimal distribution), which the rerun checks."""
+    the seed; `promise` states what the algorithm promises each volunteer (the maximin value, each
+    one's probability under the optimal distribution and how many of its panels hold them), which
+    the rerun checks."""
     extra: dict[str, Any] = {}
     if beacon is not None:
         extra["beacon"] = dict(beacon)
@@ -88,6 +89,7 @@ def commitment_payload(
         extra["promise"] = {
             "maximin": lottery.maximin_value,
             "targets": dict(sorted(lottery.targets.items())),
+            "supports": dict(sorted(lottery.supports.items())),
         }
     return {
         **extra,

@@ -17,10 +17,12 @@ from typing import Any
 from assembly.sortition.canonical import LOTTERY_TICKETS
 from assembly.sortition.lottery import Lottery, lottery_probabilities
 
-# Rounding the optimal distribution into M = LOTTERY_TICKETS equally likely tickets moves each
-# volunteer's probability a little: the check allows k/M (k the panel size, one ticket per seat)
-# and reports any larger gap. The simulation's tolerance is five standard deviations of a frequency
-# over SIMULATED_DRAWS draws, plus one draw.
+# Rounding the optimal distribution into M = LOTTERY_TICKETS equally likely tickets gives each of
+# its panels the floor or the ceiling of M times its probability: a volunteer held by s panels of
+# the distribution moves by less than s tickets, so the check allows max(s, 1)/M (the promise
+# publishes s per volunteer; k/M, k the panel size, for a promise without it) and reports any
+# larger gap. The simulation's tolerance is five standard deviations of a frequency over
+# SIMULATED_DRAWS draws, plus one draw.
 SIMULATED_DRAWS = 20_000
 SIMULATION_SIGMAS = 5.0
 _EPSILON = 1e-9
@@ -72,17 +74,23 @@ def fairness_check(
     size = int(payload["panel_size"])
     exact = lottery_probabilities(lottery, pids)
     report.exact = exact
-    tolerance = rounding_tolerance(size)
     promise = payload.get("promise")
     if promise:
         maximin = float(promise["maximin"])
         targets = {pid: float(p) for pid, p in promise["targets"].items()}
+        supports = promise.get("supports")
+
+        def tolerance(pid: str) -> float:
+            if supports is None:
+                return rounding_tolerance(size)
+            return max(int(supports.get(pid, 0)), 1) / LOTTERY_TICKETS
+
         lowest_pid = min(exact, key=lambda pid: (exact[pid], pid))
         report.lines.append(
             f"smallest selection probability: {exact[lowest_pid]:.4f} "
-            f"(promised at least {maximin:.4f} - {tolerance:.4f} for the rounding)"
+            f"(promised at least {maximin:.4f} - {tolerance(lowest_pid):.4f} for the rounding)"
         )
-        if exact[lowest_pid] < maximin - tolerance - _EPSILON:
+        if exact[lowest_pid] < maximin - tolerance(lowest_pid) - _EPSILON:
             report.problems.append(
                 f"{lowest_pid} is drawn with probability {exact[lowest_pid]:.4f}, below the "
                 f"promised minimum {maximin:.4f}"
@@ -90,18 +98,19 @@ def fairness_check(
         missing = sorted(set(pids) - set(targets))
         if missing:
             report.problems.append(f"the promise names no probability for {missing[:5]}")
-        worst = 0.0
+        worst, worst_allowed = 0.0, 0.0
         for pid in pids:
             gap = abs(exact[pid] - targets.get(pid, 0.0))
-            worst = max(worst, gap)
-            if gap > tolerance + _EPSILON:
+            if gap > worst:
+                worst, worst_allowed = gap, tolerance(pid)
+            if gap > tolerance(pid) + _EPSILON:
                 report.problems.append(
                     f"{pid}: probability {exact[pid]:.4f} under the lottery, "
                     f"{targets.get(pid, 0.0):.4f} promised"
                 )
         report.lines.append(
             f"each volunteer's probability against the promise: largest gap {worst:.4f} "
-            f"(tolerance {tolerance:.4f})"
+            f"(allowed for that volunteer by the rounding: {worst_allowed:.4f})"
         )
     else:
         report.lines.append("the bundle states no per-volunteer promise (older format)")

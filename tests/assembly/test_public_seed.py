@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from assembly import sortition
 from assembly.models import DrawCommitment, Invitation, InvitationBatch, Member
+from assembly.selectors import draw_bundle
 from assembly.services import commitment as commitments
 from assembly.services import draw, recruitment
 from assembly.sortition import beacon
@@ -318,8 +319,6 @@ def test_the_rerun_refuses_a_typed_seed(recruiting, clerk, freeze) -> None:
 
 
 def _bundle_of(commitment: DrawCommitment) -> dict[str, Any]:
-    from assembly.selectors import draw_bundle
-
     return draw_bundle(commitment)
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,6 @@ class AssemblyConfig(AppConfig):
         # handlers use the models, which exist only once the app registry is ready.
         # Its tasks register too: the services enqueue them by name, in any process.
         from assembly import events, tasks  # noqa: F401
+        from assembly.checks import check_drand_relays
+
+        checks.register(check_drand_relays, checks.Tags.security, deploy=True)

@@ -25,7 +25,6 @@ from assembly.forms import (
     MinutesForm,
     MotionForm,
     ReferForm,
-    SeedForm,
     SessionForm,
 )
 from assembly.models import (
@@ -253,9 +252,14 @@ def _recruitment_open(request: HttpRequest, mandate: Mandate, actor: User) -> st
 
 def _invitations_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
     data = _form_or_refuse(InvitationsForm(request.POST))
-    recruitment.invitations_draw(
-        mandate_id=mandate.pk, actor=actor, count=data["count"], seed=data["seed"] or None
-    )
+    batch = recruitment.invitations_commit(mandate_id=mandate.pk, actor=actor, count=data["count"])
+    done = _("Lot engagé ; empreinte de sa graine : %(digest)s. Tirez-le maintenant.")
+    return done % {"digest": batch.seed_digest}
+
+
+def _invitations_batch_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
+    batch_id = _int(request.POST.get("batch"))
+    recruitment.invitations_draw(mandate_id=mandate.pk, batch_id=batch_id, actor=actor)
     return None
 
 
@@ -270,8 +274,7 @@ def _commitment_request(request: HttpRequest, mandate: Mandate, actor: User) -> 
 
 
 def _draw_run(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    data = _form_or_refuse(SeedForm(request.POST))
-    draw.draw_run(mandate_id=mandate.pk, actor=actor, seed=data["seed"])
+    draw.draw_run(mandate_id=mandate.pk, actor=actor)
     return None
 
 
@@ -317,6 +320,7 @@ def _referendum_ask(request: HttpRequest, mandate: Mandate, actor: User) -> str 
 MANDATE_ACTIONS: dict[str, MandateAction] = {
     "recruit": _recruitment_open,
     "invitations": _invitations_draw,
+    "invitations_draw": _invitations_batch_draw,
     "commitment": _commitment_request,
     "draw": _draw_run,
     "leave": _member_leave,
@@ -331,6 +335,11 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
     step = MANDATE_ACTIONS.get(request.POST.get("action", ""))
     if step is None:
         raise DomainError(_("Action inconnue."), code="unknown_action")
+    if "seed" in request.POST or "seed_source" in request.POST:
+        raise DomainError(
+            _("L'aléa ne se saisit pas : il vient du tour public nommé par l'engagement."),
+            code="seed_not_accepted",
+        )
     return step(request, mandate, cast(User, request.user))
 
 
@@ -358,7 +367,6 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
     job = CommitmentJob.objects.filter(mandate=mandate).first()
     commitment_initial = (
         {
-            "seed_source": job.seed_source,
             # The format of <input type="datetime-local">.
             "seed_expected_at": timezone.localtime(job.seed_expected_at).strftime("%Y-%m-%dT%H:%M"),
         }
@@ -383,7 +391,7 @@ def clerk_mandate(request: HttpRequest, pk: int) -> HttpResponse:
             "recommendations": selectors.recommendation_list(mandate=mandate),
             "invitations_form": InvitationsForm(),
             "commitment_form": CommitmentForm(initial=commitment_initial),
-            "seed_form": SeedForm(),
+            "pending_batch": selectors.invitation_batch_pending(mandate=mandate),
             "leave_form": LeaveForm(members=members),
             "session_form": SessionForm(),
             "refer_form": ReferForm(),

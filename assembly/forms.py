@@ -68,30 +68,24 @@ class MinutesForm(forms.Form):
 
 class InvitationsForm(forms.Form):
     count = forms.IntegerField(
-        label=_("Nombre de personnes à inviter"), min_value=1, max_value=100_000
-    )
-    seed = forms.CharField(
-        label=_("Graine du tirage (facultatif)"),
-        max_length=64,
-        required=False,
-        help_text=_("Laissée vide, une graine aléatoire est tirée et consignée."),
+        label=_("Nombre de personnes à inviter"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_(
+            "La graine est tirée par le serveur ; son empreinte est publiée avant le tirage du lot."
+        ),
     )
 
 
 class CommitmentForm(forms.Form):
-    seed_source = forms.CharField(
-        label=_("Source publique de l'aléa"),
-        max_length=500,
-        help_text=_("Par exemple : les numéros du tirage du Loto de la FDJ du samedi 5 décembre."),
-    )
     seed_expected_at = forms.DateTimeField(
-        label=_("Aléa connu à partir du (AAAA-MM-JJ HH:MM)"),
+        label=_("Tirage au sort à partir du (AAAA-MM-JJ HH:MM)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_(
+            "L'aléa sera celui du premier tour drand (League of Entropy) produit après cette date : "
+            "l'engagement publié nomme ce tour, personne ne saisit l'aléa."
+        ),
     )
-
-
-class SeedForm(forms.Form):
-    seed = forms.CharField(label=_("Valeur publique de l'aléa, telle que publiée"), max_length=500)
 
 
 class LeaveForm(forms.Form):

@@ -16,6 +16,7 @@ from assembly.models import (
     DrawCommitment,
     Feature,
     Invitation,
+    InvitationBatch,
     Mandate,
     MandateStatus,
     Member,
@@ -205,9 +206,27 @@ def draw_bundle(commitment: DrawCommitment) -> dict[str, Any]:
         "seed_recorded_at": (
             commitment.seed_recorded_at.isoformat() if commitment.seed_recorded_at else None
         ),
+        "beacon": draw_beacon(commitment),
         "ticket": commitment.ticket,
         "panel": commitment.panel,
         "reserve": commitment.reserve,
+    }
+
+
+def invitation_batch_pending(*, mandate: Mandate) -> InvitationBatch | None:
+    """The batch committed and not yet drawn (one at a time), for the clerk's desk."""
+    return mandate.batches.filter(drawn_at__isnull=True).exclude(seed_digest="").first()
+
+
+def draw_beacon(commitment: DrawCommitment) -> dict[str, Any] | None:
+    """The public round the seed is the randomness of (round, randomness, signature), once drawn;
+    None before the draw and for the typed seeds of before."""
+    if commitment.beacon_round is None or not commitment.seed:
+        return None
+    return {
+        "round": commitment.beacon_round,
+        "randomness": commitment.seed,
+        "signature": commitment.beacon_signature,
     }
 
 

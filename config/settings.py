@@ -416,3 +416,17 @@ AUDITORS_EMAILS = env_list("AUDITORS_EMAILS", [])
 # most (Estonia's i-voting check): afterwards a receipt held by a coercer proves nothing.
 RECEIPT_CHECK_MINUTES = env_int("RECEIPT_CHECK_MINUTES", 30, minimum=1)
 RECEIPT_CHECK_LIMIT = env_int("RECEIPT_CHECK_LIMIT", 3, minimum=1)
+
+# Trust hardening: sortition
+# The drand relays the draw reads its public round from (League of Entropy, quicknet chain): every
+# one must serve the same round, or the draw waits. Seconds each relay has to answer.
+ASSEMBLY_DRAND_RELAYS = env_list(
+    "ASSEMBLY_DRAND_RELAYS",
+    [
+        "https://api.drand.sh",
+        "https://api2.drand.sh",
+        "https://api3.drand.sh",
+        "https://drand.cloudflare.com",
+    ],
+)
+ASSEMBLY_DRAND_TIMEOUT = env_int("ASSEMBLY_DRAND_TIMEOUT", 10, minimum=1)

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -27,6 +28,7 @@ from assembly.services import draw, sessions, votes
 from assembly.services.commitment import commitment_request
 from civic.api.fields import CivicDateTimeField, IdField
 from civic.api.permissions import role_permission
+from civic.errors import RuleViolation
 from civic.models import User
 from civic.roles import Role
 
@@ -90,11 +92,13 @@ class CommitmentRequestApi(APIView):
     permission_classes = [IsClerk]
 
     class InputSerializer(serializers.Serializer):
-        seed_source = serializers.CharField(max_length=500)
-        seed_expected_at = CivicDateTimeField()
+        seed_expected_at = CivicDateTimeField(
+            help_text="The draw uses the first drand quicknet round produced after this time."
+        )
 
     @extend_schema(request=InputSerializer, responses={202: CommitmentJobOutput})
     def post(self, request: Request, pk: int) -> Response:
+        _no_seed(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = commitment_request(mandate_id=pk, actor=_actor(request), **data.validated_data)
@@ -114,19 +118,27 @@ class CommitmentJobApi(APIView):
 
 
 class DrawRunApi(APIView):
+    """Draw: the seed is the randomness of the drand round the commitment named, read from every
+    configured relay once the round is produced (409 `beacon_unavailable`, `beacon_disagreement`
+    otherwise; 400 `seed_not_yet_public` before). A body naming a seed is refused (400
+    `seed_not_accepted`)."""
+
     permission_classes = [IsClerk]
 
-    class InputSerializer(serializers.Serializer):
-        seed = serializers.CharField(max_length=500)
-
-    @extend_schema(request=InputSerializer, responses={200: CommitmentSummary})
+    @extend_schema(request=None, responses={200: CommitmentSummary})
     def post(self, request: Request, pk: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        commitment = draw.draw_run(
-            mandate_id=pk, actor=_actor(request), seed=data.validated_data["seed"]
-        )
+        _no_seed(request)
+        commitment = draw.draw_run(mandate_id=pk, actor=_actor(request))
         return Response(CommitmentSummary(commitment).data)
+
+
+def _no_seed(request: Request) -> None:
+    data = request.data if isinstance(request.data, dict) else {}
+    if "seed" in data or "seed_source" in data:
+        raise RuleViolation(
+            _("L'aléa ne se saisit pas : il vient du tour public nommé par l'engagement."),
+            code="seed_not_accepted",
+        )
 
 
 class MemberLeaveApi(APIView):

@@ -85,6 +85,7 @@ class CommitmentSummary(serializers.ModelSerializer):
             "seed_source",
             "seed_expected_at",
             "published_at",
+            "beacon_round",
             "seed",
             "seed_recorded_at",
             "ticket",

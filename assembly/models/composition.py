@@ -126,21 +126,30 @@ class Quota(models.Model):
 
 
 class InvitationBatch(models.Model):
-    """Stage one: a uniformly random sample of the register, reproducible from its seed."""
+    """Stage one: a uniformly random sample of the register, reproducible from its seed. The seed
+    is drawn by the server, never typed; its SHA-256 (`seed_digest`) and the population's are
+    published when the batch is committed, and the sample drawn afterwards (`drawn_at`) must match
+    them (the database checks the seed against its digest and keeps both unchanged)."""
 
     mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="batches")
     seed = models.CharField(max_length=64)
+    seed_digest = models.CharField(_("empreinte de la graine"), max_length=64, blank=True)
+    population_digest = models.CharField(max_length=64, blank=True)
     requested = models.PositiveIntegerField()
     population = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    drawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("lot d'invitations")
         verbose_name_plural = _("lots d'invitations")
+        # The seed matches its digest (empty only for the batches of before, drawn when created):
+        # a CHECK of migration 0005, in SQL since PostgreSQL's sha256() is not Django's SHA256
+        # (which needs pgcrypto).
 
     def __str__(self) -> str:
         return f"{self.mandate_id}/{self.pk} ({self.requested})"

@@ -33,6 +33,10 @@ class DrawCommitment(models.Model):
     panel = models.JSONField(default=list)  # pseudonyms, sorted
     reserve = models.JSONField(default=list)  # pseudonyms, in call order
     maximin_value = models.FloatField(default=0)
+    # The public round whose randomness is the seed, fixed by the commitment (drand quicknet);
+    # null only for the commitments of before, whose seed was typed.
+    beacon_round = models.BigIntegerField(_("tour drand"), null=True, blank=True)
+    beacon_signature = models.CharField(max_length=192, blank=True)
 
     class Meta:
         verbose_name = _("engagement de tirage")
@@ -46,6 +50,15 @@ class DrawCommitment(models.Model):
             models.CheckConstraint(
                 condition=Q(seed_expected_at__gt=models.F("published_at")),
                 name="commitment_before_seed",
+            ),
+            # The seed of a round-named commitment is the round's randomness (64 hex digits, with
+            # its signature); the trigger of 0005 checks it is the SHA-256 of that signature and
+            # forbids changing it, the round or the payload.
+            models.CheckConstraint(
+                condition=Q(beacon_round__isnull=True)
+                | Q(seed="", beacon_signature="")
+                | (Q(seed__regex=r"^[0-9a-f]{64}$") & ~Q(beacon_signature="")),
+                name="commitment_seed_is_beacon",
             ),
         ]
 

@@ -23,6 +23,7 @@ from assembly.models import (
 )
 from assembly.services.common import mandate_locked, mandate_move
 from assembly.services.pool import mandate_quotas, pool_candidates, pool_volunteers
+from assembly.sortition import beacon
 from assembly.workflow import MANDATE, may_move
 from civic.audit import audit_record
 from civic.errors import Conflict, DomainError, RuleViolation
@@ -50,25 +51,39 @@ def _sortition_refusal(exc: sortition.SortitionError, *, rule: str) -> RuleViola
     return RuleViolation(detail, code=exc.code, rule=rule)
 
 
-def _commitment_inputs_check(
-    *, seed_source: str, seed_expected_at: datetime, now: datetime
-) -> None:
+def _commitment_inputs_check(*, seed_expected_at: datetime, now: datetime) -> None:
     if seed_expected_at <= now:
         raise RuleViolation(
             _("L'aléa doit être une valeur publique future, connue après la publication."),
             code="seed_not_in_future",
         )
-    if not seed_source.strip():
-        raise RuleViolation(_("Décrivez la source publique de l'aléa."), code="seed_source_missing")
+
+
+# What the job shows until the worker names the round: the source is always the same.
+SEED_SOURCE_GENERIC: Final = "drand quicknet (League of Entropy)"
+
+
+def seed_source_text(number: int) -> str:
+    """The public description of the seed: the round and where anyone reads it."""
+    chain = beacon.QUICKNET
+    return (
+        f"{chain.name} (League of Entropy), round {number}: "
+        f"{beacon.DEFAULT_RELAYS[0]}/{chain.hash}/public/{number}"
+    )
 
 
 def commitment_publish(
-    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
+    *, mandate_id: int, actor: User, seed_expected_at: datetime
 ) -> DrawCommitment:
-    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed source
-    must be a public random value that does not exist yet."""
+    """Freeze the pool and quotas, compute the lottery and publish their digest. The seed will be
+    the randomness of the first drand round produced after `seed_expected_at` (and after now): the
+    commitment names that round, nobody types the seed."""
     now = timezone.now()
-    _commitment_inputs_check(seed_source=seed_source, seed_expected_at=seed_expected_at, now=now)
+    _commitment_inputs_check(seed_expected_at=seed_expected_at, now=now)
+    chain = beacon.QUICKNET
+    round_number = beacon.round_after(chain, max(seed_expected_at, now))
+    seed_expected_at = beacon.round_time(chain, round_number)
+    seed_source = seed_source_text(round_number)
     with transaction.atomic():
         mandate = mandate_locked(mandate_id)
         mandate_move(mandate, MandateStatus.COMMITTED)
@@ -91,6 +106,15 @@ def commitment_publish(
             seed_source=seed_source.strip(),
             seed_expected_at=seed_expected_at.isoformat(),
             published_at=now.isoformat(),
+            beacon={
+                "network": "drand",
+                "chain": chain.name,
+                "chain_hash": chain.hash,
+                "round": round_number,
+                "round_time": seed_expected_at.isoformat(),
+                "public_key": chain.public_key,
+                "relays": list(settings.ASSEMBLY_DRAND_RELAYS),
+            },
         )
         commitment = DrawCommitment.objects.create(
             mandate=mandate,
@@ -105,6 +129,7 @@ def commitment_publish(
             published_at=now,
             published_by=actor,
             maximin_value=lottery.maximin_value,
+            beacon_round=round_number,
         )
         for volunteer in volunteers:
             volunteer.selection_probability = lottery.probabilities.get(volunteer.pseudonym, 0.0)
@@ -120,6 +145,7 @@ def commitment_publish(
                 "pool_size": len(candidates),
                 "seed_source": commitment.seed_source,
                 "seed_expected_at": seed_expected_at,
+                "beacon_round": round_number,
             },
         )
     return commitment
@@ -133,14 +159,14 @@ COMMITMENT_TASK: Final = "assembly.tasks.commitment_compute"
 
 
 def commitment_request(
-    *, mandate_id: int, actor: User, seed_source: str, seed_expected_at: datetime
+    *, mandate_id: int, actor: User, seed_expected_at: datetime
 ) -> CommitmentJob:
     """Ask a worker to publish the commitment (see `commitment_publish`). The same checks as the
     publication are made at once, so an obvious mistake is refused in the page; the lottery itself
     is computed by `assembly.tasks.commitment_compute` once this transaction commits. A failed job
     is asked again with this call; a job in progress refuses a second request."""
     now = timezone.now()
-    _commitment_inputs_check(seed_source=seed_source, seed_expected_at=seed_expected_at, now=now)
+    _commitment_inputs_check(seed_expected_at=seed_expected_at, now=now)
     with transaction.atomic():
         mandate = mandate_locked(mandate_id)  # two clicks: the second waits, then sees the job
         if not may_move(MANDATE, mandate.status, MandateStatus.COMMITTED):
@@ -152,7 +178,7 @@ def commitment_request(
                 code="commitment_in_progress",
             )
         fields = {
-            "seed_source": seed_source.strip(),
+            "seed_source": SEED_SOURCE_GENERIC,
             "seed_expected_at": seed_expected_at,
             "requested_by": actor,
             "requested_at": now,
@@ -200,7 +226,6 @@ def commitment_job_run(*, job_id: int) -> str:
             commitment_publish(
                 mandate_id=job.mandate_id,
                 actor=job.requested_by,
-                seed_source=job.seed_source,
                 seed_expected_at=job.seed_expected_at,
             )
             CommitmentJob.objects.filter(pk=job_id, status=CommitmentJobStatus.RUNNING).update(

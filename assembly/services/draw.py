@@ -1,10 +1,12 @@
-"""The draw: seating the panel the public seed selects from the committed lottery, its rerun,
-and replacement from the reserve."""
+"""The draw: seating the panel the public round's randomness selects from the committed lottery,
+its rerun, and replacement from the reserve."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,36 +24,51 @@ from assembly.models import (
     Volunteer,
 )
 from assembly.rules import volunteer_may_be_drawn
+from assembly.selectors import draw_beacon
 from assembly.services.common import mandate_locked, mandate_move
 from assembly.services.pool import mandate_quotas, reserves_waiting
+from assembly.sortition import beacon
 from civic.audit import audit_record
 from civic.errors import Conflict, InvalidTransition, NotFound, RuleViolation
 from civic.models import User
 
+logger = logging.getLogger(__name__)
 
-def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
-    """Record the public random value and seat the panel it selects from the committed lottery."""
-    seed = seed.strip()
-    if not seed:
-        raise RuleViolation(_("Saisissez la valeur publique de l'aléa."), code="seed_missing")
+
+def draw_run(
+    *, mandate_id: int, actor: User, fetch: beacon.Fetcher | None = None
+) -> DrawCommitment:
+    """Seat the panel that the public round named by the commitment selects from the committed
+    lottery. The seed is that round's randomness, as every configured drand relay serves it: nobody
+    types it, and the draw waits until the round is produced. `fetch` replaces the HTTP fetch (the
+    demo, the tests)."""
+    commitment = DrawCommitment.objects.filter(mandate_id=mandate_id).first()
+    if commitment is None:
+        raise Conflict(_("Aucun engagement n'a été publié."), code="no_commitment")
+    if commitment.seed:
+        raise Conflict(_("Ce mandat est déjà tiré au sort."), code="already_drawn")
+    if commitment.beacon_round is None:
+        raise Conflict(
+            _("Cet engagement ne désigne aucun tour public d'aléa : publiez-en un nouveau."),
+            code="no_public_round",
+        )
+    now = timezone.now()
+    if now < commitment.seed_expected_at:
+        raise RuleViolation(
+            _("L'aléa annoncé n'est pas encore connu : le tirage attend le %(when)s.")
+            % {"when": timezone.localtime(commitment.seed_expected_at).strftime("%d/%m/%Y %H:%M")},
+            code="seed_not_yet_public",
+            rule=commitment.mandate.rules_reference,
+        )
+    # Fetched outside the transaction: the relays may take seconds, the mandate stays unlocked.
+    round_ = _beacon_round(commitment.beacon_round, now=now, fetch=fetch)
     with transaction.atomic():
         mandate = mandate_locked(mandate_id)
-        commitment = DrawCommitment.objects.filter(mandate=mandate).first()
-        if commitment is None:
-            raise Conflict(_("Aucun engagement n'a été publié."), code="no_commitment")
-        now = timezone.now()
-        if now < commitment.seed_expected_at:
-            raise RuleViolation(
-                _("L'aléa annoncé n'est pas encore connu : le tirage attend le %(when)s.")
-                % {
-                    "when": timezone.localtime(commitment.seed_expected_at).strftime(
-                        "%d/%m/%Y %H:%M"
-                    )
-                },
-                code="seed_not_yet_public",
-                rule=mandate.rules_reference,
-            )
+        commitment = DrawCommitment.objects.select_for_update().get(pk=commitment.pk)
+        if commitment.seed:
+            raise Conflict(_("Ce mandat est déjà tiré au sort."), code="already_drawn")
         mandate_move(mandate, MandateStatus.SEATED)
+        seed = round_.randomness
         lottery = sortition.Lottery.from_json(commitment.payload["lottery"])
         outcome = sortition.draw_select(
             lottery=lottery,
@@ -75,17 +92,28 @@ def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
             for rank, pid in enumerate(outcome.reserve, start=1)
         )
         commitment.seed = seed
+        commitment.beacon_signature = round_.signature
         commitment.seed_recorded_at = now
         commitment.ticket = outcome.ticket
         commitment.panel = outcome.panel
         commitment.reserve = outcome.reserve
-        commitment.save(update_fields=["seed", "seed_recorded_at", "ticket", "panel", "reserve"])
+        commitment.save(
+            update_fields=[
+                "seed",
+                "beacon_signature",
+                "seed_recorded_at",
+                "ticket",
+                "panel",
+                "reserve",
+            ]
+        )
         mandate.save(update_fields=["status"])
         audit_record(
             actor=actor,
             verb="assembly.draw_run",
             target=commitment,
             after={
+                "beacon_round": commitment.beacon_round,
                 "seed": seed,
                 "ticket": outcome.ticket,
                 "panel": outcome.panel,
@@ -93,6 +121,36 @@ def draw_run(*, mandate_id: int, actor: User, seed: str) -> DrawCommitment:
             },
         )
     return commitment
+
+
+def _beacon_messages() -> dict[str, str]:
+    return {
+        "beacon_not_due": _("Le tour public d'aléa n'est pas encore produit : réessayez bientôt."),
+        "beacon_unavailable": _(
+            "Les relais drand ne répondent pas tous : le tirage attend qu'ils servent le tour "
+            "annoncé. Réessayez plus tard."
+        ),
+        "beacon_unsound": _("Un relais drand sert un tour invalide : le tirage est suspendu."),
+        "beacon_disagreement": _(
+            "Les relais drand ne servent pas le même aléa : le tirage est suspendu."
+        ),
+    }
+
+
+def _beacon_round(number: int, *, now: datetime, fetch: beacon.Fetcher | None) -> beacon.Beacon:
+    try:
+        return beacon.beacon_fetch(
+            beacon.QUICKNET,
+            number,
+            relays=settings.ASSEMBLY_DRAND_RELAYS,
+            timeout=settings.ASSEMBLY_DRAND_TIMEOUT,
+            now=now,
+            fetch=fetch or beacon.http_fetch,
+        )
+    except beacon.BeaconError as exc:
+        logger.warning("assembly draw: drand round %s not fetched (%s)", number, exc.code)
+        message = _beacon_messages().get(exc.code, str(exc))
+        raise Conflict(message, code=exc.code) from exc
 
 
 def _member_for(
@@ -127,6 +185,7 @@ def draw_verify(*, mandate_id: int, recompute: bool = True) -> sortition.RerunRe
         seed_recorded_at=commitment.seed_recorded_at.isoformat()
         if commitment.seed_recorded_at
         else None,
+        beacon=draw_beacon(commitment),
     )
 
 

@@ -4,6 +4,7 @@ and the volunteers who answer (sign-up, decline, withdrawal)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import hmac
 import io
 import random
@@ -34,39 +35,97 @@ _TOKEN_PURPOSE = "assembly-invitation"  # noqa: S105 - a digest purpose, not a s
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def invitations_draw(
-    *, mandate_id: int, actor: User, count: int, seed: str | None = None
-) -> InvitationBatch:
-    """A uniformly random sample of `count` eligible register entries not yet invited. The sample
-    is `random.Random(seed).sample()` over entry ids in ascending order, so it is reproducible from
-    the seed recorded with the batch."""
+def _population(mandate: Mandate) -> list[int]:
+    """The register entries a batch of this mandate draws from, by ascending id."""
+    return list(
+        drawable_entries(mandate.eligibility, on=timezone.localdate())
+        .exclude(assembly_invitations__mandate=mandate)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def population_digest(population: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, population)).encode()).hexdigest()
+
+
+def invitations_commit(*, mandate_id: int, actor: User, count: int) -> InvitationBatch:
+    """Commit a batch of `count` invitations: the server draws the seed (nobody types it) and
+    publishes its SHA-256 and the population's before any invitation exists. The sample itself is
+    `invitations_draw`, a separate step that checks both."""
     if count < 1:
         raise RuleViolation(_("Le nombre d'invitations doit être positif."), code="invalid_count")
-    seed = seed or secrets.token_hex(16)
+    seed = secrets.token_hex(16)
     with transaction.atomic():
-        mandate = mandate_locked(mandate_id)
-        if mandate.status != MandateStatus.RECRUITING:
-            raise InvalidTransition(
-                _("Les invitations partent pendant l'appel aux volontaires."), code="not_recruiting"
+        mandate = _recruiting(mandate_id)
+        pending = InvitationBatch.objects.filter(mandate=mandate, drawn_at__isnull=True)
+        if pending.exclude(seed_digest="").exists():
+            raise Conflict(
+                _("Un lot engagé attend son tirage : tirez-le d'abord."), code="batch_pending"
             )
-        population = list(
-            drawable_entries(mandate.eligibility, on=timezone.localdate())
-            .exclude(assembly_invitations__mandate=mandate)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        chosen = sorted(random.Random(seed).sample(population, min(count, len(population))))
+        population = _population(mandate)
         batch = InvitationBatch.objects.create(
             mandate=mandate,
             seed=seed,
+            seed_digest=hashlib.sha256(seed.encode()).hexdigest(),
+            population_digest=population_digest(population),
             requested=count,
             population=len(population),
             created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            verb="assembly.invitations_commit",
+            target=batch,
+            after={
+                "seed_digest": batch.seed_digest,
+                "population_digest": batch.population_digest,
+                "requested": count,
+                "population": len(population),
+            },
+        )
+    return batch
+
+
+def invitations_draw(
+    *, batch_id: int, actor: User, mandate_id: int | None = None
+) -> InvitationBatch:
+    """Draw a committed batch: `random.Random(seed).sample()` over the population's entry ids in
+    ascending order, once the seed is checked against its published digest and the population
+    against the committed one (a register that changed since refuses: commit a new batch). With
+    `mandate_id`, a batch of another mandate is not found."""
+    with transaction.atomic():
+        batch_mandate = (
+            InvitationBatch.objects.filter(pk=batch_id).values_list("mandate_id", flat=True).first()
+        )
+        if batch_mandate is None or mandate_id not in (None, batch_mandate):
+            raise NotFound(_("Ce lot d'invitations n'existe pas."), code="not_found")
+        mandate = _recruiting(batch_mandate)
+        batch = InvitationBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.drawn_at is not None:
+            raise Conflict(_("Ce lot est déjà tiré."), code="batch_drawn")
+        if not batch.seed_digest or (
+            hashlib.sha256(batch.seed.encode()).hexdigest() != batch.seed_digest
+        ):
+            raise Conflict(
+                _("La graine de ce lot ne correspond pas à son engagement."),
+                code="seed_not_committed",
+            )
+        population = _population(mandate)
+        if population_digest(population) != batch.population_digest:
+            raise Conflict(
+                _("Le registre a changé depuis l'engagement du lot : engagez un nouveau lot."),
+                code="population_changed",
+            )
+        chosen = sorted(
+            random.Random(batch.seed).sample(population, min(batch.requested, len(population)))
         )
         Invitation.objects.bulk_create(
             Invitation(mandate=mandate, batch=batch, register_entry_id=entry_id)
             for entry_id in chosen
         )
+        batch.drawn_at = timezone.now()
+        batch.save(update_fields=["drawn_at"])
         Mandate.objects.filter(pk=mandate.pk).update(
             invitation_count=mandate.invitation_count + len(chosen)
         )
@@ -75,13 +134,23 @@ def invitations_draw(
             verb="assembly.invitations_draw",
             target=batch,
             after={
-                "seed": seed,
-                "requested": count,
+                "seed": batch.seed,
+                "seed_digest": batch.seed_digest,
+                "requested": batch.requested,
                 "population": len(population),
                 "invited": len(chosen),
             },
         )
     return batch
+
+
+def _recruiting(mandate_id: int) -> Mandate:
+    mandate = mandate_locked(mandate_id)
+    if mandate.status != MandateStatus.RECRUITING:
+        raise InvalidTransition(
+            _("Les invitations partent pendant l'appel aux volontaires."), code="not_recruiting"
+        )
+    return mandate
 
 
 def invitation_token(invitation: Invitation) -> str:

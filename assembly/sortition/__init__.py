@@ -9,7 +9,8 @@ Two steps, so that the draw is a pure, replayable function of published data:
    pipage rounding, Flanigan et al. 2021). The library's randomness is seeded from the pool digest,
    so one machine always computes the same lottery. The lottery goes into the commitment.
 
-2. After the public random value is known (`draw_select`): the ticket is
+2. After the public random value is known (`draw_select`): the value is the randomness of the
+   drand round the commitment named (`beacon`), and the ticket is
    `SHA-256(commitment digest, seed) mod LOTTERY_TICKETS`; the reserve order is the remaining
    volunteers sorted by `SHA-256(commitment digest, seed, pseudonym)`. No solver, no floating point,
    no process state: anyone replays it from the published bundle and gets the same panel.
@@ -20,8 +21,9 @@ recomputation elsewhere may give a different (equally fair) distribution. Fixing
 is known makes the replay exact and leaves staff no choice to make after seeing the seed.
 
 The package, by job: `canonical` (data, canonical forms, digests), `lottery` (step one), `draw`
-(step two and the commitment payload), `replay` (rerun and report, shared by the management command
-and the standalone tool). Importing it loads nothing but the standard library.
+(step two and the commitment payload), `beacon` (the public round: naming, fetching, checking),
+`fairness` (each volunteer's chance against the promise, simulated draws), `replay` (rerun and
+report, shared by the management command and the standalone tool). Importing it loads nothing but the standard library.
 """
 
 from assembly.sortition.canonical import (
@@ -47,6 +49,7 @@ from assembly.sortition.draw import (
     draw_select,
     ticket_for_seed,
 )
+from assembly.sortition.fairness import SIMULATED_DRAWS, FairnessReport, fairness_check
 from assembly.sortition.lottery import (
     Lottery,
     library_version,
@@ -71,8 +74,10 @@ __all__ = [
     "LOTTERY_TICKETS",
     "MATCH_LINE",
     "MISMATCH_LINE",
+    "SIMULATED_DRAWS",
     "Candidate",
     "DrawOutcome",
+    "FairnessReport",
     "Lottery",
     "QuotaSpec",
     "RerunReport",
@@ -85,6 +90,7 @@ __all__ = [
     "commitment_digest",
     "commitment_payload",
     "draw_select",
+    "fairness_check",
     "library_version",
     "lottery_check",
     "lottery_compute",

@@ -76,8 +76,23 @@ def commitment_payload(
     seed_source: str,
     seed_expected_at: str,
     published_at: str = "",
+    beacon: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The published commitment. `beacon` names the future public round whose randomness will be
+    the seed; `promise` states what the algorithm promises each volunteer (the maximin value, each
+    one's probability under the optimal distribution and how many of its panels hold them), which
+    the rerun checks."""
+    extra: dict[str, Any] = {}
+    if beacon is not None:
+        extra["beacon"] = dict(beacon)
+    if lottery.targets:
+        extra["promise"] = {
+            "maximin": lottery.maximin_value,
+            "targets": dict(sorted(lottery.targets.items())),
+            "supports": dict(sorted(lottery.supports.items())),
+        }
     return {
+        **extra,
         "published_at": published_at,
         "format": BUNDLE_FORMAT,
         "mandate": mandate_id,

@@ -54,6 +54,12 @@ class Lottery:
         default_factory=dict
     )  # per pid, exact under the lottery
     maximin_value: float = 0.0  # smallest selection probability of the optimal distribution
+    # Per pid, the selection probability under the optimal distribution (before the rounding into
+    # tickets): what the algorithm promises each volunteer, published with the commitment.
+    targets: dict[str, float] = field(default_factory=dict)
+    # Per pid, how many panels of the optimal distribution hold them: rounding each panel's
+    # probability to whole tickets moves theirs by less than that many tickets.
+    supports: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [{"panel": p, "tickets": t} for p, t in zip(self.panels, self.tickets, strict=True)]
@@ -119,6 +125,8 @@ def lottery_compute(
     lottery = Lottery.from_json(answer["lottery"])
     lottery.probabilities = answer["probabilities"]
     lottery.maximin_value = answer["maximin_value"]
+    lottery.targets = answer.get("targets", {})
+    lottery.supports = answer.get("supports", {})
     return lottery
 
 
@@ -137,6 +145,8 @@ def child_main() -> None:
             "lottery": lottery.as_json(),
             "probabilities": lottery.probabilities,
             "maximin_value": lottery.maximin_value,
+            "targets": lottery.targets,
+            "supports": lottery.supports,
         }
     sys.stdout.write(canonical_json(answer))
 
@@ -231,9 +241,11 @@ def _lottery_from_tickets(
     """Group identical tickets into panels, with each volunteer's exact probability under the
     lottery and the smallest probability of the optimal distribution."""
     marginals: dict[str, float] = {}
+    supports: dict[str, int] = {}
     for committee, p in ordered:
         for pid in committee:
             marginals[pid] = marginals.get(pid, 0.0) + p
+            supports[pid] = supports.get(pid, 0) + (p > 0)
     grouped: dict[tuple[str, ...], int] = {}
     for committee in tickets:
         key = tuple(sorted(committee))
@@ -242,7 +254,13 @@ def _lottery_from_tickets(
     lottery = Lottery(panels=[list(k) for k in keys], tickets=[grouped[k] for k in keys])
     lottery.probabilities = lottery_probabilities(lottery, (c.pid for c in candidates))
     lottery.maximin_value = min(marginals.get(c.pid, 0.0) for c in candidates)
+    lottery.targets = {c.pid: marginals.get(c.pid, 0.0) for c in sorted(candidates, key=_pid)}
+    lottery.supports = {c.pid: supports.get(c.pid, 0) for c in sorted(candidates, key=_pid)}
     return lottery
+
+
+def _pid(candidate: Candidate) -> str:
+    return candidate.pid
 
 
 def lottery_check(

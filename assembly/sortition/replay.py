@@ -5,12 +5,14 @@ re-solving the distribution, which needs `sortition-algorithms`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assembly.sortition.beacon import beacon_problems
 from assembly.sortition.canonical import Candidate, QuotaSpec, SortitionError, pool_digest
 from assembly.sortition.draw import commitment_digest, draw_select
+from assembly.sortition.fairness import SIMULATED_DRAWS, fairness_check
 from assembly.sortition.lottery import Lottery, lottery_check, lottery_compute
 
 
@@ -22,6 +24,11 @@ class RerunReport:
     reserve_matches: bool
     recomputed_lottery_identical: bool | None
     problems: list[str]
+    # The seed is the randomness of the public round the commitment named (not typed by anyone).
+    seed_from_beacon: bool = True
+    # Each volunteer's probability keeps the algorithm's promise, and simulated draws agree.
+    fair: bool = True
+    fairness_lines: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -30,6 +37,8 @@ class RerunReport:
             and self.lottery_sound
             and self.panel_matches
             and self.reserve_matches
+            and self.seed_from_beacon
+            and self.fair
         )
 
 
@@ -58,10 +67,14 @@ def rerun(
     published_reserve: Sequence[str],
     recompute: bool = True,
     seed_recorded_at: str | None = None,
+    beacon: Mapping[str, Any] | None = None,
+    simulated_draws: int = SIMULATED_DRAWS,
 ) -> RerunReport:
-    """Replay a draw from its published bundle (the commitment payload) and compare."""
+    """Replay a draw from its published bundle (the commitment payload) and compare; check that
+    the seed is the named public round's randomness and that the lottery keeps its promise."""
     problems: list[str] = []
     payload = dict(bundle)
+    beacon_ok = _beacon_check(payload, seed, beacon, problems)
     digest_ok = commitment_digest(payload) == published_digest
     if not digest_ok:
         problems.append("the bundle does not hash to the published commitment")
@@ -99,6 +112,8 @@ def rerun(
             identical = False
         else:
             identical = again.as_json() == lottery.as_json()
+    fairness = fairness_check(payload, digest=published_digest, draws=simulated_draws)
+    problems += fairness.problems
     return RerunReport(
         digest_matches=digest_ok,
         lottery_sound=not lottery_problems,
@@ -106,14 +121,43 @@ def rerun(
         reserve_matches=reserve_ok,
         recomputed_lottery_identical=identical,
         problems=problems,
+        seed_from_beacon=beacon_ok,
+        fair=fairness.ok,
+        fairness_lines=fairness.lines,
     )
+
+
+def _beacon_check(
+    payload: Mapping[str, Any],
+    seed: str,
+    beacon: Mapping[str, Any] | None,
+    problems: list[str],
+) -> bool:
+    """The commitment names a public round; the bundle's round is that one and sound; the seed is
+    its randomness. A bundle whose commitment names no round had a typed seed."""
+    named = payload.get("beacon")
+    if not named:
+        problems.append(
+            "the commitment names no public round: the seed was typed, anyone could have chosen it"
+        )
+        return False
+    if beacon is None:
+        problems.append("the bundle does not publish the round its seed comes from")
+        return False
+    found = beacon_problems(beacon, expected_round=int(named["round"]))
+    if str(beacon.get("randomness", "")).lower() != seed:
+        found.append("the seed is not the randomness of the named round")
+    problems += found
+    return not found
 
 
 class SeedNotPublished(Exception):
     """The bundle has no seed yet: there is no draw to replay."""
 
 
-def bundle_rerun(data: Mapping[str, Any], *, recompute: bool = True) -> RerunReport:
+def bundle_rerun(
+    data: Mapping[str, Any], *, recompute: bool = True, simulated_draws: int = SIMULATED_DRAWS
+) -> RerunReport:
     """Replay the draw of a published bundle (`/assembly/<id>/tirage.json`, or the same built from
     the database): the commitment payload, its digest, the seed, the panel and the reserve."""
     if not data.get("seed"):
@@ -126,6 +170,8 @@ def bundle_rerun(data: Mapping[str, Any], *, recompute: bool = True) -> RerunRep
         published_reserve=data["reserve"],
         recompute=recompute,
         seed_recorded_at=data.get("seed_recorded_at"),
+        beacon=data.get("beacon"),
+        simulated_draws=simulated_draws,
     )
 
 
@@ -133,8 +179,14 @@ def _yes(value: bool) -> str:
     return "yes" if value else "NO"
 
 
-MATCH_LINE = "MATCH: the published panel follows from the published inputs."
-MISMATCH_LINE = "MISMATCH: the published panel does not follow from the published inputs."
+MATCH_LINE = (
+    "MATCH: the published panel follows from the published inputs, by a fair lottery and a "
+    "public seed."
+)
+MISMATCH_LINE = (
+    "MISMATCH: the published panel does not follow from the published inputs by a fair lottery "
+    "and a public seed."
+)
 
 
 def report_lines(report: RerunReport) -> list[str]:
@@ -145,6 +197,10 @@ def report_lines(report: RerunReport) -> list[str]:
         f"committed lottery meets every quota: {_yes(report.lottery_sound)}",
         f"panel matches: {_yes(report.panel_matches)}",
         f"reserve list matches: {_yes(report.reserve_matches)}",
+        f"seed is the randomness of the public round named in advance: "
+        f"{_yes(report.seed_from_beacon)}",
+        f"each volunteer's chance keeps the algorithm's promise: {_yes(report.fair)}",
+        *[f"  {line}" for line in report.fairness_lines],
     ]
     if report.recomputed_lottery_identical is not None:
         lines.append(

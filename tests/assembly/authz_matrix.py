@@ -49,7 +49,6 @@ def _build(world: Any, kind: str) -> Any:
         publish(
             mandate_id=mandate.pk,
             actor=cast(Any, StaffFactory(role="assembly_clerk")),
-            seed_source="Loto du samedi",
             seed_expected_at=timezone.now() + timedelta(days=2),
         )
         return mandate
@@ -182,7 +181,6 @@ MATRIX: dict[tuple[str, str], Row] = {
         expect=roles(DENIED, **CLERKS),
         params=_id("pooled"),
         body=lambda world, role: {
-            "seed_source": "Tirage EuroMillions",
             "seed_expected_at": (
                 __import__("django.utils.timezone", fromlist=["now"]).now() + timedelta(days=7)
             ).isoformat(),
@@ -195,11 +193,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         params=_id("requested"),
     ),
     ("POST", "/api/v1/assemblies/{id}/draw/run/"): Row(
-        # The seed is not due yet (the draw cannot run before the announced draw): past the role
+        # The round is not due yet (the draw cannot run before the announced round): past the role
         # check the domain refuses, which still proves that only the clerk gets that far.
         expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
         params=_id("committed"),
-        body=lambda world, role: {"seed": "12 23 34 45 50"},
+        body=lambda world, role: {},
     ),
     ("POST", "/api/v1/assembly-members/{id}/leave/"): Row(
         expect=roles(DENIED, **CLERKS),

@@ -12,8 +12,27 @@ from django.utils import timezone
 from assembly.models import FeatureKind, Mandate, MandateStatus, Member, Session, SessionStatus
 from assembly.services import commitment as commitments
 from assembly.services import composition, draw, recruitment
+from tests.assembly.drand_relay import Relays, drand_relays
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
 from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
+
+
+@pytest.fixture(scope="session")
+def _drand_server() -> Any:
+    with drand_relays() as relays:
+        yield relays
+
+
+@pytest.fixture(autouse=True)
+def drand(_drand_server: Relays, settings: Any) -> Relays:
+    """Two local drand relays (see `tests.assembly.drand_relay`), configured for the draw."""
+    _drand_server.recorded.clear()
+    _drand_server.lying.clear()
+    _drand_server.down.clear()
+    _drand_server.requests.clear()
+    settings.ASSEMBLY_DRAND_RELAYS = _drand_server.urls("relay-a", "relay-b")
+    settings.ASSEMBLY_DRAND_TIMEOUT = 5
+    return _drand_server
 
 
 @pytest.fixture
@@ -60,7 +79,7 @@ def recruiting(db, clerk) -> Callable[..., Mandate]:  # type: ignore[no-untyped-
                 mandate=mandate,
                 batch=recruitment.InvitationBatch.objects.get_or_create(
                     mandate=mandate, defaults={"seed": "t", "requested": 0, "population": 0}
-                )[0],
+                )[0],  # no digest: a batch of before, its sample made by the test itself
                 register_entry=entry,
             )
             recruitment.volunteer_signup(
@@ -90,19 +109,15 @@ BALANCED_POOL = [
 INFEASIBLE_POOL = [("f", "nord"), ("m", "nord"), ("m", "sud"), ("m", "sud"), ("m", "nord")]
 
 
-def publish_and_draw(
-    mandate: Mandate, clerk: Any, freeze: Any, *, seed: str = "4 8 15 16 23 42"
-) -> Any:
+def publish_and_draw(mandate: Mandate, clerk: Any, freeze: Any) -> Any:
+    """Publish the commitment, then draw once its drand round is produced (the local relays)."""
     start = timezone.now()
     freeze(start)
     commitments.commitment_publish(
-        mandate_id=mandate.pk,
-        actor=clerk,
-        seed_source="Loto du samedi",
-        seed_expected_at=start + timedelta(days=2),
+        mandate_id=mandate.pk, actor=clerk, seed_expected_at=start + timedelta(days=2)
     )
     freeze(start + timedelta(days=3))
-    return draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed=seed)
+    return draw.draw_run(mandate_id=mandate.pk, actor=clerk)
 
 
 @pytest.fixture

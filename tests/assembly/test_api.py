@@ -81,9 +81,11 @@ def test_the_assembly_detail_shows_composition_against_quotas_and_the_commitment
     }
     assert all(r["met"] for r in data["composition"])
     assert sum(r["panel"] for r in data["composition"] if r["feature"] == "genre") == 4
-    assert data["commitment"]["seed"] == "4 8 15 16 23 42"
     bundle = api.get(f"/api/v1/assemblies/{mandate.pk}/draw/").json()
     assert len(bundle["panel"]) == 4 and bundle["payload"]["algorithm"] == "maximin"
+    # The seed is the randomness of the round the commitment named, published with the round.
+    assert data["commitment"]["beacon_round"] == bundle["payload"]["beacon"]["round"]
+    assert data["commitment"]["seed"] == bundle["beacon"]["randomness"]
 
 
 def test_sessions_list_hides_unpublished_sessions_and_has_a_fixed_query_count(
@@ -204,7 +206,7 @@ def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
     freeze(start)
     bad = clerk_api.post(
         f"/api/v1/assemblies/{mandate.pk}/commitment/",
-        {"seed_source": "loto", "seed_expected_at": (start - timedelta(hours=1)).isoformat()},
+        {"seed_expected_at": (start - timedelta(hours=1)).isoformat()},
     )
     assert bad.json()["code"] == "seed_not_in_future"
     job_url = f"/api/v1/assemblies/{mandate.pk}/commitment/job/"
@@ -212,14 +214,14 @@ def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         asked = clerk_api.post(
             f"/api/v1/assemblies/{mandate.pk}/commitment/",
-            {"seed_source": "loto", "seed_expected_at": (start + timedelta(days=1)).isoformat()},
+            {"seed_expected_at": (start + timedelta(days=1)).isoformat()},
         )
     # Accepted, not computed: the job waits for a worker, the address to follow it is given.
     assert asked.status_code == 202 and asked["Location"] == job_url
     assert (asked.json()["status"], asked.json()["commitment"]) == ("pending", None)
     again = clerk_api.post(
         f"/api/v1/assemblies/{mandate.pk}/commitment/",
-        {"seed_source": "loto", "seed_expected_at": (start + timedelta(days=1)).isoformat()},
+        {"seed_expected_at": (start + timedelta(days=1)).isoformat()},
     )
     assert (again.status_code, again.json()["code"]) == (409, "commitment_in_progress")
     for callback in callbacks:
@@ -228,17 +230,13 @@ def test_the_clerk_publishes_the_commitment_then_runs_the_draw(
     assert (job["status"], job["attempts"], job["error"]) == ("done", 1, None)
     assert len(job["commitment"]["digest"]) == 64
     assert job["commitment"] == api.get(f"/api/v1/assemblies/{mandate.pk}/").json()["commitment"]
-    early = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"})
+    early = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/")
     assert early.json()["code"] == "seed_not_yet_public"
     freeze(start + timedelta(days=2))
-    drawn = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"})
+    drawn = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/")
     assert drawn.status_code == 200 and drawn.json()["ticket"] is not None
-    assert (
-        clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/", {"seed": "1 2 3"}).json()[
-            "code"
-        ]
-        == "invalid_transition"
-    )
+    again = clerk_api.post(f"/api/v1/assemblies/{mandate.pk}/draw/run/")
+    assert (again.status_code, again.json()["code"]) == (409, "already_drawn")
 
 
 def test_a_failed_commitment_job_says_why_and_may_be_asked_again(
@@ -247,7 +245,6 @@ def test_a_failed_commitment_job_says_why_and_may_be_asked_again(
     mandate = recruiting(INFEASIBLE_POOL)  # the quotas cannot be met by this pool
     clerk_api = staff_api("assembly_clerk")
     body = {
-        "seed_source": "loto",
         "seed_expected_at": (timezone.now() + timedelta(days=1)).isoformat(),
     }
     with django_capture_on_commit_callbacks(execute=True):

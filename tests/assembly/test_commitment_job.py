@@ -31,7 +31,6 @@ def _desk(mandate: Mandate) -> str:
 def _commitment_post(when: Any) -> dict[str, str]:
     return {
         "action": "commitment",
-        "seed_source": "Loto du samedi",
         "seed_expected_at": timezone.localtime(when).strftime("%Y-%m-%dT%H:%M"),
     }
 
@@ -48,7 +47,6 @@ def _request(mandate: Mandate, clerk: Any, *, days: int = 2) -> CommitmentJob:
     return commitments.commitment_request(
         mandate_id=mandate.pk,
         actor=clerk,
-        seed_source="Loto du samedi",
         seed_expected_at=timezone.now() + timedelta(days=days),
     )
 
@@ -98,20 +96,11 @@ def test_a_second_click_while_the_job_is_pending_is_refused_and_enqueues_nothing
 
 
 @pytest.mark.django_db
-def test_a_request_with_a_past_seed_or_no_source_is_refused_at_once(
-    recruiting, clerk, enqueued
-) -> None:
+def test_a_request_with_a_past_seed_is_refused_at_once(recruiting, clerk, enqueued) -> None:
     mandate = recruiting(BALANCED_POOL)
     with pytest.raises(RuleViolation) as past:
         _request(mandate, clerk, days=-1)
-    with pytest.raises(RuleViolation) as blank:
-        commitments.commitment_request(
-            mandate_id=mandate.pk,
-            actor=clerk,
-            seed_source="  ",
-            seed_expected_at=timezone.now() + timedelta(days=1),
-        )
-    assert (past.value.code, blank.value.code) == ("seed_not_in_future", "seed_source_missing")
+    assert past.value.code == "seed_not_in_future"
     assert not CommitmentJob.objects.exists() and enqueued == []
 
 
@@ -139,7 +128,8 @@ def test_the_task_publishes_the_commitment_and_marks_the_job_done(
     assert (job.status, job.attempts, job.error_code) == (CommitmentJobStatus.DONE, 1, "")
     assert job.finished_at is not None
     commitment = DrawCommitment.objects.get(mandate=mandate)
-    assert commitment.published_by == clerk and commitment.seed_source == "Loto du samedi"
+    assert commitment.published_by == clerk
+    assert commitment.seed_source.startswith("drand quicknet (League of Entropy), round ")
     mandate.refresh_from_db()
     assert mandate.status == MandateStatus.COMMITTED
     assert _publish_audits(mandate) == 1
@@ -299,7 +289,8 @@ def test_the_desk_shows_a_failure_with_its_reason_and_the_form_to_ask_again(
     assert 'role="alert"' in html and "Le calcul de l'engagement a échoué" in html
     assert "Aucune assemblée ne peut respecter tous les quotas" in html
     assert 'value="commitment"' in html and "Relancer le calcul" in html
-    assert 'value="Loto du samedi"' in html  # the previous answers are kept
+    # The previous answer is kept.
+    assert timezone.localtime(job.seed_expected_at).strftime("%Y-%m-%dT%H:%M") in html
 
 
 @pytest.mark.django_db

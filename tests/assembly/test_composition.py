@@ -54,22 +54,27 @@ def _recruiting_with_register(clerk, n_entries: int = 30):  # type: ignore[no-un
     return mandate, entries
 
 
+def _invite(mandate, clerk, count: int):  # type: ignore[no-untyped-def]
+    batch = recruitment.invitations_commit(mandate_id=mandate.pk, actor=clerk, count=count)
+    return recruitment.invitations_draw(batch_id=batch.pk, actor=clerk)
+
+
 def test_invitations_are_a_sample_reproducible_from_the_recorded_seed(clerk) -> None:
     mandate, entries = _recruiting_with_register(clerk)
-    batch = recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=10, seed="abc")
+    batch = _invite(mandate, clerk, 10)
     invited = sorted(
         Invitation.objects.filter(batch=batch).values_list("register_entry_id", flat=True)
     )
     population = sorted(e.pk for e in entries)
-    assert invited == sorted(random.Random("abc").sample(population, 10))
+    assert invited == sorted(random.Random(batch.seed).sample(population, 10))
     assert batch.population == 30
     assert AuditEntry.objects.filter(verb="assembly.invitations_draw").exists()
 
 
 def test_a_second_batch_never_invites_the_same_person_twice(clerk) -> None:
     mandate, _entries = _recruiting_with_register(clerk, 12)
-    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=8, seed="one")
-    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=8, seed="two")
+    _invite(mandate, clerk, 8)
+    _invite(mandate, clerk, 8)
     ids = list(
         Invitation.objects.filter(mandate=mandate).values_list("register_entry_id", flat=True)
     )
@@ -80,7 +85,7 @@ def test_ineligible_entries_are_never_invited(clerk) -> None:
     mandate, _entries = _recruiting_with_register(clerk, 5)
     child = RegisterEntryFactory(child=True)
     inactive = RegisterEntryFactory(active=False)
-    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=100, seed="x")
+    _invite(mandate, clerk, 100)
     invited = set(Invitation.objects.values_list("register_entry_id", flat=True))
     assert child.pk not in invited and inactive.pk not in invited
     assert len(invited) == 5
@@ -89,7 +94,7 @@ def test_ineligible_entries_are_never_invited(clerk) -> None:
 def test_invitations_are_refused_outside_recruitment(clerk) -> None:
     mandate = MandateFactory()
     with pytest.raises(InvalidTransition):
-        recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=5)
+        recruitment.invitations_commit(mandate_id=mandate.pk, actor=clerk, count=5)
 
 
 def test_the_mail_merge_export_neutralises_formula_cells(clerk) -> None:
@@ -97,7 +102,7 @@ def test_the_mail_merge_export_neutralises_formula_cells(clerk) -> None:
     RegisterEntryFactory(
         last_name='=HYPERLINK("http://x")', first_names="+Jean", address="@home", postcode="-1"
     )
-    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=5, seed="x")
+    _invite(mandate, clerk, 5)
     rows = list(
         csv.reader(
             io.StringIO(
@@ -118,7 +123,7 @@ def test_the_mail_merge_export_neutralises_formula_cells(clerk) -> None:
 
 def test_an_invitation_token_is_checked_and_cannot_be_forged(clerk) -> None:
     mandate, _entries = _recruiting_with_register(clerk, 3)
-    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=3, seed="x")
+    _invite(mandate, clerk, 3)
     invitation = Invitation.objects.first()
     assert invitation is not None
     token = recruitment.invitation_token(invitation)
@@ -154,7 +159,7 @@ def test_the_age_band_comes_from_the_register_birth_date(clerk) -> None:
     composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
     today = timezone.localdate()
     entry = RegisterEntryFactory(birth_date=today.replace(year=today.year - 30))
-    recruitment.invitations_draw(mandate_id=mandate.pk, actor=clerk, count=1, seed="x")
+    _invite(mandate, clerk, 1)
     token = recruitment.invitation_token(Invitation.objects.get(register_entry=entry))
     volunteer = recruitment.volunteer_signup(token=token, declared={}, consent=True)
     assert volunteer.features == {"age": "30-59"}
@@ -225,7 +230,6 @@ def test_signing_up_after_recruitment_closed_is_refused(recruiting, clerk, freez
     commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
-        seed_source="loto",
         seed_expected_at=timezone.now() + timedelta(days=1),
     )
     with pytest.raises(InvalidTransition) as exc:
@@ -257,7 +261,6 @@ def test_the_commitment_freezes_pool_quotas_and_lottery_and_reports_probabilitie
     commitment = commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
-        seed_source="Loto du 5 décembre",
         seed_expected_at=timezone.now() + timedelta(days=1),
     )
     assert commitment.digest == sortition.commitment_digest(commitment.payload)
@@ -279,23 +282,18 @@ def test_a_changed_pool_changes_the_published_commitment(recruiting, clerk) -> N
     first = recruiting(BALANCED_POOL)
     second = recruiting([*BALANCED_POOL[:-1], ("f", "sud")])
     when = timezone.now() + timedelta(days=1)
-    a = commitments.commitment_publish(
-        mandate_id=first.pk, actor=clerk, seed_source="loto", seed_expected_at=when
-    )
-    b = commitments.commitment_publish(
-        mandate_id=second.pk, actor=clerk, seed_source="loto", seed_expected_at=when
-    )
+    a = commitments.commitment_publish(mandate_id=first.pk, actor=clerk, seed_expected_at=when)
+    b = commitments.commitment_publish(mandate_id=second.pk, actor=clerk, seed_expected_at=when)
     assert a.pool_digest != b.pool_digest
     assert a.digest != b.digest
 
 
-def test_the_seed_source_must_be_a_future_public_value(recruiting, clerk) -> None:
+def test_the_seed_must_be_a_future_public_value(recruiting, clerk) -> None:
     mandate = recruiting(BALANCED_POOL)
     with pytest.raises(RuleViolation) as exc:
         commitments.commitment_publish(
             mandate_id=mandate.pk,
             actor=clerk,
-            seed_source="loto",
             seed_expected_at=timezone.now() - timedelta(minutes=1),
         )
     assert exc.value.code == "seed_not_in_future"
@@ -308,7 +306,6 @@ def test_infeasible_quotas_are_refused_with_a_clear_error_at_commitment(recruiti
         commitments.commitment_publish(
             mandate_id=mandate.pk,
             actor=clerk,
-            seed_source="loto",
             seed_expected_at=timezone.now() + timedelta(days=1),
         )
     assert exc.value.code == "infeasible_quotas"
@@ -325,11 +322,10 @@ def test_the_draw_waits_for_the_announced_public_value(recruiting, clerk, freeze
     commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
-        seed_source="loto",
         seed_expected_at=start + timedelta(days=2),
     )
     with pytest.raises(RuleViolation) as exc:
-        draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed="1 2 3")
+        draw.draw_run(mandate_id=mandate.pk, actor=clerk)
     assert exc.value.code == "seed_not_yet_public"
     assert not Member.objects.exists()
 
@@ -355,12 +351,12 @@ def test_the_draw_seats_a_panel_meeting_every_quota_and_an_ordered_reserve(
 
 def test_the_same_published_inputs_give_the_same_panel(recruiting, clerk, freeze) -> None:
     mandate = recruiting(BALANCED_POOL)
-    commitment = publish_and_draw(mandate, clerk, freeze, seed="loto 12")
+    commitment = publish_and_draw(mandate, clerk, freeze)
     replay = sortition.draw_select(
         lottery=sortition.Lottery.from_json(commitment.payload["lottery"]),
         pids=[row["id"] for row in commitment.payload["pool"]],
         commitment_digest=commitment.digest,
-        seed="loto 12",
+        seed=commitment.seed,
         reserve_size=3,
     )
     assert replay.panel == commitment.panel and replay.reserve == commitment.reserve
@@ -375,8 +371,8 @@ def test_the_same_published_inputs_give_the_same_panel(recruiting, clerk, freeze
 def test_drawing_twice_is_refused(recruiting, clerk, freeze) -> None:
     mandate = recruiting(BALANCED_POOL)
     publish_and_draw(mandate, clerk, freeze)
-    with pytest.raises(InvalidTransition):
-        draw.draw_run(mandate_id=mandate.pk, actor=clerk, seed="another seed")
+    with pytest.raises(Conflict):
+        draw.draw_run(mandate_id=mandate.pk, actor=clerk)
     assert Member.objects.count() == 4
 
 
@@ -389,15 +385,23 @@ def test_the_rerun_command_says_the_draw_matches(recruiting, clerk, freeze) -> N
     assert "lottery recomputed identically on this machine: yes" in out.getvalue()
 
 
-def test_the_rerun_command_detects_a_tampered_result(recruiting, clerk, freeze) -> None:
+def test_the_rerun_command_detects_a_tampered_result(recruiting, clerk, freeze, tmp_path) -> None:
+    import json
+
+    from assembly.selectors import draw_bundle
+
     mandate = recruiting(BALANCED_POOL)
     commitment = publish_and_draw(mandate, clerk, freeze)
     outsider = next(
         row["id"] for row in commitment.payload["pool"] if row["id"] not in commitment.panel
     )
-    DrawCommitment.objects.filter(pk=commitment.pk).update(panel=[*commitment.panel[1:], outsider])
+    # The database refuses a changed panel (see test_public_seed): the tampering is in a copy.
+    bundle = draw_bundle(commitment)
+    bundle["panel"] = sorted([*commitment.panel[1:], outsider])
+    path = tmp_path / "tirage.json"
+    path.write_text(json.dumps(bundle))
     with pytest.raises(CommandError, match="MISMATCH"):
-        call_command("rerun_draw", str(mandate.pk), "--no-recompute", stdout=io.StringIO())
+        call_command("rerun_draw", "--bundle", str(path), "--no-recompute", stdout=io.StringIO())
 
 
 def test_the_rerun_command_reads_a_downloaded_bundle(
@@ -417,7 +421,6 @@ def test_the_rerun_command_refuses_an_undrawn_mandate(recruiting, clerk) -> None
     commitments.commitment_publish(
         mandate_id=mandate.pk,
         actor=clerk,
-        seed_source="loto",
         seed_expected_at=timezone.now() + timedelta(days=1),
     )
     with pytest.raises(CommandError, match="seed"):

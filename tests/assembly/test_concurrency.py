@@ -92,3 +92,44 @@ def test_two_clerks_recording_one_member_vote_at_once_keep_one_vote(clerk) -> No
         ),
     )
     assert MotionVote.objects.filter(motion=motion).count() == 1
+
+
+def test_two_draws_at_once_seat_one_panel_from_the_named_round(recruiting, clerk, freeze) -> None:
+    from datetime import timedelta
+
+    from assembly.models import DrawCommitment
+    from assembly.services import commitment as commitments
+    from tests.assembly.conftest import BALANCED_POOL
+    from tests.assembly.drand_relay import synthetic_round
+
+    mandate = recruiting(BALANCED_POOL)
+    start = timezone.now()
+    freeze(start)
+    commitments.commitment_publish(
+        mandate_id=mandate.pk, actor=clerk, seed_expected_at=start + timedelta(days=1)
+    )
+    freeze(start + timedelta(days=2))
+    results = race(
+        lambda: draw.draw_run(mandate_id=mandate.pk, actor=clerk),
+        lambda: draw.draw_run(mandate_id=mandate.pk, actor=clerk),
+    )
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and refused[0].code in {"already_drawn", "invalid_transition"}
+    commitment = DrawCommitment.objects.get(mandate=mandate)
+    assert commitment.seed == synthetic_round(commitment.beacon_round)["randomness"]
+    assert Member.objects.filter(mandate=mandate).count() == 4
+
+
+def test_two_draws_of_one_invitation_batch_invite_once(clerk) -> None:
+    from assembly.models import Invitation
+    from assembly.services import recruitment
+    from tests.assembly.test_composition import _recruiting_with_register
+
+    mandate, _entries = _recruiting_with_register(clerk, 10)
+    batch = recruitment.invitations_commit(mandate_id=mandate.pk, actor=clerk, count=4)
+    results = race(
+        lambda: recruitment.invitations_draw(batch_id=batch.pk, actor=clerk),
+        lambda: recruitment.invitations_draw(batch_id=batch.pk, actor=clerk),
+    )
+    assert sum(isinstance(r, DomainError) for r in results) == 1
+    assert Invitation.objects.filter(mandate=mandate).count() == 4

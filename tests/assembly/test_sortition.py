@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 
 from assembly import sortition
 from assembly.sortition import Candidate, QuotaSpec
+from tests.assembly.drand_relay import synthetic_round
+
+# The public round the bundles below name, and its randomness: their seed.
+ROUND = synthetic_round(42)
 
 QUOTAS = [
     QuotaSpec("genre", "f", 3, 4),
@@ -217,7 +221,7 @@ def test_a_volunteer_without_a_value_for_a_criterion_is_refused() -> None:
     assert exc.value.code == "missing_feature_value"
 
 
-def _bundle(pool, lottery, seed="9 9 9"):  # type: ignore[no-untyped-def]
+def _bundle(pool, lottery, seed=ROUND["randomness"]):  # type: ignore[no-untyped-def]
     payload = sortition.commitment_payload(
         mandate_id=1,
         panel_size=7,
@@ -227,8 +231,9 @@ def _bundle(pool, lottery, seed="9 9 9"):  # type: ignore[no-untyped-def]
         lottery=lottery,
         algorithm="maximin",
         library="x",
-        seed_source="loto",
+        seed_source="drand round 42",
         seed_expected_at="2026-12-05T20:00:00+00:00",
+        beacon={"round": 42},
     )
     digest = sortition.commitment_digest(payload)
     outcome = sortition.draw_select(
@@ -246,10 +251,11 @@ def test_the_rerun_of_a_published_draw_matches(pool, lottery) -> None:
     report = sortition.rerun(
         payload,
         published_digest=digest,
-        seed="9 9 9",
+        seed=ROUND["randomness"],
         published_panel=outcome.panel,
         published_reserve=outcome.reserve,
         recompute=False,
+        beacon=ROUND,
     )
     assert report.ok, report.problems
 
@@ -261,7 +267,7 @@ def test_the_rerun_detects_a_panel_that_does_not_follow_from_the_inputs(pool, lo
     report = sortition.rerun(
         payload,
         published_digest=digest,
-        seed="9 9 9",
+        seed=ROUND["randomness"],
         published_panel=forged,
         published_reserve=outcome.reserve,
         recompute=False,
@@ -279,7 +285,7 @@ def test_the_rerun_detects_a_pool_edited_after_the_commitment(pool, lottery) -> 
     report = sortition.rerun(
         tampered,
         published_digest=digest,
-        seed="9 9 9",
+        seed=ROUND["randomness"],
         published_panel=outcome.panel,
         published_reserve=outcome.reserve,
         recompute=False,
@@ -317,7 +323,7 @@ def test_the_rerun_recomputes_the_lottery_identically_on_the_same_platform(pool,
     report = sortition.rerun(
         payload,
         published_digest=digest,
-        seed="9 9 9",
+        seed=ROUND["randomness"],
         published_panel=outcome.panel,
         published_reserve=outcome.reserve,
         recompute=True,
@@ -390,24 +396,26 @@ def test_the_rerun_refuses_a_seed_recorded_before_the_announced_value_existed(
         lottery=lottery,
         algorithm="maximin",
         library="x",
-        seed_source="loto",
+        seed_source="drand round 42",
         seed_expected_at="2026-12-05T20:00:00+00:00",
         published_at="2026-12-01T08:00:00+00:00",
+        beacon={"round": 42},
     )
     digest = sortition.commitment_digest(payload)
     outcome = sortition.draw_select(
         lottery=lottery,
         pids=[c.pid for c in pool],
         commitment_digest=digest,
-        seed="s",
+        seed=ROUND["randomness"],
         reserve_size=3,
     )
     kwargs = {
         "published_digest": digest,
-        "seed": "s",
+        "seed": ROUND["randomness"],
         "published_panel": outcome.panel,
         "published_reserve": outcome.reserve,
         "recompute": False,
+        "beacon": ROUND,
     }
     assert sortition.rerun(payload, seed_recorded_at="2026-12-05T21:00:00+00:00", **kwargs).ok  # type: ignore[arg-type]
     early = sortition.rerun(payload, seed_recorded_at="2026-12-05T19:00:00+00:00", **kwargs)  # type: ignore[arg-type]

@@ -223,7 +223,10 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
     desk = f"/assembly/greffe/{mandate.pk}/"
     _page_checks(client.get(desk).content.decode())
     client.post(desk, {"action": "recruit"})
-    client.post(desk, {"action": "invitations", "count": 6, "seed": "s"})
+    client.post(desk, {"action": "invitations", "count": 6})
+    batch = mandate.batches.get()
+    assert "Tirer au sort les invitations de ce lot" in client.get(desk).content.decode()
+    client.post(desk, {"action": "invitations_draw", "batch": batch.pk})
     assert Invitation.objects.filter(mandate=mandate).count() == 6
     for invitation in Invitation.objects.filter(mandate=mandate)[:5]:
         recruitment.volunteer_signup(
@@ -236,7 +239,6 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
             desk,
             {
                 "action": "commitment",
-                "seed_source": "Loto",
                 "seed_expected_at": (timezone.localtime(start) + timedelta(days=1)).strftime(
                     "%Y-%m-%dT%H:%M"
                 ),
@@ -245,7 +247,7 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
     mandate.refresh_from_db()
     assert mandate.status == "committed"
     freeze(start + timedelta(days=2))
-    client.post(desk, {"action": "draw", "seed": "1 2 3 4 5"})
+    client.post(desk, {"action": "draw"})
     assert (
         Member.objects.filter(mandate=mandate).count() == 2
         and Reserve.objects.filter(mandate=mandate).count() == 2
@@ -275,7 +277,7 @@ def test_the_clerk_runs_recruitment_commitment_draw_and_sessions_from_the_mandat
         },
     )
     assert session.agenda_items.get().title == "Accueil"
-    refused = client.post(desk, {"action": "draw", "seed": "again"}, follow=True)
+    refused = client.post(desk, {"action": "draw"}, follow=True)
     assert "message-error" in refused.content.decode()
 
 

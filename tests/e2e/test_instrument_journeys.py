@@ -29,6 +29,7 @@ from referendums.models import (
     StationStatus,
 )
 from referendums.services.campaigns import voting_close_due
+from tests.assembly.drand_relay import drand_relays
 from tests.assembly.factories import MandateFactory
 from tests.e2e.test_keyboard import assert_focus_visible, tab_to
 from tests.factories import DistrictFactory, RegisterEntryFactory, StaffFactory
@@ -400,7 +401,7 @@ def _recruiting_mandate_with_volunteers(clerk: User) -> Mandate:
         quotas=[("nord", "Nord", 2, 2), ("sud", "Sud", 2, 2)],
     )
     composition.mandate_open_recruitment(mandate_id=mandate.pk, actor=clerk)
-    batch = recruitment.InvitationBatch.objects.create(
+    batch = recruitment.InvitationBatch.objects.create(  # the invitations are placed by hand
         mandate=mandate, seed="e2e", requested=8, population=8
     )
     for district in (nord, sud) * 4:
@@ -413,7 +414,7 @@ def _recruiting_mandate_with_volunteers(clerk: User) -> Mandate:
     return mandate
 
 
-def test_an_assembly_clerk_runs_the_draw(new_context, world):
+def test_an_assembly_clerk_runs_the_draw(new_context, world, settings):
     clerk = world.user("assembly_clerk")
     mandate = _recruiting_mandate_with_volunteers(clerk)
     page = new_context(user=clerk).new_page()
@@ -421,9 +422,10 @@ def test_an_assembly_clerk_runs_the_draw(new_context, world):
     page.goto(desk)
     assert "8 volontaires dans le vivier" in page.locator("main").inner_text()
 
+    # Nobody types the seed: the clerk only says from when the draw may run.
+    assert page.get_by_label(re.compile("aléa", re.IGNORECASE)).count() == 0
     start = timezone.localtime()
-    page.get_by_label("Source publique de l'aléa").fill("Loto du samedi")
-    page.get_by_label(re.compile("Aléa connu à partir du")).fill(
+    page.get_by_label(re.compile("Tirage au sort à partir du")).fill(
         (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     )
     page.get_by_role("button", name="Publier l'engagement").click()
@@ -435,39 +437,45 @@ def test_an_assembly_clerk_runs_the_draw(new_context, world):
     assert Mandate.objects.get(pk=mandate.pk).status == MandateStatus.COMMITTED
     assert commitment.seed in (None, "")
     assert commitment.digest in page.locator("main").inner_text()
+    assert f"round {commitment.beacon_round}" in page.locator("main").inner_text()
 
-    # Too early: the announced public value is not known yet, the draw waits and says until when.
-    seed_field = page.get_by_label("Valeur publique de l'aléa, telle que publiée")
-    seed_field.fill("4 8 15 16 23 42")
-    page.get_by_role("button", name="Enregistrer l'aléa et tirer au sort").click()
-    page.wait_for_load_state()
-    assert "le tirage attend le" in _announced(page)
-    assert not Member.objects.filter(mandate=mandate).exists()
-
-    with time_machine.travel(start + timedelta(days=2), tick=True):
-        seed_field.fill("4 8 15 16 23 42")
-        page.get_by_role("button", name="Enregistrer l'aléa et tirer au sort").click()
+    draw_button = page.get_by_role("button", name="Lire l'aléa public et tirer au sort")
+    with drand_relays() as relays:  # the League of Entropy's relays, recorded locally
+        settings.ASSEMBLY_DRAND_RELAYS = relays.urls("relay-a", "relay-b")
+        # Too early: the named round is not produced yet, the draw waits and says until when.
+        draw_button.click()
         page.wait_for_load_state()
-        assert "Enregistré." in _announced(page)
-        mandate.refresh_from_db()
-        assert mandate.status == MandateStatus.SEATED
-        members = list(Member.objects.filter(mandate=mandate).order_by("seat"))
-        assert len(members) == 4 and Reserve.objects.filter(mandate=mandate).count() == 2
-        assert sorted(m.district_name for m in members) == ["Nord", "Nord", "Sud", "Sud"]
+        assert "le tirage attend le" in _announced(page)
+        assert not Member.objects.filter(mandate=mandate).exists()
 
-        # The public page: the drawn members, the commitment and the seed anyone can replay.
-        page.get_by_role("link", name="page publique").click()
-        page.wait_for_url(re.compile(rf"/assembly/{mandate.pk}/$"))
-        shown = page.locator("main").inner_text()
-        for member in members:
-            assert f"{member.first_name} — {member.district_name}" in shown
-        assert commitment.digest in shown and "4 8 15 16 23 42" in shown
-        assert page.get_by_role("link", name=re.compile("données publiques du tirage")).count() == 1
+        with time_machine.travel(start + timedelta(days=2), tick=True):
+            draw_button.click()
+            page.wait_for_load_state()
+            assert "Enregistré." in _announced(page)
+            mandate.refresh_from_db()
+            assert mandate.status == MandateStatus.SEATED
+            commitment.refresh_from_db()
+            seed = commitment.seed
+            assert seed == relays.round("relay-a", commitment.beacon_round)["randomness"]
+            members = list(Member.objects.filter(mandate=mandate).order_by("seat"))
+            assert len(members) == 4 and Reserve.objects.filter(mandate=mandate).count() == 2
+            assert sorted(m.district_name for m in members) == ["Nord", "Nord", "Sud", "Sud"]
+
+            # The public page: the drawn members, the commitment and the seed anyone can replay.
+            page.get_by_role("link", name="page publique").click()
+            page.wait_for_url(re.compile(rf"/assembly/{mandate.pk}/$"))
+            shown = page.locator("main").inner_text()
+            for member in members:
+                assert f"{member.first_name} — {member.district_name}" in shown
+            assert commitment.digest in shown and seed in shown
+            assert "manage.py" not in shown
+            link = page.get_by_role("link", name=re.compile("données publiques du tirage"))
+            assert link.count() == 1
 
     anonymous = new_context().new_page()
     anonymous.goto("/assembly/")
     anonymous.wait_for_url(re.compile(rf"/assembly/{mandate.pk}/$"))
-    assert "4 8 15 16 23 42" in anonymous.locator("main").inner_text()
+    assert seed in anonymous.locator("main").inner_text()
 
 
 def test_a_resident_cannot_open_the_clerk_desk(new_context, world):

@@ -35,7 +35,7 @@ MODULES = (
     "tools.redteam.secrecy",  # 17.4, 17.5, 17.12 (sealing vacuum)
     "tools.redteam.audit",  # 17.6, 17.7
     "tools.redteam.votes",  # 17.3, 17.11, 17.12 (admin deletes), 17.13
-    # "tools.redteam.sortition",  # 17.8
+    "tools.redteam.sortition",  # 17.8
     "tools.redteam.register",  # 17.9, 17.10
     "tools.redteam.web",  # 17.12 (webhooks, JSON, proxies), 17.13
 )

@@ -1,5 +1,7 @@
 """`manage.py rerun_draw <mandate id>` or `manage.py rerun_draw --bundle tirage.json`: replay the
-draw from its published inputs and say whether it matches the published panel and reserve. The
+draw from its published inputs and say whether it matches the published panel and reserve, whether
+its seed is the public round the commitment named, and whether each volunteer had the chance the
+algorithm promised. The
 replay and its report are `assembly.sortition.replay`'s, shared with `tools/rerun_draw.py`."""
 
 from __future__ import annotations
@@ -28,11 +30,21 @@ class Command(BaseCommand):
             action="store_true",
             help="skip re-solving the distribution (the replay of the draw itself is always done)",
         )
+        parser.add_argument(
+            "--simulated-draws",
+            type=int,
+            default=sortition.SIMULATED_DRAWS,
+            help="draws simulated to check each volunteer's chance (0 to skip)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         data = self._bundle(options)
         try:
-            report = sortition.bundle_rerun(data, recompute=not options["no_recompute"])
+            report = sortition.bundle_rerun(
+                data,
+                recompute=not options["no_recompute"],
+                simulated_draws=options["simulated_draws"],
+            )
         except sortition.SeedNotPublished as exc:
             raise CommandError(str(exc)) from None
         for line in sortition.report_lines(report):

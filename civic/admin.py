@@ -25,7 +25,8 @@ from civic.models import (
 from civic.services.register import register_entry_save
 from civic.services.staff import user_account_save, user_roles_set
 from civic.services.strike_offs import register_strike_off, register_strike_off_reverse
-from civic.webhooks import UnsafeDestination, resolve_destination, webhook_resume
+from civic.webhook_destinations import UnsafeDestination, resolve_destination
+from civic.webhooks import webhook_resume
 
 
 @admin.register(User)

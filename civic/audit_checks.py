@@ -6,7 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
+
+from civic.privileges.store import connected_role
 
 
 def _settings_warnings() -> list[checks.CheckMessage]:
@@ -59,14 +61,7 @@ def _settings_warnings() -> list[checks.CheckMessage]:
 
 def _role_warnings() -> list[checks.CheckMessage]:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT r.rolsuper, c.relowner = r.oid FROM pg_roles r "
-                "LEFT JOIN pg_class c ON c.relname = 'civic_auditentry' "
-                "AND c.relnamespace = to_regnamespace(current_schema())::oid "
-                "WHERE r.rolname = current_user"
-            )
-            row = cursor.fetchone()
+        row = connected_role()
     except DatabaseError:
         return []  # no database to ask (the checklist run on a machine without one)
     if row is None:

@@ -385,48 +385,6 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "civic.api.parsers.MultiPartParser",
 ]
 
-# Trust hardening: accounts
-# An API token lives this many days, then the client logs in again (check civic.W030 above 90).
-API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
-# One budget for every identity-match attempt, web form and API alike (civic.ratelimits), per
-# account and per client address, counted in the shared cache.
-THROTTLE_VERIFICATION = env_str("THROTTLE_VERIFICATION", "10/hour")
-THROTTLE_VERIFICATION_ADDRESS = env_str("THROTTLE_VERIFICATION_ADDRESS", "30/hour")
-
-# Trust hardening: register
-# A register import that would strike off more than this share of the roll (per mille of the active
-# entries of the kinds in the file) is refused unless confirmed: a truncated file must not empty it.
-REGISTER_STRIKE_OFF_MAX_PERMILLE = env_int("REGISTER_STRIKE_OFF_MAX_PERMILLE", 50, minimum=0)
-
-# Trust hardening: audit
-# The audit chain's HMAC key: outside the database, so whoever writes the table cannot recompute the
-# links after an edit. Unset, new entries are plain SHA-256 (a deploy check warns).
-AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "")
-# Ed25519 private key (32-byte seed, hex) that signs each published head; its public key is served
-# with the heads and given to the auditors. Unset, nothing is published (a deploy check warns).
-AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
-# The append-only file of signed heads (one JSON line each), kept where the database operator cannot
-# write, served at /api/v1/audit/heads/.
-AUDIT_HEADS_FILE = env_str("AUDIT_HEADS_FILE", "")
-# Every published head is also e-mailed to these addresses (the city's auditors).
-AUDITORS_EMAILS = env_list("AUDITORS_EMAILS", [])
-
-# Trust hardening: secrecy
-# A voter checks a receipt only within this many minutes of casting it, and this many times at
-# most (Estonia's i-voting check): afterwards a receipt held by a coercer proves nothing.
-RECEIPT_CHECK_MINUTES = env_int("RECEIPT_CHECK_MINUTES", 30, minimum=1)
-RECEIPT_CHECK_LIMIT = env_int("RECEIPT_CHECK_LIMIT", 3, minimum=1)
-
-# Trust hardening: sortition
-# The drand relays the draw reads its public round from (League of Entropy, quicknet chain): every
-# one must serve the same round, or the draw waits. Seconds each relay has to answer.
-ASSEMBLY_DRAND_RELAYS = env_list(
-    "ASSEMBLY_DRAND_RELAYS",
-    [
-        "https://api.drand.sh",
-        "https://api2.drand.sh",
-        "https://api3.drand.sh",
-        "https://drand.cloudflare.com",
-    ],
-)
-ASSEMBLY_DRAND_TIMEOUT = env_int("ASSEMBLY_DRAND_TIMEOUT", 10, minimum=1)
+# The settings of the trust hardening that are plain values (tokens, register, audit, secrecy,
+# sortition), in their own module to keep this one readable.
+from config.trust import *  # noqa: E402, F403

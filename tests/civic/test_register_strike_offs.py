@@ -168,6 +168,7 @@ def test_a_struck_off_person_cannot_verify_an_account_nor_be_drawn():
             first_names="Jeanne",
             birth_date=date(1961, 12, 31),
             roll_number="R9",
+            client_address="192.0.2.9",
         )
     on = timezone.localdate()
     assert not eligible_entries(Predicate.RESIDENT_16, on=on).filter(pk=entry.pk).exists()

@@ -10,14 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from civic.models import WebhookDelivery, WebhookSubscriber
-from civic.webhooks import (
+from civic.webhook_destinations import (
     Destination,
     UnsafeDestination,
     address_refusal,
     resolve_destination,
-    webhook_deliver,
-    webhook_emit,
 )
+from civic.webhooks import webhook_deliver, webhook_emit
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -71,11 +71,11 @@ def test_raw_sql_cannot_add_remove_or_reword_questions_and_options(status, stamp
     question = campaign.questions.get()
     _refused("UPDATE referendums_question SET text_fr = %s WHERE id = %s", ["Autre ?", question.pk])
     _refused(
-        "INSERT INTO referendums_option (question_id, key, position, label_fr, label_en) "
-        "VALUES (%s, 'maybe', 3, 'Peut-être', '')",
+        "INSERT INTO referendums_option (question_id, key, meaning, position, label_fr, label_en) "
+        "VALUES (%s, 'o3', '', 3, 'Peut-être', '')",
         [question.pk],
     )
-    _refused("DELETE FROM referendums_option WHERE question_id = %s AND key = 'no'", [question.pk])
+    _refused("DELETE FROM referendums_option WHERE question_id = %s AND key = 'o2'", [question.pk])
     _refused(
         "INSERT INTO referendums_question (campaign_id, position, text_fr, text_en) "
         "VALUES (%s, 2, 'Seconde ?', '')",
@@ -109,7 +109,7 @@ def test_a_draft_is_freely_edited_even_in_sql():
     campaign = _campaign()
     question = campaign.questions.get()
     _sql("UPDATE referendums_option SET label_fr = 'Oui !' WHERE question_id = %s", [question.pk])
-    _sql("DELETE FROM referendums_option WHERE question_id = %s AND key = 'no'", [question.pk])
+    _sql("DELETE FROM referendums_option WHERE question_id = %s AND key = 'o2'", [question.pk])
     _sql("DELETE FROM referendums_option WHERE question_id = %s", [question.pk])
     _sql("DELETE FROM referendums_question WHERE id = %s", [question.pk])
     assert not Question.objects.filter(campaign=campaign).exists()

@@ -71,7 +71,7 @@ def _rewrite(box: dict, results: dict, question: str, *, drop: bool) -> tuple[di
         box["receipts"].pop()
         delta, key = -1, gone["choices"][question]
     else:
-        key = "yes"
+        key = "o1"
         box["ballots"].append({"id": str(uuid.uuid4()), "choices": {question: key}})
         box["receipts"].append(secrets.token_hex(32))
         delta = 1

@@ -197,6 +197,16 @@ CORE: dict[tuple[str, str], Row] = {
         },
         effect=_newcomer_verified,
     ),
+    ("POST", "/api/v1/staff/webhooks/"): Row(
+        # Administrators only; a loopback receiver is then refused by the destination check.
+        expect=roles(DENIED, administrator=REFUSED),
+        body=lambda world, role: {
+            "name": "matrix",
+            "url": "https://127.0.0.1/hook",
+            "events": ["initiative.published"],
+            "secret": "s" * 32,
+        },
+    ),
 }
 
 

@@ -1,0 +1,1 @@
+"""Least privilege: the application's database role (see `store.py`)."""

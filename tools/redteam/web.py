@@ -279,19 +279,23 @@ def _auditor_secret(target: Target) -> tuple[bool, str]:
 def _forged_forwarded_for(target: Target) -> tuple[bool, str]:
     """The token endpoint allows 10 a minute per client: 14 tries, each with another forged
     X-Forwarded-For, from one client. Then one try from another client still passes."""
-    wrong = json.dumps({"email": "nobody@example.org", "password": "wrong"}).encode()
+
+    def wrong(i: int) -> bytes:
+        # A new address each try: the per-account lockout (5 failures) must not be what answers.
+        return json.dumps({"email": f"nobody{i}@example.org", "password": "wrong"}).encode()
+
     codes = [
         _request(
             target,
             "POST",
             "/api/v1/auth/token/",
-            wrong,
+            wrong(i),
             source="127.0.0.26",
             headers={"X-Forwarded-For": f"198.51.100.{i}"},
         ).status
         for i in range(14)
     ]
-    other = _request(target, "POST", "/api/v1/auth/token/", wrong, source="127.0.0.27").status
+    other = _request(target, "POST", "/api/v1/auth/token/", wrong(99), source="127.0.0.27").status
     held = 429 in codes and other == 400 and not any(c >= 500 for c in codes)
     return held, f"forged burst answered {codes}; another client {other}"
 

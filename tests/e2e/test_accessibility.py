@@ -239,7 +239,7 @@ def _paper_rejected(page, world: World) -> None:  # type: ignore[no-untyped-def]
 def _sheet_keyed(page, world: World) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"/referendums/{world.instruments.paper_referendum.pk}/sheets/")
     form = page.locator("section[aria-labelledby=h-enter] form")
-    for name, value in (("registered", 100), ("voters", 60), ("blank", 0), ("null", 0)):
+    for name, value in (("registered", 1000), ("voters", 60), ("blank", 0), ("null", 0)):
         form.locator(f"input[name=enter-{name}]").fill(str(value))
     form.locator("input[name=enter-yes]").fill("40")
     form.locator("input[name=enter-no]").fill("20")

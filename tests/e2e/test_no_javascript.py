@@ -92,6 +92,7 @@ def test_without_javascript_an_administrator_imports_the_register(nojs, world):
     before = RegisterEntry.objects.count()
     page.goto("/staff/register/import/")
     page.get_by_label("Fichier CSV (UTF-8)").set_input_files(str(SAMPLE))
+    page.get_by_label("Confirmer les radiations, même nombreuses").check()
     page.get_by_role("button", name="Importer").click()
     page.wait_for_load_state()
     assert RegisterEntry.objects.count() > before

@@ -29,10 +29,11 @@ def build(ballots: int, campaign_id: int, cursor) -> None:  # type: ignore[no-un
     cursor.execute(
         """
         INSERT INTO civic_registerentry (ref, kind, last_name, first_names, birth_date, address,
-            postcode, district_id, roll_number, identity_hash, active, imported_at, updated_at)
+            postcode, district_id, roll_number, identity_hash, active, struck_off_reason,
+            imported_at, updated_at)
         SELECT 'W7-' || %s || '-' || g, 'elector', 'Nom', 'Prénom', DATE '1970-01-01', 'adresse',
             '86000', (SELECT id FROM civic_district ORDER BY id OFFSET (g %% 8) LIMIT 1),
-            'W7-' || %s || '-' || g, md5(g::text), true, now(), now()
+            'W7-' || %s || '-' || g, md5(g::text), true, '', now(), now()
         FROM generate_series(1, %s) g
         """,
         [campaign_id, campaign_id, ballots],

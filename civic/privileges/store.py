@@ -1,22 +1,5 @@
-"""The SQL of the application's own database role (`manage.py db_roles`, checks W053/W054).
-
-    manage.py db_roles --create --role civic_app --password-env APP_DATABASE_PASSWORD
-
-Run as the role that owns the tables (the one that migrates), after each `migrate`: it creates the
-role if missing (LOGIN, not superuser, no CREATEDB/CREATEROLE) and sets its privileges afresh on
-every table and sequence of the schema. The application then connects as that role
-(DATABASE_URL); migrations keep running as the owner.
-
-What the role may do, table by table (everything else: SELECT, INSERT, UPDATE, DELETE):
-- the audit log: SELECT and INSERT only (append);
-- ballots: SELECT, INSERT, DELETE and UPDATE of the district only: a re-vote replaces its ballot,
-  the close shuffles and coarsens; once a box is sealed a trigger refuses any change;
-- receipt hashes: SELECT, INSERT, DELETE, and UPDATE of the columns that mark a receipt
-  superseded or count its checks (where they exist), never of its digest;
-- the migrations table: SELECT only.
-No table grants TRUNCATE, REFERENCES or TRIGGER; the role cannot alter, disable a trigger or
-drop anything, as only the owner can.
-"""
+"""The SQL of the application's own database role: `manage.py db_roles` (whose docstring says what
+the role may do, table by table) and the deploy checks civic.W053/W054."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.forms import CheckboxInput, MultiWidget
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from referendums.models import (
     ElectoralEventKind,
 )
 from referendums.services.campaigns import campaign_schedule
+from tests.admin_forms import form_data
 from tests.factories import StaffFactory
 from tests.referendums.factories import CampaignFactory
 
@@ -66,34 +66,6 @@ def _binding(manager: Any, *, schedule: bool = True, **overrides: Any) -> Campai
     return campaign
 
 
-def _form_data(response: Any) -> dict[str, Any]:
-    """What the browser would post back unchanged: every field of the change form and its inlines."""
-    data: dict[str, Any] = {}
-
-    def add(form: Any) -> None:
-        for bound in form:
-            widget, value = bound.field.widget, bound.value()
-            if isinstance(widget, MultiWidget):
-                parts = widget.decompress(value)
-                for suffix, part in zip(widget.widgets_names, parts, strict=True):
-                    data[f"{bound.html_name}{suffix}"] = "" if part is None else str(part)
-            elif isinstance(widget, CheckboxInput):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            else:
-                data[bound.html_name] = "" if value is None else str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
-
-
 def _change_url(campaign: Campaign) -> str:
     return reverse("admin:referendums_campaign_change", args=[campaign.pk])
 
@@ -101,7 +73,7 @@ def _change_url(campaign: Campaign) -> str:
 def _post_change(staff: Client, campaign: Campaign, **changes: str) -> Any:
     page = staff.get(_change_url(campaign))
     assert page.status_code == 200
-    data = _form_data(page)
+    data = form_data(page)
     data.update(changes)
     return staff.post(_change_url(campaign), data)
 

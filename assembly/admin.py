@@ -21,7 +21,8 @@ from assembly.models import (
     Reserve,
     Session,
 )
-from assembly.services import composition, draw, sessions
+from assembly.services import composition, configuration, draw, sessions
+from assembly.services.configuration import MANDATE_FIELDS, SESSION_FIELDS
 from civic.admin_services import ServiceAdminMixin
 from civic.errors import DomainError
 from civic.models import User
@@ -56,11 +57,26 @@ class FeatureInline(admin.TabularInline):
 
 
 @admin.register(Mandate)
-class MandateAdmin(admin.ModelAdmin):
+class MandateAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Settings through `configuration.mandate_change` (frozen fields, audit); states by action."""
+
     list_display = ["title", "starts_on", "ends_on", "size", "status"]
     readonly_fields = ["status", "invitation_count"]
     inlines = [FeatureInline]
     actions = ["open_recruitment", "close"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actor = cast(User, request.user)
+        fields = {k: form.cleaned_data[k] for k in MANDATE_FIELDS if k in form.cleaned_data}
+        if change:
+            configuration.mandate_change(mandate_id=obj.pk, actor=actor, **fields)
+            return
+        mandate = composition.mandate_create(actor=actor, **fields)
+        obj.pk = mandate.pk
+        obj._state.adding = False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a mandate's history stays; it is closed, not deleted
 
     @admin.action(description=_("Clore le mandat"))
     def close(self, request: HttpRequest, queryset: QuerySet[Mandate]) -> None:
@@ -191,14 +207,16 @@ class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
     extra = 0
     fields = ["position", "title", "duration_minutes", "source_kind", "source_id"]
-    readonly_fields = ["source_kind", "source_id"]
+    readonly_fields = ["position", "source_kind", "source_id"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # items are added through the service (capacity, uniqueness, audit)
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Sessions and their agenda items through the services (open agenda only, capacity, audit)."""
+
     list_display = ["title", "starts_at", "place", "status", "mandate"]
     list_filter = ["mandate", "status"]
     readonly_fields = [
@@ -210,6 +228,37 @@ class SessionAdmin(admin.ModelAdmin):
     ]
     inlines = [AgendaItemInline]
     actions = ["publish_agenda"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(self.readonly_fields)
+        return [*fields, "mandate"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actor = cast(User, request.user)
+        values = {k: form.cleaned_data[k] for k in SESSION_FIELDS}
+        if change:
+            configuration.session_change(session_id=obj.pk, actor=actor, **values)
+            return
+        session = sessions.session_create(mandate_id=obj.mandate_id, actor=actor, **values)
+        obj.pk = session.pk
+        obj._state.adding = False
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor = cast(User, request.user)
+        items = formset.save(commit=False)
+        for item in formset.deleted_objects:
+            configuration.agenda_item_delete(item_id=item.pk, actor=actor)
+        for item in items:
+            configuration.agenda_item_change(
+                item_id=item.pk,
+                actor=actor,
+                title=item.title,
+                description=item.description,
+                duration_minutes=item.duration_minutes,
+            )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a session is cancelled (with its reason), never deleted
 
     @admin.action(description=_("Publier l'ordre du jour"))
     def publish_agenda(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
@@ -225,6 +274,9 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
+    """Read-only: a recommendation is the assembly's adopted text; it is referred, answered and
+    converted through the clerk's pages, which call the services."""
+
     list_display = ["title", "status", "answer_due", "mandate"]
     list_filter = ["status"]
     readonly_fields = [
@@ -236,3 +288,12 @@ class RecommendationAdmin(admin.ModelAdmin):
         "reminder_sent_at",
         "overdue_notified_at",
     ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

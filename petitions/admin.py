@@ -25,6 +25,7 @@ from petitions.models import (
 )
 from petitions.rules import LEGAL_SHARE, rung_violations
 from petitions.services.instruments import instrument_type_save, rung_delete, rung_save
+from petitions.services.rejection_reasons import rejection_reason_save
 
 
 class RungFormSet(BaseInlineFormSet):
@@ -93,8 +94,16 @@ class InstrumentTypeAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RejectionReason)
-class RejectionReasonAdmin(admin.ModelAdmin):
+class RejectionReasonAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Through `rejection_reason_save`: audited, and a reason already used keeps its wording."""
+
     list_display = ["label", "label_en", "code", "active"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        rejection_reason_save(reason=obj, actor=request.user)  # type: ignore[arg-type]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a reason is retired (unticked "actif"), never deleted
 
 
 def _run(request: HttpRequest, queryset: QuerySet[Initiative], service: Any, done: str) -> None:

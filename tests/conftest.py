@@ -34,18 +34,26 @@ def django_db_setup(
 
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_truncate_guards() -> Iterator[None]:
-    """Transactional tests are reset with TRUNCATE, which the audit and ballot tables refuse by
-    trigger. The test flush alone (run as the superuser that owns the test database) sets
-    `session_replication_role = replica` for its own transaction, which silences those triggers;
-    production keeps them (the application's role may not change that setting)."""
+    """Transactional tests (live server, real workers, concurrency) are reset after each test by
+    Django's flush. It empties every table with one `DELETE` per table instead of one `TRUNCATE` of
+    them all: between tests the tables hold a few rows, and a TRUNCATE gives each of the ~80 tables a
+    new file to create, sync and unlink at commit (1.5-2.5 s a flush, measured on a loaded machine,
+    against 0.2 s for the DELETEs). The audit and ballot tables refuse both by trigger; the flush
+    alone (run as the superuser that owns the test database) sets `session_replication_role =
+    replica` for its own transaction, which silences those triggers and the foreign keys' checks, so
+    the order of the tables does not matter. Production keeps the triggers (the application's role
+    may not change that setting)."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
-        statements = original(self, style, tables, **kwargs)
-        if not statements:
-            return statements
+        if not tables:
+            return []
+        if kwargs.get("reset_sequences"):  # no test asks for it; keep Django's exact behaviour
+            statements = original(self, style, tables, **kwargs)
+        else:
+            statements = [" ".join(("DELETE FROM", self.quote_name(table))) for table in tables]
         return ["SET LOCAL session_replication_role = replica", *statements]
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]

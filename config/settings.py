@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -207,6 +208,21 @@ STORAGES = {
         )
     },
 }
+# Production serves what collectstatic wrote: names carrying a hash of the content (the manifest),
+# each with a gzip copy (and brotli where the Brotli package is installed), so a file can be cached
+# for a year and never revalidated. Development and the tests keep plain names read from the apps'
+# folders (WHITENOISE_USE_FINDERS): no collectstatic before a page renders, and an edited style
+# shows at once; a test collects with the production storage and checks the headers.
+
+
+def _static_headers(headers: Any, path: str, url: str) -> None:
+    """A hashed file never changes under its name: a year (RFC 9111's advised ceiling; whitenoise's
+    own is ten), immutable, so browsers do not even revalidate it on reload."""
+    if "immutable" in headers.get("Cache-Control", ""):
+        headers["Cache-Control"] = "public, max-age=31536000, immutable"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------------------------

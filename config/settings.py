@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,6 +26,7 @@ from config.env import (
     parse_database_url,
     redis_database_offset,
 )
+from config.static import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVIC_VAR_DIR", str(BASE_DIR / "var")))
@@ -208,21 +208,8 @@ STORAGES = {
         )
     },
 }
-# Production serves what collectstatic wrote: names carrying a hash of the content (the manifest),
-# each with a gzip copy (and brotli where the Brotli package is installed), so a file can be cached
-# for a year and never revalidated. Development and the tests keep plain names read from the apps'
-# folders (WHITENOISE_USE_FINDERS): no collectstatic before a page renders, and an edited style
-# shows at once; a test collects with the production storage and checks the headers.
-
-
-def _static_headers(headers: Any, path: str, url: str) -> None:
-    """A hashed file never changes under its name: a year (RFC 9111's advised ceiling; whitenoise's
-    own is ten), immutable, so browsers do not even revalidate it on reload."""
-    if "immutable" in headers.get("Cache-Control", ""):
-        headers["Cache-Control"] = "public, max-age=31536000, immutable"
-
-
-WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers
+# Hashed names immutable for a year, compressed (config/static.py).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -338,11 +325,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
-# How long a shared cache (CDN, nginx) may serve a public page (s-maxage, stale-while-revalidate):
-# one tick by default, the age of the counts the page shows. Browsers always revalidate.
+# Public pages (civic/http_cache.py): how long a CDN may keep one (s-maxage; one tick, the age of
+# its counts), and how long a web process reuses one it rendered (off in tests, which read back).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", CIVIC_TICK_SECONDS, minimum=0)
-# How long each web process reuses an anonymous page it rendered (civic/http_cache.py). Off in the
-# tests, which read a page back right after changing what it shows.
 PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, minimum=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(tick_seconds=CIVIC_TICK_SECONDS)
 

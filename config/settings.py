@@ -26,6 +26,7 @@ from config.env import (
     parse_database_url,
     redis_database_offset,
 )
+from config.static import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVIC_VAR_DIR", str(BASE_DIR / "var")))
@@ -84,8 +85,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civic.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session middleware, so that it sees the pages' answers last (civic/http_cache.py).
+    "civic.http_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "civic.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -205,6 +208,8 @@ STORAGES = {
         )
     },
 }
+# Hashed names immutable for a year, compressed (config/static.py).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -320,6 +325,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
+# Public pages (civic/http_cache.py): how long a CDN may keep one (s-maxage; one tick, the age of
+# its counts), and how long a web process reuses one it rendered (off in tests, which read back).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", CIVIC_TICK_SECONDS, minimum=0)
+PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, minimum=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(tick_seconds=CIVIC_TICK_SECONDS)
 
 # --- Logging: never a vote, a secret or a personal identity in a log line --------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("civic.api.urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("design/", views.design, name="design"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("me/verify/", views.verify, name="verify"),

@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from tests.e2e.accessibility import browser_fetcher  # noqa: E402
-from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS  # noqa: E402
-from tests.e2e.crawler import ENTRY_URLS, crawl, is_html_page  # noqa: E402
+from tests.e2e.accessibility import browser_fetcher
+from tests.e2e.browser import CHROMIUM, LAUNCH_ARGS
+from tests.e2e.crawler import ENTRY_URLS, crawl, is_html_page
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 RESIDENT = ("resident-0001@example.org", "demo-civic-2026")  # seeded by `manage.py seed_demo`

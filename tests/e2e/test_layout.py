@@ -21,6 +21,7 @@ NOT_RESIDENT_PAGES = ("/api/", "/admin/")
 
 # Every visible target smaller than 44 x 44, with what it is, and the page's sideways overflow.
 MEASURE = """() => {
+  const MIN = __MIN__;
   const small = [];
   for (const el of document.querySelectorAll('a, button, input, select, textarea, summary')) {
     if (el.type === 'hidden') continue;
@@ -33,13 +34,13 @@ MEASURE = """() => {
       const around = el.parentElement ? el.parentElement.textContent.trim().length : 0;
       if (around > own) continue;  // a link inside a sentence
     }
-    if (r.width + 0.5 < %(min)d || r.height + 0.5 < %(min)d) {
+    if (r.width + 0.5 < MIN || r.height + 0.5 < MIN) {
       const label = (el.getAttribute('aria-label') || el.textContent || el.name || el.type || '').trim();
       small.push(`${el.tagName.toLowerCase()} "${label.slice(0, 40)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
     }
   }
   return {overflow: document.documentElement.scrollWidth - window.innerWidth, small};
-}""" % {"min": MIN_TARGET}
+}""".replace("__MIN__", str(MIN_TARGET))
 
 
 @pytest.mark.parametrize("width", [320, 390])

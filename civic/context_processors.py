@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from civic.roles import is_staff_member
-from civic.theme import theme_css
+from civic.theme import theme_version
 
 # The footer's legal links, by URL name: a page the city has not added yet is shown as plain text,
 # so the link appears as soon as its route exists (no page is faked here).
@@ -36,7 +36,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "CITY_NAME": settings.CITY_NAME,
         "CITY_LOGO": settings.CITY_LOGO,
-        "THEME_CSS": theme_css(),
+        "THEME_VERSION": theme_version(),
         "LEGAL_LINKS": _legal_urls(),
         "is_staff_member": bool(user is not None and is_staff_member(user)),
     }

@@ -28,7 +28,7 @@ from civic.roles import Role, has_role, is_staff_member
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.store import database_ping
-from civic.theme import colours, contrast_ratio
+from civic.theme import colours, contrast_ratio, theme_css
 
 # Each instrument may offer `home_section(request) -> dict | None` in its selectors module: the home
 # page shows what is open now without the core knowing the instruments' models.
@@ -68,6 +68,13 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     context = {"sections": _home_sections(request), "actions": actions}
     return render(request, "civic/home.html", context)
+
+
+def theme_stylesheet(request: HttpRequest) -> HttpResponse:
+    """The city's colours as CSS custom properties; its URL changes with them (civic/theme.py)."""
+    response = HttpResponse(theme_css(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 # The living documentation of the design system: each component's markup, rendered and shown.

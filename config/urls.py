@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("design/", views.design, name="design"),
+    path("theme.css", views.theme_stylesheet, name="theme-css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("me/verify/", views.verify, name="verify"),

@@ -1,10 +1,8 @@
-"""The design system's settings and pages: the city's colours (contrast checked, allowed by their
-hash in the CSP), the /design/ page, the home page's actions and its bounded query count."""
+"""The design system's settings and pages: the city's colours (contrast checked, served as a
+versioned style sheet), the /design/ page, the home page's actions and its bounded query count."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from io import StringIO
 
@@ -20,12 +18,7 @@ from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
-STYLE = re.compile(r"<style>(.*?)</style>", re.S)
-
-
-def _style_hash(html: str) -> str:
-    (css,) = STYLE.findall(html)
-    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+THEME_LINK = re.compile(r'<link rel="stylesheet" href="(/theme\.css\?v=[0-9a-f]+)">')
 
 
 def test_contrast_ratio_follows_wcag():
@@ -43,13 +36,17 @@ def test_a_pale_or_malformed_colour_fails_the_check(settings):
     assert [error.id for error in check_theme()] == ["civic.E101", "civic.E100"]
 
 
-def test_the_city_colours_reach_the_page_and_the_csp_allows_exactly_that_block(client, settings):
+def test_the_city_colours_reach_the_page_through_a_versioned_style_sheet(client, settings):
+    html = client.get("/").content.decode()
+    (before,) = THEME_LINK.findall(html)
     settings.CITY_COLOURS = {"primary": "#5a1e6b", "secondary": "#1e4b6b"}
-    response = client.get("/")
-    html = response.content.decode()
-    assert theme_css() in html and "--brand:#5a1e6b" in html
-    csp = response.headers["Content-Security-Policy"]
-    assert _style_hash(html) in csp and "unsafe-inline" not in csp
+    html = client.get("/").content.decode()
+    (after,) = THEME_LINK.findall(html)
+    assert after != before  # a new colour is a new URL: no stale copy in a cache
+    sheet = client.get(after)
+    assert sheet["Content-Type"].startswith("text/css")
+    assert sheet.content.decode() == theme_css() and "--brand:#5a1e6b" in theme_css()
+    assert "immutable" in sheet["Cache-Control"]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

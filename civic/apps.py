@@ -32,6 +32,9 @@ class CivicConfig(AppConfig):
         checks.register(check_strike_off_bound, checks.Tags.security, deploy=True)
         checks.register(check_guard_triggers, checks.Tags.database, deploy=True)
 
+        from civic.theme import check_theme
+
+        checks.register(check_theme)
         from civic.audit_checks import check_audit_anchoring
 
         checks.register(check_audit_anchoring, checks.Tags.security, deploy=True)

@@ -1,17 +1,44 @@
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext_lazy as _
 
 from civic.roles import is_staff_member
+from civic.theme import theme_version
+
+# The footer's legal links, by URL name: a page the city has not added yet is shown as plain text,
+# so the link appears as soon as its route exists (no page is faked here).
+LEGAL_LINKS = (
+    ("legal-notice", _("Mentions légales")),
+    ("accessibility", _("Accessibilité : non conforme")),
+    ("privacy", _("Données personnelles")),
+    ("cookies", _("Cookies")),
+)
+
+
+@cache
+def _legal_urls() -> tuple[tuple[str | None, Any], ...]:
+    found = []
+    for name, label in LEGAL_LINKS:
+        try:
+            url: str | None = reverse(name)
+        except NoReverseMatch:
+            url = None
+        found.append((url, label))
+    return tuple(found)
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
         "CITY_NAME": settings.CITY_NAME,
+        "CITY_LOGO": settings.CITY_LOGO,
+        "THEME_VERSION": theme_version(),
+        "LEGAL_LINKS": _legal_urls(),
         "is_staff_member": bool(user is not None and is_staff_member(user)),
         "language_links": _language_links(request),
     }

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 
-UNPREFIXED = ("/api/", "/healthz", "/i18n/", "/admin/", "/static/")
+UNPREFIXED = ("/api/", "/healthz", "/theme.css", "/i18n/", "/admin/", "/static/")
 
 
 def is_page_path(path_info: str) -> bool:

@@ -12,7 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from civic.auth import authenticated_user
@@ -26,6 +29,7 @@ from civic.roles import Role, has_role, is_staff_member
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.store import database_ping
+from civic.theme import colours, contrast_ratio, theme_css
 
 # Each instrument may offer `home_section(request) -> dict | None` in its selectors module: the home
 # page shows what is open now without the core knowing the instruments' models.
@@ -47,7 +51,66 @@ def _home_sections(request: HttpRequest) -> list[dict[str, Any]]:
 
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "civic/home.html", {"sections": _home_sections(request)})
+    actions = [
+        {
+            "title": _("Signer une initiative"),
+            "text": _("Soutenez une proposition d'habitants : à chaque palier, la ville s'engage."),
+            "url": "/initiatives/",
+        },
+        {
+            "title": _("Voter"),
+            "text": _("Votations et référendums en cours, au vote secret."),
+            "url": "/referendums/",
+        },
+        {
+            "title": _("Lancer une initiative"),
+            "text": _("Proposez un projet à la ville avec au moins un co-initiateur."),
+            "url": reverse("petitions:create"),
+        },
+    ]
+    context = {"sections": _home_sections(request), "actions": actions}
+    return render(request, "civic/home.html", context)
+
+
+def theme_stylesheet(request: HttpRequest) -> HttpResponse:
+    """The city's colours as CSS custom properties; its URL changes with them (civic/theme.py)."""
+    response = HttpResponse(theme_css(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+# The living documentation of the design system: each component's markup, rendered and shown.
+DESIGN_COMPONENTS = (
+    ("breadcrumbs", gettext_lazy("Fil d'Ariane")),
+    ("buttons", gettext_lazy("Boutons")),
+    ("fields", gettext_lazy("Champs, indications et erreurs")),
+    ("error_summary", gettext_lazy("Récapitulatif des erreurs")),
+    ("radios", gettext_lazy("Boutons radio et cases à cocher")),
+    ("banners", gettext_lazy("Bandeaux d'information")),
+    ("panel", gettext_lazy("Panneau de confirmation")),
+    ("tags", gettext_lazy("Étiquettes")),
+    ("summary_list", gettext_lazy("Liste récapitulative")),
+    ("tables", gettext_lazy("Tableaux")),
+    ("pagination", gettext_lazy("Pagination")),
+    ("cards", gettext_lazy("Cartes")),
+)
+
+
+@public_page
+def design(request: HttpRequest) -> HttpResponse:
+    components = [
+        {
+            "slug": slug,
+            "title": title,
+            "html": render_to_string(f"civic/design/{slug}.html", request=request).strip(),
+        }
+        for slug, title in DESIGN_COMPONENTS
+    ]
+    palette = [
+        {"name": name, "value": value, "contrast": contrast_ratio(value, "#ffffff")}
+        for name, value in colours().items()
+    ]
+    return render(request, "civic/design.html", {"components": components, "palette": palette})
 
 
 def _error(request: HttpRequest, *, status: int, code: str, detail: str) -> HttpResponse:

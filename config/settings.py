@@ -361,6 +361,12 @@ if PRODUCTION:
 
 # --- The city ---------------------------------------------------------------------------------
 CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
+# The city's logo (a static path) and colours, both carrying white text (checked: civic/theme.py).
+CITY_LOGO = env_str("CITY_LOGO", "civic/logo.svg")
+CITY_COLOURS = {
+    "primary": env_str("CITY_COLOUR_PRIMARY", "#00437a"),
+    "secondary": env_str("CITY_COLOUR_SECONDARY", "#1e6b33"),
+}
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
 

@@ -5,13 +5,15 @@ from django.urls import include, path
 
 from civic import views
 
-# Outside the language prefix: the API, the health check, the language switch's view and the admin
+# Outside the language prefix: the API, the health check, the city's colours, the language switch's
+# view and the admin
 # (their language still follows Accept-Language or the language cookie, civic.middleware.
 # LocaleMiddleware). civic.languages.UNPREFIXED lists the same prefixes; a test holds them equal.
 urlpatterns = [
     # The API first: its hottest paths (signing, voting, counts) are resolved with the fewest tries.
     path("api/v1/", include("civic.api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("theme.css", views.theme_stylesheet, name="theme-css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
@@ -25,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("me/verify/", views.verify, name="verify"),
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/data/", views.my_data, name="my-data"),
+    path("design/", views.design, name="design"),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/register/import/", views.register_import_view, name="staff-register-import"),
     path("staff/verify/", views.desk_verify, name="staff-desk-verify"),

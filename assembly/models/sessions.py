@@ -15,7 +15,7 @@ class SessionStatus(models.TextChoices):
     PLANNED = "planned", _("Prévue")
     PUBLISHED = "published", _("Ordre du jour publié")
     OPEN = "open", _("En cours")
-    CLOSED = "closed", _("Close")
+    CLOSED = "closed", _("Clôturée")
     CANCELLED = "cancelled", _("Annulée")
 
 

@@ -1,0 +1,99 @@
+"""The city's look, from settings: its name, logo and two colours (CITY_NAME, CITY_LOGO, CITY_COLOURS).
+
+The colours become CSS custom properties in a small style sheet served by the site (civic.views.
+theme_stylesheet, linked from base.html with a version drawn from the colours, so it is cached for
+good and a new colour is fetched at once): the Content-Security-Policy allows no inline style. A
+system check refuses a colour that is not a hex colour (it is written into a style sheet) or that
+does not reach WCAG AA contrast (4.5:1) against white, since both colours carry white text (the
+header, the buttons).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+DEFAULT_COLOURS = {"primary": "#00437a", "secondary": "#1e6b33"}
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+AA_NORMAL_TEXT = 4.5
+
+
+def colours() -> dict[str, str]:
+    configured = getattr(settings, "CITY_COLOURS", None) or {}
+    return {name: configured.get(name, default) for name, default in DEFAULT_COLOURS.items()}
+
+
+def _channel(value: int) -> float:
+    srgb = value / 255
+    return srgb / 12.92 if srgb <= 0.04045 else ((srgb + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(hex_colour: str) -> float:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(red) + 0.7152 * _channel(green) + 0.0722 * _channel(blue)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio between two #rrggbb colours, from 1 to 21."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@cache
+def _css(primary: str, secondary: str) -> str:
+    return f":root{{--brand:{primary};--brand-2:{secondary}}}"
+
+
+def theme_css() -> str:
+    """The theme style sheet's text."""
+    chosen = colours()
+    return _css(chosen["primary"], chosen["secondary"])
+
+
+@cache
+def _version(css: str) -> str:
+    return hashlib.sha256(css.encode()).hexdigest()[:12]
+
+
+def theme_version() -> str:
+    """Changes with the colours: the style sheet's URL carries it, so it can be cached for good."""
+    return _version(theme_css())
+
+
+def check_theme(app_configs: Any = None, **_kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for name, value in colours().items():
+        if not isinstance(value, str) or not HEX.match(value):
+            errors.append(
+                checks.Error(
+                    f"CITY_COLOURS[{name!r}] is {value!r}, not a colour written #rrggbb.",
+                    hint="Write each colour as six hexadecimal digits, e.g. #00437a.",
+                    id="civic.E100",
+                )
+            )
+            continue
+        ratio = contrast_ratio(value, "#ffffff")
+        if ratio < AA_NORMAL_TEXT:
+            errors.append(
+                checks.Error(
+                    f"CITY_COLOURS[{name!r}] {value} has a contrast of {ratio:.2f}:1 with white "
+                    f"text; WCAG AA asks at least {AA_NORMAL_TEXT}:1.",
+                    hint="Choose a darker shade: the header and the buttons carry white text on it.",
+                    id="civic.E101",
+                )
+            )
+    logo = getattr(settings, "CITY_LOGO", "")
+    if logo and not logo.endswith((".svg", ".png", ".webp")):
+        errors.append(
+            checks.Error(
+                f"CITY_LOGO {logo!r} is not an SVG, PNG or WebP image path.",
+                hint="Give a static path such as 'civic/logo.svg'.",
+                id="civic.E102",
+            )
+        )
+    return errors

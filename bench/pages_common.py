@@ -289,29 +289,62 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 @contextmanager
-def worker_and_beat(database_url: str, queue: str, **extra: str) -> Iterator[None]:
-    """A Celery worker on a private queue and the beat sending to it (the count tick among its
-    jobs); both stopped afterwards."""
+def worker_and_beat(
+    database_url: str, queue: str, *, workers: int = 1, **extra: str
+) -> Iterator[None]:
+    """`workers` Celery workers on a private queue and the beat sending to it (the count tick
+    among its jobs); all stopped afterwards."""
     env = bench_env(database_url, CELERY_TASK_DEFAULT_QUEUE=queue, **extra)
     schedule = Path(tempfile.mkdtemp(prefix="civic-pages-")) / "beat"
     common = ["--loglevel", "WARNING"]
-    worker = subprocess.Popen(
-        [PY, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1",
-         "--without-gossip", "--without-mingle", *common],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    beat = subprocess.Popen(
-        [PY, "-m", "celery", "-A", "config", "beat", "-s", str(schedule), *common],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                queue,
+                "--concurrency",
+                "1",
+                "-n",
+                f"{queue}-{n}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                *common,
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
+        )
+        for n in range(workers)
+    ]
+    procs.insert(
+        0,
+        subprocess.Popen(
+            [PY, "-m", "celery", "-A", "config", "beat", "-s", str(schedule), *common],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
+        ),
+    )
     try:
         yield
     finally:
-        for proc in (beat, worker):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        for proc in procs:  # the beat first: nothing new is sent to workers being stopped
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

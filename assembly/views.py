@@ -27,10 +27,12 @@ from assembly.models import (
 from assembly.rules import MAJORITY_RULES
 from assembly.services import recruitment
 from civic.errors import DomainError
+from civic.http_cache import public_page
 from civic.models import User
 from civic.roles import Role, has_role
 
 
+@public_page
 def index(request: HttpRequest) -> HttpResponse:
     mandate = selectors.mandate_current()
     if mandate is not None:
@@ -38,6 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "assembly/index.html", {"mandates": selectors.mandate_list()})
 
 
+@public_page
 def mandate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = get_object_or_404(selectors.mandate_list(), pk=pk)
     context = {
@@ -73,6 +76,7 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@public_page
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
     qs = selectors.session_detail_queryset()

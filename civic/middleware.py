@@ -1,6 +1,6 @@
 """Security headers Django does not set itself: a Content-Security-Policy without 'unsafe-inline'
 and a Permissions-Policy. Pages keep every script and style in static files for this reason.
-And a bound on request bodies that declare no length."""
+A bound on request bodies that declare no length. The language of a request."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ import io
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware import locale
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
+
+from civic.languages import is_page_path
 
 CSP = "; ".join(
     [
@@ -76,3 +81,28 @@ def _too_large() -> HttpResponse:
         },
         status=413,
     )
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """A page's language is the one in its path (French unprefixed, English under /en/), and
+    nothing else: its answer does not vary on Accept-Language, so a shared cache keys it by URL
+    alone. Django's own middleware, with `prefix_default_language=False`, adds
+    `Vary: Accept-Language` to every unprefixed answer although it always serves the default
+    language there; and it would serve the API in French whatever the client asks. The API, the
+    admin and the other unprefixed addresses (civic.languages.UNPREFIXED) keep negotiating from
+    Accept-Language and the language cookie, and say so in Vary, as before."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_page_path(request.path_info):
+            super().process_request(request)
+            return
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not is_page_path(request.path_info):
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
+from civic.http_cache import public_page
 from civic.models import Notification, RegisterEntry, User
 from civic.notifications import notification_mark_read
 from civic.ratelimits import RateLimited, client_address
@@ -44,6 +45,7 @@ def _home_sections(request: HttpRequest) -> list[dict[str, Any]]:
     return sections
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "civic/home.html", {"sections": _home_sections(request)})
 

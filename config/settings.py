@@ -84,8 +84,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civic.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session middleware, so that it sees the pages' answers last (civic/http_cache.py).
+    "civic.http_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "civic.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -320,6 +322,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
+# How long a shared cache (CDN, nginx) may serve a public page (s-maxage, stale-while-revalidate):
+# one tick by default, the age of the counts the page shows. Browsers always revalidate.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", CIVIC_TICK_SECONDS, minimum=0)
+# How long each web process reuses an anonymous page it rendered (civic/http_cache.py). Off in the
+# tests, which read a page back right after changing what it shows.
+PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, minimum=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(tick_seconds=CIVIC_TICK_SECONDS)
 
 # --- Logging: never a vote, a secret or a personal identity in a log line --------------------

@@ -1,15 +1,26 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from civic import views
 
+# Outside the language prefix: the API, the health check, the language switch's view and the admin
+# (their language still follows Accept-Language or the language cookie, civic.middleware.
+# LocaleMiddleware). civic.languages.UNPREFIXED lists the same prefixes; a test holds them equal.
 urlpatterns = [
     # The API first: its hottest paths (signing, voting, counts) are resolved with the fewest tries.
     path("api/v1/", include("civic.api.urls")),
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+# The pages: French, the default, at the plain addresses (/initiatives/...), English under /en/.
+# The language is in the address, so a page's bytes depend on its URL alone and a shared cache can
+# hold it without varying on Accept-Language or a cookie (civic/http_cache.py).
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("me/verify/", views.verify, name="verify"),
     path("me/inbox/", views.inbox, name="inbox"),
@@ -21,8 +32,8 @@ urlpatterns = [
     path("referendums/", include("referendums.urls")),
     path("assembly/", include("assembly.urls")),
     path("tableau-de-bord/", include("dashboards.urls")),
-    path("admin/", admin.site.urls),
-]
+    prefix_default_language=False,
+)
 
 admin.site.site_header = settings.CITY_NAME
 admin.site.site_title = settings.CITY_NAME

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from civic import opendata
 from civic.audit import audit_record
+from civic.http_cache import public_page
 from civic.roles import Role, has_role
 from dashboards.charts import bar_chart, line_chart
 from dashboards.models import DocumentKind, StatsDocument
@@ -55,6 +56,7 @@ def _initiative_panel(summary: dict[str, Any], series: dict[str, Any] | None) ->
     }
 
 
+@public_page
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Three reads of maintained documents, whatever the number of signatures."""

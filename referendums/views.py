@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civic.errors import DomainError
+from civic.http_cache import public_page
 from civic.roles import Role, has_role
 from referendums import rules, selectors, workflow
 from referendums.forms import EntryForm, ReceiptForm, ResolveForm, VoteForm
@@ -32,11 +33,13 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
         raise Http404 from exc
 
 
+@public_page
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = selectors.campaign_list(viewer=request.user)[:200]
     return render(request, "referendums/list.html", {"campaigns": campaigns})
 
 
+@public_page
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     vote_date = timezone.localtime(campaign.voting_opens_at).date()
@@ -132,6 +135,7 @@ def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@public_page
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     data = None

@@ -69,7 +69,7 @@ APPLIED = frozenset(
         "django.middleware.security.SecurityMiddleware",
         "civic.middleware.SecurityHeadersMiddleware",
         "civic.middleware.RequestBodyLimitMiddleware",
-        "django.middleware.locale.LocaleMiddleware",
+        "civic.middleware.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
     }
@@ -77,6 +77,7 @@ APPLIED = frozenset(
 # Middleware it leaves out, and why that changes nothing for a bearer request.
 SKIPPED = {
     "whitenoise.middleware.WhiteNoiseMiddleware": "serves static files only",
+    "civic.http_cache.PageCacheMiddleware": "acts on pages only, never under /api/",
     "django.contrib.sessions.middleware.SessionMiddleware": (
         "no session: its one effect on these answers, `Vary: Cookie` (DRF's session "
         "authenticator looks at the session first), is added as it would be"

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civic.errors import DomainError
+from civic.errors import DomainError, NotFound
+from civic.http_cache import public_page
 from petitions import selectors, services
 from petitions.forms import InitiativeFilterForm, InitiativeForm, InviteForm, RejectForm
 from petitions.models import TOTAL_TRACK, Initiative, Status
@@ -32,6 +33,7 @@ from petitions.views._common import (
 from petitions.workflow import EDITABLE
 
 
+@public_page
 def initiative_list(request: HttpRequest) -> HttpResponse:
     form = InitiativeFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -63,9 +65,10 @@ def _time_left(initiative: Initiative) -> str | None:
     }
 
 
+@public_page
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = visible_or_404(request, pk)
-    counts = selectors.counts_of(initiative)
+    counts = _published_counts(initiative)
     context = {
         "initiative": initiative,
         "tracks": _track_rows(initiative, counts),
@@ -77,6 +80,18 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **_viewer_context(request, initiative),
     }
     return render(request, "petitions/detail.html", context)
+
+
+def _published_counts(initiative: Initiative) -> dict[int, int]:
+    """The counts the API publishes (selectors.initiative_count: the process's memo, the shared
+    cache, one indexed read), so that the page and the API never disagree; a draft has none."""
+    if initiative.published_at is None:
+        return selectors.counts_of(initiative)
+    try:
+        count = selectors.initiative_count(initiative_id=initiative.pk)
+    except NotFound:
+        return selectors.counts_of(initiative)
+    return {TOTAL_TRACK: count.total, **count.tracks}
 
 
 def _track_rows(initiative: Initiative, counts: dict[int, int]) -> list[dict[str, Any]]:

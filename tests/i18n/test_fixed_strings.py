@@ -16,6 +16,7 @@ from assembly.forms import LeaveForm
 from assembly.rules import MAJORITY_RULES
 from tests.assembly.factories import MandateFactory, MemberFactory, SessionFactory
 from tests.factories import StaffFactory
+from tests.languages import EnglishClient
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_APPS = ("civic", "petitions", "referendums", "assembly", "dashboards")
@@ -34,9 +35,7 @@ def _restore_language() -> Iterator[None]:
 
 
 def english() -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return EnglishClient()
 
 
 def loose_punctuation(template: str) -> list[str]:

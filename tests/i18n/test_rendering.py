@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import translation
 
 from civic.models import User
+from tests.languages import EnglishClient
 
 PAGES = ("/", "/initiatives/", "/referendums/", "/assembly/")
 
@@ -50,9 +51,7 @@ def _restore_language() -> Iterator[None]:
 
 
 def english_client() -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return EnglishClient()
 
 
 @pytest.mark.django_db
@@ -97,7 +96,23 @@ def test_french_stays_the_default_language() -> None:
 
 
 @pytest.mark.django_db
-def test_an_english_browser_gets_english_without_the_cookie() -> None:
-    html = Client().get("/assembly/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
-    assert "Skip to content" in html
-    assert "Aller au contenu" not in html
+def test_the_language_is_the_addresss_not_the_browsers() -> None:
+    """A page's bytes depend on its address alone (a shared cache keys it by URL): the French
+    address stays French for an English browser, which the page links to the English one."""
+    english_browser = Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    response = english_browser.get("/assembly/")
+    html = response.content.decode()
+    assert "Aller au contenu" in html and "Skip to content" not in html
+    assert "Accept-Language" not in response.get("Vary", "")
+    assert 'href="/en/assembly/" hreflang="en"' in html
+    english = english_browser.get("/en/assembly/").content.decode()
+    assert "Skip to content" in english and "Aller au contenu" not in english
+    assert 'href="/assembly/" hreflang="fr"' in english
+
+
+@pytest.mark.django_db
+def test_the_api_still_answers_in_the_language_the_client_asks() -> None:
+    response = Client().get("/api/v1/initiatives/999999999/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Initiative not found."
+    assert "Accept-Language" in response["Vary"]

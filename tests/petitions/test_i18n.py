@@ -17,6 +17,7 @@ from civic.models import Notification
 from petitions import services
 from petitions.models import InstrumentType, Obligation, RejectionReason, Rung, Status, TrackRung
 from tests.factories import ResidentFactory, StaffFactory
+from tests.languages import EnglishClient
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory, instrument
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +36,7 @@ def _english_of_the_shipped_types() -> Iterator[None]:
 
 
 def english() -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+    return EnglishClient()
 
 
 def test_the_shipped_instrument_types_and_their_rungs_have_english() -> None:

@@ -203,7 +203,7 @@ def test_pages_show_the_campaign_in_the_active_language(client):
     )
     page = client.get(f"/referendums/{campaign.pk}/")
     assert page.status_code == 200 and "Titre FR" in page.content.decode()
-    page = client.get(f"/referendums/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(f"/en/referendums/{campaign.pk}/")
     assert "Title EN" in page.content.decode()
 
 

@@ -4,8 +4,9 @@ loopback port in front of two granian servers on two other ports, two Celery wor
 
   (a) a second anonymous GET of an initiative's page is a cache HIT at nginx;
   (b) a signature made through server A shows through server B and through nginx within one tick
-      of the fold that publishes it (plus the web process's one-second count memo), the fold
-      itself within one tick of the signature;
+      of the fold that publishes it (plus the web process's one-second page memo), the fold itself
+      within two ticks of the signature (PERFORMANCE.md's bound for the counts' lag: the beat may
+      fire just before the signature, and a loaded worker may start a tick late);
   (c) after N signatures spread over both servers, the published count equals the signature rows
       and every way in (A, B, nginx) shows exactly it;
   (d) a request with a session cookie is never answered from the cache, and its answer is never
@@ -55,7 +56,7 @@ DB_NAME = os.environ.get("CDN_CHECK_DB", "civic_cdn_check")
 CACHE = os.environ.get("CDN_CHECK_CACHE_URL", "redis://127.0.0.1:6379/8")
 BROKER = os.environ.get("CDN_CHECK_BROKER_URL", "redis://127.0.0.1:6379/9")
 TICK = 2  # seconds between folds of the counts (CIVIC_TICK_SECONDS)
-MEMO = 1.0  # a web process remembers a published count for one second (petitions.selectors)
+MEMO = 1.0  # a web process reuses a page it rendered for a second (PAGE_MEMO_SECONDS)
 TEMPLATE = ROOT / "deploy" / "nginx" / "civic.conf.template"
 
 MAIN_CONF = """\
@@ -225,7 +226,7 @@ def run(args: argparse.Namespace, checks: Checks) -> None:
         signer = Browser(*hostport(server_a), {"sessionid": sessions[0]})
         signed = sign_with_form(signer, initiative, out)
         signer.close()
-        fold = wait_for(lambda: published_total(initiative) >= 1, 3 * TICK)
+        fold = wait_for(lambda: published_total(initiative) >= 1, 4 * TICK)
         via_b = wait_for(lambda: count_shown(get(server_b, page)[2]) == 1, 3 * TICK + MEMO)
         via_nginx = wait_for(lambda: count_shown(get(proxy, page)[2]) == 1, 3 * TICK + MEMO)
         bound = TICK + MEMO + 0.5  # one tick after the fold, the memo's second, polling
@@ -233,13 +234,13 @@ def run(args: argparse.Namespace, checks: Checks) -> None:
             "(b) a signature through server A shows through B and nginx within one tick",
             signed
             and fold is not None
-            and fold <= TICK + 0.5
+            and fold <= 2 * TICK
             and via_b is not None
             and via_b <= bound
             and via_nginx is not None
             and via_nginx <= bound,
             f"form {[r[:2] for r in out]}; published {fold and round(fold, 1)} s after the "
-            f"signature (bound {TICK + 0.5} s); then B {via_b and round(via_b, 1)} s, nginx "
+            f"signature (bound {2 * TICK} s); then B {via_b and round(via_b, 1)} s, nginx "
             f"{via_nginx and round(via_nginx, 1)} s (bound {bound} s each)",
         )
 

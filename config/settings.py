@@ -26,6 +26,7 @@ from config.env import (
     parse_database_url,
     redis_database_offset,
 )
+from config.static import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVIC_VAR_DIR", str(BASE_DIR / "var")))
@@ -207,6 +208,8 @@ STORAGES = {
         )
     },
 }
+# Hashed names immutable for a year, compressed (config/static.py).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -322,11 +325,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
-# How long a shared cache (CDN, nginx) may serve a public page (s-maxage, stale-while-revalidate):
-# one tick by default, the age of the counts the page shows. Browsers always revalidate.
+# Public pages (civic/http_cache.py): how long a CDN may keep one (s-maxage; one tick, the age of
+# its counts), and how long a web process reuses one it rendered (off in tests, which read back).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", CIVIC_TICK_SECONDS, minimum=0)
-# How long each web process reuses an anonymous page it rendered (civic/http_cache.py). Off in the
-# tests, which read a page back right after changing what it shows.
 PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, minimum=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(tick_seconds=CIVIC_TICK_SECONDS)
 

@@ -9,8 +9,11 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import LocalePrefixPattern, URLResolver
 
 from civic.http_cache import page_memo_forget
+from civic.languages import UNPREFIXED
+from config import urls
 from petitions.models import Initiative
 from petitions.services.counting import counts_fold
 from petitions.services.signatures.online import signature_sign
@@ -276,3 +279,18 @@ def test_the_list_costs_the_same_queries_with_more_initiatives(
     Client().get("/initiatives/")
     with django_assert_num_queries(QUERIES["/initiatives/"][0]):
         Client().get("/initiatives/")
+
+
+def test_the_unprefixed_addresses_are_exactly_those_outside_the_language_prefix() -> None:
+    """civic.languages.UNPREFIXED (read by the locale and cache middleware) and config/urls.py
+    agree: every route outside i18n_patterns is listed, and nothing else (but the static files)."""
+    outside = {
+        "/" + str(pattern.pattern)
+        for pattern in urls.urlpatterns
+        if not (
+            isinstance(pattern, URLResolver) and isinstance(pattern.pattern, LocalePrefixPattern)
+        )
+    }
+    assert all(route.startswith(UNPREFIXED) for route in outside), outside
+    listed = set(UNPREFIXED) - {"/" + settings.STATIC_URL.strip("/") + "/"}
+    assert all(any(route.startswith(prefix) for route in outside) for prefix in listed)

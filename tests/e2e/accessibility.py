@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.e2e.crawler import Fetched
+from tests.e2e.crawler import Fetched, neutral_path
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS: dict[str, Any] = {
@@ -57,7 +57,7 @@ def browser_fetcher(page: Any) -> Any:
             status=status,
             content_type=content_type,
             html=html,
-            final_path=urlsplit(page.url).path,
+            final_path=neutral_path(urlsplit(page.url).path),
             headers=headers,
         )
 

@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from civic.languages import is_page_path
 from tests.e2e import figures
 from tests.e2e.browser import (
     ACTION_TIMEOUT_MS,
@@ -130,6 +131,8 @@ def new_context(
                 }
             )
         context.add_cookies(cookies)  # type: ignore[arg-type]
+        if language == "en":
+            _pages_in_english(context)
         contexts.append(context)
         return context
 
@@ -147,6 +150,27 @@ def new_context(
                 except Exception as exc:  # a crashed page must not hide the test's own failure
                     print(f"screenshot failed: {exc}")
         context.close()
+
+
+def _pages_in_english(context: BrowserContext) -> None:
+    """The language of a page is in its address: an English context's pages open every page path
+    under /en/ (`page.goto("/initiatives/")` shows /en/initiatives/), so a test names a page once
+    for both languages. The API, the admin and the static files have no prefix."""
+    open_page = context.new_page
+
+    def new_page(*args: Any, **kwargs: Any) -> Page:
+        page = open_page(*args, **kwargs)
+        goto = page.goto
+
+        def goto_in_english(url: str, **options: Any) -> Any:
+            if url.startswith("/") and is_page_path(url) and not url.startswith("/en/"):
+                url = "/en" + url
+            return goto(url, **options)
+
+        page.goto = goto_in_english  # type: ignore[method-assign]
+        return page
+
+    context.new_page = new_page  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -86,8 +86,17 @@ class _Links(HTMLParser):
                 self.hrefs.append(href)
 
 
+def neutral_path(path: str) -> str:
+    """The path without its language prefix: a crawl stays in the language of its browser (an
+    English context takes every page under /en/, tests/e2e/conftest.py), so the language switch's
+    link to the other language leads back to a page already seen, not across languages."""
+    if path == "/en" or path.startswith("/en/"):
+        return path[3:] or "/"
+    return path
+
+
 def same_origin_paths(html: str, base_path: str) -> list[str]:
-    """The same-origin paths (with query) the page links to, without fragments."""
+    """The same-origin paths (with query) the page links to, without fragments or language."""
     parser = _Links()
     parser.feed(html)
     paths = []
@@ -99,7 +108,7 @@ def same_origin_paths(html: str, base_path: str) -> list[str]:
         parts = urlsplit(absolute)
         if parts.netloc != "site.invalid":
             continue
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        path = neutral_path(parts.path) + (f"?{parts.query}" if parts.query else "")
         paths.append(path)
     return paths
 

@@ -185,20 +185,21 @@ def test_a_form_shown_back_with_errors_has_no_wcag_21_aa_violation(
 
 
 # Pages only a form's answer or a rarer state shows: each step drives the real form (selectors, not
-# words, so that it runs in both languages) and checks the state it should show is on the page.
+# words, addresses matched by their end, English ones starting /en/, so that it runs in both
+# languages) and checks the state it should show is on the page.
 def _signed(page, world: World) -> None:  # type: ignore[no-untyped-def]
     initiative = world.instruments.initiative
     page.goto(f"/initiatives/{initiative.pk}/")
-    page.locator(f"form[action='/initiatives/{initiative.pk}/sign/'] [type=submit]").click()
+    page.locator(f"form[action$='/initiatives/{initiative.pk}/sign/'] [type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".message-success").count() == 1
-    assert page.locator(f"form[action='/initiatives/{initiative.pk}/unsign/']").count() == 1
+    assert page.locator(f"form[action$='/initiatives/{initiative.pk}/unsign/']").count() == 1
 
 
 def _withdrawn(page, world: World) -> None:  # type: ignore[no-untyped-def]
     initiative = world.instruments.signed_initiative
     page.goto("/initiatives/my-signatures/")
-    page.locator(f"form[action='/initiatives/{initiative.pk}/unsign/'] [type=submit]").click()
+    page.locator(f"form[action$='/initiatives/{initiative.pk}/unsign/'] [type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".message-success").count() == 1
 
@@ -255,7 +256,7 @@ def _assembly_index(page, world: World) -> None:  # type: ignore[no-untyped-def]
     Mandate.objects.filter(pk=world.instruments.mandate.pk).update(status=MandateStatus.CLOSED)
     page.goto("/assembly/")
     assert page.url.endswith("/assembly/")
-    assert page.locator(f"main a[href='/assembly/{world.instruments.mandate.pk}/']").count() == 1
+    assert page.locator(f"main a[href$='/assembly/{world.instruments.mandate.pk}/']").count() == 1
 
 
 AFTER_FORMS: dict[str, tuple[str | None, Callable[..., None]]] = {

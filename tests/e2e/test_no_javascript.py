@@ -78,10 +78,9 @@ def test_without_javascript_the_inbox_marks_a_message_read(nojs, world):
 
 def test_without_javascript_the_language_switch_works(nojs, world):
     page = nojs()
-    page.goto("/")
-    page.locator("#language-select").select_option("en")
-    page.locator(".lang-form [type=submit]").click()
-    page.wait_for_load_state()
+    page.goto("/initiatives/")
+    page.locator(".lang-switch a[hreflang=en]").click()
+    page.wait_for_url(re.compile(r"/en/initiatives/$"))
     assert page.locator("html").get_attribute("lang") == "en"
 
 

@@ -1,0 +1,61 @@
+"""Static files as production serves them: hashed names from the manifest, immutable for a year,
+compressed. (Development and the tests read plain names from the apps' folders: config/settings.py.)"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import RequestFactory
+from whitenoise.middleware import WhiteNoiseMiddleware
+
+PRODUCTION_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+@pytest.fixture
+def collected(settings: Any, tmp_path: Path) -> Path:
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = PRODUCTION_STORAGES
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_AUTOREFRESH = False
+    settings.DEBUG = False
+    call_command("collectstatic", "--no-input", verbosity=0)
+    return tmp_path
+
+
+def _get(url: str, **headers: str) -> Any:
+    middleware = WhiteNoiseMiddleware(lambda request: HttpResponse(status=404))
+    return middleware(RequestFactory().get(url, **headers))
+
+
+def test_a_collected_file_has_a_hashed_name_and_is_immutable_for_a_year(collected: Path) -> None:
+    manifest = json.loads((collected / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["civic/site.css"]
+    assert hashed != "civic/site.css" and hashed.startswith("civic/site.")
+    assert staticfiles_storage.url("civic/site.css") == f"/static/{hashed}"
+    response = _get(f"/static/{hashed}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    # The unhashed name is still served, but briefly: it can change with the next deployment.
+    plain = _get("/static/civic/site.css")
+    assert plain.status_code == 200 and "immutable" not in plain["Cache-Control"]
+
+
+def test_a_collected_file_is_sent_compressed_to_a_client_that_accepts_it(collected: Path) -> None:
+    hashed = json.loads((collected / "staticfiles.json").read_text())["paths"]["civic/site.css"]
+    assert (collected / f"{hashed}.gz").exists()
+    response = _get(f"/static/{hashed}", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    body = b"".join(response.streaming_content)
+    assert gzip.decompress(body) == (collected / hashed).read_bytes()
+    assert len(body) < (collected / hashed).stat().st_size

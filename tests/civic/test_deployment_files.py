@@ -88,3 +88,38 @@ def test_every_task_is_registered_in_a_fresh_web_process() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_compose_nginx_reads_the_template_filled_for_the_compose_network() -> None:
+    """deploy/nginx/compose.conf is deploy/nginx/civic.conf.template with its placeholders filled:
+    a change to the template (what is cached, what bypasses the cache) reaches compose too."""
+    template = (ROOT / "deploy" / "nginx" / "civic.conf.template").read_text()
+    filled = (
+        template.replace("@@UPSTREAMS@@", "server web:8000;")
+        .replace("@@LISTEN@@", "80")
+        .replace("@@CACHE_DIR@@", "/var/cache/nginx/civic")
+        .replace("@@STATIC_ROOT@@", "/srv/static")
+    )
+    assert (ROOT / "deploy" / "nginx" / "compose.conf").read_text() == filled
+    assert "@@" not in filled
+    nginx = COMPOSE["services"]["nginx"]
+    assert "./deploy/nginx/compose.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
+    assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
+    assert COMPOSE["services"]["web"]["command"][6:8] == ["--port", "8000"]  # the upstream
+
+
+def test_the_nginx_template_never_caches_a_signed_in_request() -> None:
+    """The lines that keep one resident's page from another: the cache is bypassed and not filled
+    when a session (or a pending message) cookie is present, and keyed on scheme, host and URI."""
+    template = (ROOT / "deploy" / "nginx" / "civic.conf.template").read_text()
+    for line in (
+        "proxy_cache_bypass $civic_signed_in;",
+        "proxy_no_cache $civic_signed_in;",
+        'proxy_cache_key "$scheme$host$request_uri";',
+        "proxy_cache_use_stale updating",
+        "proxy_cache_lock on;",
+        "add_header X-Cache-Status $upstream_cache_status always;",
+    ):
+        assert line in template, line
+    assert "proxy_cache_valid" not in template.replace("No proxy_cache_valid", "")
+    assert "proxy_ignore_headers" not in template  # Cache-Control and Set-Cookie are honoured

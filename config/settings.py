@@ -370,26 +370,6 @@ CITY_COLOURS = {
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
 
-# Trust hardening: web
-# How many reverse proxies stand in front of the web server, each appending its peer to
-# X-Forwarded-For: 0 reads REMOTE_ADDR; n reads the n-th address from the right (civic/client_ip.py).
-# Rate limits, throttles and every record of a client's address use it. Check civic.W090.
-if "NUM_PROXIES" in os.environ:
-    raise ImproperlyConfigured("NUM_PROXIES is now TRUSTED_PROXY_COUNT: rename the variable")
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
-TRUSTED_PROXY_COUNT_EXPLICIT = "TRUSTED_PROXY_COUNT" in os.environ
-# Webhook receivers: HTTPS only unless WEBHOOK_ALLOW_HTTP (tests, a local demo); never a loopback,
-# private, link-local, multicast or reserved address unless the host name is listed here.
-if "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS" in os.environ:
-    raise ImproperlyConfigured(
-        "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS is gone: list the hosts in WEBHOOK_ALLOWED_PRIVATE_HOSTS"
-    )
-WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", default=False)
-WEBHOOK_ALLOWED_PRIVATE_HOSTS = [h.lower() for h in env_list("WEBHOOK_ALLOWED_PRIVATE_HOSTS", [])]
-# JSON bodies of the API: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413) and API_JSON_MAX_DEPTH
-# levels of nesting (400), chunked or not, before any view runs (civic/api/parsers.py).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024)
-API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=2)
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "civic.middleware.RequestBodyLimitMiddleware",
@@ -401,5 +381,5 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 ]
 
 # The settings of the trust hardening that are plain values (tokens, register, audit, secrecy,
-# sortition), in their own module to keep this one readable.
+# sortition, proxies, webhooks, JSON limits), in their own module to keep this one readable.
 from config.trust import *  # noqa: E402, F403

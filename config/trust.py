@@ -3,7 +3,11 @@ of `config/settings.py`, which imports them all."""
 
 from __future__ import annotations
 
-from config.env import env_int, env_list, env_str
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str
 
 # Trust hardening: accounts
 # An API token lives this many days, then the client logs in again (check civic.W030 above 90).
@@ -50,3 +54,24 @@ ASSEMBLY_DRAND_RELAYS = env_list(
     ],
 )
 ASSEMBLY_DRAND_TIMEOUT = env_int("ASSEMBLY_DRAND_TIMEOUT", 10, minimum=1)
+
+# Trust hardening: web
+# How many reverse proxies stand in front of the web server, each appending its peer to
+# X-Forwarded-For: 0 reads REMOTE_ADDR; n reads the n-th address from the right (civic/client_ip.py).
+# Rate limits, throttles and every record of a client's address use it. Check civic.W090.
+if "NUM_PROXIES" in os.environ:
+    raise ImproperlyConfigured("NUM_PROXIES is now TRUSTED_PROXY_COUNT: rename the variable")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXY_COUNT_EXPLICIT = "TRUSTED_PROXY_COUNT" in os.environ
+# Webhook receivers: HTTPS only unless WEBHOOK_ALLOW_HTTP (tests, a local demo); never a loopback,
+# private, link-local, multicast or reserved address unless the host name is listed here.
+if "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS" in os.environ:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS is gone: list the hosts in WEBHOOK_ALLOWED_PRIVATE_HOSTS"
+    )
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOWED_PRIVATE_HOSTS = [h.lower() for h in env_list("WEBHOOK_ALLOWED_PRIVATE_HOSTS", [])]
+# JSON bodies of the API: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413) and API_JSON_MAX_DEPTH
+# levels of nesting (400), chunked or not, before any view runs (civic/api/parsers.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=2)

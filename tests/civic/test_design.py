@@ -51,8 +51,9 @@ def test_the_city_colours_reach_the_page_through_a_versioned_style_sheet(client,
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_design_page_renders_every_component(client, language):
-    client.cookies["django_language"] = language
-    response = client.get(reverse("design"))
+    with translation.override(language):  # the page's language is in its address
+        url = reverse("design")
+    response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200 and f'<html lang="{language}">' in html
     for slug, _title in DESIGN_COMPONENTS:

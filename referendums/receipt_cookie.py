@@ -66,6 +66,8 @@ def read(request: HttpRequest, campaign_id: int) -> tuple[Shown | None, bool]:
         return None, True
     except signing.BadSignature:  # another account's, another campaign's, or altered
         return None, False
+    if raw is None:
+        return None, False
     try:
         code, revote, emailed = json.loads(raw)
     except (TypeError, ValueError):

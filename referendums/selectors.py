@@ -225,7 +225,9 @@ def results_for_page(*, campaign: Campaign, english: bool) -> dict[str, Any]:
         for question in district.get("questions", []):
             question["text"] = texts.get(str(question.get("id")), "")
             for option in question.get("options", []):
-                option["label"] = labels.get((str(question.get("id")), option["key"]), option["key"])
+                option["label"] = labels.get(
+                    (str(question.get("id")), option["key"]), option["key"]
+                )
     if data.get("method") == "paper":
         cast = data.get("votes_cast") or 0
         for side in ("yes", "no"):

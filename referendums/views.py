@@ -162,7 +162,8 @@ def vote_receipt_email(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     receipt_cookie.remember(response, request, pk, shown._replace(emailed=True))
     messages.success(
-        request, _("Le récépissé est envoyé à %(email)s.") % {"email": request.user.email}  # type: ignore[union-attr]
+        request,
+        _("Le récépissé est envoyé à %(email)s.") % {"email": request.user.email},  # type: ignore[union-attr]
     )
     return response
 

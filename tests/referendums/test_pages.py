@@ -241,7 +241,7 @@ def test_online_results_say_the_outcome_first_then_bars_then_named_districts(
     outcome = page.index("Le résultat")
     assert outcome < page.index("<meter") < page.index("Par quartier")
     assert "« Oui » arrive en tête avec 80,0 % des voix." in page
-    assert f"<h2 id=\"h-q1\">{question.text_fr}</h2>" in page
+    assert f'<h2 id="h-q1">{question.text_fr}</h2>' in page
     assert "80,0 % (4 voix)" in page and "20,0 % (1 voix)" in page
     assert 'value="80.0"' in page  # the bar's length, whatever the page's language
     for district in vote.districts:
@@ -263,7 +263,7 @@ def test_a_binding_referendum_below_half_turnout_is_said_not_valid(paper, client
     assert "30,0 %" in page or "30,00 %" in page
     assert "moins de la moitié" in page
     assert page.index("n'est pas valable") < page.index("<meter")
-    assert f"<th scope=\"row\">{stations[0].district.name}</th>" in page
+    assert f'<th scope="row">{stations[0].district.name}</th>' in page
 
 
 def test_an_adopted_binding_referendum_says_so_with_its_share(paper, client):  # noqa: F811

@@ -273,3 +273,15 @@ def test_an_adopted_binding_referendum_says_so_with_its_share(paper, client):  #
     _publish(campaign)
     page = client.get(f"/referendums/{campaign.pk}/results/").content.decode()
     assert "Le projet est adopté : 75,0 % de oui" in page
+
+
+def test_the_campaign_page_of_a_voter_runs_a_fixed_number_of_queries(
+    open_vote, django_assert_num_queries
+):
+    vote = open_vote(voters=1)
+    client = _client(vote.voters[0])
+    client.get(f"/referendums/{vote.campaign.pk}/")
+    # The campaign and its five prefetches, the turnout, the session and the user; then the
+    # action area: is the voter in the frozen electorate, and have they voted already.
+    with django_assert_num_queries(11):
+        client.get(f"/referendums/{vote.campaign.pk}/")

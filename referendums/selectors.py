@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.errors import Conflict, NotFound
-from civic.models import User
+from civic.models import District, User
 from referendums import rules, workflow
 from referendums.models import (
     Campaign,
     Campaigner,
     CampaignStatus,
+    ElectorateMember,
     Option,
     Participation,
     Question,
@@ -167,6 +168,77 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
         ],
         "note": _("Le contenu de votre vote n'est relié à votre identité nulle part."),
     }
+
+
+# Why a person cannot vote on this campaign now, for the page's action area (None: they may).
+# The window and the electorate are `rules.vote_refusal`'s codes; the page adds who is asking
+# (the service refuses the same people: a cast needs a verified account, `voting._voter_entry`).
+ANONYMOUS = "anonymous"
+NOT_VERIFIED = "not_verified"
+STAFF_ACCOUNT = "staff_account"
+NOT_YET_OPEN = "not_yet_open"
+VOTING_CLOSED = "voting_closed"
+
+
+def vote_standing(*, campaign: Campaign, user: Any, now: Any) -> str | None:
+    """The first reason this person may not vote here now, window first (the same for all)."""
+    if not campaign.is_online:
+        return rules.NOT_ONLINE
+    if not rules.voting_open(campaign, now):
+        return NOT_YET_OPEN if campaign.status in workflow.BEFORE_VOTING else VOTING_CLOSED
+    if not user.is_authenticated:
+        return ANONYMOUS
+    if not user.is_verified:
+        # Agents' accounts are not linked to the register: they vote, as residents, with their own.
+        return STAFF_ACCOUNT if user.is_staff else NOT_VERIFIED
+    in_electorate = ElectorateMember.objects.filter(
+        campaign=campaign, register_entry_id=user.register_entry_id
+    ).exists()
+    return rules.vote_refusal(campaign, now, in_electorate=in_electorate)
+
+
+def results_for_page(*, campaign: Campaign, english: bool) -> dict[str, Any]:
+    """The published results as the page shows them: question texts and option labels in the
+    reader's language, each option's share of the votes for its question (of yes and no, the votes
+    cast, on paper), and district names and option labels in the district tables (the stored
+    results keep codes and keys). One query, for the district names."""
+    data = results_get(campaign=campaign)
+    labels: dict[tuple[str, str], str] = {}
+    texts: dict[str, str] = {}
+    for position, question in enumerate(data.get("questions", []), start=1):
+        question["text"] = (english and question.get("text_en")) or question["text_fr"]
+        question["position"] = position
+        texts[str(question["id"])] = question["text"]
+        total = sum(o["count"] for o in question["options"])
+        question["total"] = total
+        for option in question["options"]:
+            option["label"] = (english and option.get("label_en")) or option["label_fr"]
+            option["percent"] = round(100 * option["count"] / total, 1) if total else 0
+            labels[(str(question["id"]), option["key"])] = option["label"]
+        top = max((o["count"] for o in question["options"]), default=0)
+        leaders = [o for o in question["options"] if o["count"] == top]
+        question["leader"] = leaders[0] if total and len(leaders) == 1 else None
+    codes = [d.get("code") for d in data.get("districts", [])]
+    names = dict(District.objects.filter(code__in=codes).values_list("code", "name"))
+    for district in data.get("districts", []):
+        district["name"] = names.get(district.get("code"), district.get("code"))
+        for question in district.get("questions", []):
+            question["text"] = texts.get(str(question.get("id")), "")
+            for option in question.get("options", []):
+                option["label"] = labels.get(
+                    (str(question.get("id")), option["key"]), option["key"]
+                )
+    if data.get("method") == "paper":
+        cast = data.get("votes_cast") or 0
+        for side in ("yes", "no"):
+            data[f"{side}_percent"] = round(100 * data[side] / cast, 1) if cast else 0
+    data["any_suppressed"] = any(
+        o.get("suppressed")
+        for d in data.get("districts", [])
+        for q in d.get("questions", [])
+        for o in q.get("options", [])
+    )
+    return data
 
 
 # Read by the dashboards

@@ -1,7 +1,9 @@
-"""Pages: list, detail, the vote (no JavaScript, a confirmation step, then the receipt), receipt
-check and results."""
+"""Pages: list, detail, the vote (no JavaScript, a confirmation step, then a redirect to the
+receipt), receipt check and results."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,11 +21,12 @@ from django.views.decorators.http import require_http_methods
 from civic.errors import DomainError
 from civic.http_cache import public_page
 from civic.roles import Role, has_role
-from referendums import rules, selectors, workflow
+from referendums import receipt_cookie, rules, selectors, workflow
 from referendums.forms import EntryForm, ReceiptForm, ResolveForm, VoteForm
 from referendums.legal_calendar import legal_campaign_opening
 from referendums.models import Campaign, CampaignKind, ResultSheet, StationResult
 from referendums.services import paper as paper_services
+from referendums.services import receipts as receipt_services
 from referendums.services import voting as voting_services
 
 
@@ -49,28 +53,44 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "binding": campaign.kind == CampaignKind.BINDING_REFERENDUM,
         "advisory": campaign.kind == CampaignKind.ADVISORY_CONSULTATION,
         "legal_campaign_opening": legal_campaign_opening(vote_date),
-        "voting_open": rules.voting_open(campaign, timezone.now()),
         "turnout": selectors.turnout(campaign=campaign)
         if campaign.is_online and campaign.status not in workflow.BEFORE_VOTING
         else None,
         "results_published": campaign.status in workflow.RESULTS_VISIBLE,
-        "has_voted": voting_services.has_participated(campaign_id=pk, user=request.user),  # type: ignore[arg-type]
+        **_action_context(request, campaign),
         "staff_sheets": not campaign.is_online
         and has_role(request.user, Role.CAMPAIGN_MANAGER, Role.AUDITOR),
     }
     return render(request, "referendums/detail.html", context)
 
 
+def _action_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+    """The action area's facts: why this visitor may not vote now (None: they may), and whether
+    they voted already (only asked of someone who may vote)."""
+    standing = selectors.vote_standing(campaign=campaign, user=request.user, now=timezone.now())
+    return {
+        "standing": standing,
+        "has_voted": standing is None
+        and voting_services.has_participated(campaign_id=campaign.pk, user=request.user),  # type: ignore[arg-type]
+    }
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose, confirm, cast; the cast redirects to the receipt page (post/redirect/get). The form
+    is shown only to someone who may vote now; anyone else reads why, and what to do."""
     campaign = _campaign(request, pk)
     if not campaign.is_online:
         raise Http404
+    action = _action_context(request, campaign)
+    context: dict[str, Any] = {"campaign": campaign, "error": None, **action}
+    if action["standing"] is not None:
+        return render(request, "referendums/vote.html", context)
     form = VoteForm(request.POST or None, campaign=campaign)
+    context["form"] = form
     step = request.POST.get("step", "choose")
-    error = None
     if request.method == "POST" and form.is_valid():
         if step == "confirm":
             return render(
@@ -84,30 +104,71 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
                     choices=form.choices(),
                 )
             except DomainError as exc:
-                error = str(exc.detail)
+                context["error"] = str(exc.detail)
             else:
-                # The receipt is shown once and never stored in clear: no redirect, no cache.
-                return render(
-                    request,
-                    "referendums/vote_receipt.html",
-                    {
-                        "campaign": campaign,
-                        "receipt": result.receipt,
-                        "revote": result.revote,
-                        "receipt_minutes": settings.RECEIPT_CHECK_MINUTES,
-                        "receipt_limit": settings.RECEIPT_CHECK_LIMIT,
-                    },
+                response = redirect("referendums:vote-receipt", pk=pk)
+                receipt_cookie.remember(
+                    response, request, pk, receipt_cookie.Shown(result.receipt, result.revote)
                 )
+                return response
+    return render(request, "referendums/vote.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET"])
+def vote_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receipt of this voter's last cast in this browser, as long as it can be checked. Only
+    the voter's own signed cookie holds it (referendums/receipt_cookie.py): a reload casts nothing,
+    and no one else (another account, another campaign) can read it."""
+    campaign = _campaign(request, pk)
+    if not campaign.is_online:
+        raise Http404
+    shown, expired = receipt_cookie.read(request, pk)
     return render(
         request,
-        "referendums/vote.html",
+        "referendums/vote_receipt.html",
         {
             "campaign": campaign,
-            "form": form,
-            "error": error,
-            "has_voted": voting_services.has_participated(campaign_id=pk, user=request.user),  # type: ignore[arg-type]
+            "shown": shown,
+            "expired": expired,
+            "checkable": shown is not None and rules.voting_open(campaign, timezone.now()),
+            "receipt_minutes": settings.RECEIPT_CHECK_MINUTES,
+            "receipt_limit": settings.RECEIPT_CHECK_LIMIT,
         },
+        status=200 if shown is not None or expired else 404,
     )
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def vote_receipt_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the receipt on the page to the voter's own address, once per receipt."""
+    campaign = _campaign(request, pk)
+    shown, _expired = receipt_cookie.read(request, pk)
+    if shown is None:
+        raise Http404
+    response = redirect("referendums:vote-receipt", pk=pk)
+    if shown.emailed:
+        messages.info(request, _("Ce récépissé vous a déjà été envoyé."))
+        return response
+    try:
+        receipt_services.receipt_email(
+            user=request.user,  # type: ignore[arg-type]
+            campaign=campaign,
+            code=shown.code,
+            check_url=reverse("referendums:receipt", args=[pk]),
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+        return response
+    receipt_cookie.remember(response, request, pk, shown._replace(emailed=True))
+    messages.success(
+        request,
+        _("Le récépissé est envoyé à %(email)s.") % {"email": request.user.email},  # type: ignore[union-attr]
+    )
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,13 +201,18 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     data = None
     if campaign.status in workflow.RESULTS_VISIBLE:
-        data = selectors.results_get(campaign=campaign)
         english = (get_language() or "fr").startswith("en")
-        for question in data.get("questions", []):
-            question["text"] = (english and question.get("text_en")) or question["text_fr"]
-            for option in question["options"]:
-                option["label"] = (english and option.get("label_en")) or option["label_fr"]
-    return render(request, "referendums/results.html", {"campaign": campaign, "results": data})
+        data = selectors.results_for_page(campaign=campaign, english=english)
+    return render(
+        request,
+        "referendums/results.html",
+        {
+            "campaign": campaign,
+            "results": data,
+            "binding": campaign.kind == CampaignKind.BINDING_REFERENDUM,
+            "advisory": campaign.kind == CampaignKind.ADVISORY_CONSULTATION,
+        },
+    )
 
 
 @login_required

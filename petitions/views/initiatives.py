@@ -23,6 +23,7 @@ from petitions import selectors, services
 from petitions.forms import InitiativeFilterForm, InitiativeForm, InviteForm, RejectForm
 from petitions.models import TOTAL_TRACK, Initiative, Status
 from petitions.rules import initiative_collection_open, is_initiator, is_moderator, may_withdraw
+from petitions.selectors.standing import sign_standing
 from petitions.views._common import (
     rejection_rows,
     run_service,
@@ -114,6 +115,18 @@ def _track_rows(initiative: Initiative, counts: dict[int, int]) -> list[dict[str
     return tracks
 
 
+def _initiators(initiative: Initiative) -> list[str]:
+    """The public names of the people carrying the initiative: its initiator, then those who
+    co-signed it (never an e-mail address)."""
+    people = [initiative.initiator]
+    people += [
+        p.user
+        for p in initiative.promoters.all()
+        if p.cosigned_at is not None and p.user_id != initiative.initiator_id
+    ]
+    return [person.display_name or _("un·e habitant·e") for person in people]
+
+
 def _viewer_context(request: HttpRequest, initiative: Initiative) -> dict[str, Any]:
     """What this visitor may do here: sign, withdraw, co-sign, moderate."""
     user = request.user
@@ -122,9 +135,15 @@ def _viewer_context(request: HttpRequest, initiative: Initiative) -> dict[str, A
     if user.is_authenticated:
         promoter = next((p for p in initiative.promoters.all() if p.user_id == user.pk), None)
     drafting = initiative.status in EDITABLE
+    collecting = initiative_collection_open(initiative, now=now)
+    has_signed = selectors.has_signed(user=user, initiative_id=initiative.pk)
     return {
-        "collecting": initiative_collection_open(initiative, now=now),
-        "has_signed": selectors.has_signed(user=user, initiative_id=initiative.pk),
+        "collecting": collecting,
+        "has_signed": has_signed,
+        "sign_standing": sign_standing(initiative=initiative, user=user, has_signed=has_signed)
+        if collecting
+        else None,
+        "initiators": _initiators(initiative),
         "is_initiator": is_initiator(user, initiative),
         "can_withdraw": may_withdraw(initiative, now=now),
         "is_moderator": is_moderator(user),

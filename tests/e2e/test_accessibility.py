@@ -64,7 +64,8 @@ def resident_instrument_pages(world: World) -> set[str]:
 REACHED: dict[str, Callable[[World], set[str]]] = {
     "anonymous": public_instrument_pages,
     "resident": lambda world: public_instrument_pages(world) | resident_instrument_pages(world),
-    "unverified": lambda world: public_instrument_pages(world) | resident_instrument_pages(world),
+    # An unverified account is offered no link to a ballot it cannot cast (it reads why instead).
+    "unverified": lambda world: public_instrument_pages(world) | {"/initiatives/my-signatures/"},
     "administrator": lambda world: (
         public_instrument_pages(world) | {f"/assembly/greffe/{world.instruments.mandate.pk}/"}
     ),

@@ -115,7 +115,7 @@ def test_an_unverified_account_is_sent_to_verification_instead_of_a_sign_button(
     page = new_context(user=world.user("unverified")).new_page()
     page.goto(f"/initiatives/{initiative.pk}/")
     assert page.get_by_role("button", name="Je signe").count() == 0
-    page.get_by_role("link", name="Vérifiez votre compte pour signer.").click()
+    page.get_by_role("link", name="Vérifiez votre résidence").click()
     page.wait_for_url(re.compile(r"/me/verify/$"))
     assert not Signature.objects.filter(initiative=initiative).exists()
 
@@ -231,9 +231,16 @@ def _vote(page, way: str, campaign: Campaign, choice: str) -> str:  # type: igno
     assert page.locator("h1").inner_text() == "Confirmer mon vote"
     assert page.locator("main dd").inner_text() == {"yes": "Oui", "no": "Non"}[choice]
     _activate(page, way, "main form:has(input[name=step][value=cast]) [type=submit]")
+    # Post/redirect/get: the receipt is a page of its own, which a reload shows again, casting
+    # nothing more.
+    assert page.url.endswith(f"/referendums/{campaign.pk}/vote/receipt/")
     assert page.locator("h1").inner_text() == "Votre vote est enregistré"
     receipt = page.locator("main .receipt").inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){5}", receipt), receipt
+    receipts = ReceiptHash.objects.filter(campaign=campaign).count()
+    page.reload()
+    assert page.locator("main .receipt").inner_text().strip() == receipt
+    assert ReceiptHash.objects.filter(campaign=campaign).count() == receipts
     return receipt
 
 
@@ -283,20 +290,42 @@ def test_a_voter_votes_re_votes_and_checks_the_receipt(new_context, world, way):
     assert "Un récépissé se vérifie seulement" in shown
 
 
-def test_a_voter_outside_the_frozen_electorate_is_refused_with_the_reason(new_context, world):
+def test_a_voter_outside_the_frozen_electorate_is_told_why_before_any_form(new_context, world):
     from tests.factories import ResidentFactory
 
     campaign = world.instruments.open_vote
     latecomer = ResidentFactory(email="latecomer@example.org")  # registered after the freeze
     page = new_context(user=latecomer).new_page()
     page.goto(f"/referendums/{campaign.pk}/vote/")
-    page.get_by_label("Oui", exact=True).check()
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_role("button", name="Je confirme mon vote").click()
-    page.wait_for_load_state()
-    assert "Vous ne faites pas partie du corps électoral" in page.get_by_role("alert").inner_text()
+    assert page.locator("main input[type=radio]").count() == 0
+    assert "Vous ne faites pas partie du corps électoral" in page.locator("main").inner_text()
     assert not Participation.objects.filter(register_entry=latecomer.register_entry).exists()
     assert Ballot.objects.filter(campaign=campaign).count() == 0
+
+
+@pytest.mark.parametrize("who", ["unverified", "staff", "closed"])
+def test_no_vote_form_for_an_unverified_account_staff_or_a_closed_vote(new_context, world, who):
+    """Neither the campaign page nor the vote page offers a form to someone who cannot vote; the
+    reason and the next step are said instead (JavaScript off: nothing hides a form)."""
+    campaign = world.instruments.open_vote
+    user = {
+        "unverified": world.user("unverified"),
+        "staff": world.user("campaign_manager"),
+        "closed": world.user("resident"),
+    }[who]
+    if who == "closed":
+        _close_now(campaign)
+    page = new_context(user=user, javascript=False).new_page()
+    for path in (f"/referendums/{campaign.pk}/", f"/referendums/{campaign.pk}/vote/"):
+        page.goto(path)
+        assert page.locator("main input[type=radio]").count() == 0, path
+        assert page.locator(f"main a[href='/referendums/{campaign.pk}/vote/']").count() == 0, path
+        said = page.locator("section[aria-labelledby=h-action]").inner_text()
+        assert {
+            "unverified": "Vérifiez votre résidence",
+            "staff": "Un compte d'agent ne vote pas",
+            "closed": "Le vote est clos",
+        }[who] in said, path
 
 
 def test_a_vote_without_a_choice_is_shown_back_and_a_visitor_must_log_in(new_context, world):

@@ -203,3 +203,85 @@ def test_the_sign_form_is_rate_limited_like_the_api(now, monkeypatch):
     html = client.post(f"/initiatives/{initiative.pk}/sign/", follow=True).content.decode()
     assert "Trop de tentatives" in html
     assert Signature.objects.count() == 1
+
+
+# --- The action area: who may sign is said before the form ----------------------------------------
+
+
+def _sign_form(initiative: Initiative) -> str:
+    return f'action="/initiatives/{initiative.pk}/sign/"'
+
+
+def test_an_eligible_resident_reads_why_they_may_sign_before_the_form(now):
+    initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
+    resident = ResidentFactory(register_entry=RegisterEntryFactory(minor16=True))
+    page = browser(resident).get(f"/initiatives/{initiative.pk}/").content.decode()
+    # The charter track takes a 17-year-old (its predicate's own label and rule), the legal
+    # track does not (its reason code worded): said before the form.
+    said = page.index("Vous pouvez signer :")
+    assert "Résidents de 16 ans ou plus" in page[said : said + 300]
+    assert "Charte de la participation, art. 2" in page[said : said + 300]
+    assert "vous n'avez pas encore l'âge requis" not in page  # the legal track: not on the roll
+    assert "vous n'êtes pas inscrit·e sur la liste électorale demandée." in page
+    assert said < page.index(_sign_form(initiative))
+
+
+def test_an_ineligible_resident_gets_the_reason_and_no_sign_form(now):
+    initiative = InitiativeFactory(collecting=True, instruments=[CHARTER])
+    child = ResidentFactory(register_entry=RegisterEntryFactory(child=True))
+    page = browser(child).get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert _sign_form(initiative) not in page
+    assert "Vous ne pouvez pas signer cette initiative." in page
+    assert "vous n'avez pas encore l'âge requis." in page
+    assert "Résidents de 16 ans ou plus" in page  # who may sign
+
+
+@pytest.mark.parametrize(
+    ("who", "says"),
+    [
+        ("unverified", "Vérifiez votre résidence"),
+        ("staff", "Un compte d'agent ne signe pas"),
+        ("anonymous", "Connectez-vous pour signer."),
+    ],
+)
+def test_no_sign_form_for_an_account_that_cannot_sign(now, who, says):
+    from tests.factories import UserFactory
+
+    initiative = InitiativeFactory(collecting=True)
+    user = {
+        "unverified": UserFactory,
+        "staff": lambda: StaffFactory(role="moderator"),
+        "anonymous": lambda: None,
+    }[who]()
+    page = browser(user).get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert _sign_form(initiative) not in page
+    assert says in page and "Qui peut signer :" in page
+    if who == "anonymous":
+        assert f"/accounts/login/?next=/initiatives/{initiative.pk}/" in page
+    if who == "unverified":
+        assert 'href="/me/verify/"' in page
+
+
+def test_the_page_names_the_people_carrying_the_initiative_never_their_address(now):
+    initiative = InitiativeFactory(collecting=True, initiator__display_name="Camille Roux")
+    named = ResidentFactory(display_name="Inès Diallo")
+    unnamed = ResidentFactory(display_name="")
+    for person in (named, unnamed):
+        initiative.promoters.create(
+            user=person, invited_at=timezone.now(), cosigned_at=timezone.now()
+        )
+    page = browser().get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert "Portée par : Camille Roux, Inès Diallo, un·e habitant·e" in page
+    assert unnamed.email not in page and initiative.initiator.email not in page
+
+
+def test_the_detail_page_of_a_resident_runs_a_fixed_number_of_queries(
+    now, django_assert_num_queries
+):
+    initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
+    client = browser(ResidentFactory())
+    client.get(f"/initiatives/{initiative.pk}/")  # sessions, caches warmed
+    # Session, user, the initiative and its four prefetches, paper rejections, "has signed",
+    # and the register entry the eligibility sentence is decided on (whatever the tracks).
+    with django_assert_num_queries(10):
+        client.get(f"/initiatives/{initiative.pk}/")

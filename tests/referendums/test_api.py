@@ -220,9 +220,9 @@ def test_the_vote_page_confirms_before_casting_and_shows_the_receipt(open_vote, 
     )
     assert not Participation.objects.exists()  # nothing cast at the confirmation step
     done = client.post(url, {field: "o2", "step": "cast"})
-    assert done.status_code == 200
+    assert done.status_code == 302 and done["Location"] == f"{url}receipt/"
     assert Participation.objects.count() == 1
-    assert "receipt" in done.content.decode()
+    assert 'class="receipt"' in client.get(done["Location"]).content.decode()
 
 
 def test_the_vote_page_requires_login(open_vote, client):

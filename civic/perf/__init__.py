@@ -5,10 +5,16 @@ a ballot, an authenticated API call, a public count or statistics read). Each pi
 answers as the plain path; the figures are from bench/README.md (W1 = signing over HTTP, W5 =
 public reads, W6 = online vote), each measured against the same code without the piece.
 
-- `prepared_cursor()` (this module): the token lookup, the signing statement and the first vote
-  run as server-side prepared statements, parsed and planned once per connection. PostgreSQL CPU
-  per signature 0.90-1.01 ms -> 0.43-0.47 ms; W1 541-543/s -> 673-776/s (+24 to +43 %).
-  Off: `DATABASE_PREPARED_STATEMENTS=false` (needed behind a pooler in transaction mode).
+- `prepared_cursor()` (civic/perf/prepare.py): the token lookup, the signing statement and the
+  first vote run as server-side prepared statements, parsed and planned once per connection.
+  PostgreSQL CPU per signature 0.90-1.01 ms -> 0.43-0.47 ms; W1 541-543/s -> 673-776/s (+24 to
+  +43 %). Off: `DATABASE_PREPARED_STATEMENTS=false` (needed behind a pooler in transaction mode).
+- `pipeline` (civic/perf/pipeline.py): the first vote's two statements (the voter's and the
+  ballot's, never one) sent in one round trip through libpq's pipeline directly, instead of
+  psycopg's `Connection.pipeline()` and two cursors: instructions of a web process per first cast
+  3,074,844 -> 2,622,865 (-14.7 %, callgrind, 100 casts in-process); W6 in bench/README.md.
+  Off: with `DATABASE_PREPARED_STATEMENTS=false`, and while Django logs queries or an
+  `execute_wrapper` watches them (the statements then take psycopg's pipeline).
 - `civic/perf/postgresql/` (the database backend, `ENGINE: civic.perf.postgresql`): skips the
   health check's `SELECT 1` when the connection served a request cleanly less than a second ago
   (a quarter of a web worker's wall time: one round trip in four), and prepares on first use.

@@ -129,7 +129,8 @@ def web_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Three workers importing the application take over 30 s on a loaded machine (load 17).
+        deadline = time.monotonic() + 120
         while True:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - loopback

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from civic.models import District, RegisterEntry
-from civic.perf import prepared_cursor
+from civic.perf import pipeline, prepared_cursor
 from referendums.models import (
     Ballot,
     Campaign,
@@ -256,30 +256,40 @@ def first_vote_write(
     outside a transaction, PostgreSQL runs a pipeline up to its sync as one implicit
     transaction), that share-locks the campaign row while checking it is voting (the close and a
     cancellation wait for it), prepared once per connection (planning these CTEs costs
-    PostgreSQL as much as running them)."""
-    with prepared_cursor() as voter, prepared_cursor() as ballot:
-        with voter.db.connection.pipeline():
-            voter.execute(
-                _participation_sql(),
-                {
-                    "c": campaign_id,
-                    "e": entry_id,
-                    "now": now,
-                    "online": VotingMethod.ONLINE.value,
-                    "seal": sealed_ref,
-                    "slot": slot,
-                    "r": uuid.uuid4(),
-                    "digest": digest,
-                    "until": checkable_until,
-                    "checks": checks,
-                    "small": small_cell,
-                },
-            )
-            ballot.execute(_ballot_sql(), {"b": ballot_id, "c": campaign_id, "choices": choices})
-        still_open, has_slot, created, slots, receipts, flagged = voter.fetchone()
-        (ballots,) = ballot.fetchone()
-    # The participation is written only when its turnout slot exists, and the other writes are
-    # conditioned on it: all or none.
+    PostgreSQL as much as running them). The voter goes to the first statement, the choice to the
+    second."""
+    voter_params: dict[str, Any] = {
+        "c": campaign_id,
+        "e": entry_id,
+        "now": now,
+        "online": VotingMethod.ONLINE.value,
+        "seal": sealed_ref,
+        "slot": slot,
+        "r": uuid.uuid4(),
+        "digest": digest,
+        "until": checkable_until,
+        "checks": checks,
+        "small": small_cell,
+    }
+    ballot_params: dict[str, Any] = {"b": ballot_id, "c": campaign_id, "choices": choices}
+    if pipeline.available():
+        # The same two prepared statements in one round trip, for a fraction of the CPU.
+        voter_row, ballot_row = pipeline.run(
+            [(_participation_sql(), voter_params), (_ballot_sql(), ballot_params)]
+        )
+        assert voter_row is not None and ballot_row is not None
+        still_open, has_slot, created, flagged = (
+            pipeline.as_bool(voter_row[i]) for i in (0, 1, 2, 5)
+        )
+        slots, receipts, ballots = map(pipeline.as_int, (voter_row[3], voter_row[4], ballot_row[0]))
+    else:
+        with prepared_cursor() as voter, prepared_cursor() as ballot:
+            with voter.db.connection.pipeline():
+                voter.execute(_participation_sql(), voter_params)
+                ballot.execute(_ballot_sql(), ballot_params)
+            still_open, has_slot, created, slots, receipts, flagged = voter.fetchone()
+            (ballots,) = ballot.fetchone()
+    # The participation is written only with its turnout slot, the rest only with it: all or none.
     assert not created or (slots, receipts, flagged, ballots) == (1, 1, True, 1), "a partial vote"
     assert created or ballots == 0, "a ballot without its participation"
     return FirstVote(bool(still_open), bool(has_slot), bool(created))

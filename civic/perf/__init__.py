@@ -5,10 +5,16 @@ a ballot, an authenticated API call, a public count or statistics read). Each pi
 answers as the plain path; the figures are from bench/README.md (W1 = signing over HTTP, W5 =
 public reads, W6 = online vote), each measured against the same code without the piece.
 
-- `prepared_cursor()` (this module): the token lookup, the signing statement and the first vote
-  run as server-side prepared statements, parsed and planned once per connection. PostgreSQL CPU
-  per signature 0.90-1.01 ms -> 0.43-0.47 ms; W1 541-543/s -> 673-776/s (+24 to +43 %).
-  Off: `DATABASE_PREPARED_STATEMENTS=false` (needed behind a pooler in transaction mode).
+- `prepared_cursor()` (civic/perf/prepare.py): the token lookup, the signing statement and the
+  first vote run as server-side prepared statements, parsed and planned once per connection.
+  PostgreSQL CPU per signature 0.90-1.01 ms -> 0.43-0.47 ms; W1 541-543/s -> 673-776/s (+24 to
+  +43 %). Off: `DATABASE_PREPARED_STATEMENTS=false` (needed behind a pooler in transaction mode).
+- `pipeline` (civic/perf/pipeline.py): the first vote's two statements (the voter's and the
+  ballot's, never one) sent in one round trip through libpq's pipeline directly, instead of
+  psycopg's `Connection.pipeline()` and two cursors: instructions of a web process per first cast
+  3,074,844 -> 2,622,865 (-14.7 %, callgrind, 100 casts in-process); W6 in bench/README.md.
+  Off: with `DATABASE_PREPARED_STATEMENTS=false`, and while Django logs queries or an
+  `execute_wrapper` watches them (the statements then take psycopg's pipeline).
 - `civic/perf/postgresql/` (the database backend, `ENGINE: civic.perf.postgresql`): skips the
   health check's `SELECT 1` when the connection served a request cleanly less than a second ago
   (a quarter of a web worker's wall time: one round trip in four), and prepares on first use.
@@ -54,19 +60,10 @@ named by path in config/wsgi.py and the settings).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
-    ServerBindingCursor,  # psycopg 3 only, unknown to the stubs
-)
-from django.db.backends.utils import CursorWrapper
-
+from civic.perf import pipeline
 from civic.perf.gcfreeze import freeze_import
 from civic.perf.memo import Memo
+from civic.perf.prepare import prepared_cursor, prepared_statements_enabled
 from civic.perf.rows import model_columns, model_from_row
 
 __all__ = [
@@ -74,29 +71,7 @@ __all__ = [
     "freeze_import",
     "model_columns",
     "model_from_row",
+    "pipeline",
     "prepared_cursor",
     "prepared_statements_enabled",
 ]
-
-
-def prepared_statements_enabled(conn: BaseDatabaseWrapper) -> bool:
-    # While Django logs queries (DEBUG, or a test capturing them), the log needs the client-side
-    # cursor's rendered SQL: the same statement then runs unprepared.
-    return bool(settings.DATABASE_PREPARED_STATEMENTS) and not conn.queries_logged
-
-
-@contextmanager
-def prepared_cursor() -> Iterator[CursorWrapper]:
-    """`connection.cursor()`, except that its statements bind their parameters on the server and
-    are prepared on first use (then reused by the connection). Write the SQL so that every
-    parameter's type is known to the server: cast it where the context does not say.
-    (The connection prepares on first use: civic.perf.postgresql sets `prepare_threshold` to 0.)"""
-    # Django's cursor() does the health check, the connection and the (debug) wrapping; only the
-    # psycopg cursor inside is swapped (creating the client one costs no round trip). The
-    # connection is looked up once: each use of the `connection` proxy looks it up again.
-    conn = connections[DEFAULT_DB_ALIAS]
-    with conn.cursor() as wrapper:
-        if prepared_statements_enabled(conn):
-            wrapper.cursor.close()
-            wrapper.cursor = ServerBindingCursor(conn.connection)
-        yield wrapper

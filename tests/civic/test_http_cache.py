@@ -249,9 +249,9 @@ def test_english_sign_in_pages_work_under_en() -> None:
 QUERIES = {
     "/": (4, 6),
     "/initiatives/": (6, 8),
-    "/initiatives/{initiative}/": (6, 9),
+    "/initiatives/{initiative}/": (6, 10),
     "/referendums/": (1, 3),
-    "/referendums/{campaign}/": (6, 9),
+    "/referendums/{campaign}/": (6, 8),
     "/referendums/{campaign}/results/": (6, 8),
     "/assembly/{mandate}/": (7, 9),
     "/assembly/seances/{session}/": (4, 6),

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from assembly.models import FeatureKind, Mandate, MandateStatus, Member, Session, SessionStatus
@@ -38,6 +39,14 @@ def drand(_drand_server: Relays, settings: Any) -> Relays:
 @pytest.fixture
 def clerk(db):  # type: ignore[no-untyped-def]
     return StaffFactory(role="assembly_clerk")
+
+
+@pytest.fixture
+def staff(clerk):  # type: ignore[no-untyped-def]
+    """A browser session of the clerk (the admin and the clerk's pages)."""
+    client = Client()
+    client.force_login(clerk)
+    return client
 
 
 @pytest.fixture

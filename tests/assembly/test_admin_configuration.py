@@ -16,21 +16,8 @@ from assembly.services.sessions import agenda_item_add
 from civic.models import AuditEntry, User
 from tests.admin_forms import form_data
 from tests.assembly.factories import MandateFactory, SessionFactory
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clerk() -> User:
-    return StaffFactory(role="assembly_clerk")
-
-
-@pytest.fixture
-def staff(clerk: User) -> Client:
-    client = Client()
-    client.force_login(clerk)
-    return client
 
 
 def _session(**fields: Any) -> Session:

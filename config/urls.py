@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civic import views
+from dashboards import feeds
 
 # Outside the language prefix: the API, the health check, the city's colours, the language switch's
 # view and the admin
@@ -35,6 +36,8 @@ urlpatterns += i18n_patterns(
     path("referendums/", include("referendums.urls")),
     path("assembly/", include("assembly.urls")),
     path("tableau-de-bord/", include("dashboards.urls")),
+    path("agenda.ics", feeds.calendar, name="feed-calendar"),
+    path("actualites.xml", feeds.news, name="feed-news"),
     prefix_default_language=False,
 )
 

@@ -75,3 +75,10 @@ def test_the_open_data_page_lists_every_dataset(client, db):
 def test_svg_coordinates_are_never_written_with_a_decimal_comma(page):
     for svg in re.findall(r"<svg.*?</svg>", page, flags=re.S):
         assert not re.search(r'(x|y|x1|x2|y1|y2|width|height)="[0-9]+,[0-9]', svg)
+
+
+def test_the_english_dashboard_is_in_english(client, page):
+    english = client.get("/en/tableau-de-bord/").content.decode()
+    assert "Participation dashboard" in english and "Signatures by district" in english
+    assert "Tableau de bord de la participation" not in english
+    assert "Signatures par quartier" not in english

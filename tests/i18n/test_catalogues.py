@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("civic", "petitions", "referendums", "assembly")
+APPS = ("civic", "petitions", "referendums", "assembly", "dashboards")
 CONTEXT_SEPARATOR = "\x04"
 
 # %(name)s, %s, %d, %.2f... (no space flag, so French text such as "(% des membres)" is not a placeholder),

@@ -27,8 +27,18 @@ INSTRUMENTS = [
                 "obligation_text": "Rencontre avec les élus concernés dans les trois semaines, et compte rendu publié.",
                 "due_days": 21,
             },
+            # Added by 0010_assembly_agenda_rung (kept here so that a new database and the tests'
+            # re-seeding get the same ladder as a migrated one).
             {
                 "order": 2,
+                "kind": "absolute",
+                "absolute_value": 300,
+                "obligation_kind": "assembly_agenda",
+                "obligation_text": "Inscription à l'ordre du jour de l'assemblée citoyenne, qui en débat et publie son avis.",
+                "due_days": 60,
+            },
+            {
+                "order": 3,
                 "kind": "absolute",
                 "absolute_value": 900,
                 "obligation_kind": "council_agenda",
@@ -36,7 +46,7 @@ INSTRUMENTS = [
                 "due_days": 90,
             },
             {
-                "order": 3,
+                "order": 4,
                 "kind": "absolute",
                 "absolute_value": 4500,
                 "obligation_kind": "referendum_debate",

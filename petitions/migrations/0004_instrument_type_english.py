@@ -13,8 +13,10 @@ ENGLISH = {
         ),
         "rungs": {
             1: "A meeting with the elected officials concerned within three weeks, and a published report.",
-            2: "Review by the municipal executive, then placement on the city council's agenda.",
-            3: "A city council debate on holding a local referendum.",
+            # 2: the assembly agenda rung, shipped by 0002 since 0010_assembly_agenda_rung.
+            2: "Placed on the agenda of the citizens' assembly, which debates it and publishes its opinion.",
+            3: "Review by the municipal executive, then placement on the city council's agenda.",
+            4: "A city council debate on holding a local referendum.",
         },
     },
     "consultation-l1112-16": {

@@ -50,3 +50,23 @@ def test_a_real_petitions_obligation_is_placed_then_completed_when_the_session_c
     assert obligation.done_by == clerk
     events_drain()
     assert AgendaItem.objects.filter(source_kind=SourceKind.INITIATIVE).count() == 1
+
+
+def test_the_shipped_charter_ladder_puts_an_initiative_on_the_agenda_out_of_the_box():
+    session = SessionFactory(mandate=MandateFactory(seated=True))
+    initiative = InitiativeFactory(collecting=True)  # on the charter ladder the city ships
+    rung = TrackRung.objects.get(
+        track__initiative=initiative, obligation_kind=ObligationKind.ASSEMBLY_AGENDA
+    )
+    assert (rung.order, rung.threshold) == (2, 300)
+    # Reach it (and the meeting rung below it) with one signature instead of three hundred.
+    TrackRung.objects.filter(track__initiative=initiative, order__lte=rung.order).update(
+        threshold=1
+    )
+    petitions.signature_sign(initiative_id=initiative.pk, user=ResidentFactory())
+    petitions.counts_fold()
+    assert len(petitions.rungs_evaluate(initiative_ids=[initiative.pk])) == 2
+    events_drain()
+    [item] = AgendaItem.objects.filter(source_kind=SourceKind.INITIATIVE, source_id=initiative.pk)
+    assert item.session == session
+    assert item.title == initiative.title

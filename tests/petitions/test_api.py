@@ -57,7 +57,7 @@ def test_the_whole_lifecycle_over_the_api(now, moderator):
     assert staff.post(f"/api/v1/initiatives/{pk}/review/").json()["status"] == "in_review"
     published = staff.post(f"/api/v1/initiatives/{pk}/publish/").json()
     assert published["status"] == "collecting"
-    assert [r["threshold"] for r in published["tracks"][0]["rungs"]] == [50, 900, 4500]
+    assert [r["threshold"] for r in published["tracks"][0]["rungs"]] == [50, 300, 900, 4500]
     signer = ResidentFactory()
     signed = client_for(signer).post(f"/api/v1/initiatives/{pk}/signatures/")
     assert signed.status_code == 201 and signed.json() == {
@@ -319,7 +319,7 @@ def test_instrument_types_are_listed_with_their_ladders(now):
         ]
         for t in data
     }
-    assert ladders == {CHARTER: [50, 900, 4500], LEGAL: ["1/10"]}
+    assert ladders == {CHARTER: [50, 300, 900, 4500], LEGAL: ["1/10"]}
 
 
 def test_bad_input_never_gives_a_server_error(now):

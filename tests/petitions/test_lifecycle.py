@@ -57,7 +57,7 @@ def test_the_whole_lifecycle_runs_from_draft_to_closed_with_audit_and_notificati
     assert published.closes_at == published.published_at + timedelta(days=183)
     assert list(
         TrackRung.objects.filter(track__initiative=initiative).values_list("threshold", flat=True)
-    ) == [50, 900, 4500]
+    ) == [50, 300, 900, 4500]
     assert set(
         InitiativeCount.objects.filter(initiative=initiative).values_list("track", flat=True)
     ) == {TOTAL_TRACK, 0}

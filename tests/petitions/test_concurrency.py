@@ -158,7 +158,8 @@ def test_a_rung_crossing_is_acted_on_once_with_two_workers_racing():
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(evaluate, range(2)))
         created = results[0] + results[1]
-        assert len(created) == len(set(created)) == rungs  # the workers may share the rungs, never one
+        # The workers may share the rungs, never act on one twice.
+        assert len(created) == len(set(created)) == rungs
         assert Obligation.objects.filter(initiative=initiative).count() == rungs
         assert (
             AuditEntry.objects.filter(

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from petitions import views
+from petitions.views.share import initiative_share_image
 
 app_name = "petitions"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -23,4 +24,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         path(f"<id:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
         for action in ("submit", "review", "publish", "withdraw")
     ],
+    path("<id:pk>/partage.png", initiative_share_image, name="share-image"),
 ]

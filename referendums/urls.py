@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from referendums import views
+from referendums import share, views
 
 app_name = "referendums"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/receipt/", views.receipt_check, name="receipt"),
     path("<id:pk>/results/", views.results, name="results"),
     path("<id:pk>/sheets/", views.staff_sheets, name="staff-sheets"),
+    path("<id:pk>/partage.png", share.campaign_share_image, name="share-image"),
+    path("<id:pk>/results/partage.png", share.results_share_image, name="results-share-image"),
 ]

@@ -51,7 +51,7 @@ SKIPPED = (
     re.compile(r"^/accounts/logout/"),
     re.compile(r"^/healthz$"),
     re.compile(r"[?&]format=(json|csv|xlsx)"),
-    re.compile(r"\.(csv|json|xlsx|pdf|zip|ics|xml)$"),
+    re.compile(r"\.(csv|json|xlsx|pdf|zip|ics|xml|png)$"),
 )
 
 MAX_PAGES = int(os.environ.get("CRAWL_MAX_PAGES", "300"))

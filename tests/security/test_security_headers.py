@@ -15,6 +15,7 @@ from django.test import Client
 
 from tests.e2e import figures
 from tests.e2e.crawler import ENTRY_URLS, Fetched, Visit, crawl, is_html_page, summary
+from tests.e2e.weight import BUDGET_BYTES, page_weight
 from tests.e2e.world import seed_world
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,8 @@ INLINE_MARKUP = {
 # Known gaps outside tests/, each with its fix; an entry that no longer occurs fails the test.
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 CRAWLERS = ("anonymous", "resident", "unverified", "administrator")
+# Pages outside the weight budget, each with its reason (not a resident's page).
+OVER_WEIGHT = {"/api/v1/docs/": "the API's interactive documentation for developers (Swagger UI)"}
 
 
 def parse_csp(policy: str) -> dict[str, list[str]]:
@@ -86,6 +89,19 @@ def header_problems(path: str, headers: dict[str, str], html: str) -> list[tuple
     return problems
 
 
+def client_getter(client: Client):  # type: ignore[no-untyped-def]
+    """The bytes of an asset a page names (a style sheet, an image, the theme's colours)."""
+
+    def get(url: str) -> bytes:
+        response = client.get(url)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+        if getattr(response, "streaming", False):
+            return b"".join(response.streaming_content)
+        return response.content
+
+    return get
+
+
 def client_fetcher(client: Client):  # type: ignore[no-untyped-def]
     def fetch(path: str) -> Fetched:
         response = client.get(path, follow=True)
@@ -110,7 +126,9 @@ def world():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", CRAWLERS)
-def test_every_crawled_page_sends_the_security_headers_and_a_strict_policy(world, who):
+def test_every_crawled_page_sends_the_security_headers_and_stays_under_its_weight(world, who):
+    """One crawl per visitor for two checks: the headers and policy, and the page weight (HTML,
+    styles, images and fonts, compressed, with an empty cache) under 100 KB."""
     client = Client()
     if (user := world.user(who)) is not None:
         client.force_login(user)
@@ -118,10 +136,21 @@ def test_every_crawled_page_sends_the_security_headers_and_a_strict_policy(world
     pages = [v for v in visits if is_html_page(v)]
     assert len(pages) >= 8, summary(visits, who)
     found: dict[tuple[str, str], str] = {}
+    heavy: dict[str, int] = {}
+    heaviest = 0
+    get = client_getter(client)
     for visit in pages:
         shown = visit.fetched.final_path
         for what, detail in header_problems(shown, visit.fetched.headers, visit.fetched.html):
             found.setdefault((shown, what), detail)
+        if shown in OVER_WEIGHT:
+            continue
+        total = sum(page_weight(shown, visit.fetched.html, get).values())
+        heaviest = max(heaviest, total)
+        if total > BUDGET_BYTES:
+            heavy[shown] = total
+    figures.record(f"weight {who}: heaviest of {len(pages)} pages {heaviest / 1024:.1f} KB")
+    assert not heavy, f"over {BUDGET_BYTES // 1024} KB compressed: {heavy}"
     figures.record(
         f"headers {who}: {len(pages)} pages, {len(found)} problems"
         f" ({sum(k in KNOWN_GAPS for k in found)} known)"
@@ -160,3 +189,19 @@ def test_a_page_that_sends_everything_passes_the_header_check():
     }
     html = '<script src="/static/app.js"></script><p class="x">ok</p>'
     assert header_problems("/", headers, html) == []
+
+
+def test_the_weight_counts_the_page_its_styles_and_what_the_styles_name():
+    assets = {
+        "/static/site.css": b"body{background:url('img/bg.png')} @font-face{src:url(/f.woff2)}",
+        "/static/img/bg.png": bytes(range(256)) * 40,
+        "/f.woff2": bytes(range(256)) * 20,
+        "/logo.svg": b"<svg/>",
+    }
+    html = (
+        '<link rel="stylesheet" href="/static/site.css"><img src="/logo.svg">'
+        '<img src="https://elsewhere.example/x.png"><img src="data:image/png;base64,AA==">'
+    )
+    weights = page_weight("/p/", html, assets.__getitem__)
+    assert set(weights) == {"/p/", *assets}
+    assert weights["/static/img/bg.png"] < len(assets["/static/img/bg.png"])  # compressed

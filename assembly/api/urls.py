@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from assembly.api import clerk, views
+from assembly.api import clerk, followup, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("assemblies/", views.AssemblyListApi.as_view(), name="api-assemblies"),
@@ -35,7 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(
         "sessions/<id:pk>/attendance/",
-        clerk.AttendanceRecordApi.as_view(),
+        followup.AttendanceApi.as_view(),
         name="api-session-attendance",
     ),
     path("sessions/<id:pk>/motions/", clerk.MotionCreateApi.as_view(), name="api-session-motions"),
@@ -50,4 +50,55 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-motion-close",
     ),
     path("motions/<id:pk>/votes/", clerk.VoteRecordApi.as_view(), name="api-motion-votes"),
+    path(
+        "assemblies/<id:pk>/sessions/",
+        followup.SessionCreateApi.as_view(),
+        name="api-assembly-sessions",
+    ),
+    path(
+        "assemblies/<id:pk>/recommendations/",
+        followup.RecommendationListApi.as_view(),
+        name="api-assembly-recommendations",
+    ),
+    path(
+        "sessions/<id:pk>/agenda-items/",
+        followup.AgendaItemListApi.as_view(),
+        name="api-session-agenda-items",
+    ),
+    path(
+        "sessions/<id:pk>/agenda/publish/",
+        followup.AgendaPublishApi.as_view(),
+        name="api-session-agenda-publish",
+    ),
+    path("sessions/<id:pk>/minutes/", followup.MinutesApi.as_view(), name="api-session-minutes"),
+    path(
+        "sessions/<id:pk>/minutes/approve/",
+        followup.MinutesApproveApi.as_view(),
+        name="api-session-minutes-approve",
+    ),
+    path(
+        "sessions/<id:pk>/minutes/publish/",
+        followup.MinutesPublishApi.as_view(),
+        name="api-session-minutes-publish",
+    ),
+    path(
+        "recommendations/<id:pk>/",
+        followup.RecommendationDetailApi.as_view(),
+        name="api-recommendation",
+    ),
+    path(
+        "recommendations/<id:pk>/refer/",
+        followup.RecommendationReferApi.as_view(),
+        name="api-recommendation-refer",
+    ),
+    path(
+        "recommendations/<id:pk>/answer/",
+        followup.RecommendationAnswerApi.as_view(),
+        name="api-recommendation-answer",
+    ),
+    path(
+        "recommendations/<id:pk>/referendum/",
+        followup.RecommendationReferendumApi.as_view(),
+        name="api-recommendation-referendum",
+    ),
 ]

@@ -82,6 +82,29 @@ def _build(world: Any, kind: str) -> Any:
             status=MotionStatus.OPEN if open_now else MotionStatus.DRAFT,
             opened_at=timezone.now() if open_now else None,
         )
+    if kind == "minutes":
+        # A closed session a week before the open one, its minutes drafted.
+        from django.utils import timezone
+
+        from assembly.models.followup import Minutes
+
+        earlier = SessionFactory(
+            mandate=thing(world, "mandate"),
+            status=SessionStatus.CLOSED,
+            starts_at=thing(world, "open").starts_at - timedelta(days=7),
+        )
+        return Minutes.objects.create(session=earlier, body="Projet", drafted_at=timezone.now())
+    if kind == "recommendation":
+        from django.utils import timezone
+
+        from assembly.models.followup import Recommendation
+
+        return Recommendation.objects.create(
+            mandate=thing(world, "mandate"),
+            title="Matrice",
+            text="Recommandation",
+            adopted_at=timezone.now(),
+        )
     raise KeyError(kind)
 
 
@@ -148,6 +171,18 @@ def _field_is(kind: str, name: str, value: str) -> Any:
         return bool(getattr(obj, name) == value)
 
     return effect
+
+
+def _session_planned(world: Any) -> bool:
+    return bool(thing(world, "mandate").sessions.filter(title="Matrice").exists())
+
+
+def _agenda_item_added(world: Any) -> bool:
+    return bool(thing(world, "published").agenda_items.filter(title="Matrice").exists())
+
+
+def _minutes_session(world: Any) -> dict[str, Any]:
+    return {"id": thing(world, "minutes").session_id}
 
 
 def _motion_created(world: Any) -> bool:
@@ -235,6 +270,84 @@ MATRIX: dict[tuple[str, str], Row] = {
         params=_id("open"),
         body=lambda world, role: {"title": "Matrice", "majority": "simple"},
         effect=_motion_created,
+    ),
+    ("POST", "/api/v1/assemblies/{id}/sessions/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("mandate"),
+        body=lambda world, role: {
+            "title": "Matrice",
+            "place": "Salle du conseil",
+            "starts_at": (
+                __import__("django.utils.timezone", fromlist=["now"]).now() + timedelta(days=20)
+            ).isoformat(),
+        },
+        effect=_session_planned,
+    ),
+    ("GET", "/api/v1/assemblies/{id}/recommendations/"): Row(
+        expect=roles(OK), params=lambda world: {"id": thing(world, "recommendation").mandate_id}
+    ),
+    ("GET", "/api/v1/sessions/{id}/agenda-items/"): Row(
+        expect=roles(NOT_FOUND, administrator=OK, assembly_clerk=OK, auditor=OK),
+        params=_id("planned"),
+    ),
+    ("POST", "/api/v1/sessions/{id}/agenda-items/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("published"),
+        body=lambda world, role: {"title": "Matrice", "duration_minutes": 10},
+        effect=_agenda_item_added,
+    ),
+    ("POST", "/api/v1/sessions/{id}/agenda/publish/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("planned"),
+        effect=_field_is("planned", "status", "published"),
+    ),
+    ("GET", "/api/v1/sessions/{id}/attendance/"): Row(
+        expect=roles(OK), params=_id("open"), note="public once the session opens"
+    ),
+    ("GET", "/api/v1/sessions/{id}/minutes/"): Row(
+        # A draft is the clerk's and the auditor's: the public reads published minutes only.
+        expect=roles(NOT_FOUND, administrator=OK, assembly_clerk=OK, auditor=OK),
+        params=_minutes_session,
+    ),
+    ("PATCH", "/api/v1/sessions/{id}/minutes/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_minutes_session,
+        body=lambda world, role: {"body": "Texte revu"},
+        effect=_field_is("minutes", "body", "Texte revu"),
+    ),
+    ("POST", "/api/v1/sessions/{id}/minutes/approve/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_minutes_session,
+        body=lambda world, role: {"at_session_id": thing(world, "open").pk},
+        effect=_field_is("minutes", "status", "approved"),
+    ),
+    ("POST", "/api/v1/sessions/{id}/minutes/publish/"): Row(
+        # A draft cannot be published: past the role check the domain refuses.
+        expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
+        params=_minutes_session,
+    ),
+    ("GET", "/api/v1/recommendations/{id}/"): Row(expect=roles(OK), params=_id("recommendation")),
+    ("POST", "/api/v1/recommendations/{id}/refer/"): Row(
+        expect=roles(DENIED, **CLERKS),
+        params=_id("recommendation"),
+        body=lambda world, role: {
+            "answer_due": (
+                __import__("django.utils.timezone", fromlist=["localdate"]).localdate()
+                + timedelta(days=60)
+            ).isoformat()
+        },
+        effect=_field_is("recommendation", "status", "referred"),
+    ),
+    ("POST", "/api/v1/recommendations/{id}/answer/"): Row(
+        # Not referred yet: past the role check the domain refuses.
+        expect=roles(DENIED, administrator=REFUSED, assembly_clerk=REFUSED),
+        params=_id("recommendation"),
+        body=lambda world, role: {"answer": "Le conseil adopte."},
+    ),
+    ("POST", "/api/v1/recommendations/{id}/referendum/"): Row(
+        expect=roles(DENIED, campaign_manager=OK, **CLERKS),
+        params=_id("recommendation"),
+        effect=_field_is("recommendation", "status", "referendum_asked"),
     ),
     ("POST", "/api/v1/motions/{id}/open/"): Row(
         expect=roles(DENIED, **CLERKS),

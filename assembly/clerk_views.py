@@ -210,7 +210,7 @@ def clerk_session(request: HttpRequest, pk: int) -> HttpResponse:
         "assembly/clerk_session.html",
         {
             "session": session,
-            "members": [{"member": m, "present": m.pk in present} for m in members],
+            "attendance": selectors.attendance_sheet(session, members, present),
             "quorum": votes.quorum_status(session),
             "motions": motions,
             "open_motions": open_motions,

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assembly.models import (
+    AbsenceNotice,
     AgendaItem,
+    Attendance,
     DrawCommitment,
     Feature,
     Invitation,
@@ -24,6 +26,7 @@ from assembly.models import (
     Minutes,
     MinutesStatus,
     Motion,
+    MotionStatus,
     Recommendation,
     Session,
     SessionStatus,
@@ -281,3 +284,62 @@ def dashboard_votes() -> QuerySet[Any]:
 def dashboard_minutes() -> QuerySet[Any]:
     """Published minutes, in publication order."""
     return _dash.Minutes.objects.filter(status="published").order_by("published_at", "id")
+
+
+def member_space(member: Member) -> dict[str, Any]:
+    """What a member needs between sessions: the sessions ahead (with their own absence notice),
+    the motions on those agendas, the sessions behind with their own presence, and the documents
+    (agendas, published minutes, recommendations)."""
+    mandate = member.mandate
+    ahead = list(
+        Session.objects.filter(
+            mandate=mandate, status__in=[SessionStatus.PUBLISHED, SessionStatus.OPEN]
+        ).order_by("starts_at", "id")
+    )
+    noticed = set(
+        AbsenceNotice.objects.filter(member=member, session__in=ahead).values_list(
+            "session_id", flat=True
+        )
+    )
+    for session in ahead:
+        session.member_absent = session.pk in noticed  # type: ignore[attr-defined]
+    behind = list(
+        Session.objects.filter(mandate=mandate, status=SessionStatus.CLOSED)
+        .select_related("minutes")
+        .order_by("-starts_at", "-id")[:12]
+    )
+    presence = dict(
+        Attendance.objects.filter(member=member, session__in=behind).values_list(
+            "session_id", "present"
+        )
+    )
+    for session in behind:
+        session.member_present = presence.get(session.pk)  # type: ignore[attr-defined]
+        minutes = getattr(session, "minutes", None)
+        session.public_minutes = (  # type: ignore[attr-defined]
+            minutes if minutes is not None and minutes.status == MinutesStatus.PUBLISHED else None
+        )
+    motions = list(
+        Motion.objects.filter(session__in=ahead)
+        .exclude(status=MotionStatus.CLOSED)
+        .select_related("session")
+        .order_by("session__starts_at", "id")
+    )
+    return {
+        "member": member,
+        "mandate": mandate,
+        "ahead": ahead,
+        "behind": behind,
+        "motions": motions,
+        "recommendations": recommendation_list(mandate=mandate)[:5],
+    }
+
+
+def attendance_sheet(session: Session, members: list[Member], present: set[int]) -> dict[str, Any]:
+    """The clerk's attendance form: each active member, present or not, with the absence they
+    announced (and its reason, for the clerk's eyes)."""
+    absences = {n.member_id: n for n in AbsenceNotice.objects.filter(session=session)}
+    rows = [
+        {"member": m, "present": m.pk in present, "absence": absences.get(m.pk)} for m in members
+    ]
+    return {"rows": rows, "absences": len(absences)}

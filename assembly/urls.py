@@ -1,10 +1,11 @@
 from django.urls import URLPattern, URLResolver, path
 
-from assembly import clerk_views, views
+from assembly import clerk_views, member_views, views
 
 app_name = "assembly"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
+    path("mon-espace/", member_views.member_space, name="member-space"),
     path("<id:pk>/", views.mandate_detail, name="mandate"),
     path("<id:pk>/recommandations/", views.recommendations, name="recommendations"),
     path("<id:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),

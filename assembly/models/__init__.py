@@ -4,6 +4,7 @@ Cross-instrument links (an initiative on the agenda, a recommendation turned int
 kind plus an integer id, never a foreign key: the instrument apps migrate independently.
 """
 
+from assembly.models.absence import AbsenceNotice
 from assembly.models.composition import (
     Feature,
     FeatureKind,
@@ -48,6 +49,7 @@ from assembly.models.sessions import (
 )
 
 __all__ = [
+    "AbsenceNotice",
     "AgendaItem",
     "AgendaRequest",
     "Attendance",

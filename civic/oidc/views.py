@@ -112,7 +112,7 @@ def _sign_in(request: HttpRequest, *, code: str, kept: dict[str, Any]) -> tuple[
         issuer=settings.OIDC_ISSUER,
         subject=str(claims["sub"]),
         pivot=pivot_from_claims(userinfo),
-        current=current,  # type: ignore[arg-type]
+        current=current,
     )
     return result, tokens["id_token"]
 

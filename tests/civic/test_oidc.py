@@ -276,3 +276,38 @@ def test_the_deploy_check_warns_without_https(oidc_provider: LocalProvider, sett
     settings.SITE_URL = "https://participation.example.org"
     settings.OIDC_ISSUER = "https://oidc.franceconnect.gouv.fr/api/v2"
     assert check_oidc_settings() == []
+
+
+def test_the_usage_name_matches_when_the_birth_name_does_not(oidc_provider: LocalProvider):
+    entry = marie_entry(last_name="Durand-Dupont")
+    oidc_provider.identity = {**MARIE, "preferred_username": "Durand Dupont"}
+    assert sign_in(Client(), oidc_provider).status_code == 302
+    assert User.objects.get().register_entry_id == entry.pk
+
+
+def test_homonyms_born_the_same_day_go_to_the_desk(oidc_provider: LocalProvider):
+    marie_entry()
+    marie_entry()
+    sign_in(Client(), oidc_provider)
+    assert DeskRequest.objects.get().reason == "ambiguous"
+    assert not User.objects.get().is_verified
+
+
+def test_claims_without_a_birth_date_are_refused_and_write_nothing(oidc_provider: LocalProvider):
+    marie_entry()
+    oidc_provider.identity = {**MARIE, "birthdate": ""}
+    response = sign_in(Client(), oidc_provider)
+    assert response.status_code == 400 and b'data-outcome="claims_incomplete"' in response.content
+    assert nothing_written()
+
+
+def test_an_identity_bound_to_another_account_is_refused(oidc_provider: LocalProvider):
+    marie_entry()
+    sign_in(Client(), oidc_provider)
+    intruder = UserFactory(email="intruder@example.org")
+    client = Client()
+    client.force_login(intruder)
+    response = sign_in(client, oidc_provider)
+    assert response.status_code == 409 and b'data-outcome="identity_bound"' in response.content
+    intruder.refresh_from_db()
+    assert not intruder.is_verified

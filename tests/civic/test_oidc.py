@@ -311,3 +311,41 @@ def test_an_identity_bound_to_another_account_is_refused(oidc_provider: LocalPro
     assert response.status_code == 409 and b'data-outcome="identity_bound"' in response.content
     intruder.refresh_from_db()
     assert not intruder.is_verified
+
+
+def test_the_pages_speak_english_to_an_english_browser(oidc_provider: LocalProvider):
+    client = Client(headers={"accept-language": "en"})
+    response = sign_in(client, oidc_provider, decision="deny")
+    assert "You cancelled signing in with FranceConnect" in response.content.decode()
+    assert "Sign in with FranceConnect" in client.get("/en/accounts/login/").content.decode()
+
+
+def test_the_desk_page_lists_the_open_requests(oidc_provider: LocalProvider):
+    marie_entry(first_names="Marie")
+    sign_in(Client(), oidc_provider)
+    desk = Client()
+    desk.force_login(StaffFactory(role="moderator"))
+    page = desk.get("/staff/verify/").content.decode()
+    assert MARIE["email"] in page and "Prénoms incomplets au registre" in page
+
+
+def test_the_verification_page_offers_the_provider(oidc_provider: LocalProvider):
+    client = Client()
+    client.force_login(UserFactory())
+    assert "/oidc/authenticate/" in client.get("/me/verify/").content.decode()
+
+
+@pytest.mark.parametrize("alg", ["HS256", "none"])
+def test_a_token_not_signed_by_the_provider_s_keys_is_refused(
+    oidc_provider: LocalProvider, alg: str
+):
+    import jwt
+
+    from civic.oidc.provider import TokenRejected, decode
+
+    claims = {"iss": oidc_provider.issuer, "aud": "civic-test-client", "sub": "x", "exp": 2**33}
+    key = "civic-test-secret-0123456789abcdef" if alg == "HS256" else None
+    token = jwt.encode(claims, key, algorithm=alg)
+    with pytest.raises(TokenRejected) as refused:
+        decode(token, require=["sub"])
+    assert refused.value.code == "algorithm"

@@ -43,6 +43,9 @@ def no_account() -> bool:
 def test_a_resident_signs_in_is_verified_and_logs_out_at_the_provider(
     page: Any, oidc_provider: LocalProvider, marie: Any
 ):
+    if missing_axe() is None:
+        page.goto("/accounts/login/")
+        assert axe_violations(page, "/accounts/login/") == []
     consent(page, oidc_provider)
     assert "Votre compte est vérifié" in page.get_by_role("status").inner_text()
     user = User.objects.get(email=MARIE["email"])

@@ -349,3 +349,11 @@ def test_a_token_not_signed_by_the_provider_s_keys_is_refused(
     with pytest.raises(TokenRejected) as refused:
         decode(token, require=["sub"])
     assert refused.value.code == "algorithm"
+
+
+def test_an_unreachable_provider_is_a_clear_page(oidc_provider: LocalProvider, settings):  # type: ignore[no-untyped-def]
+    oidc_provider.stop()
+    response = Client().get("/oidc/authenticate/")
+    assert response.status_code == 502
+    assert b'data-outcome="provider_unavailable"' in response.content
+    oidc_provider.stop = lambda: None  # type: ignore[method-assign]

@@ -32,6 +32,10 @@ class CivicConfig(AppConfig):
         checks.register(check_strike_off_bound, checks.Tags.security, deploy=True)
         checks.register(check_guard_triggers, checks.Tags.database, deploy=True)
 
+        from civic.oidc.checks import check_oidc_settings
+
+        checks.register(check_oidc_settings, checks.Tags.security, deploy=True)
+
         from civic.theme import check_theme
 
         checks.register(check_theme)

@@ -41,6 +41,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "LEGAL_LINKS": _legal_urls(),
         "is_staff_member": bool(user is not None and is_staff_member(user)),
         "language_links": _language_links(request),
+        "OIDC_ENABLED": settings.OIDC_ENABLED,
+        "OIDC_PROVIDER_NAME": settings.OIDC_PROVIDER_NAME,
+        "OIDC_PROVIDER_INFO_URL": settings.OIDC_PROVIDER_INFO_URL,
     }
 
 

@@ -2,14 +2,15 @@
 and which addresses carry the language in their path.
 
 Pages carry it: French, the default, at the plain address, English under `/en/` (config/urls.py).
-The addresses below do not: the API, the health check, the language switch's view, the admin and
-the static files answer in the language the request negotiates (Accept-Language, the cookie)."""
+The addresses below do not: the API, the health check, the language switch's view, the admin, the
+static files and the OpenID Connect sign-in (the provider knows one callback address) answer in
+the language the request negotiates (Accept-Language, the cookie)."""
 
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 
-UNPREFIXED = ("/api/", "/healthz", "/theme.css", "/i18n/", "/admin/", "/static/")
+UNPREFIXED = ("/api/", "/healthz", "/theme.css", "/i18n/", "/admin/", "/static/", "/oidc/")
 
 
 def is_page_path(path_info: str) -> bool:

@@ -4,7 +4,9 @@ A bound on request bodies that declare no length. The language of a request."""
 
 from __future__ import annotations
 
+import functools
 import io
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
@@ -31,13 +33,29 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+@functools.lru_cache(maxsize=4)
+def _csp_with_provider(origin: str) -> str:
+    """The logout form's answer redirects to the provider's end-session page: form-action names
+    the provider's origin (browsers check a form's redirects against it too)."""
+    return CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
+def content_security_policy() -> str:
+    if not (settings.OIDC_ENABLED and settings.OIDC_ISSUER):
+        return CSP
+    parts = urlsplit(settings.OIDC_ISSUER)
+    return _csp_with_provider(f"{parts.scheme}://{parts.netloc}")
+
+
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 class SecurityHeadersMiddleware(MiddlewareMixin):
     # A hook rather than __call__, so that the API's short path (civic/perf/hotpath.py) runs it too.
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 

@@ -64,3 +64,13 @@ def verification_attempt(*, user_id: int, address: str) -> None:
             _("Trop de tentatives de vérification. Réessayez plus tard."),
             retry_after=max(over),
         )
+
+
+def oidc_sign_in_start(*, address: str) -> None:
+    """One sign-in sent to the identity provider from `address` (each start writes a state in a
+    session and costs the provider a request): refused once THROTTLE_OIDC_START is spent."""
+    wait = _spend(f"oidc:start:{address}", settings.THROTTLE_OIDC_START)
+    if wait is not None:
+        raise RateLimited(
+            _("Trop de tentatives de connexion. Réessayez plus tard."), retry_after=wait
+        )

@@ -22,7 +22,7 @@ from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
 from civic.http_cache import public_page
-from civic.models import Notification, RegisterEntry, User
+from civic.models import DeskRequest, Notification, RegisterEntry, User
 from civic.notifications import notification_mark_read
 from civic.ratelimits import RateLimited, client_address
 from civic.roles import Role, has_role, is_staff_member
@@ -223,6 +223,15 @@ def my_data(request: HttpRequest) -> HttpResponse:
     )
 
 
+def open_desk_requests() -> list[DeskRequest]:
+    """The desk's queue: residents whose identity nearly matched, oldest first."""
+    return list(
+        DeskRequest.objects.filter(closed_at__isnull=True)
+        .select_related("user")
+        .order_by("created_at", "id")[:200]
+    )
+
+
 def _require_staff(request: HttpRequest, *roles: str) -> None:
     if not has_role(request.user, *roles):
         raise PermissionDenied
@@ -278,4 +287,8 @@ def desk_verify(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Compte vérifié au guichet."))
                 return redirect("staff-desk-verify")
-    return render(request, "civic/desk_verify.html", {"form": form})
+    return render(
+        request,
+        "civic/desk_verify.html",
+        {"form": form, "desk_requests": open_desk_requests()},
+    )

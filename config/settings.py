@@ -381,5 +381,7 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 ]
 
 # The settings of the trust hardening that are plain values (tokens, register, audit, secrecy,
-# sortition, proxies, webhooks, JSON limits), in their own module to keep this one readable.
+# sortition, proxies, webhooks, JSON limits), in their own module to keep this one readable; those
+# of the OpenID Connect sign-in (FranceConnect or any provider, docs/identity.md) likewise.
+from config.oidc import *  # noqa: E402, F403
 from config.trust import *  # noqa: E402, F403

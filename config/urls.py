@@ -7,7 +7,7 @@ from civic import views
 from dashboards import feeds
 
 # Outside the language prefix: the API, the health check, the city's colours, the language switch's
-# view and the admin
+# view, the admin and the OpenID Connect sign-in
 # (their language still follows Accept-Language or the language cookie, civic.middleware.
 # LocaleMiddleware). civic.languages.UNPREFIXED lists the same prefixes; a test holds them equal.
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("theme.css", views.theme_stylesheet, name="theme-css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The provider knows one callback address: sign-in with OpenID Connect has no language prefix.
+    path("oidc/", include("civic.oidc.urls")),
 ]
 
 # The pages: French, the default, at the plain addresses (/initiatives/...), English under /en/.

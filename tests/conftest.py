@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from tests import template_db
 from tests.e2e.figures import pytest_terminal_summary  # noqa: F401 - prints the proof figures
 from tests.factories import ResidentFactory, StaffFactory
+from tests.oidc_provider import oidc_provider  # noqa: F401 - a fixture for every app
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 
 

@@ -1,6 +1,7 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.notifications import Notification, NotificationStatus
+from civic.models.oidc import DeskReason, DeskRequest, DeskRequestOutcome, OidcIdentity
 from civic.models.register import (
     District,
     EntryKind,
@@ -22,6 +23,9 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "DeliveryStatus",
+    "DeskReason",
+    "DeskRequest",
+    "DeskRequestOutcome",
     "District",
     "DomainEvent",
     "EntryKind",
@@ -29,6 +33,7 @@ __all__ = [
     "EventDeliveryStatus",
     "Notification",
     "NotificationStatus",
+    "OidcIdentity",
     "RegisterEntry",
     "RegisterImport",
     "RegisterStrikeOff",

@@ -15,6 +15,7 @@ from civic.models.register import RegisterEntry
 class VerificationMethod(models.TextChoices):
     MATCH = "match", _("Rapprochement avec le registre")
     DESK = "desk", _("Vérification au guichet")
+    OIDC = "oidc", _("Identité vérifiée par un fournisseur (FranceConnect)")
 
 
 class UserManager(BaseUserManager["User"]):

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from civic.audit import audit_record
 from civic.errors import Conflict, DomainError, NotFound, PermissionDenied
 from civic.identity import identity_hash, normalise_address
-from civic.models import RegisterEntry, User, VerificationMethod
+from civic.models import (
+    DeskRequest,
+    DeskRequestOutcome,
+    RegisterEntry,
+    User,
+    VerificationMethod,
+)
 from civic.ratelimits import verification_attempt
 from civic.roles import Role, has_role
 
@@ -20,8 +26,9 @@ class VerificationFailed(DomainError):
     default_code = "verification_failed"
 
 
-def _link(*, user: User, entry: RegisterEntry, method: str, agent: User | None) -> User:
-    """Claim `entry` for `user`. The unique column decides between two racing claims."""
+def link_entry(*, user: User, entry: RegisterEntry, method: str, agent: User | None = None) -> User:
+    """Claim `entry` for `user`, audited with the method. The unique column decides between two
+    racing claims. Every way of verifying (match, desk, identity provider) comes through here."""
     if not entry.active:
         raise VerificationFailed(_("Cette inscription n'est plus active au registre."))
     try:
@@ -93,7 +100,7 @@ def resident_verify_by_match(
     if len(matches) != 1:
         raise _no_match()
     try:
-        return _link(user=user, entry=matches[0], method=VerificationMethod.MATCH, agent=None)
+        return link_entry(user=user, entry=matches[0], method=VerificationMethod.MATCH)
     except Conflict as exc:
         if exc.code == "entry_already_claimed":
             raise _no_match() from None  # the same answer as a wrong identity: no target list
@@ -119,7 +126,12 @@ def resident_verify_at_desk(*, agent: User, user_id: int, entry_id: int) -> User
         entry = RegisterEntry.objects.get(pk=entry_id)
     except (User.DoesNotExist, RegisterEntry.DoesNotExist):
         raise NotFound(_("Compte ou inscription introuvable.")) from None
-    return _link(user=user, entry=entry, method=VerificationMethod.DESK, agent=agent)
+    with transaction.atomic():
+        user = link_entry(user=user, entry=entry, method=VerificationMethod.DESK, agent=agent)
+        DeskRequest.objects.filter(user=user, closed_at__isnull=True).update(
+            closed_at=timezone.now(), closed_by=agent, outcome=DeskRequestOutcome.VERIFIED
+        )
+    return user
 
 
 def resident_unlink(*, agent: User, user_id: int, reason: str) -> User:

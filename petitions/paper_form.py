@@ -1,0 +1,198 @@
+"""The printable paper signature form of an initiative: a PDF (fpdf2) whose every sheet stands on
+its own once the pile is split up: the city, the initiative's title and summary, who may sign
+(each track's eligibility predicate, in the words of `civic.eligibility`), the closing date,
+numbered lines with the fields paper entry asks for, a QR code to the initiative's page carrying
+the batch code (segno), and the batch code in print.
+
+Text is set in the DejaVu Sans subset the project ships (civic/fonts); a character the subset
+lacks is printed as "?" rather than dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+FONTS = Path(__file__).resolve().parent.parent / "civic" / "fonts"
+FAMILY = "DejaVu"
+LINES_PER_SHEET = 10
+MARGIN = 12.0
+QR_SIZE = 34.0
+TEXT_WIDTH = 210 - 2 * MARGIN - QR_SIZE - 6
+# Columns: (heading, width in mm); 186 mm between the margins.
+COLUMNS = (
+    (gettext_noop("Feuille-ligne"), 16.0),
+    (gettext_noop("Nom"), 36.0),
+    (gettext_noop("Prénoms"), 40.0),
+    (gettext_noop("Date de naissance"), 26.0),
+    (gettext_noop("N° au registre (facultatif)"), 28.0),
+    (gettext_noop("Signature"), 40.0),
+)
+ROW_HEIGHT = 13.5
+
+
+@dataclass(frozen=True)
+class FormContent:
+    """What a form says; built by the view from the initiative and its batch."""
+
+    city: str
+    initiative_id: int
+    title: str
+    summary: str
+    who_may_sign: Sequence[str]  # one line per track: "instrument : predicate (rule)"
+    closes_on: str  # a formatted date, or ""
+    page_url: str  # the QR code's address, with the batch code
+    batch_code: str
+    sheets: int
+    issued_at: datetime
+
+
+@cache
+def _covered() -> frozenset[int]:
+    return frozenset(TTFont(FONTS / "DejaVuSans.ttf").getBestCmap())
+
+
+def printable(text: str) -> str:
+    covered = _covered()
+    return "".join(c if ord(c) in covered or c in "\n" else "?" for c in text)
+
+
+def _qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
+    """The QR code as filled rectangles (one per run of dark modules): sharp at any printer."""
+    qr = segno.make(payload, error="m")
+    matrix = qr.matrix
+    module = size / len(matrix)
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        start = None
+        for col, dark in enumerate([*row, 0]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                pdf.rect(
+                    x + start * module,
+                    y + row_index * module,
+                    (col - start) * module,
+                    module,
+                    style="F",
+                )
+                start = None
+
+
+class _Form(FPDF):
+    def __init__(self, content: FormContent) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.content = content
+        self.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(False)
+        self.set_title(
+            printable(_("Formulaire de signatures — %(title)s") % {"title": content.title})
+        )
+        self.set_creator(printable(content.city))
+        self.set_creation_date(content.issued_at)
+
+    def text_block(self, text: str, *, size: float, bold: bool = False, width: float = 0) -> None:
+        self.set_font(FAMILY, "B" if bold else "", size)
+        self.multi_cell(
+            width or TEXT_WIDTH, size * 0.45, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+
+    def sheet(self, number: int) -> None:
+        c = self.content
+        self.add_page()
+        self.set_text_color(0, 0, 0)
+        self.text_block(c.city, size=9, bold=True)
+        self.text_block(
+            _("Formulaire de soutien à une initiative citoyenne — feuille %(n)d sur %(total)d")
+            % {"n": number, "total": c.sheets},
+            size=8,
+        )
+        self.ln(2)
+        self.text_block(c.title, size=13, bold=True)
+        self.text_block(_("Initiative n° %(id)d") % {"id": c.initiative_id}, size=8)
+        self.ln(1)
+        self.text_block(c.summary, size=9)
+        self._batch_box()
+        self.set_y(max(self.get_y(), MARGIN + QR_SIZE + 16) + 2)
+        self._rules()
+        self._lines(number)
+        self._footer(number)
+
+    def _batch_box(self) -> None:
+        c = self.content
+        x = 210 - MARGIN - QR_SIZE
+        _qr(self, c.page_url, x, MARGIN, QR_SIZE)
+        self.set_xy(x - 4, MARGIN + QR_SIZE + 1)
+        self.set_font(FAMILY, "", 7)
+        self.cell(QR_SIZE + 8, 3.5, printable(_("Code du lot")), align="C")
+        self.set_xy(x - 4, MARGIN + QR_SIZE + 4.5)
+        self.set_font(FAMILY, "B", 11)
+        self.cell(QR_SIZE + 8, 5, c.batch_code, align="C")
+        self.set_xy(MARGIN, self.get_y())
+
+    def _rules(self) -> None:
+        c = self.content
+        width = 210 - 2 * MARGIN
+        self.text_block(_("Qui peut signer"), size=9, bold=True, width=width)
+        for line in c.who_may_sign:
+            self.text_block(f"• {line}", size=8, width=width)
+        rules = [
+            _("Une seule signature par personne, en ligne ou sur papier : un doublon est écarté."),
+            _(
+                "Écrivez lisiblement vos nom, prénoms et date de naissance, tels qu'au registre ; une ligne incomplète ou illisible est rejetée."
+            ),
+        ]
+        if c.closes_on:
+            rules.insert(0, _("Collecte ouverte jusqu'au %(date)s.") % {"date": c.closes_on})
+        for line in rules:
+            self.text_block(f"• {line}", size=8, width=width)
+        self.ln(2)
+
+    def _lines(self, number: int) -> None:
+        self.set_font(FAMILY, "B", 7.5)
+        self.set_fill_color(235, 235, 235)
+        for heading, width in COLUMNS:
+            self.cell(width, 7, printable(_(heading)), border=1, align="C", fill=True)
+        self.ln(7)
+        for line in range(1, LINES_PER_SHEET + 1):
+            self.set_font(FAMILY, "B", 8)
+            self.cell(COLUMNS[0][1], ROW_HEIGHT, f"F{number}-L{line}", border=1, align="C")
+            for _heading, width in COLUMNS[1:]:
+                self.cell(width, ROW_HEIGHT, "", border=1)
+            self.ln(ROW_HEIGHT)
+
+    def _footer(self, number: int) -> None:
+        c = self.content
+        self.set_y(297 - MARGIN - 16)
+        width = 210 - 2 * MARGIN
+        self.text_block(
+            _(
+                "Vos données servent seulement à vérifier votre signature sur la liste électorale ou le registre des résidents ; le nombre de signatures est public, jamais votre nom. Rendez la feuille à la mairie."
+            ),
+            size=7,
+            width=width,
+        )
+        self.text_block(
+            _("Lot %(code)s · feuille %(n)d/%(total)d · %(url)s")
+            % {"code": c.batch_code, "n": number, "total": c.sheets, "url": c.page_url},
+            size=7,
+            width=width,
+        )
+
+
+def form_pdf(content: FormContent) -> bytes:
+    pdf = _Form(content)
+    for number in range(1, content.sheets + 1):
+        pdf.sheet(number)
+    return bytes(pdf.output())

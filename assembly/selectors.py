@@ -237,7 +237,8 @@ def draw_beacon(commitment: DrawCommitment) -> dict[str, Any] | None:
 from datetime import date  # noqa: E402, F811, RUF100
 from typing import Any  # noqa: E402, F811, RUF100
 
-from django.db.models import Count, QuerySet  # noqa: E402, F811, RUF100
+from django.db.models import Count, Q, QuerySet  # noqa: E402, F811, RUF100
+from django.utils.timezone import localdate  # noqa: E402, F811, RUF100
 
 from assembly import models as _dash  # noqa: E402, F811, RUF100
 
@@ -281,3 +282,30 @@ def dashboard_votes() -> QuerySet[Any]:
 def dashboard_minutes() -> QuerySet[Any]:
     """Published minutes, in publication order."""
     return _dash.Minutes.objects.filter(status="published").order_by("published_at", "id")
+
+
+def dashboard_mandate(mandate_id: int) -> Any | None:
+    return _dash.Mandate.objects.filter(pk=mandate_id).first()
+
+
+def dashboard_attendance_rows(mandate_id: int) -> list[dict[str, Any]]:
+    """Each session of a mandate with its attendance counted (present, absent), no member named."""
+    sessions = (
+        _dash.Session.objects.filter(mandate_id=mandate_id)
+        .annotate(
+            present=Count("attendances", filter=Q(attendances__present=True)),
+            absent=Count("attendances", filter=Q(attendances__present=False)),
+        )
+        .order_by("starts_at", "id")
+    )
+    return [
+        {
+            "session": s.pk,
+            "title": s.title,
+            "date": localdate(s.starts_at).isoformat(),
+            "status": s.status,
+            "present": s.present,
+            "absent": s.absent,
+        }
+        for s in sessions
+    ]

@@ -22,9 +22,10 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from petitions.models.paper import LINES_PER_SHEET
+
 FONTS = Path(__file__).resolve().parent.parent / "civic" / "fonts"
 FAMILY = "DejaVu"
-LINES_PER_SHEET = 10
 MARGIN = 12.0
 QR_SIZE = 34.0
 TEXT_WIDTH = 210 - 2 * MARGIN - QR_SIZE - 6

@@ -14,6 +14,7 @@ from petitions.models.signatures import Signature
 # Crockford's base32 (no I, L, O, U): 10 random symbols and a check symbol, grouped 4-4-3.
 CODE_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{3}$"
 MAX_SHEETS = 200
+LINES_PER_SHEET = 10  # the lines printed on each sheet (petitions.paper_form)
 
 
 class PaperBatch(models.Model):

@@ -9,6 +9,7 @@ lacks is printed as "?" rather than dropped."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,10 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from petitions.models.paper import LINES_PER_SHEET
 
+# fontTools logs each font subset it writes at INFO: noise in the web server's log.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 FONTS = Path(__file__).resolve().parent.parent / "civic" / "fonts"
 FAMILY = "DejaVu"
 MARGIN = 12.0
@@ -31,14 +34,15 @@ QR_SIZE = 34.0
 TEXT_WIDTH = 210 - 2 * MARGIN - QR_SIZE - 6
 # Columns: (heading, width in mm); 186 mm between the margins.
 COLUMNS = (
-    (gettext_noop("Feuille-ligne"), 16.0),
+    (gettext_noop("Ligne"), 16.0),
     (gettext_noop("Nom"), 36.0),
     (gettext_noop("Prénoms"), 40.0),
     (gettext_noop("Date de naissance"), 26.0),
     (gettext_noop("N° au registre (facultatif)"), 28.0),
     (gettext_noop("Signature"), 40.0),
 )
-ROW_HEIGHT = 13.5
+ROW_HEIGHT = 15.0
+HEADING_HEIGHT = 8.5
 
 
 @dataclass(frozen=True)
@@ -67,32 +71,28 @@ def printable(text: str) -> str:
     return "".join(c if ord(c) in covered or c in "\n" else "?" for c in text)
 
 
-def _qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
-    """The QR code as filled rectangles (one per run of dark modules): sharp at any printer."""
-    qr = segno.make(payload, error="m")
-    matrix = qr.matrix
-    module = size / len(matrix)
-    pdf.set_fill_color(0, 0, 0)
+def qr_runs(payload: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The QR code (segno) as its size in modules and its runs of dark modules, (row, first
+    column, length): drawn as filled rectangles, sharp at any printer, computed once per form."""
+    matrix = segno.make(payload, error="m").matrix
+    runs = []
     for row_index, row in enumerate(matrix):
         start = None
         for col, dark in enumerate([*row, 0]):
             if dark and start is None:
                 start = col
             elif not dark and start is not None:
-                pdf.rect(
-                    x + start * module,
-                    y + row_index * module,
-                    (col - start) * module,
-                    module,
-                    style="F",
-                )
+                runs.append((row_index, start, col - start))
                 start = None
+    return len(matrix), runs
 
 
 class _Form(FPDF):
     def __init__(self, content: FormContent) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.content = content
+        self.qr = qr_runs(content.page_url)
+        self.wrapped: dict[tuple[str, float, bool, float], list[str]] = {}
         self.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -104,10 +104,17 @@ class _Form(FPDF):
         self.set_creation_date(content.issued_at)
 
     def text_block(self, text: str, *, size: float, bold: bool = False, width: float = 0) -> None:
+        """Wrapped text; each text is wrapped once per form (every sheet repeats it), then set
+        line by line."""
+        width = width or TEXT_WIDTH
         self.set_font(FAMILY, "B" if bold else "", size)
-        self.multi_cell(
-            width or TEXT_WIDTH, size * 0.45, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        key = (text, size, bold, width)
+        if key not in self.wrapped:
+            self.wrapped[key] = self.multi_cell(
+                width, size * 0.45, printable(text), dry_run=True, output=MethodReturnValue.LINES
+            )
+        for line in self.wrapped[key]:
+            self.cell(width, size * 0.45, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def sheet(self, number: int) -> None:
         c = self.content
@@ -133,7 +140,11 @@ class _Form(FPDF):
     def _batch_box(self) -> None:
         c = self.content
         x = 210 - MARGIN - QR_SIZE
-        _qr(self, c.page_url, x, MARGIN, QR_SIZE)
+        modules, runs = self.qr
+        unit = QR_SIZE / modules
+        self.set_fill_color(0, 0, 0)
+        for row, first, length in runs:
+            self.rect(x + first * unit, MARGIN + row * unit, length * unit, unit, style="F")
         self.set_xy(x - 4, MARGIN + QR_SIZE + 1)
         self.set_font(FAMILY, "", 7)
         self.cell(QR_SIZE + 8, 3.5, printable(_("Code du lot")), align="C")
@@ -161,17 +172,25 @@ class _Form(FPDF):
         self.ln(2)
 
     def _lines(self, number: int) -> None:
-        self.set_font(FAMILY, "B", 7.5)
-        self.set_fill_color(235, 235, 235)
-        for heading, width in COLUMNS:
-            self.cell(width, 7, printable(_(heading)), border=1, align="C", fill=True)
-        self.ln(7)
+        self._headings()
         for line in range(1, LINES_PER_SHEET + 1):
             self.set_font(FAMILY, "B", 8)
             self.cell(COLUMNS[0][1], ROW_HEIGHT, f"F{number}-L{line}", border=1, align="C")
             for _heading, width in COLUMNS[1:]:
                 self.cell(width, ROW_HEIGHT, "", border=1)
             self.ln(ROW_HEIGHT)
+
+    def _headings(self) -> None:
+        """Column headings on up to two lines, in shaded boxes of one height."""
+        self.set_font(FAMILY, "B", 7)
+        self.set_fill_color(235, 235, 235)
+        x, y = self.get_x(), self.get_y()
+        for heading, width in COLUMNS:
+            self.rect(x, y, width, HEADING_HEIGHT, style="DF")
+            self.set_xy(x, y + 1)
+            self.multi_cell(width, 3.2, printable(_(heading)), align="C")
+            x += width
+        self.set_xy(MARGIN, y + HEADING_HEIGHT)
 
     def _footer(self, number: int) -> None:
         c = self.content

@@ -93,7 +93,7 @@ def test_the_printed_code_and_the_qr_address_read_back_at_paper_entry_attach_to_
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 3
     assert "Un préau pour l'école Cœur-Vaillant" in text  # accents kept
     assert "Résidents de 16 ans ou plus" in text and "CGCT L1112-16" in text  # who may sign
-    assert "F3-L10" in text and "Date de naissance" in text  # numbered lines, entry fields
+    assert "F3-L10" in text and "Prénoms" in text and "naissance" in text  # lines, fields
     printed = set(CODE.findall(text))
     assert printed == {batch.code}
     address = re.search(r"https?://\S+\?lot=\S+", text)

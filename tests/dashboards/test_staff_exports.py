@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from assembly.models import Attendance
 from civic.models import AuditEntry
+from dashboards.exports import suppressed
 from petitions import services
 from tests.assembly.factories import MemberFactory, SessionFactory
 from tests.factories import DistrictFactory, RegisterEntryFactory, ResidentFactory, StaffFactory
@@ -211,3 +212,23 @@ def test_a_bad_format_or_scope_is_a_400_that_says_what_is_offered_and_audits_not
     mismatched = client.get(f"/tableau-de-bord/staff/exports/mandate/{initiative.pk}/lots-papier/")
     assert mismatched.status_code == 404
     assert not AuditEntry.objects.filter(verb="staff_export.downloaded").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "hidden"),
+    [
+        # Nothing small: nothing hidden.
+        ([{"a": 20, "b": 30}, {"a": 40, "b": 50}], [[], []]),
+        # A small cell hides its row's other count; the column then holds one hidden cell, so its
+        # next smallest goes too, and that row's other count with it.
+        ([{"a": 3, "b": 30}, {"a": 40, "b": 50}, {"a": 60, "b": 70}], [["a", "b"], ["a", "b"], []]),
+        # Zeros are shown, as on the public dashboard.
+        ([{"a": 0, "b": 0}, {"a": 40, "b": 50}], [[], []]),
+    ],
+)
+def test_the_public_scope_hides_small_cells_and_what_would_give_them_back(settings, rows, hidden):
+    settings.SMALL_CELL_THRESHOLD = 10
+    out = suppressed(rows, ["a", "b"])
+    assert [r["suppressed"].split() for r in out] == hidden
+    for row, names in zip(out, hidden, strict=True):
+        assert all(row[n] is None for n in names)

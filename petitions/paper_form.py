@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import segno
 from django.utils.translation import gettext as _
@@ -110,9 +111,10 @@ class _Form(FPDF):
         self.set_font(FAMILY, "B" if bold else "", size)
         key = (text, size, bold, width)
         if key not in self.wrapped:
-            self.wrapped[key] = self.multi_cell(
+            lines = self.multi_cell(
                 width, size * 0.45, printable(text), dry_run=True, output=MethodReturnValue.LINES
             )
+            self.wrapped[key] = [str(line) for line in cast(list[str], lines)]
         for line in self.wrapped[key]:
             self.cell(width, size * 0.45, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 

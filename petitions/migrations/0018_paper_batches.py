@@ -32,14 +32,14 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='paperrejection',
             name='batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rejections', to='petitions.paperbatch'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='rejections', to='petitions.paperbatch'),
         ),
         migrations.CreateModel(
             name='PaperBatchSignature',
             fields=[
                 ('signature', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='paper_batch_link', serialize=False, to='petitions.signature')),
                 ('sheet_ref', models.CharField(blank=True, max_length=64, verbose_name='feuille et ligne')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='petitions.paperbatch')),
+                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='signatures', to='petitions.paperbatch')),
             ],
             options={
                 'verbose_name': "signature d'un lot papier",

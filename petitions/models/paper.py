@@ -54,7 +54,8 @@ class PaperBatchSignature(models.Model):
     signature = models.OneToOneField(
         Signature, on_delete=models.CASCADE, primary_key=True, related_name="paper_batch_link"
     )
-    batch = models.ForeignKey(PaperBatch, on_delete=models.PROTECT, related_name="signatures")
+    # RESTRICT: a batch holding lines is never deleted alone, but goes with its initiative.
+    batch = models.ForeignKey(PaperBatch, on_delete=models.RESTRICT, related_name="signatures")
     sheet_ref = models.CharField(_("feuille et ligne"), max_length=64, blank=True)
 
     class Meta:

@@ -115,7 +115,7 @@ class PaperRejection(models.Model):
     # The printed batch the line was entered from (petitions.models.paper), if any.
     batch = models.ForeignKey(
         "petitions.PaperBatch",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="rejections",

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
@@ -209,3 +210,20 @@ def test_an_administrator_prints_and_a_batch_of_another_initiative_is_not_found(
     assert client.get(f"/initiatives/{other.pk}/paper/forms/{batch.pk}.pdf").status_code == 404
     page = client.get(f"/initiatives/{initiative.pk}/").content.decode()
     assert f"/initiatives/{initiative.pk}/paper/forms/" in page  # the button on the staff section
+
+
+def test_a_batch_with_lines_goes_with_its_initiative_but_never_alone(now, moderator):
+    initiative = InitiativeFactory(collecting=True)
+    batch = services.paper_batch_issue(initiative_id=initiative.pk, actor=moderator, sheets=1)
+    for entry in (RegisterEntryFactory(), RegisterEntryFactory(child=True)):
+        services.paper_signature_enter(
+            initiative_id=initiative.pk,
+            actor=moderator,
+            register_entry_id=entry.pk,
+            batch_code=batch.code,
+        )
+    with pytest.raises(RestrictedError):
+        PaperBatch.objects.get(pk=batch.pk).delete()
+    initiative.delete()
+    assert not PaperBatch.objects.exists() and not PaperBatchSignature.objects.exists()
+    assert not PaperRejection.objects.exists()

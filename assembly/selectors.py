@@ -240,7 +240,8 @@ def draw_beacon(commitment: DrawCommitment) -> dict[str, Any] | None:
 from datetime import date  # noqa: E402, F811, RUF100
 from typing import Any  # noqa: E402, F811, RUF100
 
-from django.db.models import Count, QuerySet  # noqa: E402, F811, RUF100
+from django.db.models import Count, Q, QuerySet  # noqa: E402, F811, RUF100
+from django.utils.timezone import localdate  # noqa: E402, F811, RUF100
 
 from assembly import models as _dash  # noqa: E402, F811, RUF100
 
@@ -343,3 +344,28 @@ def attendance_sheet(session: Session, members: list[Member], present: set[int])
         {"member": m, "present": m.pk in present, "absence": absences.get(m.pk)} for m in members
     ]
     return {"rows": rows, "absences": len(absences)}
+def dashboard_mandate(mandate_id: int) -> Any | None:
+    return _dash.Mandate.objects.filter(pk=mandate_id).first()
+
+
+def dashboard_attendance_rows(mandate_id: int) -> list[dict[str, Any]]:
+    """Each session of a mandate with its attendance counted (present, absent), no member named."""
+    sessions = (
+        _dash.Session.objects.filter(mandate_id=mandate_id)
+        .annotate(
+            present=Count("attendances", filter=Q(attendances__present=True)),
+            absent=Count("attendances", filter=Q(attendances__present=False)),
+        )
+        .order_by("starts_at", "id")
+    )
+    return [
+        {
+            "session": s.pk,
+            "title": s.title,
+            "date": localdate(s.starts_at).isoformat(),
+            "status": s.status,
+            "present": s.present,
+            "absent": s.absent,
+        }
+        for s in sessions
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import export_views, views
 
 app_name = "dashboards"
 
@@ -16,5 +16,15 @@ urlpatterns = [
         "staff/initiatives/<id:initiative_id>/signataires.csv",
         views.signatories_export,
         name="signatories-export",
+    ),
+    path(
+        "staff/exports/<str:kind>/<id:target_id>/",
+        export_views.staff_exports,
+        name="staff-exports",
+    ),
+    path(
+        "staff/exports/<str:kind>/<id:target_id>/<slug:name>/",
+        export_views.staff_export,
+        name="staff-export",
     ),
 ]

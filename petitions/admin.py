@@ -19,6 +19,7 @@ from petitions.models import (
     Initiative,
     InstrumentType,
     Obligation,
+    PaperBatch,
     PaperRejection,
     RejectionReason,
     Rung,
@@ -158,9 +159,27 @@ class ObligationAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(PaperBatch)
+class PaperBatchAdmin(admin.ModelAdmin):
+    """Read only: a batch is issued from the initiative's staff page (audited), never edited."""
+
+    list_display = ["code", "initiative", "sheets", "issued_at", "issued_by"]
+    search_fields = ["code"]
+    readonly_fields = [f.name for f in PaperBatch._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(PaperRejection)
 class PaperRejectionAdmin(admin.ModelAdmin):
-    list_display = ["initiative", "reason", "sheet_ref", "created_at", "entered_by"]
+    list_display = ["initiative", "reason", "sheet_ref", "batch", "created_at", "entered_by"]
     list_filter = ["reason"]
     readonly_fields = [f.name for f in PaperRejection._meta.fields]
 

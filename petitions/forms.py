@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.models import District
 from petitions.models import InstrumentType, ObligationKind, RejectionReason, Status
+from petitions.models.paper import MAX_SHEETS
 
 
 class InitiativeFilterForm(forms.Form):
@@ -84,6 +85,12 @@ class PaperForm(forms.Form):
         label=_("Date de naissance"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sheet_ref = forms.CharField(label=_("Feuille et ligne"), required=False, max_length=64)
+    batch_code = forms.CharField(
+        label=_("Code du lot (imprimé sur la feuille, ou lu dans son QR code)"),
+        required=False,
+        max_length=300,
+        help_text=_("Par exemple K7QM-2XWD-9TA ; il reste rempli pour les lignes suivantes."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -95,6 +102,15 @@ class PaperForm(forms.Form):
                 )
             )
         return data
+
+
+class PaperBatchForm(forms.Form):
+    sheets = forms.IntegerField(
+        label=_("Nombre de feuilles (10 lignes chacune)"),
+        min_value=1,
+        max_value=MAX_SHEETS,
+        initial=20,
+    )
 
 
 class ObligationDoneForm(forms.Form):

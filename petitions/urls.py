@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from petitions import views
+from petitions.views.paper import paper_form_pdf, paper_forms
 from petitions.views.share import initiative_share_image
 
 app_name = "petitions"
@@ -20,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/cosign/", views.initiative_cosign, name="cosign"),
     path("<id:pk>/reject/", views.initiative_reject, name="reject"),
     path("<id:pk>/paper/", views.staff_paper, name="staff-paper"),
+    path("<id:pk>/paper/forms/", paper_forms, name="paper-forms"),
+    path("<id:pk>/paper/forms/<id:batch_pk>.pdf", paper_form_pdf, name="paper-form-pdf"),
     *[
         path(f"<id:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
         for action in ("submit", "review", "publish", "withdraw")

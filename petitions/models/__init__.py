@@ -32,6 +32,7 @@ from petitions.models.instruments import (
     RungKind,
 )
 from petitions.models.obligations import Obligation, ObligationStatus
+from petitions.models.paper import PaperBatch, PaperBatchSignature
 from petitions.models.signatures import (
     AnnulledSignature,
     AnnulmentReason,
@@ -59,6 +60,8 @@ __all__ = [
     "Obligation",
     "ObligationKind",
     "ObligationStatus",
+    "PaperBatch",
+    "PaperBatchSignature",
     "PaperRejection",
     "PaperRejectionReason",
     "Promoter",

@@ -112,6 +112,14 @@ class PaperRejection(models.Model):
         RegisterEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     note = models.CharField(_("remarque"), max_length=255, blank=True)
+    # The printed batch the line was entered from (petitions.models.paper), if any.
+    batch = models.ForeignKey(
+        "petitions.PaperBatch",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="rejections",
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -34,6 +34,7 @@ from petitions.services.obligations import (
     obligations_flag_overdue,
     obligations_remind_due,
 )
+from petitions.services.paper_batches import paper_batch_for_entry, paper_batch_issue
 from petitions.services.paper_import import (
     ImportReport,
     PaperRow,
@@ -71,6 +72,8 @@ __all__ = [
     "obligation_complete_examined",
     "obligations_flag_overdue",
     "obligations_remind_due",
+    "paper_batch_for_entry",
+    "paper_batch_issue",
     "paper_rows_from_csv",
     "paper_signature_enter",
     "paper_signatures_import",

@@ -3,18 +3,22 @@ queue and paper entry."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civic.errors import DomainError
 from civic.models import RegisterEntry
-from petitions import selectors, services
+from petitions import batch_code, selectors, services
 from petitions.forms import ObligationDoneForm, ObligationFilterForm, PaperForm, RejectForm
 from petitions.models import Initiative, PaperRejectionReason, Status
 from petitions.rules import is_moderator
@@ -79,29 +83,14 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """One line of a paper form at a time; the batch code stays filled in between lines."""
     if not is_moderator(request.user):
         raise PermissionDenied
     initiative = visible_or_404(request, pk)
-    form = PaperForm(request.POST or None)
+    form = PaperForm(request.POST or None, initial={"batch_code": request.GET.get("lot", "")})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        entry_id = None
-        if data.get("register_ref"):
-            entry_id = (
-                RegisterEntry.objects.filter(ref=data["register_ref"])
-                .values_list("pk", flat=True)
-                .first()
-            )
         try:
-            outcome = services.paper_signature_enter(
-                initiative_id=pk,
-                actor=user_of(request),
-                register_entry_id=entry_id,
-                last_name=None if entry_id else data.get("last_name"),
-                first_names=None if entry_id else data.get("first_names"),
-                birth_date=None if entry_id else data.get("birth_date"),
-                sheet_ref=data.get("sheet_ref", ""),
-            )
+            outcome = _enter(request, pk, form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, str(exc.detail))
         else:
@@ -113,9 +102,31 @@ def staff_paper(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Signature rejetée : %(reason)s.")
                     % {"reason": PaperRejectionReason(outcome.reason or "").label},
                 )
-            return redirect("petitions:staff-paper", pk=pk)
+            url = reverse("petitions:staff-paper", args=[pk])
+            code = batch_code.parse(form.cleaned_data.get("batch_code") or "")
+            return redirect(f"{url}?{urlencode({'lot': code})}" if code else url)
     return render(
         request,
         "petitions/staff_paper.html",
         {"initiative": initiative, "form": form, "rejections": rejection_rows(pk)},
+    )
+
+
+def _enter(request: HttpRequest, pk: int, data: dict[str, Any]) -> services.PaperOutcome:
+    entry_id = None
+    if data.get("register_ref"):
+        entry_id = (
+            RegisterEntry.objects.filter(ref=data["register_ref"])
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return services.paper_signature_enter(
+        initiative_id=pk,
+        actor=user_of(request),
+        register_entry_id=entry_id,
+        last_name=None if entry_id else data.get("last_name"),
+        first_names=None if entry_id else data.get("first_names"),
+        birth_date=None if entry_id else data.get("birth_date"),
+        sheet_ref=data.get("sheet_ref", ""),
+        batch_code=data.get("batch_code") or "",
     )

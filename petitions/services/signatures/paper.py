@@ -13,8 +13,14 @@ from civic.audit import audit_record
 from civic.errors import NotEligible, PermissionDenied, RuleViolation
 from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
-from petitions.models import Channel, PaperRejection, PaperRejectionReason
+from petitions.models import (
+    Channel,
+    PaperBatchSignature,
+    PaperRejection,
+    PaperRejectionReason,
+)
 from petitions.rules import is_moderator
+from petitions.services.paper_batches import paper_batch_for_entry
 from petitions.services.signatures.record import Recorded, record
 from petitions.services.signatures.state import TrackInfo, require_open, signing_state
 
@@ -83,14 +89,23 @@ def paper_signature_enter(
     first_names: str | None = None,
     birth_date: date | None = None,
     sheet_ref: str = "",
+    batch_code: str = "",
 ) -> PaperOutcome:
     """Staff enter one line of a paper form. Found and eligible: a signature (channel "paper");
-    otherwise a row in the register of rejections with its reason. Both are audited."""
+    otherwise a row in the register of rejections with its reason. Both are audited, and attached
+    to the printed batch named by `batch_code` (refused, nothing written, if it is malformed,
+    unknown or another initiative's)."""
     if not is_moderator(actor):
         raise PermissionDenied(_("La saisie des signatures papier est réservée aux modérateurs."))
     state = signing_state(initiative_id, fresh=True)
     now = timezone.now()
     require_open(state, now)
+    batch = (
+        paper_batch_for_entry(initiative_id=initiative_id, text=batch_code)
+        if batch_code.strip()
+        else None
+    )
+    batch_fact = {"batch": batch.code} if batch else {}
     entry = _find_entry(
         register_entry_id=register_entry_id,
         last_name=last_name,
@@ -103,11 +118,15 @@ def paper_signature_enter(
         )
         if recorded is not None:
             assert recorded.signature_id is not None
+            if batch is not None:
+                PaperBatchSignature.objects.create(
+                    signature_id=recorded.signature_id, batch=batch, sheet_ref=sheet_ref
+                )
             audit_record(
                 actor=actor,
                 verb="signature.paper_entered",
                 target=("petitions.signature", recorded.signature_id),
-                after={"initiative_id": initiative_id, "sheet_ref": sheet_ref},
+                after={"initiative_id": initiative_id, "sheet_ref": sheet_ref, **batch_fact},
             )
             return PaperOutcome(
                 True,
@@ -122,11 +141,17 @@ def paper_signature_enter(
             register_entry=entry,
             entered_by=actor,
             created_at=now,
+            batch=batch,
         )
         audit_record(
             actor=actor,
             verb="signature.paper_rejected",
             target=rejection,
-            after={"initiative_id": initiative_id, "reason": reason, "sheet_ref": sheet_ref},
+            after={
+                "initiative_id": initiative_id,
+                "reason": reason,
+                "sheet_ref": sheet_ref,
+                **batch_fact,
+            },
         )
         return PaperOutcome(False, reason=reason, rejection_id=rejection.pk)

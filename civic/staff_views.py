@@ -40,13 +40,16 @@ def register_counts() -> list[dict[str, Any]]:
         kind.value: Count("entries", filter=Q(entries__active=True, entries__kind=kind.value))
         for kind in EntryKind
     }
+    found: list[dict[str, Any]] = list(
+        District.objects.order_by("name").values("name", **kinds)  # type: ignore[arg-type]
+    )
     return [
         {
             "name": row["name"],
             "counts": [row[kind.value] for kind in EntryKind],
             "total": sum(row[kind.value] for kind in EntryKind),
         }
-        for row in District.objects.order_by("name").values("name", **kinds)
+        for row in found
     ]
 
 

@@ -36,7 +36,7 @@ def _count_of(query: Any) -> Coalesce:
     )
 
 
-def sheets_waiting() -> list[Campaign]:
+def sheets_waiting() -> list[Any]:
     """Closed paper votes with, for each, its stations and those whose figures count (one query)."""
     return list(
         Campaign.objects.filter(voting_method=VotingMethod.PAPER, status=CampaignStatus.CLOSED)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assembly.models import SessionStatus
 from civic.models import Notification
@@ -196,5 +197,8 @@ def test_marking_all_read_needs_a_post_with_the_csrf_token(client):
 
 def test_the_staff_home_speaks_english(client):
     client.force_login(StaffFactory(role=Role.MODERATOR))
-    html = client.get("/en/staff/").content.decode()
+    try:
+        html = client.get("/en/staff/").content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
     assert "Initiatives to review" in html and "Your role" in html

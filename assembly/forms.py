@@ -94,13 +94,17 @@ class LeaveForm(forms.Form):
 
     def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # An empty first choice: the clerk names the member who leaves, nothing is preselected.
         self.fields["member"].choices = [  # type: ignore[attr-defined]
-            (
-                m.pk,
-                _("%(first_name)s (%(district)s, siège %(seat)s)")
-                % {"first_name": m.first_name, "district": m.district_name, "seat": m.seat},
-            )
-            for m in members
+            ("", _("— Choisissez un membre —")),
+            *(
+                (
+                    m.pk,
+                    _("%(first_name)s (%(district)s, siège %(seat)s)")
+                    % {"first_name": m.first_name, "district": m.district_name, "seat": m.seat},
+                )
+                for m in members
+            ),
         ]
 
 

@@ -344,6 +344,8 @@ def attendance_sheet(session: Session, members: list[Member], present: set[int])
         {"member": m, "present": m.pk in present, "absence": absences.get(m.pk)} for m in members
     ]
     return {"rows": rows, "absences": len(absences)}
+
+
 def dashboard_mandate(mandate_id: int) -> Any | None:
     return _dash.Mandate.objects.filter(pk=mandate_id).first()
 

@@ -22,6 +22,7 @@ from civic.models import (
     WebhookEvent,
     WebhookSubscriber,
 )
+from civic.roles import may_read_register
 from civic.services.register import register_entry_save
 from civic.services.staff import user_account_save, user_roles_set
 from civic.services.strike_offs import register_strike_off, register_strike_off_reverse
@@ -83,8 +84,24 @@ class DistrictAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class RegisterReadersOnly:
+    """The register entry by entry is for the roles that need it (civic.roles.REGISTER_READERS);
+    the other staff roles hold the app's view permission for its other models and see the
+    register's figures by district on /staff/registre/."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_read_register(request.user) and super().has_view_permission(  # type: ignore[misc]
+            request, obj
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_read_register(request.user) and super().has_change_permission(  # type: ignore[misc]
+            request, obj
+        )
+
+
 @admin.register(RegisterEntry)
-class RegisterEntryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class RegisterEntryAdmin(RegisterReadersOnly, ServiceAdminMixin, admin.ModelAdmin):
     """Entries are created and corrected through `register_entry_save` (identity hash recomputed,
     audited) and struck off through the strike-off service; never deleted (signatures refer to
     them)."""
@@ -135,7 +152,7 @@ class RegisterEntryAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RegisterStrikeOff)
-class RegisterStrikeOffAdmin(admin.ModelAdmin):
+class RegisterStrikeOffAdmin(RegisterReadersOnly, admin.ModelAdmin):
     """The history of strike-offs; a strike-off in force is reversed by the action, audited."""
 
     list_display = ["entry", "struck_off_at", "reason", "register_import", "reversed_at"]
@@ -167,7 +184,7 @@ class RegisterStrikeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegisterImport)
-class RegisterImportAdmin(admin.ModelAdmin):
+class RegisterImportAdmin(RegisterReadersOnly, admin.ModelAdmin):
     list_display = [
         "created_at",
         "filename",

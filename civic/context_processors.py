@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from civic.roles import is_staff_member
+from civic.roles import is_staff_member, roles_held
 from civic.theme import theme_version
 
 # The footer's legal links, by URL name: a page the city has not added yet is shown as plain text,
@@ -40,6 +40,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "THEME_VERSION": theme_version(),
         "LEGAL_LINKS": _legal_urls(),
         "is_staff_member": bool(user is not None and is_staff_member(user)),
+        # The roles held (every role for an administrator), so that a link shows only to those
+        # its page lets in; read from the groups is_staff_member has already loaded.
+        "staff_roles": roles_held(user) if user is not None else frozenset(),
         "language_links": _language_links(request),
         "OIDC_ENABLED": settings.OIDC_ENABLED,
         "OIDC_PROVIDER_NAME": settings.OIDC_PROVIDER_NAME,

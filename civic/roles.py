@@ -89,3 +89,18 @@ def _role_names(user: Any) -> frozenset[str]:
 
 def is_staff_member(user: Any) -> bool:
     return has_role(user, *Role.values)
+
+
+# Who may read the register entry by entry: the desk verification and paper signatures need the
+# person's entry (moderators), the audit reads everything (auditors); administrators import it.
+# Every other role needs figures only, and gets them by district (/staff/registre/).
+REGISTER_READERS: tuple[str, ...] = (Role.MODERATOR, Role.AUDITOR)
+
+
+def may_read_register(user: Any) -> bool:
+    return has_role(user, *REGISTER_READERS)
+
+
+def roles_held(user: Any) -> frozenset[str]:
+    """The roles `user` acts with: every role for an administrator, none for a non-staff user."""
+    return frozenset(role.value for role in Role if has_role(user, role))

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from civic.auth import authenticated_user
@@ -23,9 +23,13 @@ from civic.errors import DomainError
 from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
 from civic.http_cache import public_page
 from civic.models import DeskRequest, Notification, RegisterEntry, User
-from civic.notifications import notification_mark_read
+from civic.notifications import (
+    notification_mark_read,
+    notifications_mark_all_read,
+    unread_count,
+)
 from civic.ratelimits import RateLimited, client_address
-from civic.roles import Role, has_role, is_staff_member
+from civic.roles import Role, has_role
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.store import database_ping
@@ -171,13 +175,28 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and (pk := request.POST.get("read")):
-        if pk.isdigit():
-            notification_mark_read(user=authenticated_user(request), notification_id=int(pk))
+    user = authenticated_user(request)
+    if request.method == "POST":
+        if request.POST.get("all") == "read":
+            if done := notifications_mark_all_read(user=user):
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s message marqué comme lu.", "%(n)s messages marqués comme lus.", done
+                    )
+                    % {"n": done},
+                )
+        elif (pk := request.POST.get("read", "")).isdigit():
+            notification_mark_read(user=user, notification_id=int(pk))
         return redirect("inbox")
-    items = Notification.objects.filter(recipient=authenticated_user(request)).order_by("-id")[:100]
-    return render(request, "civic/inbox.html", {"notifications": items})
+    items = Notification.objects.filter(recipient=user).order_by("-id")[:100]
+    return render(
+        request,
+        "civic/inbox.html",
+        {"notifications": items, "unread": unread_count(user=user)},
+    )
 
 
 @login_required
@@ -235,13 +254,6 @@ def open_desk_requests() -> list[DeskRequest]:
 def _require_staff(request: HttpRequest, *roles: str) -> None:
     if not has_role(request.user, *roles):
         raise PermissionDenied
-
-
-@login_required
-def staff_home(request: HttpRequest) -> HttpResponse:
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-    return render(request, "civic/staff_home.html")
 
 
 @login_required

@@ -271,7 +271,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "referendums.models.campaigns.CampaignStatus",
         "CampaignKindEnum": "referendums.models.campaigns.CampaignKind",
         "OriginKindEnum": "referendums.models.campaigns.OriginKind",
-        "ElectoralEventKindEnum": "referendums.models.campaigns.ElectoralEventKind",
+        "ElectoralEventKindEnum": "referendums.models.calendar.ElectoralEventKind",
         "StationStatusEnum": "referendums.models.paper.StationStatus",
         "MandateStatusEnum": "assembly.models.MandateStatus",
         "FeatureKindEnum": "assembly.models.FeatureKind",

@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import views
+from civic import staff_views, views
 from dashboards import feeds
 
 # Outside the language prefix: the API, the health check, the city's colours, the language switch's
@@ -31,7 +31,8 @@ urlpatterns += i18n_patterns(
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/data/", views.my_data, name="my-data"),
     path("design/", views.design, name="design"),
-    path("staff/", views.staff_home, name="staff-home"),
+    path("staff/", staff_views.staff_home, name="staff-home"),
+    path("staff/registre/", staff_views.staff_register_counts, name="staff-register-counts"),
     path("staff/register/import/", views.register_import_view, name="staff-register-import"),
     path("staff/verify/", views.desk_verify, name="staff-desk-verify"),
     path("initiatives/", include("petitions.urls")),

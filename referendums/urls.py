@@ -1,10 +1,15 @@
 from django.urls import URLPattern, URLResolver, path
 
-from referendums import share, views
+from referendums import share, staff_views, views
 
 app_name = "referendums"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.campaign_list, name="list"),
+    path("agents/calendrier/", staff_views.staff_calendars, name="staff-calendars"),
+    path("agents/bureaux/", staff_views.staff_stations, name="staff-stations"),
+    path("agents/bureaux/nouveau/", staff_views.staff_station_edit, name="staff-station-add"),
+    path("agents/bureaux/<id:pk>/", staff_views.staff_station_edit, name="staff-station-edit"),
+    path("<id:pk>/calendrier/", staff_views.staff_calendar_edit, name="staff-calendar-edit"),
     path("<id:pk>/", views.campaign_detail, name="detail"),
     path("<id:pk>/vote/", views.vote, name="vote"),
     path("<id:pk>/vote/receipt/", views.vote_receipt, name="vote-receipt"),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assembly', '0006_session_status_closed_label'),
+        ("assembly", "0007_admin_labels"),
     ]
 
     operations = [

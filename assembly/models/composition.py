@@ -46,9 +46,12 @@ class Mandate(models.Model):
         _("publication de l'ordre du jour (jours avant)"), default=7
     )
     status = models.CharField(
-        max_length=12, choices=MandateStatus.choices, default=MandateStatus.DRAFT
+        max_length=12,
+        choices=MandateStatus.choices,
+        default=MandateStatus.DRAFT,
+        verbose_name=_("état"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -80,7 +83,9 @@ class Feature(models.Model):
     """A stratification criterion. Age band and district come from the register, the others are
     declared by the volunteer."""
 
-    mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="features")
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.CASCADE, related_name="features", verbose_name=_("mandat")
+    )
     key = models.SlugField(_("clé"), max_length=32)
     label = models.CharField(_("libellé"), max_length=120)
     kind = models.CharField(_("source"), max_length=12, choices=FeatureKind.choices)
@@ -106,7 +111,9 @@ class Quota(models.Model):
     """A value of a feature with its min and max seats. For age bands the value is "16-29" or
     "60+"; for districts it is the district code."""
 
-    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="quotas")
+    feature = models.ForeignKey(
+        Feature, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("critère")
+    )
     value = models.CharField(_("valeur"), max_length=32)
     label = models.CharField(_("libellé"), max_length=120)
     min = models.PositiveSmallIntegerField(_("minimum"))
@@ -131,17 +138,25 @@ class InvitationBatch(models.Model):
     published when the batch is committed, and the sample drawn afterwards (`drawn_at`) must match
     them (the database checks the seed against its digest and keeps both unchanged)."""
 
-    mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="batches")
-    seed = models.CharField(max_length=64)
-    seed_digest = models.CharField(_("empreinte de la graine"), max_length=64, blank=True)
-    population_digest = models.CharField(max_length=64, blank=True)
-    requested = models.PositiveIntegerField()
-    population = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.CASCADE, related_name="batches", verbose_name=_("mandat")
     )
-    drawn_at = models.DateTimeField(null=True, blank=True)
+    seed = models.CharField(max_length=64, verbose_name=_("graine"))
+    seed_digest = models.CharField(_("empreinte de la graine"), max_length=64, blank=True)
+    population_digest = models.CharField(
+        max_length=64, blank=True, verbose_name=_("empreinte de la population")
+    )
+    requested = models.PositiveIntegerField(verbose_name=_("demandé"))
+    population = models.PositiveIntegerField(verbose_name=_("population"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    drawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("tiré le"))
 
     class Meta:
         ordering = ["id"]
@@ -165,8 +180,12 @@ class Invitation(models.Model):
     """The sign-up token is not stored: it is `<id>.<keyed digest of the id>`, recomputed on demand
     (mail-merge exports) and checked in constant time."""
 
-    mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="invitations")
-    batch = models.ForeignKey(InvitationBatch, on_delete=models.CASCADE, related_name="invitations")
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("mandat")
+    )
+    batch = models.ForeignKey(
+        InvitationBatch, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("lot")
+    )
     # Unlinked when the mandate closes (retention): who was invited is not kept after it.
     register_entry = models.ForeignKey(
         "civic.RegisterEntry",
@@ -174,12 +193,16 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="assembly_invitations",
+        verbose_name=_("inscription au registre"),
     )
     status = models.CharField(
-        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.SENT
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.SENT,
+        verbose_name=_("état"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("réponse le"))
 
     class Meta:
         ordering = ["id"]
@@ -203,9 +226,11 @@ class Invitation(models.Model):
 class Volunteer(models.Model):
     """Someone who answered an invitation. `pseudonym` is random and is all the public ever sees."""
 
-    mandate = models.ForeignKey(Mandate, on_delete=models.CASCADE, related_name="volunteers")
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.CASCADE, related_name="volunteers", verbose_name=_("mandat")
+    )
     invitation = models.OneToOneField(
-        Invitation, on_delete=models.PROTECT, related_name="volunteer"
+        Invitation, on_delete=models.PROTECT, related_name="volunteer", verbose_name=_("invitation")
     )
     # Unlinked at the mandate's close for volunteers never seated; pseudonym and features stay so
     # the published draw can still be rerun.
@@ -215,16 +240,19 @@ class Volunteer(models.Model):
         null=True,
         blank=True,
         related_name="assembly_volunteers",
+        verbose_name=_("inscription au registre"),
     )
-    pseudonym = models.CharField(max_length=16)
-    features = models.JSONField(default=dict)  # {feature key: value}
+    pseudonym = models.CharField(max_length=16, verbose_name=_("pseudonyme"))
+    features = models.JSONField(default=dict, verbose_name=_("critères"))  # {feature key: value}
     email = models.EmailField(_("adresse e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=32, blank=True)
-    consent_at = models.DateTimeField()
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    consent_at = models.DateTimeField(verbose_name=_("consentement le"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("retiré le"))
     # Under the committed lottery (set when the commitment is published).
-    selection_probability = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    selection_probability = models.FloatField(
+        null=True, blank=True, verbose_name=_("probabilité de sélection")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
 
     class Meta:
         ordering = ["pseudonym"]

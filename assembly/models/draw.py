@@ -14,29 +14,38 @@ class DrawCommitment(models.Model):
     """Published before the seed exists: `digest` is SHA-256 of `payload` (pool, quotas, algorithm,
     library version, committed lottery, seed source). The seed is recorded once known."""
 
-    mandate = models.OneToOneField(Mandate, on_delete=models.PROTECT, related_name="commitment")
-    payload = models.JSONField()
-    digest = models.CharField(max_length=64, unique=True)
-    pool_digest = models.CharField(max_length=64)
-    quotas_digest = models.CharField(max_length=64)
-    algorithm = models.CharField(max_length=32)
-    library = models.CharField(max_length=64)
+    mandate = models.OneToOneField(
+        Mandate, on_delete=models.PROTECT, related_name="commitment", verbose_name=_("mandat")
+    )
+    payload = models.JSONField(verbose_name=_("contenu"))
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("empreinte"))
+    pool_digest = models.CharField(max_length=64, verbose_name=_("empreinte du vivier"))
+    quotas_digest = models.CharField(max_length=64, verbose_name=_("empreinte des quotas"))
+    algorithm = models.CharField(max_length=32, verbose_name=_("algorithme"))
+    library = models.CharField(max_length=64, verbose_name=_("bibliothèque"))
     seed_source = models.CharField(_("source de l'aléa"), max_length=500)
     seed_expected_at = models.DateTimeField(_("aléa connu à partir du"))
-    published_at = models.DateTimeField()
+    published_at = models.DateTimeField(verbose_name=_("publié le"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("publié par"),
     )
     seed = models.CharField(_("valeur de l'aléa"), max_length=500, blank=True)
-    seed_recorded_at = models.DateTimeField(null=True, blank=True)
-    ticket = models.PositiveIntegerField(null=True, blank=True)
-    panel = models.JSONField(default=list)  # pseudonyms, sorted
-    reserve = models.JSONField(default=list)  # pseudonyms, in call order
-    maximin_value = models.FloatField(default=0)
+    seed_recorded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("graine enregistrée le")
+    )
+    ticket = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("ticket"))
+    panel = models.JSONField(default=list, verbose_name=_("panel"))  # pseudonyms, sorted
+    reserve = models.JSONField(default=list, verbose_name=_("réserve"))  # pseudonyms, in call order
+    maximin_value = models.FloatField(default=0, verbose_name=_("valeur maximin"))
     # The public round whose randomness is the seed, fixed by the commitment (drand quicknet);
     # null only for the commitments of before, whose seed was typed.
     beacon_round = models.BigIntegerField(_("tour drand"), null=True, blank=True)
-    beacon_signature = models.CharField(max_length=192, blank=True)
+    beacon_signature = models.CharField(
+        max_length=192, blank=True, verbose_name=_("signature de la balise")
+    )
 
     class Meta:
         verbose_name = _("engagement de tirage")
@@ -78,21 +87,29 @@ class CommitmentJob(models.Model):
     minute of solver time, so a worker does it (`assembly.tasks.commitment_compute`); this row is
     what the clerk's page shows meanwhile, and the claim that lets only one worker compute it."""
 
-    mandate = models.OneToOneField(Mandate, on_delete=models.CASCADE, related_name="commitment_job")
+    mandate = models.OneToOneField(
+        Mandate, on_delete=models.CASCADE, related_name="commitment_job", verbose_name=_("mandat")
+    )
     seed_source = models.CharField(_("source de l'aléa"), max_length=500)
     seed_expected_at = models.DateTimeField(_("aléa connu à partir du"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("demandé par"),
     )
-    requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField(verbose_name=_("demandé le"))
     status = models.CharField(
-        max_length=8, choices=CommitmentJobStatus.choices, default=CommitmentJobStatus.PENDING
+        max_length=8,
+        choices=CommitmentJobStatus.choices,
+        default=CommitmentJobStatus.PENDING,
+        verbose_name=_("état"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error_code = models.CharField(max_length=64, blank=True)
-    error_detail = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("tentatives"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("commencé le"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("terminé le"))
+    error_code = models.CharField(max_length=64, blank=True, verbose_name=_("code d'erreur"))
+    error_detail = models.TextField(blank=True, verbose_name=_("détail de l'erreur"))
 
     class Meta:
         verbose_name = _("calcul de l'engagement")
@@ -138,20 +155,32 @@ class MemberSource(models.TextChoices):
 
 
 class Member(models.Model):
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="members")
-    volunteer = models.OneToOneField(Volunteer, on_delete=models.PROTECT, related_name="member")
-    seat = models.PositiveSmallIntegerField()
-    source = models.CharField(max_length=8, choices=MemberSource.choices)
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, related_name="members", verbose_name=_("mandat")
+    )
+    volunteer = models.OneToOneField(
+        Volunteer, on_delete=models.PROTECT, related_name="member", verbose_name=_("volontaire")
+    )
+    seat = models.PositiveSmallIntegerField(verbose_name=_("siège"))
+    source = models.CharField(max_length=8, choices=MemberSource.choices, verbose_name=_("origine"))
     status = models.CharField(
-        max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+        max_length=8,
+        choices=MemberStatus.choices,
+        default=MemberStatus.ACTIVE,
+        verbose_name=_("état"),
     )
     first_name = models.CharField(_("prénom"), max_length=150)
     district_name = models.CharField(_("quartier"), max_length=120)
-    joined_at = models.DateTimeField()
-    left_at = models.DateTimeField(null=True, blank=True)
-    left_reason = models.CharField(max_length=200, blank=True)
+    joined_at = models.DateTimeField(verbose_name=_("entré le"))
+    left_at = models.DateTimeField(null=True, blank=True, verbose_name=_("parti le"))
+    left_reason = models.CharField(max_length=200, blank=True, verbose_name=_("motif du départ"))
     replaced_by = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("remplacé par"),
     )
 
     class Meta:
@@ -183,11 +212,18 @@ class ReserveStatus(models.TextChoices):
 
 
 class Reserve(models.Model):
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="reserves")
-    volunteer = models.OneToOneField(Volunteer, on_delete=models.PROTECT, related_name="reserve")
-    rank = models.PositiveSmallIntegerField()
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, related_name="reserves", verbose_name=_("mandat")
+    )
+    volunteer = models.OneToOneField(
+        Volunteer, on_delete=models.PROTECT, related_name="reserve", verbose_name=_("volontaire")
+    )
+    rank = models.PositiveSmallIntegerField(verbose_name=_("rang"))
     status = models.CharField(
-        max_length=8, choices=ReserveStatus.choices, default=ReserveStatus.WAITING
+        max_length=8,
+        choices=ReserveStatus.choices,
+        default=ReserveStatus.WAITING,
+        verbose_name=_("état"),
     )
 
     class Meta:

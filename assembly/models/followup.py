@@ -18,24 +18,44 @@ class MinutesStatus(models.TextChoices):
 
 
 class Minutes(models.Model):
-    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="minutes")
+    session = models.OneToOneField(
+        Session, on_delete=models.PROTECT, related_name="minutes", verbose_name=_("séance")
+    )
     body = models.TextField(_("texte"))
     status = models.CharField(
-        max_length=10, choices=MinutesStatus.choices, default=MinutesStatus.DRAFT
+        max_length=10,
+        choices=MinutesStatus.choices,
+        default=MinutesStatus.DRAFT,
+        verbose_name=_("état"),
     )
-    drafted_at = models.DateTimeField()
-    edited_at = models.DateTimeField(null=True, blank=True)
+    drafted_at = models.DateTimeField(verbose_name=_("rédigé le"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("modifié le"))
     edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifié par"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approuvé le"))
     approved_in = models.ForeignKey(
-        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="approved_minutes"
+        Session,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_minutes",
+        verbose_name=_("approuvé en séance"),
     )
     approval_motion = models.ForeignKey(
-        Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Motion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vote d'approbation"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("publié le"))
 
     class Meta:
         verbose_name = _("procès-verbal")
@@ -67,26 +87,44 @@ class RecommendationStatus(models.TextChoices):
 
 
 class Recommendation(models.Model):
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="recommendations")
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, related_name="recommendations", verbose_name=_("mandat")
+    )
     motion = models.OneToOneField(
-        Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendation"
+        Motion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendation",
+        verbose_name=_("motion"),
     )
     title = models.CharField(_("intitulé"), max_length=255)
     text = models.TextField(_("texte"))
     status = models.CharField(
-        max_length=20, choices=RecommendationStatus.choices, default=RecommendationStatus.ADOPTED
+        max_length=20,
+        choices=RecommendationStatus.choices,
+        default=RecommendationStatus.ADOPTED,
+        verbose_name=_("état"),
     )
-    adopted_at = models.DateTimeField()
-    referendum_asked_at = models.DateTimeField(null=True, blank=True)
-    referred_at = models.DateTimeField(null=True, blank=True)
+    adopted_at = models.DateTimeField(verbose_name=_("adoptée le"))
+    referendum_asked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("référendum demandé le")
+    )
+    referred_at = models.DateTimeField(null=True, blank=True, verbose_name=_("transmise le"))
     answer_due = models.DateField(_("réponse attendue avant le"), null=True, blank=True)
     council_answer = models.TextField(_("réponse du conseil"), blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("réponse le"))
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("rappel envoyé le")
+    )
+    overdue_notified_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("retard notifié le")
+    )
     # Converted into a referendum campaign draft, owned by the referendums app.
-    target_kind = models.CharField(max_length=32, blank=True)
-    target_id = models.PositiveIntegerField(null=True, blank=True)
+    target_kind = models.CharField(max_length=32, blank=True, verbose_name=_("type de cible"))
+    target_id = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("cible (identifiant)")
+    )
 
     class Meta:
         ordering = ["-adopted_at", "-id"]

@@ -15,24 +15,35 @@ from assembly.models.sessions import AgendaItem, SourceKind
 
 
 class AgendaRequest(models.Model):
-    source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
-    source_id = models.PositiveIntegerField()
+    source_kind = models.CharField(
+        max_length=20, choices=SourceKind.choices, verbose_name=_("type d'origine")
+    )
+    source_id = models.PositiveIntegerField(verbose_name=_("origine (identifiant)"))
     # The petitions obligation the item discharges once examined (initiatives only).
-    obligation_id = models.PositiveIntegerField(null=True, blank=True)
+    obligation_id = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("engagement (identifiant)")
+    )
     title = models.CharField(_("intitulé"), max_length=255)
-    url = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=500, blank=True, verbose_name=_("adresse"))
     # Told when the item is placed: the initiator first, then the promoters who co-signed.
-    initiator_user_ids = models.JSONField(default=list, blank=True)
+    initiator_user_ids = models.JSONField(
+        default=list, blank=True, verbose_name=_("initiateurs (identifiants)")
+    )
     # When the fact happened in the other instrument (the rung crossed, the result published):
     # requests are placed oldest first, whatever order their events arrived in.
-    requested_at = models.DateTimeField()
-    received_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(verbose_name=_("demandé le"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("reçu le"))
     placed_item = models.ForeignKey(
-        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("point inscrit"),
     )
-    placed_at = models.DateTimeField(null=True, blank=True)
+    placed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("inscrit le"))
     # Set when the session that examined the item closes: the request is then answered for good.
-    examined_at = models.DateTimeField(null=True, blank=True)
+    examined_at = models.DateTimeField(null=True, blank=True, verbose_name=_("examiné le"))
 
     class Meta:
         ordering = ["requested_at", "id"]

@@ -20,7 +20,9 @@ class SessionStatus(models.TextChoices):
 
 
 class Session(models.Model):
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="sessions")
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("mandat")
+    )
     title = models.CharField(_("intitulé"), max_length=200)
     starts_at = models.DateTimeField(_("date et heure"))
     place = models.CharField(_("lieu"), max_length=255)
@@ -28,12 +30,19 @@ class Session(models.Model):
         _("durée disponible (minutes)"), default=180
     )
     status = models.CharField(
-        max_length=10, choices=SessionStatus.choices, default=SessionStatus.PLANNED
+        max_length=10,
+        choices=SessionStatus.choices,
+        default=SessionStatus.PLANNED,
+        verbose_name=_("état"),
     )
-    agenda_published_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    agenda_published_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("ordre du jour publié le")
+    )
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("rappel envoyé le")
+    )
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ouvert le"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clos le"))
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -53,17 +62,29 @@ class SourceKind(models.TextChoices):
 
 
 class AgendaItem(models.Model):
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="agenda_items")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agenda_items")
-    position = models.PositiveSmallIntegerField()
+    mandate = models.ForeignKey(
+        Mandate, on_delete=models.PROTECT, related_name="agenda_items", verbose_name=_("mandat")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("séance")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
     title = models.CharField(_("intitulé"), max_length=255)
     description = models.TextField(_("description"), blank=True)
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"))
-    source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
-    source_id = models.PositiveIntegerField(null=True, blank=True)
-    source_url = models.CharField(max_length=500, blank=True)
-    obligation_id = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    source_kind = models.CharField(
+        max_length=20, choices=SourceKind.choices, verbose_name=_("type d'origine")
+    )
+    source_id = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("origine (identifiant)")
+    )
+    source_url = models.CharField(
+        max_length=500, blank=True, verbose_name=_("adresse de l'origine")
+    )
+    obligation_id = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("engagement (identifiant)")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
 
     class Meta:
         ordering = ["session", "position", "id"]
@@ -92,12 +113,19 @@ class AgendaItem(models.Model):
 
 
 class Attendance(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="attendances")
-    present = models.BooleanField()
-    recorded_at = models.DateTimeField()
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("séance")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="attendances", verbose_name=_("membre")
+    )
+    present = models.BooleanField(verbose_name=_("présent"))
+    recorded_at = models.DateTimeField(verbose_name=_("enregistré le"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enregistré par"),
     )
 
     class Meta:
@@ -135,30 +163,54 @@ class MotionResult(models.TextChoices):
 
 
 class Motion(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="motions")
-    agenda_item = models.ForeignKey(
-        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="motions"
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="motions", verbose_name=_("séance")
     )
-    kind = models.CharField(max_length=16, choices=MotionKind.choices, default=MotionKind.ORDINARY)
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="motions",
+        verbose_name=_("point de l'ordre du jour"),
+    )
+    kind = models.CharField(
+        max_length=16,
+        choices=MotionKind.choices,
+        default=MotionKind.ORDINARY,
+        verbose_name=_("type"),
+    )
     # For a minutes approval: the session whose minutes are approved.
     minutes_session = models.ForeignKey(
-        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Session,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("séance du procès-verbal"),
     )
     title = models.CharField(_("intitulé"), max_length=255)
     text = models.TextField(_("texte"), blank=True)
     majority = models.CharField(_("majorité requise"), max_length=12, choices=Majority.choices)
     status = models.CharField(
-        max_length=8, choices=MotionStatus.choices, default=MotionStatus.DRAFT
+        max_length=8,
+        choices=MotionStatus.choices,
+        default=MotionStatus.DRAFT,
+        verbose_name=_("état"),
     )
-    result = models.CharField(max_length=8, choices=MotionResult.choices, blank=True)
-    votes_for = models.PositiveSmallIntegerField(default=0)
-    votes_against = models.PositiveSmallIntegerField(default=0)
-    abstentions = models.PositiveSmallIntegerField(default=0)
-    present_count = models.PositiveSmallIntegerField(default=0)
-    active_count = models.PositiveSmallIntegerField(default=0)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    result = models.CharField(
+        max_length=8, choices=MotionResult.choices, blank=True, verbose_name=_("résultat")
+    )
+    votes_for = models.PositiveSmallIntegerField(default=0, verbose_name=_("voix pour"))
+    votes_against = models.PositiveSmallIntegerField(default=0, verbose_name=_("voix contre"))
+    abstentions = models.PositiveSmallIntegerField(default=0, verbose_name=_("abstentions"))
+    present_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("présents"))
+    active_count = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("membres en fonction")
+    )
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ouvert le"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clos le"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
 
     class Meta:
         ordering = ["session", "id"]
@@ -187,12 +239,19 @@ class VoteChoice(models.TextChoices):
 
 
 class MotionVote(models.Model):
-    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="votes")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="votes")
-    choice = models.CharField(max_length=8, choices=VoteChoice.choices)
-    recorded_at = models.DateTimeField()
+    motion = models.ForeignKey(
+        Motion, on_delete=models.CASCADE, related_name="votes", verbose_name=_("motion")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="votes", verbose_name=_("membre")
+    )
+    choice = models.CharField(max_length=8, choices=VoteChoice.choices, verbose_name=_("choix"))
+    recorded_at = models.DateTimeField(verbose_name=_("enregistré le"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enregistré par"),
     )
 
     class Meta:

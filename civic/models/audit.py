@@ -24,6 +24,7 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,  # the log outlives accounts: a purged account leaves its id here
+        verbose_name=_("auteur de l'action"),
     )
     actor_label = models.CharField(_("acteur"), max_length=254)
     verb = models.CharField(_("action"), max_length=64, db_index=True)
@@ -31,10 +32,10 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("cible"), max_length=64)
     before = models.JSONField(_("avant"), null=True, blank=True)
     after = models.JSONField(_("après"), null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, verbose_name=_("empreinte précédente"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("empreinte"))
     # HMAC-SHA-256 under AUDIT_CHAIN_KEY (a key outside the database) rather than plain SHA-256.
-    keyed = models.BooleanField(default=False)
+    keyed = models.BooleanField(default=False, verbose_name=_("chaîné avec clé"))
 
     class Meta:
         ordering = ["id"]

@@ -34,14 +34,22 @@ class DomainEvent(models.Model):
 
 
 class EventDelivery(models.Model):
-    event = models.ForeignKey(DomainEvent, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        DomainEvent,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("événement"),
+    )
     subscriber = models.CharField(_("abonné"), max_length=128)
     status = models.CharField(
-        max_length=8, choices=EventDeliveryStatus.choices, default=EventDeliveryStatus.PENDING
+        max_length=8,
+        choices=EventDeliveryStatus.choices,
+        default=EventDeliveryStatus.PENDING,
+        verbose_name=_("état"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    done_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("tentatives"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("traité le"))
+    last_error = models.CharField(max_length=200, blank=True, verbose_name=_("dernière erreur"))
 
     class Meta:
         verbose_name = _("remise d'événement")

@@ -17,9 +17,14 @@ class NotificationStatus(models.TextChoices):
 
 
 class Notification(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("identifiant unique")
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("destinataire"),
     )
     kind = models.CharField(_("type"), max_length=64)
     subject = models.CharField(_("objet"), max_length=255)
@@ -27,15 +32,22 @@ class Notification(models.Model):
     url = models.CharField(_("lien"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True, db_index=True)
     status = models.CharField(
-        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+        max_length=8,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        verbose_name=_("état"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("tentatives"))
     # A claim is a lease: the worker that set it owns the delivery until it expires.
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("pris en charge jusqu'à")
+    )
+    claim_token = models.UUIDField(
+        null=True, blank=True, verbose_name=_("jeton de prise en charge")
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("envoyé le"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lu le"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("dernière erreur"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

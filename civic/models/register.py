@@ -51,7 +51,9 @@ class RegisterEntry(models.Model):
         District, on_delete=models.PROTECT, related_name="entries", verbose_name=_("quartier")
     )
     roll_number = models.CharField(_("numéro d'électeur"), max_length=32, null=True, blank=True)
-    identity_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    identity_hash = models.CharField(
+        max_length=64, db_index=True, editable=False, verbose_name=_("empreinte d'identité")
+    )
     # Struck off the roll or moved away: kept (signatures refer to the facts at signing time) but no
     # longer eligible for anything new. `active` is false exactly when the entry is struck off, with
     # the date and reason of its current strike-off (RegisterStrikeOff keeps the history).
@@ -101,18 +103,24 @@ class RegisterEntry(models.Model):
 class RegisterImport(models.Model):
     """The record of one CSV import: who, when, what it changed and every rejected line."""
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
     actor = models.ForeignKey(
-        "civic.User", on_delete=models.PROTECT, null=True, related_name="register_imports"
+        "civic.User",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="register_imports",
+        verbose_name=_("auteur de l'action"),
     )
-    filename = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64)
-    rows_total = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    rejected = models.JSONField(default=list)  # [{"line": 12, "reason": "..."}]
-    applied = models.BooleanField(default=False)
+    filename = models.CharField(max_length=255, verbose_name=_("nom du fichier"))
+    file_sha256 = models.CharField(max_length=64, verbose_name=_("empreinte SHA-256 du fichier"))
+    rows_total = models.PositiveIntegerField(default=0, verbose_name=_("lignes"))
+    created_count = models.PositiveIntegerField(default=0, verbose_name=_("créées"))
+    updated_count = models.PositiveIntegerField(default=0, verbose_name=_("mises à jour"))
+    unchanged_count = models.PositiveIntegerField(default=0, verbose_name=_("inchangées"))
+    rejected = models.JSONField(
+        default=list, verbose_name=_("rejetées")
+    )  # [{"line": 12, "reason": "..."}]
+    applied = models.BooleanField(default=False, verbose_name=_("appliqué"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,11 +153,21 @@ class RegisterStrikeOff(models.Model):
         verbose_name=_("import"),
     )
     actor = models.ForeignKey(
-        "civic.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "civic.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur de l'action"),
     )
     reversed_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
     reversed_by = models.ForeignKey(
-        "civic.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "civic.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annulé par"),
     )
     reversal_note = models.CharField(_("motif de l'annulation"), max_length=255, blank=True)
 

@@ -64,7 +64,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("méthode de vérification"), max_length=8, choices=VerificationMethod.choices, blank=True
     )
     verified_by = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifié par"),
     )
 
     objects: ClassVar[UserManager] = UserManager()

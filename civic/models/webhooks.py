@@ -32,10 +32,16 @@ class WebhookSubscriber(models.Model):
     events = models.JSONField(_("événements"), default=list)
     active = models.BooleanField(_("actif"), default=True)
     paused_at = models.DateTimeField(_("mis en pause le"), null=True, blank=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    consecutive_failures = models.PositiveIntegerField(
+        default=0, verbose_name=_("échecs consécutifs")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
 
     class Meta:
@@ -60,23 +66,41 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("identifiant unique")
+    )
     subscriber = models.ForeignKey(
-        WebhookSubscriber, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookSubscriber,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("abonné"),
     )
-    event = models.CharField(max_length=64, choices=WebhookEvent.choices)
-    payload = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    event = models.CharField(
+        max_length=64, choices=WebhookEvent.choices, verbose_name=_("événement")
+    )
+    payload = models.JSONField(verbose_name=_("contenu"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
     status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        verbose_name=_("état"),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("tentatives"))
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("prochaine tentative le")
+    )
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("pris en charge jusqu'à")
+    )
+    claim_token = models.UUIDField(
+        null=True, blank=True, verbose_name=_("jeton de prise en charge")
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("remis le"))
+    last_status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("dernier code de réponse")
+    )
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("dernière erreur"))
 
     class Meta:
         ordering = ["-id"]

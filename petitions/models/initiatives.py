@@ -89,7 +89,9 @@ class Initiative(models.Model):
     rejection_text = models.TextField(_("explication"), blank=True)
     withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
     # Set once by the reminder job ("7 days left"): the guarded UPDATE on NULL sends it once.
-    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("rappel envoyé le")
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -158,14 +160,20 @@ class Initiative(models.Model):
 class InitiativeTrack(models.Model):
     """One instrument an initiative runs on; thresholds are resolved when collection opens."""
 
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="tracks")
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("initiative")
+    )
     instrument_type = models.ForeignKey(
         InstrumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("instrument")
     )
-    position = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
     # Copied at opening, so later edits of the instrument type never change a running initiative.
-    predicate = models.CharField(max_length=32, choices=Predicate.choices)
-    population_at_open = models.PositiveIntegerField(null=True, blank=True)
+    predicate = models.CharField(
+        max_length=32, choices=Predicate.choices, verbose_name=_("règle d'éligibilité")
+    )
+    population_at_open = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("population à l'ouverture")
+    )
 
     class Meta:
         ordering = ["initiative", "position"]
@@ -194,16 +202,26 @@ class InitiativeTrack(models.Model):
 class TrackRung(models.Model):
     """A rung of one track with its threshold fixed at opening; `reached_at` is set exactly once."""
 
-    track = models.ForeignKey(InitiativeTrack, on_delete=models.CASCADE, related_name="rungs")
-    rung = models.ForeignKey(Rung, on_delete=models.PROTECT, related_name="+")
-    order = models.PositiveSmallIntegerField()
-    threshold = models.PositiveIntegerField()
-    obligation_kind = models.CharField(max_length=24, choices=ObligationKind.choices)
-    obligation_text = models.TextField()
-    obligation_text_en = models.TextField(blank=True, default="")
-    due_days = models.PositiveIntegerField()
-    reached_at = models.DateTimeField(null=True, blank=True)
-    reached_count = models.PositiveIntegerField(null=True, blank=True)
+    track = models.ForeignKey(
+        InitiativeTrack, on_delete=models.CASCADE, related_name="rungs", verbose_name=_("voie")
+    )
+    rung = models.ForeignKey(
+        Rung, on_delete=models.PROTECT, related_name="+", verbose_name=_("palier")
+    )
+    order = models.PositiveSmallIntegerField(verbose_name=_("ordre"))
+    threshold = models.PositiveIntegerField(verbose_name=_("seuil"))
+    obligation_kind = models.CharField(
+        max_length=24, choices=ObligationKind.choices, verbose_name=_("type d'engagement")
+    )
+    obligation_text = models.TextField(verbose_name=_("texte de l'engagement"))
+    obligation_text_en = models.TextField(
+        blank=True, default="", verbose_name=_("texte de l'engagement (anglais)")
+    )
+    due_days = models.PositiveIntegerField(verbose_name=_("délai (jours)"))
+    reached_at = models.DateTimeField(null=True, blank=True, verbose_name=_("atteint le"))
+    reached_count = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("nombre à l'atteinte")
+    )
 
     class Meta:
         ordering = ["track", "order"]
@@ -249,12 +267,17 @@ class TrackRung(models.Model):
 class Promoter(models.Model):
     """A co-author invited by the initiator; counts toward the minimum once they co-sign."""
 
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="promoters")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="promoted_initiatives"
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="promoters", verbose_name=_("initiative")
     )
-    invited_at = models.DateTimeField()
-    cosigned_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="promoted_initiatives",
+        verbose_name=_("compte"),
+    )
+    invited_at = models.DateTimeField(verbose_name=_("invité le"))
+    cosigned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cosignée le"))
 
     class Meta:
         ordering = ["invited_at", "id"]

@@ -20,25 +20,42 @@ class Obligation(models.Model):
     """What the city owes once a rung is reached, tracked to done in public."""
 
     track_rung = models.OneToOneField(
-        TrackRung, on_delete=models.PROTECT, related_name="obligation"
+        TrackRung,
+        on_delete=models.PROTECT,
+        related_name="obligation",
+        verbose_name=_("palier de la voie"),
     )
-    initiative = models.ForeignKey(Initiative, on_delete=models.PROTECT, related_name="obligations")
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.PROTECT,
+        related_name="obligations",
+        verbose_name=_("initiative"),
+    )
     kind = models.CharField(_("engagement"), max_length=24, choices=ObligationKind.choices)
     text = models.TextField(_("ce que la ville doit faire"))
     text_en = models.TextField(_("ce que la ville doit faire (anglais)"), blank=True, default="")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("créé le"))
     due_at = models.DateTimeField(_("échéance"))
     status = models.CharField(
         _("état"), max_length=8, choices=ObligationStatus.choices, default=ObligationStatus.OPEN
     )
     done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
     )
     evidence_url = models.URLField(_("lien (compte rendu, délibération)"), blank=True)
     evidence_text = models.TextField(_("compte rendu"), blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    overdue_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("relancé le")
+    )
+    overdue_flagged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("signalé en retard le")
+    )
 
     class Meta:
         ordering = ["due_at", "id"]

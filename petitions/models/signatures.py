@@ -30,20 +30,32 @@ class Signature(models.Model):
     # initiative, and signature_entry_idx below serves the register entry. Every index is written
     # on every signature.
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.CASCADE, related_name="signatures", db_index=False
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        db_index=False,
+        verbose_name=_("initiative"),
     )
     register_entry = models.ForeignKey(
-        RegisterEntry, on_delete=models.PROTECT, related_name="+", db_index=False
+        RegisterEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("inscription au registre"),
     )
-    identity_hash = models.CharField(max_length=64)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    created_at = models.DateTimeField()
-    track_mask = models.PositiveSmallIntegerField()
-    facts = models.JSONField()
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    identity_hash = models.CharField(max_length=64, verbose_name=_("empreinte d'identité"))
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("canal"))
+    created_at = models.DateTimeField(verbose_name=_("créé le"))
+    track_mask = models.PositiveSmallIntegerField(verbose_name=_("masque des voies"))
+    facts = models.JSONField(verbose_name=_("faits"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", verbose_name=_("quartier")
+    )
     # "<scope>:<year>Q<n>" when the signature counts on a track limited to one request per quarter:
     # the unique constraint below makes the limit hold under concurrency too.
-    quarter_key = models.CharField(max_length=48, null=True, blank=True)
+    quarter_key = models.CharField(
+        max_length=48, null=True, blank=True, verbose_name=_("trimestre")
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -51,6 +63,7 @@ class Signature(models.Model):
         blank=True,
         related_name="+",
         db_index=False,  # indexed for paper signatures only (signature_paper_agent_idx)
+        verbose_name=_("saisi par"),
     )
 
     class Meta:
@@ -104,12 +117,20 @@ class PaperRejection(models.Model):
     """The register of rejected paper signatures (CGCT L1112-16: admitted and rejected are kept)."""
 
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.CASCADE, related_name="paper_rejections"
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="paper_rejections",
+        verbose_name=_("initiative"),
     )
     reason = models.CharField(_("motif"), max_length=24, choices=PaperRejectionReason.choices)
     sheet_ref = models.CharField(_("feuille et ligne"), max_length=64, blank=True)
     register_entry = models.ForeignKey(
-        RegisterEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        RegisterEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inscription au registre"),
     )
     note = models.CharField(_("remarque"), max_length=255, blank=True)
     # The printed batch the line was entered from (petitions.models.paper), if any.
@@ -121,9 +142,12 @@ class PaperRejection(models.Model):
         related_name="rejections",
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("saisi par"),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("créé le"))
 
     class Meta:
         ordering = ["-id"]
@@ -144,11 +168,14 @@ class AnnulledSignature(models.Model):
     the signature row, what remains is what the public count needs."""
 
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.CASCADE, related_name="annulled_signatures"
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="annulled_signatures",
+        verbose_name=_("initiative"),
     )
     reason = models.CharField(_("motif"), max_length=32, choices=AnnulmentReason.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    track_mask = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("canal"))
+    track_mask = models.PositiveSmallIntegerField(verbose_name=_("masque des voies"))
     signed_on = models.DateField(_("signée le"))
     annulled_at = models.DateTimeField(_("retirée le"))
 
@@ -173,10 +200,10 @@ class SignatureCountSlot(models.Model):
     the rows it took. Mask 0 counts on the total only (used by recount repairs). No foreign key:
     the slot table must never lock or be locked with the initiative."""
 
-    initiative_id = models.BigIntegerField()
-    mask = models.SmallIntegerField()
-    slot = models.SmallIntegerField()
-    delta = models.IntegerField(default=0)
+    initiative_id = models.BigIntegerField(verbose_name=_("initiative (identifiant)"))
+    mask = models.SmallIntegerField(verbose_name=_("masque"))
+    slot = models.SmallIntegerField(verbose_name=_("emplacement"))
+    delta = models.IntegerField(default=0, verbose_name=_("variation"))
 
     class Meta:
         constraints = [
@@ -192,10 +219,12 @@ class SignatureCountSlot(models.Model):
 class InitiativeCount(models.Model):
     """The published count of one track (or TOTAL_TRACK), exact once the fold has run."""
 
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="counts")
-    track = models.SmallIntegerField()
-    count = models.IntegerField(default=0)
-    updated_at = models.DateTimeField()
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="counts", verbose_name=_("initiative")
+    )
+    track = models.SmallIntegerField(verbose_name=_("voie"))
+    count = models.IntegerField(default=0, verbose_name=_("nombre"))
+    updated_at = models.DateTimeField(verbose_name=_("mis à jour le"))
 
     class Meta:
         ordering = ["initiative", "track"]

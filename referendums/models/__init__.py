@@ -1,10 +1,9 @@
+from referendums.models.calendar import ElectoralCalendarEntry, ElectoralEventKind
 from referendums.models.campaigns import (
     Campaign,
     CampaignDistrict,
     CampaignKind,
     CampaignStatus,
-    ElectoralCalendarEntry,
-    ElectoralEventKind,
     ElectorateMember,
     MajorityRule,
     OriginKind,

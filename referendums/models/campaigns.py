@@ -151,7 +151,11 @@ class Campaign(BilingualMixin, models.Model):
     # Scope and electorate: frozen at the cut-off date into ElectorateMember rows.
     whole_city = models.BooleanField(_("toute la ville"), default=True)
     districts: models.ManyToManyField[District, CampaignDistrict] = models.ManyToManyField(
-        District, through="CampaignDistrict", blank=True, related_name="+"
+        District,
+        through="CampaignDistrict",
+        blank=True,
+        related_name="+",
+        verbose_name=_("quartiers"),
     )
     predicate = models.CharField(
         _("corps électoral"),
@@ -161,9 +165,13 @@ class Campaign(BilingualMixin, models.Model):
     )
     cutoff_date = models.DateField(_("date d'arrêt du corps électoral"))
     electorate_count = models.PositiveIntegerField(_("électeurs inscrits"), null=True, blank=True)
-    electorate_frozen_at = models.DateTimeField(null=True, blank=True)
+    electorate_frozen_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("corps électoral figé le")
+    )
     # {district code: electors}, frozen with the electorate (turnout and the small-cell rule).
-    electorate_districts = models.JSONField(default=dict, blank=True, editable=False)
+    electorate_districts = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("corps électoral par quartier")
+    )
 
     # Where it comes from: a kind and an id, never a foreign key to another instrument's app.
     origin_kind = models.CharField(
@@ -203,22 +211,30 @@ class Campaign(BilingualMixin, models.Model):
     retention_days = models.PositiveSmallIntegerField(
         _("conservation des listes d'émargement (jours)"), default=180
     )
-    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    personal_data_purged_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("données personnelles purgées le")
+    )
 
     # Results, computed once at the close (online) or from the sheets (paper).
     results = models.JSONField(_("résultats"), null=True, blank=True, editable=False)
-    results_digest = models.CharField(max_length=64, blank=True, editable=False)
+    results_digest = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("empreinte des résultats")
+    )
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("créé par"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    scheduled_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    archived_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("créé le"))
+    scheduled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("programmé le"))
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ouvert le"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clos le"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("publié le"))
+    archived_at = models.DateTimeField(null=True, blank=True, verbose_name=_("archivé le"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("annulé le"))
 
     class Meta:
         ordering = ["-voting_opens_at", "-id"]
@@ -311,8 +327,8 @@ class Campaign(BilingualMixin, models.Model):
 
 
 class CampaignDistrict(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE)
-    district = models.ForeignKey(District, on_delete=models.PROTECT)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, verbose_name=_("campagne"))
+    district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name=_("quartier"))
 
     class Meta:
         constraints = [
@@ -332,10 +348,21 @@ class ElectorateMember(models.Model):
     """
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("campagne"),
     )
-    register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    register_entry = models.ForeignKey(
+        RegisterEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("inscription au registre"),
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", verbose_name=_("quartier")
+    )
 
     class Meta:
         verbose_name = _("électeur de la campagne")
@@ -347,35 +374,3 @@ class ElectorateMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.register_entry_id}"
-
-
-class ElectoralEventKind(models.TextChoices):
-    COUNCIL_RENEWAL = "council_renewal", _("Renouvellement du conseil municipal")
-    ELECTION_CAMPAIGN = "election_campaign", _("Campagne électorale (nationale ou locale)")
-
-
-class ElectoralCalendarEntry(models.Model):
-    """Dates staff keep up to date: council renewals and election campaigns (LO1112-6)."""
-
-    kind = models.CharField(_("type"), max_length=20, choices=ElectoralEventKind.choices)
-    label = models.CharField(_("libellé"), max_length=200)
-    starts_on = models.DateField(_("début (ou jour du scrutin du renouvellement)"))
-    ends_on = models.DateField(_("fin"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["starts_on"]
-        verbose_name = _("échéance électorale")
-        verbose_name_plural = _("calendrier électoral")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                name="referendum_calendar_entry_ordered",
-            ),
-            models.CheckConstraint(
-                condition=Q(kind=ElectoralEventKind.COUNCIL_RENEWAL) | Q(ends_on__isnull=False),
-                name="referendum_campaign_entry_has_end",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.label

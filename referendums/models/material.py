@@ -14,8 +14,10 @@ ARGUMENT_MAX_LENGTH = 4000
 
 
 class Question(BilingualMixin, models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(default=1)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="questions", verbose_name=_("campagne")
+    )
+    position = models.PositiveSmallIntegerField(default=1, verbose_name=_("position"))
     text_fr = models.TextField(_("question (français)"))
     text_en = models.TextField(_("question (anglais)"), blank=True)
 
@@ -42,7 +44,9 @@ class OptionMeaning(models.TextChoices):
 
 
 class Option(BilingualMixin, models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question")
+    )
     # `o1`..`o9` by position, all of one length, so neither a ballot nor the size of an encrypted
     # request tells the choice; what the option means for the verdict is `meaning`. Votes closed
     # before keys were fixed keep their free slugs (their published boxes hash them).
@@ -50,7 +54,7 @@ class Option(BilingualMixin, models.Model):
     meaning = models.CharField(
         _("sens"), max_length=8, choices=OptionMeaning.choices, blank=True, default=""
     )
-    position = models.PositiveSmallIntegerField(default=1)
+    position = models.PositiveSmallIntegerField(default=1, verbose_name=_("position"))
     label_fr = models.CharField(_("libellé (français)"), max_length=200)
     label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
 
@@ -73,13 +77,20 @@ class Campaigner(models.Model):
     """An organisation authorised to campaign (LO1112-10: groups of elected members, parties with
     at least 5 % of elected members; for online votes, associations the city authorises)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="campaigners")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="campaigners", verbose_name=_("campagne")
+    )
     name = models.CharField(_("nom"), max_length=200)
     side = models.CharField(_("position"), max_length=8, choices=Side.choices)
     description = models.CharField(_("qualité"), max_length=200, blank=True)
     authorised = models.BooleanField(_("habilité"), default=False)
     authorised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("habilité par"),
     )
 
     class Meta:
@@ -97,7 +108,12 @@ class Campaigner(models.Model):
 
 
 class Argument(BilingualMixin, models.Model):
-    campaigner = models.OneToOneField(Campaigner, on_delete=models.CASCADE, related_name="argument")
+    campaigner = models.OneToOneField(
+        Campaigner,
+        on_delete=models.CASCADE,
+        related_name="argument",
+        verbose_name=_("participant à la campagne"),
+    )
     text_fr = models.TextField(_("argumentaire (français)"), max_length=ARGUMENT_MAX_LENGTH)
     text_en = models.TextField(
         _("argumentaire (anglais)"), max_length=ARGUMENT_MAX_LENGTH, blank=True
@@ -115,7 +131,9 @@ class Argument(BilingualMixin, models.Model):
 
 
 class Document(BilingualMixin, models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="documents")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="documents", verbose_name=_("campagne")
+    )
     title_fr = models.CharField(_("titre (français)"), max_length=200)
     title_en = models.CharField(_("titre (anglais)"), max_length=200, blank=True)
     url = models.URLField(_("adresse"), max_length=500)

@@ -48,8 +48,12 @@ class StationElectorate(models.Model):
     and the LO1112-7 quorum counts it, never a typed figure. The database refuses any change once
     the electorate is frozen (migration 0003)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
-    station = models.ForeignKey(PollingStation, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campagne")
+    )
+    station = models.ForeignKey(
+        PollingStation, on_delete=models.PROTECT, related_name="+", verbose_name=_("bureau de vote")
+    )
     electors = models.PositiveIntegerField(_("électeurs du corps électoral figé"))
 
     class Meta:
@@ -69,13 +73,20 @@ class StationElectorate(models.Model):
 class ResultSheet(models.Model):
     """One keying of a station's minutes. Two keyings by two different people per station."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
-    station = models.ForeignKey(PollingStation, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campagne")
+    )
+    station = models.ForeignKey(
+        PollingStation, on_delete=models.PROTECT, related_name="+", verbose_name=_("bureau de vote")
+    )
     entry_number = models.PositiveSmallIntegerField(_("saisie n°"))
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("saisi par"),
     )
-    entered_at = models.DateTimeField(auto_now_add=True)
+    entered_at = models.DateTimeField(auto_now_add=True, verbose_name=_("saisi le"))
     registered = models.PositiveIntegerField(_("inscrits"))
     voters = models.PositiveIntegerField(_("votants"))
     blank = models.PositiveIntegerField(_("blancs"))
@@ -124,22 +135,36 @@ class StationResult(models.Model):
     """The figures that count for one station: set when both keyings agree or a resolution
     settles a discrepancy."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
-    station = models.ForeignKey(PollingStation, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campagne")
+    )
+    station = models.ForeignKey(
+        PollingStation, on_delete=models.PROTECT, related_name="+", verbose_name=_("bureau de vote")
+    )
     status = models.CharField(
-        max_length=12, choices=StationStatus.choices, default=StationStatus.PENDING
+        max_length=12,
+        choices=StationStatus.choices,
+        default=StationStatus.PENDING,
+        verbose_name=_("état"),
     )
-    registered = models.PositiveIntegerField(null=True, blank=True)
-    voters = models.PositiveIntegerField(null=True, blank=True)
-    blank = models.PositiveIntegerField(null=True, blank=True)
-    null = models.PositiveIntegerField(null=True, blank=True)
-    yes = models.PositiveIntegerField(null=True, blank=True)
-    no = models.PositiveIntegerField(null=True, blank=True)
+    registered = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("inscrits"))
+    voters = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("votants"))
+    blank = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("blancs"))
+    null = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("nuls"))
+    yes = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("oui"))
+    no = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("non"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("résolu par"),
     )
-    resolution_note = models.CharField(max_length=500, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    resolution_note = models.CharField(
+        max_length=500, blank=True, verbose_name=_("motif de la résolution")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("mis à jour le"))
 
     class Meta:
         ordering = ["campaign", "station"]

@@ -22,12 +22,23 @@ class Participation(models.Model):
     # The unique (campaign, register_entry) index serves lookups by campaign: no second index to
     # maintain on every cast.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="+", db_index=False
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("campagne"),
     )
-    register_entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="+")
+    register_entry = models.ForeignKey(
+        RegisterEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("inscription au registre"),
+    )
     voted_at = models.DateTimeField(_("a voté le"))
     # base64(nonce | ciphertext(ballot id, receipt hash) | tag); NULL once the close destroyed it.
-    sealed_ref = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    sealed_ref = models.CharField(
+        max_length=200, null=True, blank=True, editable=False, verbose_name=_("référence scellée")
+    )
 
     class Meta:
         verbose_name = _("participation")
@@ -57,13 +68,19 @@ class Ballot(models.Model):
     # the same statement's check that the campaign exists and is voting; campaigns are never
     # deleted.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("campagne"),
     )
     # Canonical JSON {"<question id>": "<option key>"}: what is counted, published and hashed.
-    choices = models.TextField()
+    choices = models.TextField(verbose_name=_("choix"))
     # Only for districts big enough that a per-district count cannot single anyone out (see
     # docs/threat-model.md); NULL otherwise.
-    district_code = models.CharField(max_length=16, null=True, blank=True)
+    district_code = models.CharField(
+        max_length=16, null=True, blank=True, verbose_name=_("code du quartier")
+    )
 
     class Meta:
         verbose_name = _("bulletin")
@@ -78,17 +95,26 @@ class ReceiptHash(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(  # no database constraint: see Ballot.campaign
-        Campaign, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("campagne"),
     )
-    digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, verbose_name=_("empreinte"))
     # Internal, never published nor answered: a re-vote marks its old receipt superseded instead
     # of deleting it, so the box lists it and a receipt held by a coercer proves nothing. The
     # close checks that live receipts match ballots, then clears the mark.
-    superseded = models.BooleanField(default=False, editable=False)
+    superseded = models.BooleanField(default=False, editable=False, verbose_name=_("remplacé"))
     # The voter may check the receipt until this instant (the cast's minute + RECEIPT_CHECK_MINUTES)
     # and `checks_left` more times; the close clears both.
-    checkable_until = models.DateTimeField(null=True, blank=True, editable=False)
-    checks_left = models.PositiveSmallIntegerField(default=0, editable=False)
+    checkable_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("vérifiable jusqu'au")
+    )
+    checks_left = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("vérifications restantes")
+    )
 
     class Meta:
         verbose_name = _("empreinte de récépissé")
@@ -110,11 +136,15 @@ class TurnoutSlot(models.Model):
     queue on one row; the close recounts the rows and refuses on any drift."""
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("campagne"),
     )
-    district_code = models.CharField(max_length=16)
-    slot = models.PositiveSmallIntegerField()
-    participations = models.PositiveIntegerField(default=0)
+    district_code = models.CharField(max_length=16, verbose_name=_("code du quartier"))
+    slot = models.PositiveSmallIntegerField(verbose_name=_("emplacement"))
+    participations = models.PositiveIntegerField(default=0, verbose_name=_("participations"))
 
     class Meta:
         verbose_name = _("compteur de participation")
@@ -133,9 +163,13 @@ class SealingKey(models.Model):
     server secret (so a database dump alone does not open the seals). Deleted at the close."""
 
     campaign = models.OneToOneField(
-        Campaign, on_delete=models.CASCADE, primary_key=True, related_name="+"
+        Campaign,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("campagne"),
     )
-    wrapped_key = models.CharField(max_length=200)
+    wrapped_key = models.CharField(max_length=200, verbose_name=_("clé enveloppée"))
 
     class Meta:
         verbose_name = _("clé de scellement")

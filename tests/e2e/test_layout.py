@@ -46,7 +46,7 @@ MEASURE = """() => {
 WIDTHS = (390, 320)
 
 
-@pytest.mark.parametrize("who", ["anonymous", "resident"])
+@pytest.mark.parametrize("who", ["anonymous", "resident", "administrator"])
 def test_no_page_scrolls_sideways_and_every_target_is_44_px(new_context, world, who):
     """One crawl per visitor, each page measured at every width: the page is laid out again at
     each size without being fetched again (a crawl is most of the test's time)."""

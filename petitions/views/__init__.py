@@ -11,6 +11,7 @@ from petitions.views.initiatives import (
     initiative_transition,
     my_initiatives,
 )
+from petitions.views.guided import initiative_guided
 from petitions.views.signing import initiative_sign, initiative_unsign, my_signatures
 from petitions.views.staff import obligation_done, obligations, staff_paper, staff_queue
 
@@ -19,6 +20,7 @@ __all__ = [
     "initiative_create",
     "initiative_detail",
     "initiative_edit",
+    "initiative_guided",
     "initiative_invite",
     "initiative_list",
     "initiative_reject",

@@ -50,7 +50,9 @@ def goals() -> list[Goal]:
         ),
         Goal(
             "consultation",
-            _("Que le conseil municipal délibère sur l'organisation d'une consultation des électeurs"),
+            _(
+                "Que le conseil municipal délibère sur l'organisation d'une consultation des électeurs"
+            ),
             [legal] if legal else [],
         ),
         Goal(

@@ -137,7 +137,9 @@ def _create(request: HttpRequest, saved: dict[str, Any], types: list[InstrumentT
             district_id=text.get("district"),
         )
         for email in saved["co-initiators"]["emails"]:
-            services.promoter_invite(initiative_id=initiative.pk, actor=user_of(request), email=email)
+            services.promoter_invite(
+                initiative_id=initiative.pk, actor=user_of(request), email=email
+            )
     return initiative.pk
 
 

@@ -5,6 +5,7 @@ from referendums import share, views
 app_name = "referendums"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.campaign_list, name="list"),
+    path("polling-stations/", views.polling_stations, name="polling-stations"),
     path("<id:pk>/", views.campaign_detail, name="detail"),
     path("<id:pk>/vote/", views.vote, name="vote"),
     path("<id:pk>/vote/receipt/", views.vote_receipt, name="vote-receipt"),

@@ -1,5 +1,6 @@
 """Pages, server-rendered; every essential path (sign, withdraw) is a plain POST form."""
 
+from petitions.views.guided import initiative_guided
 from petitions.views.initiatives import (
     initiative_cosign,
     initiative_create,
@@ -11,7 +12,6 @@ from petitions.views.initiatives import (
     initiative_transition,
     my_initiatives,
 )
-from petitions.views.guided import initiative_guided
 from petitions.views.signing import initiative_sign, initiative_unsign, my_signatures
 from petitions.views.staff import obligation_done, obligations, staff_paper, staff_queue
 

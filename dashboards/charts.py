@@ -105,10 +105,7 @@ def line_chart(series: list[tuple[str, int]], *, thresholds: list[int]) -> LineC
             {"y": ry, "label": figure(t) if keep else "", "x1": LEFT, "x2": LEFT + plot_w}
             for t, ry, keep in zip(shown, rung_ys, labelled, strict=True)
         ],
-        ticks=[
-            {"y": y(step * k), "label": figure(step * k)}
-            for k in range(round(top / step) + 1)
-        ],
+        ticks=[{"y": y(step * k), "label": figure(step * k)} for k in range(round(top / step) + 1)],
         x_labels=[
             {"x": coords[i][0], "label": label}
             for i, (label, _v) in enumerate(series)

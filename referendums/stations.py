@@ -14,7 +14,38 @@ from referendums.models import PollingStation
 
 # Words that say nothing about which street: a number, a street type, an article.
 _NOISE = frozenset(
-    ["rue", "avenue", "av", "bd", "boulevard", "place", "pl", "chemin", "allee", "impasse", "route", "quai", "cours", "square", "residence", "lotissement", "de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "au", "aux", "en", "sur"]
+    [
+        "rue",
+        "avenue",
+        "av",
+        "bd",
+        "boulevard",
+        "place",
+        "pl",
+        "chemin",
+        "allee",
+        "impasse",
+        "route",
+        "quai",
+        "cours",
+        "square",
+        "residence",
+        "lotissement",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "d",
+        "et",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "sur",
+    ]
 )
 MAX_QUERY = 120
 

@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 import pytest
-from django.urls import reverse
 
 from civic.models import User
 from tests.factories import RegisterEntryFactory, UserFactory
@@ -51,10 +50,10 @@ def test_the_verification_accepts_the_date_as_the_hint_writes_it(client, typed):
     )
     user = UserFactory()
     client.force_login(user)
-    page = client.get(reverse("verify")).content.decode()
+    page = client.get("/me/verify/").content.decode()
     assert "JJ/MM/AAAA, par exemple 27/03/1984" in page and 'type="date"' not in page
     data = {"last_name": "Martin", "first_names": "Camille", "roll_number": "R1"}
-    response = client.post(reverse("verify"), {**data, "birth_date": typed})
+    response = client.post("/me/verify/", {**data, "birth_date": typed})
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.register_entry == entry
@@ -66,7 +65,7 @@ def test_a_date_not_in_the_hinted_form_is_refused_in_the_error_summary(client, t
     user = UserFactory()
     client.force_login(user)
     data = {"last_name": "Martin", "first_names": "Camille", "roll_number": "R1"}
-    response = client.post(reverse("verify"), {**data, "birth_date": typed})
+    response = client.post("/me/verify/", {**data, "birth_date": typed})
     summary = _summary(response.content.decode())
     assert response.status_code == 200 and 'href="#id_birth_date"' in summary
     assert "JJ/MM/AAAA" in summary

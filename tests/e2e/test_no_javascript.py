@@ -119,6 +119,8 @@ def test_pages_carry_no_script_they_would_need(nojs, world):
         "/me/verify/",
         "/me/inbox/",
         "/me/data/",
+        "/initiatives/new/instrument/",
+        "/referendums/polling-stations/?q=Carnot",
         f"/initiatives/{seeded.initiative.pk}/",
         "/initiatives/my-signatures/",
         f"/referendums/{seeded.open_vote.pk}/vote/",

@@ -87,3 +87,13 @@ def test_bad_input_gets_the_page_with_a_message_never_a_500(stations, params):
 def test_the_referendum_list_links_to_the_finder_and_english_is_translated(stations):
     assert URL in Client().get("/referendums/").content.decode()
     assert "Where do I vote?" in Client().get("/en" + URL).content.decode()
+
+
+def test_a_binding_referendum_page_says_where_to_vote():
+    from referendums.models import CampaignStatus
+    from tests.referendums.factories import CampaignFactory
+
+    binding = CampaignFactory(binding=True, status=CampaignStatus.SCHEDULED)
+    online = CampaignFactory(status=CampaignStatus.SCHEDULED)
+    assert URL in Client().get(f"/referendums/{binding.pk}/").content.decode()
+    assert URL not in Client().get(f"/referendums/{online.pk}/").content.decode()

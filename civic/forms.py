@@ -1,15 +1,35 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# What a birth date may be typed as, whatever the page's language: the hint's JJ/MM/AAAA first,
+# its common variants, and the ISO form (what a browser's date picker sends).
+BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
+
+
+class BirthDateField(forms.DateField):
+    """A date typed as the hint says (JJ/MM/AAAA, e.g. 27/03/1984), in a plain text box: a
+    browser's date picker shows a format of its own, which the hint could not describe."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("label", _("Date de naissance"))
+        kwargs.setdefault("help_text", _("Sous la forme JJ/MM/AAAA, par exemple 27/03/1984."))
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("Saisissez la date sous la forme JJ/MM/AAAA, par exemple 27/03/1984.")},
+        )
+        super().__init__(
+            input_formats=BIRTH_DATE_FORMATS,
+            widget=forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "bday", "class": "width-10"}
+            ),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
 
 class VerificationForm(forms.Form):
     last_name = forms.CharField(label=_("Nom de naissance ou d'usage"), max_length=150)
     first_names = forms.CharField(label=_("Prénoms (dans l'ordre de l'état civil)"), max_length=150)
-    birth_date = forms.DateField(
-        label=_("Date de naissance"),
-        help_text=_("Format : AAAA-MM-JJ, par exemple 1984-03-27."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    birth_date = BirthDateField()
     roll_number = forms.CharField(
         label=_("Numéro d'électeur (facultatif)"),
         max_length=32,

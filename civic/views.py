@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +27,7 @@ from civic.notifications import (
     notifications_mark_all_read,
     unread_count,
 )
+from civic.personal_data import personal_data_of, personal_data_sections
 from civic.ratelimits import RateLimited, client_address
 from civic.roles import Role, has_role
 from civic.services.register import register_import
@@ -201,45 +201,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_data(request: HttpRequest) -> HttpResponse:
-    """Every personal datum the toolkit holds on the resident (GDPR art. 15 and 20)."""
+    """Every personal datum the toolkit holds on the resident (GDPR art. 15 and 20): readable
+    summary lists, and the same data as a JSON file beside them."""
     user = authenticated_user(request)
-    data: dict[str, Any] = {
-        "account": {
-            "email": user.email,
-            "display_name": user.display_name,
-            "language": user.language,
-            "date_joined": user.date_joined,
-            "verified_at": user.verified_at,
-        },
-        "register_entry": None,
-    }
-    if user.register_entry_id:
-        entry = RegisterEntry.objects.select_related("district").get(pk=user.register_entry_id)
-        data["register_entry"] = {
-            "kind": entry.kind,
-            "last_name": entry.last_name,
-            "first_names": entry.first_names,
-            "birth_date": entry.birth_date,
-            "address": entry.address,
-            "district": entry.district.code,
-        }
-    for app in _INSTRUMENTS:
-        try:
-            selectors = importlib.import_module(f"{app}.selectors")
-        except ModuleNotFoundError:
-            continue
-        export = getattr(selectors, "personal_data_export", None)
-        if export is not None:
-            data[app] = export(user=user)
+    data = personal_data_of(user)
     if request.GET.get("format") == "json":
         response = JsonResponse(data, encoder=DjangoJSONEncoder, json_dumps_params={"indent": 2})
         response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
         return response
-    return render(
-        request,
-        "civic/my_data.html",
-        {"data_json": json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)},
-    )
+    return render(request, "civic/my_data.html", {"sections": personal_data_sections(data)})
 
 
 def open_desk_requests() -> list[DeskRequest]:

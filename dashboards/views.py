@@ -86,7 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             days_chart=bar_chart([(_day(d["date"]), d["count"]) for d in days]),
             turnout_chart=bar_chart(
                 [
-                    (r["title"], int(r["turnout"]["turnout_percent"] or 0))
+                    (r["title"], float(r["turnout"]["turnout_percent"] or 0))
                     for r in city["referendums"]
                     if r.get("turnout")
                 ],

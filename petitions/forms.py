@@ -33,12 +33,23 @@ class InitiativeFilterForm(forms.Form):
         ]
 
 
-class InitiativeForm(forms.Form):
+class InitiativeTextForm(forms.Form):
+    """What an initiative says: its title, summary, text and the district it concerns."""
+
     title = forms.CharField(label=_("Titre"), max_length=200)
     summary = forms.CharField(
         label=_("Résumé"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
     body = forms.CharField(label=_("Texte de l'initiative"), widget=forms.Textarea)
+    district = forms.ModelChoiceField(
+        label=_("Quartier concerné"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        empty_label=_("Toute la ville"),
+    )
+
+
+class InitiativeForm(InitiativeTextForm):
     instruments = forms.MultipleChoiceField(
         label=_("Instruments"),
         widget=forms.CheckboxSelectMultiple,
@@ -46,12 +57,7 @@ class InitiativeForm(forms.Form):
             "Une même initiative peut suivre la charte et la voie légale : chaque signature compte sur chaque volet où elle est recevable."
         ),
     )
-    district = forms.ModelChoiceField(
-        label=_("Quartier concerné"),
-        queryset=District.objects.order_by("name"),
-        required=False,
-        empty_label=_("Toute la ville"),
-    )
+    field_order = ["title", "summary", "body", "instruments", "district"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -31,9 +31,11 @@ __all__ = [
     "is_initiator",
     "is_moderator",
     "is_promoter",
+    "may_cosign",
     "may_sign",
     "may_view",
     "may_withdraw",
+    "promoters_required",
     "rung_violations",
     "share_threshold",
     "track_decisions",
@@ -102,6 +104,21 @@ def may_sign(
     return collection_open(status=status, closes_at=closes_at, now=now) and any(
         d.eligible for d in track_decisions(entry, predicates, on=on)
     )
+
+
+# --- Who may carry an initiative --------------------------------------------------------------
+
+
+def promoters_required(instrument_types: Iterable[Any]) -> int:
+    """How many promoters (the initiator included) must have co-signed before the initiative is
+    submitted: the strictest of its instruments' `min_promoters`."""
+    return int(max((t.min_promoters for t in instrument_types), default=1))
+
+
+def may_cosign(entry: RegisterEntry, predicates: Iterable[str], *, on: date) -> list[Decision]:
+    """A promoter co-signs if they are eligible on at least one track of the initiative. Returns
+    the decisions: `any(d.eligible ...)` is the verdict, the refused ones name their rules."""
+    return track_decisions(entry, predicates, on=on)
 
 
 # --- Thresholds --------------------------------------------------------------------------------

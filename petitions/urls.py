@@ -8,6 +8,7 @@ app_name = "petitions"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.initiative_list, name="list"),
     path("new/", views.initiative_create, name="create"),
+    path("new/<slug:step>/", views.initiative_guided, name="guided"),
     path("mine/", views.my_initiatives, name="mine"),
     path("my-signatures/", views.my_signatures, name="my-signatures"),
     path("obligations/", views.obligations, name="obligations"),

@@ -327,7 +327,7 @@ class ArgumentAdmin(admin.ModelAdmin):
 
 @admin.register(PollingStation)
 class PollingStationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "district", "registered_electors"]
+    list_display = ["code", "name", "address", "district", "registered_electors"]
     list_filter = ["district"]
 
 

@@ -35,6 +35,20 @@ from referendums.services.voting import ballot_cast
 MANAGER = "campaigns@example.org"
 
 
+# Where the demo's polling stations stand (the finder matches street names).
+DEMO_STREETS = (
+    "rue Carnot",
+    "avenue de la Libération",
+    "rue des Écoles",
+    "place du Marché",
+    "boulevard Pasteur",
+    "rue Victor Hugo",
+    "rue Jean Jaurès",
+    "allée des Tilleuls",
+    "rue de la Gare",
+)
+
+
 def _open_now(
     manager: User, *, subject: str, title: str, title_en: str, days_open: int
 ) -> Campaign:
@@ -135,6 +149,7 @@ def seed_demo(*, stdout: Any) -> None:
             code=f"bv{i:02d}",
             defaults={
                 "name": f"Bureau {i} — {district.name}",
+                "address": f"{i * 3} {DEMO_STREETS[(i - 1) % len(DEMO_STREETS)]}",
                 "district": district,
                 "registered_electors": electors.get(district.pk, 0),
             },

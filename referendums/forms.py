@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic.models import District
 from referendums.legal_calendar import calendar_violations
 from referendums.models import Campaign, CampaignKind, CampaignStatus
 from referendums.models.campaigns import CALENDAR_FIELDS
@@ -117,3 +118,19 @@ class CampaignAdminForm(forms.ModelForm):
         if refusals:
             raise forms.ValidationError(refusals, code="lo1112")
         return cleaned
+
+
+class StationFinderForm(forms.Form):
+    q = forms.CharField(
+        label=_("Votre rue"),
+        required=False,
+        max_length=120,
+        help_text=_("Par exemple : rue Carnot. Le numéro n'est pas nécessaire."),
+    )
+    district = forms.ChoiceField(label=_("ou votre quartier"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["district"]).choices = [
+            ("", _("Tous les quartiers"))
+        ] + [(d.code, d.name) for d in District.objects.order_by("name")]

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("agents/bureaux/nouveau/", staff_views.staff_station_edit, name="staff-station-add"),
     path("agents/bureaux/<id:pk>/", staff_views.staff_station_edit, name="staff-station-edit"),
     path("<id:pk>/calendrier/", staff_views.staff_calendar_edit, name="staff-calendar-edit"),
+    path("polling-stations/", views.polling_stations, name="polling-stations"),
     path("<id:pk>/", views.campaign_detail, name="detail"),
     path("<id:pk>/vote/", views.vote, name="vote"),
     path("<id:pk>/vote/receipt/", views.vote_receipt, name="vote-receipt"),

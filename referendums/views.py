@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods
 from civic.errors import DomainError
 from civic.http_cache import public_page
 from civic.roles import Role, has_role
-from referendums import receipt_cookie, rules, selectors, workflow
-from referendums.forms import EntryForm, ReceiptForm, ResolveForm, VoteForm
+from referendums import receipt_cookie, rules, selectors, stations, workflow
+from referendums.forms import EntryForm, ReceiptForm, ResolveForm, StationFinderForm, VoteForm
 from referendums.legal_calendar import legal_campaign_opening
 from referendums.models import Campaign, CampaignKind, ResultSheet, StationResult
 from referendums.services import paper as paper_services
@@ -41,6 +41,25 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = selectors.campaign_list(viewer=request.user)[:200]
     return render(request, "referendums/list.html", {"campaigns": campaigns})
+
+
+@public_page
+def polling_stations(request: HttpRequest) -> HttpResponse:
+    """Where do I vote? By street or district; a plain GET form, the same page for everyone."""
+    form = StationFinderForm(request.GET or None)
+    searched = form.is_valid() and any(form.cleaned_data.values())
+    found = (
+        stations.stations_find(
+            query=form.cleaned_data["q"], district_code=form.cleaned_data["district"]
+        )
+        if searched
+        else []
+    )
+    return render(
+        request,
+        "referendums/polling_stations.html",
+        {"form": form, "searched": searched, "stations": found},
+    )
 
 
 @public_page

@@ -22,7 +22,7 @@ from civic.errors import (
 )
 from civic.models import District, User
 from petitions.models import MAX_TRACKS, Initiative, InitiativeTrack, InstrumentType, Promoter
-from petitions.rules import track_decisions
+from petitions.rules import may_cosign, promoters_required
 from petitions.services._common import lock_initiative, notify_all, require_initiator
 from petitions.workflow import EDITABLE
 
@@ -190,7 +190,7 @@ def promoter_cosign(*, initiative_id: int, user: User) -> Promoter:
         raise NotVerified(_("Vérifiez votre compte pour cosigner."))
     assert user.register_entry is not None
     predicates = [t.predicate for t in initiative.tracks.all()]
-    decisions = track_decisions(user.register_entry, predicates, on=timezone.localdate())
+    decisions = may_cosign(user.register_entry, predicates, on=timezone.localdate())
     if not any(d.eligible for d in decisions):
         raise NotEligible(
             _("Vous ne remplissez les conditions d'aucun volet de cette initiative."),
@@ -204,8 +204,7 @@ def promoter_cosign(*, initiative_id: int, user: User) -> Promoter:
 
 
 def promoters_needed(initiative: Initiative) -> int:
-    needed = max((t.instrument_type.min_promoters for t in initiative.tracks.all()), default=1)
-    return int(needed)
+    return promoters_required(t.instrument_type for t in initiative.tracks.all())
 
 
 def promoters_cosigned(initiative: Initiative) -> int:

@@ -1,5 +1,6 @@
 """Pages, server-rendered; every essential path (sign, withdraw) is a plain POST form."""
 
+from petitions.views.guided import initiative_guided
 from petitions.views.initiatives import (
     initiative_cosign,
     initiative_create,
@@ -19,6 +20,7 @@ __all__ = [
     "initiative_create",
     "initiative_detail",
     "initiative_edit",
+    "initiative_guided",
     "initiative_invite",
     "initiative_list",
     "initiative_reject",

@@ -156,6 +156,9 @@ def _viewer_context(request: HttpRequest, initiative: Initiative) -> dict[str, A
 @login_required
 @require_http_methods(["GET", "POST"])
 def initiative_create(request: HttpRequest) -> HttpResponse:
+    """The guided steps lead residents (GET); the one-page form still takes a complete POST."""
+    if request.method == "GET":
+        return redirect("petitions:guided", step="instrument")
     form = InitiativeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

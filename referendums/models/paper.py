@@ -14,6 +14,8 @@ from referendums.models.campaigns import Campaign
 class PollingStation(models.Model):
     code = models.SlugField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("nom"), max_length=200)
+    # Where electors go to vote: shown to residents by the polling-station finder.
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="+", verbose_name=_("quartier")
     )

@@ -50,6 +50,7 @@ def world() -> World:
             f"/assembly/{mandate.pk}/",
             f"/assembly/seances/{session.pk}/",
             "/tableau-de-bord/",
+            "/referendums/polling-stations/?q=rue+Carnot",
         ),
     )
 
@@ -256,6 +257,8 @@ QUERIES = {
     "/assembly/{mandate}/": (7, 9),
     "/assembly/seances/{session}/": (4, 6),
     "/tableau-de-bord/": (2, 4),
+    # The districts of the form's list, the stations.
+    "/referendums/polling-stations/?q=rue+Carnot": (2, 4),
 }
 
 

@@ -40,7 +40,9 @@ ENTRY_URLS: tuple[str, ...] = (
     "/admin/login/",
     "/api/v1/docs/",
     "/initiatives/",
+    "/initiatives/new/instrument/",
     "/referendums/",
+    "/referendums/polling-stations/?q=rue+Carnot",
     "/assembly/",
 )
 

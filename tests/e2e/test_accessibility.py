@@ -44,6 +44,7 @@ def public_instrument_pages(world: World) -> set[str]:
         f"/initiatives/{seeded.signed_initiative.pk}/",
         "/initiatives/obligations/",
         "/referendums/",
+        "/referendums/polling-stations/",
         f"/referendums/{seeded.open_vote.pk}/",
         f"/referendums/{seeded.open_vote.pk}/receipt/",
         f"/referendums/{seeded.published_vote.pk}/",
@@ -58,7 +59,11 @@ def public_instrument_pages(world: World) -> set[str]:
 
 def resident_instrument_pages(world: World) -> set[str]:
     """What a logged-in resident reaches besides: their signatures and the ballot of an open vote."""
-    return {"/initiatives/my-signatures/", f"/referendums/{world.instruments.open_vote.pk}/vote/"}
+    return {
+        "/initiatives/my-signatures/",
+        f"/referendums/{world.instruments.open_vote.pk}/vote/",
+        "/initiatives/new/instrument/",
+    }
 
 
 REACHED: dict[str, Callable[[World], set[str]]] = {
@@ -148,6 +153,7 @@ ERROR_STATES: dict[str, tuple[str | None, str | Callable[[World], str]]] = {
     "login": (None, "/accounts/login/"),
     "password-reset": (None, "/accounts/password/reset/"),
     "verify": ("unverified", "/me/verify/"),
+    "guided-instrument": ("resident", "/initiatives/new/instrument/"),
     "desk-verify": ("moderator", "/staff/verify/"),
     "register-import": ("administrator", "/staff/register/import/"),
     "vote": ("resident", lambda world: f"/referendums/{world.instruments.open_vote.pk}/vote/"),

@@ -50,18 +50,6 @@ def tab_to(page, selector: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"{selector} not reached with {MAX_TABS} presses of Tab")
 
 
-def type_date(page, selector: str, *, day: str, month: str, year: str) -> None:  # type: ignore[no-untyped-def]
-    """Type a date into a native date field with the keyboard, whatever order the browser's
-    locale gives its segments (day/month/year or month/day/year): probe, then type for real."""
-    page.keyboard.type("01022000", delay=30)
-    month_first = page.input_value(selector) == "2000-01-02"
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Shift+Tab")
-    digits = month + day + year if month_first else day + month + year
-    page.keyboard.type(digits, delay=30)
-    assert page.input_value(selector) == f"{year}-{month}-{day}"
-
-
 def test_the_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_the_content(page, world):
     page.goto("/")
     page.keyboard.press("Tab")
@@ -93,7 +81,8 @@ def test_a_newcomer_logs_in_verifies_and_opens_the_inbox_with_the_keyboard_only(
     tab_to(page, "input[name=first_names]")
     page.keyboard.type("Camille")
     tab_to(page, "input[name=birth_date]")
-    type_date(page, "input[name=birth_date]", day="27", month="03", year="1984")
+    # A plain text box typed as its hint says (JJ/MM/AAAA), not a browser date picker.
+    page.keyboard.type("27/03/1984")
     tab_to(page, "input[name=roll_number]")
     page.keyboard.type("R-E2E-1")
     tab_to(page, "main form button[type=submit]")

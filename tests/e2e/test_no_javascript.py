@@ -49,7 +49,7 @@ def test_without_javascript_a_resident_verifies_their_account(nojs, world):
     page.goto("/me/verify/")
     page.get_by_label("Nom de naissance ou d'usage").fill("Martin")
     page.get_by_label("Prénoms (dans l'ordre de l'état civil)").fill("Camille")
-    page.get_by_label("Date de naissance").fill("1984-03-27")
+    page.get_by_label("Date de naissance").fill("27/03/1984")
     page.get_by_label("Numéro d'électeur (facultatif)").fill("R-E2E-1")
     submit(page)
     page.wait_for_url(HOME)
@@ -119,6 +119,8 @@ def test_pages_carry_no_script_they_would_need(nojs, world):
         "/me/verify/",
         "/me/inbox/",
         "/me/data/",
+        "/initiatives/new/instrument/",
+        "/referendums/polling-stations/?q=Carnot",
         f"/initiatives/{seeded.initiative.pk}/",
         "/initiatives/my-signatures/",
         f"/referendums/{seeded.open_vote.pk}/vote/",

@@ -122,5 +122,9 @@ def test_the_language_switch_turns_the_site_to_english_and_back(page, world):
 def test_a_resident_downloads_their_own_data_from_the_my_data_page(new_context, world):
     page = new_context(user=world.user("resident")).new_page()
     page.goto("/me/data/")
-    assert world.user("resident").email in page.locator("pre").inner_text()
+    # Readable summary lists, the JSON download beside them.
+    assert world.user("resident").email in page.locator("main .summary-list").first.inner_text()
     assert world.user("other_resident").email not in page.content()
+    with page.expect_download() as download:
+        page.locator("main a[href='?format=json']").click()
+    assert download.value.suggested_filename == "mes-donnees.json"

@@ -217,8 +217,13 @@ def seed_instruments(world: World, district: District) -> Instruments:
     assert objects["open_vote"].status == CampaignStatus.VOTING
     assert objects["published_vote"].status == CampaignStatus.RESULTS_PUBLISHED
     objects["stations"] = [
-        PollingStationFactory(code=f"bv{n}", name=f"École {name}", district=district)
-        for n, name in ((1, "Jules Ferry"), (2, "Paul Bert"))
+        PollingStationFactory(
+            code=f"bv{n}", name=f"École {name}", address=address, district=district
+        )
+        for n, name, address in (
+            (1, "Jules Ferry", "3 rue Carnot"),
+            (2, "Paul Bert", "12 allée d'Iéna"),
+        )
     ]
     objects["paper_referendum"] = CampaignFactory(
         binding=True,

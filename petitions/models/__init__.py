@@ -31,6 +31,11 @@ from petitions.models.instruments import (
     Rung,
     RungKind,
 )
+from petitions.models.invalidations import (
+    Invalidation,
+    InvalidationReason,
+    InvalidationState,
+)
 from petitions.models.obligations import Obligation, ObligationStatus
 from petitions.models.signatures import (
     AnnulledSignature,
@@ -55,6 +60,9 @@ __all__ = [
     "InitiativeCount",
     "InitiativeTrack",
     "InstrumentType",
+    "Invalidation",
+    "InvalidationReason",
+    "InvalidationState",
     "LegalRegime",
     "Obligation",
     "ObligationKind",

@@ -20,6 +20,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/cosign/", views.initiative_cosign, name="cosign"),
     path("<id:pk>/reject/", views.initiative_reject, name="reject"),
     path("<id:pk>/paper/", views.staff_paper, name="staff-paper"),
+    path("<id:pk>/invalidations/", views.staff_invalidations, name="staff-invalidations"),
+    path(
+        "invalidations/<id:pk>/undo/",
+        views.staff_invalidation_undo,
+        name="staff-invalidation-undo",
+    ),
+    path("<id:pk>/rejections/", views.rejection_register, name="rejections"),
     *[
         path(f"<id:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
         for action in ("submit", "review", "publish", "withdraw")

@@ -22,7 +22,8 @@ from petitions import store
 from petitions.models import Obligation, ObligationStatus
 from petitions.services._common import moderators, notify_all, people_of
 
-SUSPENSION_REASON = (
+# Stored in French, shown translated (the page translates it by its msgid).
+SUSPENSION_REASON = gettext_noop(
     "Le nombre de signatures valides est repassé sous le seuil après une invalidation."
 )
 

@@ -28,7 +28,7 @@ class InvalidationState(models.TextChoices):
     RUNNING = "running", _("En cours")
     DONE = "done", _("Appliquée")
     UNDOING = "undoing", _("Annulation en cours")
-    UNDONE = "undone", _("Annulée")
+    UNDONE = "undone", _("Annulée (signatures rétablies)")
 
 
 class Invalidation(models.Model):

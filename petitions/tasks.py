@@ -69,3 +69,9 @@ def run_invalidation(invalidation_id: int) -> int:
 @shared_task(acks_late=True)
 def undo_invalidation(invalidation_id: int) -> int:
     return services.invalidation_undo_run(invalidation_id=invalidation_id)
+
+
+@shared_task(acks_late=True)
+def trending_alerts() -> dict[str, int]:
+    """Log a source past 100 signatures an hour on one initiative; alert moderators past 200."""
+    return services.trending_alerts()

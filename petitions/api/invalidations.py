@@ -182,3 +182,28 @@ class RejectionRegisterApi(APIView):
         selectors.initiative_get(initiative_id=pk, viewer=request.user)
         register = selectors.rejection_register(initiative_id=pk)
         return Response(self.OutputSerializer(register.as_dict()).data)
+
+
+class TrendingApi(APIView):
+    """Trending sources of an initiative's signatures over the last `hours` (1-168, default 24):
+    per IP address, per e-mail domain, per hour; `alert` marks a source past the alert threshold."""
+
+    permission_classes = [role_permission(Role.MODERATOR)]
+
+    class QuerySerializer(serializers.Serializer):
+        hours = serializers.IntegerField(required=False, min_value=1, max_value=168, default=24)
+
+    class OutputSerializer(serializers.Serializer):
+        since = serializers.DateTimeField()
+        alert_at = serializers.IntegerField()
+        by_ip = serializers.ListField(child=serializers.DictField())
+        by_domain = serializers.ListField(child=serializers.DictField())
+        by_hour = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(parameters=[QuerySerializer], responses={200: OutputSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        selectors.initiative_get(initiative_id=pk, viewer=request.user)
+        found = selectors.trending_sources(initiative_id=pk, hours=query.validated_data["hours"])
+        return Response(self.OutputSerializer(found.as_dict()).data)

@@ -72,6 +72,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-initiative-invalidation-preview",
     ),
     path(
+        "initiatives/<id:pk>/trending/",
+        invalidations.TrendingApi.as_view(),
+        name="api-initiative-trending",
+    ),
+    path(
         "initiatives/<id:pk>/rejections/",
         invalidations.RejectionRegisterApi.as_view(),
         name="api-initiative-rejections",

@@ -48,6 +48,7 @@ from petitions.services.paper_import import (
     paper_signatures_import,
 )
 from petitions.services.retention import signatures_purge_due
+from petitions.services.trending import trending_alerts
 from petitions.services.signatures import (
     PaperOutcome,
     SignOutcome,
@@ -96,4 +97,5 @@ __all__ = [
     "signature_withdraw",
     "signatures_purge_due",
     "signers_notify",
+    "trending_alerts",
 ]

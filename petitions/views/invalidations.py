@@ -82,6 +82,7 @@ def staff_invalidations(request: HttpRequest, pk: int) -> HttpResponse:
             "to_confirm": to_confirm,
             "invalidations": rows,
             "running": any(r.state in RUNNING for r in rows),
+            "trending": selectors.trending_sources(initiative_id=pk),
         },
     )
 

@@ -336,6 +336,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", f"{BASE}/{{id}}/invalidations/preview/"): Row(
         expect=roles(DENIED, **MODERATORS), params=_id("collecting"), body=_criteria_body
     ),
+    ("GET", f"{BASE}/{{id}}/trending/"): Row(
+        expect=roles(DENIED, **MODERATORS), params=_id("collecting"), note="addresses: staff only"
+    ),
     ("GET", f"{BASE}/{{id}}/rejections/"): Row(
         expect=roles(OK), params=_id("collecting"), note="public register, no identities"
     ),

@@ -330,3 +330,29 @@ def test_paper_rejections_annulments_and_invalidations_reconcile(now, moderator,
     invalidated = Signature.objects.filter(initiative=initiative, invalidation__isnull=False)
     # Independently of the register: the rows still held, less the invalidated ones, are accepted.
     assert rows_held - invalidated.count() == register["accepted"]
+
+
+def test_trending_sources_and_the_alert_past_200_an_hour(now, moderator, monkeypatch):
+    from civic.models import Notification
+    from petitions.selectors import trending
+    from petitions.services import trending as alerts
+
+    initiative = InitiativeFactory(collecting=True)
+    for _ in range(3):
+        sign_from(initiative, "203.0.113.9", email=f"{ResidentFactory().pk}x@spam.example")
+    sign_from(initiative, "192.0.2.1")
+    found = api(moderator).get(f"/api/v1/initiatives/{initiative.pk}/trending/").json()
+    assert found["by_ip"][0] == {"ip": "203.0.113.9", "count": 3, "alert": False}
+    assert found["by_domain"][0] == {"domain": "spam.example", "count": 3, "alert": False}
+    assert sum(row["count"] for row in found["by_hour"]) == 4
+    assert (
+        api(ResidentFactory()).get(f"/api/v1/initiatives/{initiative.pk}/trending/").status_code
+        == 403
+    )
+    # Thresholds lowered for the test: 2 logs, 3 alerts (100 and 200 in production).
+    monkeypatch.setattr(trending, "LOG_AT", 2)
+    monkeypatch.setattr(alerts, "ALERT_AT", 3)
+    assert services.trending_alerts() == {"logged": 1, "alerted": 1}
+    assert services.trending_alerts() == {"logged": 1, "alerted": 0}  # once per hour
+    sent = Notification.objects.filter(kind="petitions.trending_source", recipient=moderator)
+    assert sent.count() == 1 and "203.0.113.9" in sent.get().body

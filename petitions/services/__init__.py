@@ -48,7 +48,6 @@ from petitions.services.paper_import import (
     paper_signatures_import,
 )
 from petitions.services.retention import signatures_purge_due
-from petitions.services.trending import trending_alerts
 from petitions.services.signatures import (
     PaperOutcome,
     SignOutcome,
@@ -56,6 +55,7 @@ from petitions.services.signatures import (
     signature_sign,
     signature_withdraw,
 )
+from petitions.services.trending import trending_alerts
 
 __all__ = [
     "ImportReport",

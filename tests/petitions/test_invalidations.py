@@ -356,3 +356,26 @@ def test_trending_sources_and_the_alert_past_200_an_hour(now, moderator, monkeyp
     assert services.trending_alerts() == {"logged": 1, "alerted": 0}  # once per hour
     sent = Notification.objects.filter(kind="petitions.trending_source", recipient=moderator)
     assert sent.count() == 1 and "203.0.113.9" in sent.get().body
+
+
+def test_a_suspended_obligation_cannot_be_marked_done(now, moderator, run_jobs):
+    from civic.errors import Conflict
+
+    initiative = InitiativeFactory(collecting=True)
+    TrackRung.objects.filter(track__initiative=initiative, order=1).update(threshold=1)
+    sign_from(initiative, "203.0.113.1")
+    services.counts_tick()
+    with run_jobs():
+        services.invalidation_request(
+            initiative_id=initiative.pk,
+            criteria={"ip": "203.0.113.1"},
+            reason="fraudulent",
+            expected=1,
+            actor=moderator,
+        )
+    obligation = Obligation.objects.get(initiative=initiative)
+    with pytest.raises(Conflict) as refused:
+        services.obligation_complete(obligation_id=obligation.pk, actor=moderator, evidence="Fait.")
+    assert refused.value.code == "obligation_suspended"
+    obligation.refresh_from_db()
+    assert obligation.status == ObligationStatus.SUSPENDED

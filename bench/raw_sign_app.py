@@ -76,6 +76,7 @@ def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
             row[CONF["district_id"]],
             None,
             None,
+            environ.get("REMOTE_ADDR") or None,
             initiative,
             now,
             entry,

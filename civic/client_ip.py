@@ -40,6 +40,15 @@ def client_ip(request: Any) -> str:
         return remote
 
 
+def client_ip_or_none(request: Any) -> str | None:
+    """`client_ip`, or None when the request carries no valid address (kept with a signature)."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 def check_trusted_proxy_count(app_configs: Any = None, **_kwargs: Any) -> list[Any]:
     """civic.W090 (deploy): the settings say a proxy stands in front (it forwards the scheme, the
     host or the port) but TRUSTED_PROXY_COUNT was never set, so every client would share the

@@ -37,6 +37,7 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
         # Fold count slots into published counts, then act on rung crossings (each exactly once).
         "petitions-count-tick": {"task": "petitions.tasks.count_tick", "schedule": tick_seconds},
         # Safety net: crossings of every collecting initiative (should a worker die between fold and act).
+        "petitions-trending-alerts": {"task": "petitions.tasks.trending_alerts", "schedule": 60.0},
         "petitions-rungs-sweep": {"task": "petitions.tasks.rungs_sweep", "schedule": 600.0},
         # "7 days left" once per initiative, and obligations due within 3 days, once each.
         "petitions-remind": {"task": "petitions.tasks.remind", "schedule": crontab(minute=15)},

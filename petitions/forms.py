@@ -8,7 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import District
-from petitions.models import InstrumentType, ObligationKind, RejectionReason, Status
+from petitions.models import (
+    Channel,
+    InstrumentType,
+    InvalidationReason,
+    ObligationKind,
+    RejectionReason,
+    Status,
+)
 from petitions.models.paper import MAX_SHEETS
 
 
@@ -134,3 +141,83 @@ class ObligationFilterForm(forms.Form):
         choices=[("", _("Tous")), *list(ObligationKind.choices)],
     )
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+
+
+class InvalidationForm(forms.Form):
+    """Criteria of an invalidation (every one given must hold), its reason and, once counted,
+    the count the moderator confirms. The services check the values (stable error codes)."""
+
+    name = forms.CharField(
+        label=_("Nom (prénoms nom)"), required=False, max_length=254, help_text=_("% : joker")
+    )
+    email = forms.CharField(
+        label=_("Adresse e-mail"),
+        required=False,
+        max_length=254,
+        help_text=_("% : joker ; points et +étiquette ignorés"),
+    )
+    domain = forms.CharField(
+        label=_("Domaine e-mail"), required=False, max_length=254, help_text=_("ex. %.example")
+    )
+    ip = forms.CharField(
+        label=_("Adresse IP ou plage"),
+        required=False,
+        max_length=64,
+        help_text=_("ex. 203.0.113.7 ou 203.0.113.0/24"),
+    )
+    district = forms.ChoiceField(label=_("Quartier"), required=False)
+    created_after = forms.DateTimeField(
+        label=_("Signées à partir de"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    created_before = forms.DateTimeField(
+        label=_("Signées avant"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    channel = forms.ChoiceField(label=_("Canal"), required=False)
+    entered_by = forms.IntegerField(
+        label=_("Lot papier : numéro de l'agent qui l'a saisi"), required=False, min_value=1
+    )
+    register_entry_ids = forms.CharField(
+        label=_("Numéros d'inscription au registre"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("séparés par des espaces ou des virgules"),
+    )
+    reason = forms.ChoiceField(label=_("Motif public"))
+    note = forms.CharField(label=_("Remarque interne"), required=False, max_length=255)
+    expected = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        district = cast(forms.ChoiceField, self.fields["district"])
+        district.choices = [("", _("Tous"))] + [
+            (d.code, d.name) for d in District.objects.order_by("name")
+        ]
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [
+            ("", _("Tous")),
+            *Channel.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["reason"]).choices = InvalidationReason.choices
+
+    def clean_register_entry_ids(self) -> list[int]:
+        text = self.cleaned_data.get("register_entry_ids") or ""
+        parts = [p for p in text.replace(",", " ").split() if p]
+        if not all(p.isdigit() for p in parts):
+            raise forms.ValidationError(_("Des numéros seulement."))
+        return [int(p) for p in parts]
+
+    def criteria(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        found: dict[str, Any] = {}
+        for key in ("name", "email", "domain", "ip", "district", "channel", "entered_by"):
+            if data.get(key) not in (None, ""):
+                found[key] = data[key]
+        for key in ("created_after", "created_before"):
+            if data.get(key):
+                found[key] = data[key].isoformat()
+        if data.get("register_entry_ids"):
+            found["register_entry_ids"] = data["register_entry_ids"]
+        return found

@@ -21,12 +21,15 @@ from petitions.rules import COLLECTION_OPEN_SQL
 SLOTS = SignatureCountSlot._meta.db_table
 COUNTS = InitiativeCount._meta.db_table
 
-SignatureRow = tuple[int, int, str, str, datetime, int, Any, int | None, str | None, int | None]
+SignatureRow = tuple[
+    int, int, str, str, datetime, int, Any, int | None, str | None, int | None, str | None
+]
 """(initiative, register entry, identity hash, channel, created_at, track mask, facts (prepared
-JSON), district, quarter key, entered by): the columns of one signature, in `_COLUMNS` order."""
+JSON), district, quarter key, entered by, signer's IP address): the columns of one signature, in
+`_COLUMNS` order."""
 
 _COLUMNS = """(initiative_id, register_entry_id, identity_hash, channel, created_at, track_mask, facts,
-     district_id, quarter_key, entered_by_id)"""
+     district_id, quarter_key, entered_by_id, ip)"""
 
 
 # --- Signing -----------------------------------------------------------------------------------
@@ -34,7 +37,7 @@ _COLUMNS = """(initiative_id, register_entry_id, identity_hash, channel, created
 _INSERT_SQL = f"""
 INSERT INTO petitions_signature
     {_COLUMNS}
-SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
+SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::inet
 WHERE EXISTS (
     SELECT 1 FROM petitions_initiative
     WHERE id = %s AND {COLLECTION_OPEN_SQL}
@@ -91,7 +94,7 @@ def quarter_used_elsewhere(*, register_entry_id: int, quarter_key: str, initiati
 
 _DELETE_SQL = f"""
 DELETE FROM petitions_signature
-WHERE initiative_id = %s AND register_entry_id = %s
+WHERE initiative_id = %s AND register_entry_id = %s AND invalidation_id IS NULL
   AND EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND {COLLECTION_OPEN_SQL})
 RETURNING track_mask
 """  # noqa: S608 - constants only
@@ -101,7 +104,8 @@ def signature_delete_while_open(
     *, initiative_id: int, register_entry_id: int | None, now: datetime
 ) -> int | None:
     """Delete one's signature only if collection is open at `now`. Returns its track mask, or None
-    when there was none (or collection is closed).
+    when there was none (or collection is closed, or it is invalidated: it no longer counts, and
+    it stays until the invalidation is undone).
 
     Why SQL: the open-collection guard must be in the same statement as the delete, and the mask
     of the deleted row is needed for the count slot (DELETE ... RETURNING)."""
@@ -121,7 +125,7 @@ def paper_signatures_insert(rows: Sequence[SignatureRow], *, now: datetime) -> d
         return {}
     placeholder = (
         "(%s::bigint, %s::bigint, %s, %s, %s::timestamptz, %s::smallint, %s::jsonb, %s::bigint,"
-        " %s, %s::bigint)"
+        " %s, %s::bigint, %s::inet)"
     )
     sql = (
         f"INSERT INTO petitions_signature {_COLUMNS} "  # noqa: S608 - constants only
@@ -203,7 +207,7 @@ SELECT c.track, c.count,
             WHERE s.initiative_id = c.initiative_id
               AND (c.track = {TOTAL_TRACK} OR (s.mask & (1 << c.track)) <> 0)), 0),
   (SELECT COUNT(*) FROM petitions_signature g
-   WHERE g.initiative_id = c.initiative_id
+   WHERE g.initiative_id = c.initiative_id AND g.invalidation_id IS NULL
      AND (c.track = {TOTAL_TRACK} OR (g.track_mask & (1 << c.track)) <> 0))
 FROM {COUNTS} c
 WHERE c.initiative_id = %s
@@ -257,3 +261,55 @@ def published_count_rows(initiative_id: int) -> list[tuple[int, int, datetime]]:
             [initiative_id],
         )
         return [(int(t), int(c), u) for t, c, u in cursor.fetchall()]
+
+
+# --- Invalidation ------------------------------------------------------------------------------
+
+_INVALIDATION_LOCK_KEY = 0x1A7A11D
+
+
+def invalidation_turn(initiative_id: int) -> None:
+    """Invalidation and undo jobs of one initiative take turns, chunk by chunk (to the end of the
+    caller's transaction), so two jobs never lock the same signature rows in opposite orders.
+
+    Why SQL: a transaction-scoped advisory lock has no ORM form."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_INVALIDATION_LOCK_KEY, initiative_id]
+        )
+
+
+def signatures_mark_invalidated(
+    *, invalidation_id: int, signature_ids: Sequence[int]
+) -> list[tuple[int, int, str]]:
+    """Mark these signatures invalidated, skipping any already invalidated or gone (withdrawn since
+    they were selected). Returns (initiative, track mask, channel) of each row marked.
+
+    Why SQL: the caller's count deltas must be those of the rows this very statement changed
+    (UPDATE ... RETURNING): a row withdrawn or marked by a racing transaction is not counted twice."""
+    if not signature_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE petitions_signature SET invalidation_id = %s "
+            "WHERE id = ANY(%s) AND invalidation_id IS NULL "
+            "RETURNING initiative_id, track_mask, channel",
+            [invalidation_id, list(signature_ids)],
+        )
+        return [(int(i), int(m), str(c)) for i, m, c in cursor.fetchall()]
+
+
+def signatures_restore(*, invalidation_id: int, limit: int) -> list[tuple[int, int, str]]:
+    """Put back up to `limit` signatures of one invalidation. Returns (initiative, track mask,
+    channel) of each row restored; empty once none is left.
+
+    Why SQL: as for marking, the deltas are those of the rows the statement changed (RETURNING),
+    and the chunk walks the partial index of invalidated rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE petitions_signature SET invalidation_id = NULL WHERE id IN ("
+            " SELECT id FROM petitions_signature WHERE invalidation_id = %s ORDER BY id LIMIT %s"
+            ") AND invalidation_id = %s RETURNING initiative_id, track_mask, channel",
+            [invalidation_id, limit, invalidation_id],
+        )
+        return [(int(i), int(m), str(c)) for i, m, c in cursor.fetchall()]

@@ -59,3 +59,19 @@ def notify_signers(initiative_id: int, kind: str) -> int:
 def purge_signatures() -> int:
     """Delete who signed once an initiative ended longer ago than its retention period."""
     return services.signatures_purge_due()
+
+
+@shared_task(acks_late=True)
+def run_invalidation(invalidation_id: int) -> int:
+    return services.invalidation_run(invalidation_id=invalidation_id)
+
+
+@shared_task(acks_late=True)
+def undo_invalidation(invalidation_id: int) -> int:
+    return services.invalidation_undo_run(invalidation_id=invalidation_id)
+
+
+@shared_task(acks_late=True)
+def trending_alerts() -> dict[str, int]:
+    """Log a source past 100 signatures an hour on one initiative; alert moderators past 200."""
+    return services.trending_alerts()

@@ -24,6 +24,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/paper/", views.staff_paper, name="staff-paper"),
     path("<id:pk>/paper/forms/", paper_forms, name="paper-forms"),
     path("<id:pk>/paper/forms/<id:batch_pk>.pdf", paper_form_pdf, name="paper-form-pdf"),
+    path("<id:pk>/invalidations/", views.staff_invalidations, name="staff-invalidations"),
+    path(
+        "invalidations/<id:pk>/undo/",
+        views.staff_invalidation_undo,
+        name="staff-invalidation-undo",
+    ),
+    path("<id:pk>/rejections/", views.rejection_register, name="rejections"),
     *[
         path(f"<id:pk>/{action}/", views.initiative_transition, {"action": action}, name=action)
         for action in ("submit", "review", "publish", "withdraw")

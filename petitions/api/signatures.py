@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from civic.api.fields import IdField
 from civic.api.permissions import role_permission
 from civic.api.throttling import ScopedRateThrottle
+from civic.client_ip import client_ip_or_none
 from civic.errors import DomainError
 from civic.roles import Role
 from petitions import selectors, services
@@ -42,7 +43,11 @@ class SignatureCreateApi(APIView):
 
     @extend_schema(request=None, responses={201: OutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        outcome = services.signature_sign(initiative_id=pk, user=request.user)  # type: ignore[arg-type]
+        outcome = services.signature_sign(
+            initiative_id=pk,
+            user=request.user,  # type: ignore[arg-type]
+            ip=client_ip_or_none(request),
+        )
         # The hottest write: the answer is built directly (same shape as OutputSerializer).
         body = {"initiative": outcome.initiative_id, "signed": True, "tracks": outcome.tracks}
         return Response(body, status=status.HTTP_201_CREATED)

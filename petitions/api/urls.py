@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from petitions.api import initiatives, obligations, signatures
+from petitions.api import initiatives, invalidations, obligations, signatures
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("initiatives/", initiatives.InitiativeListApi.as_view(), name="api-initiatives"),
@@ -60,6 +60,36 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "initiatives/<id:pk>/paper-rejections/",
         signatures.PaperRejectionCountsApi.as_view(),
         name="api-initiative-paper-rejections",
+    ),
+    path(
+        "initiatives/<id:pk>/invalidations/",
+        invalidations.InvalidationListApi.as_view(),
+        name="api-initiative-invalidations",
+    ),
+    path(
+        "initiatives/<id:pk>/invalidations/preview/",
+        invalidations.InvalidationPreviewApi.as_view(),
+        name="api-initiative-invalidation-preview",
+    ),
+    path(
+        "initiatives/<id:pk>/trending/",
+        invalidations.TrendingApi.as_view(),
+        name="api-initiative-trending",
+    ),
+    path(
+        "initiatives/<id:pk>/rejections/",
+        invalidations.RejectionRegisterApi.as_view(),
+        name="api-initiative-rejections",
+    ),
+    path(
+        "invalidations/<id:pk>/",
+        invalidations.InvalidationDetailApi.as_view(),
+        name="api-invalidation",
+    ),
+    path(
+        "invalidations/<id:pk>/undo/",
+        invalidations.InvalidationUndoApi.as_view(),
+        name="api-invalidation-undo",
     ),
     path("me/signatures/", signatures.MySignaturesApi.as_view(), name="api-me-signatures"),
     path("obligations/", obligations.ObligationListApi.as_view(), name="api-obligations"),

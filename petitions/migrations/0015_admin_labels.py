@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('civic', '0007_audit_truncate_keyed_chain'),
-        ("petitions", "0010_assembly_agenda_rung"),
+        ("petitions", "0011_invalidations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,6 +31,11 @@ from petitions.models.instruments import (
     Rung,
     RungKind,
 )
+from petitions.models.invalidations import (
+    Invalidation,
+    InvalidationReason,
+    InvalidationState,
+)
 from petitions.models.obligations import Obligation, ObligationStatus
 from petitions.models.paper import PaperBatch, PaperBatchSignature
 from petitions.models.signatures import (
@@ -56,6 +61,9 @@ __all__ = [
     "InitiativeCount",
     "InitiativeTrack",
     "InstrumentType",
+    "Invalidation",
+    "InvalidationReason",
+    "InvalidationState",
     "LegalRegime",
     "Obligation",
     "ObligationKind",

@@ -14,6 +14,9 @@ from petitions.models.instruments import ObligationKind, in_language
 class ObligationStatus(models.TextChoices):
     OPEN = "open", _("À faire")
     DONE = "done", _("Fait")
+    # The count fell below the rung's threshold (invalidation) before the obligation was met
+    # (CIVIC-RULES, "Invalidation"): reinstated, open again, if the count recovers.
+    SUSPENDED = "suspended", _("Suspendu")
 
 
 class Obligation(models.Model):
@@ -37,7 +40,7 @@ class Obligation(models.Model):
     created_at = models.DateTimeField(verbose_name=_("créé le"))
     due_at = models.DateTimeField(_("échéance"))
     status = models.CharField(
-        _("état"), max_length=8, choices=ObligationStatus.choices, default=ObligationStatus.OPEN
+        _("état"), max_length=16, choices=ObligationStatus.choices, default=ObligationStatus.OPEN
     )
     done_at = models.DateTimeField(_("fait le"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -50,6 +53,8 @@ class Obligation(models.Model):
     )
     evidence_url = models.URLField(_("lien (compte rendu, délibération)"), blank=True)
     evidence_text = models.TextField(_("compte rendu"), blank=True)
+    suspended_at = models.DateTimeField(_("suspendu le"), null=True, blank=True)
+    suspension_reason = models.CharField(_("motif de la suspension"), max_length=255, blank=True)
     reminded_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("relancé le")
     )
@@ -64,7 +69,9 @@ class Obligation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    status=ObligationStatus.OPEN, done_at__isnull=True, done_by__isnull=True
+                    status__in=[ObligationStatus.OPEN, ObligationStatus.SUSPENDED],
+                    done_at__isnull=True,
+                    done_by__isnull=True,
                 )
                 | (
                     Q(status=ObligationStatus.DONE, done_at__isnull=False, done_by__isnull=False)
@@ -72,10 +79,20 @@ class Obligation(models.Model):
                 ),
                 name="obligation_done_has_evidence",
             ),
+            models.CheckConstraint(
+                condition=Q(status=ObligationStatus.SUSPENDED, suspended_at__isnull=False)
+                | (~Q(status=ObligationStatus.SUSPENDED) & Q(suspended_at__isnull=True)),
+                name="obligation_suspended_iff_suspended_at",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["due_at"], name="obligation_open_due_idx", condition=Q(status="open")
+            ),
+            models.Index(
+                fields=["initiative"],
+                name="obligation_suspended_idx",
+                condition=Q(status="suspended"),
             ),
         ]
 

@@ -3,6 +3,8 @@ published counts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.models import District, RegisterEntry
 from petitions.models.initiatives import Initiative
+from petitions.models.invalidations import Invalidation
 
 
 class Channel(models.TextChoices):
@@ -65,6 +68,19 @@ class Signature(models.Model):
         db_index=False,  # indexed for paper signatures only (signature_paper_agent_idx)
         verbose_name=_("saisi par"),
     )
+    # The signer's address when signing online (trending sources, invalidation by address or
+    # range); none on paper. Personal data: it leaves with the row at the retention purge.
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    # Set while the signature is invalidated: the row stays (the signer keeps their place, undo
+    # restores it) but no longer counts. Indexed only where set.
+    invalidation = models.ForeignKey(
+        Invalidation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -98,6 +114,11 @@ class Signature(models.Model):
                 fields=["entered_by"],
                 condition=Q(entered_by__isnull=False),
                 name="signature_paper_agent_idx",
+            ),
+            models.Index(
+                fields=["invalidation"],
+                condition=Q(invalidation__isnull=False),
+                name="signature_invalidated_idx",
             ),
         ]
 
@@ -234,3 +255,18 @@ class InitiativeCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative_id}/{self.track}: {self.count}"
+
+
+class InetWithin(models.Lookup):
+    """`ip__inet_within="203.0.113.0/24"`: the address is in the range (PostgreSQL `<<=`)."""
+
+    lookup_name = "inet_within"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} <<= {rhs}::inet", [*lhs_params, *rhs_params]
+
+
+Signature._meta.get_field("ip").register_lookup(InetWithin)

@@ -30,6 +30,11 @@ from petitions.models import (
     TrackRung,
 )
 from petitions.rules import collection_open_q, is_moderator
+from petitions.selectors.register import RejectionRegister as RejectionRegister
+from petitions.selectors.register import invalidation_get as invalidation_get
+from petitions.selectors.register import invalidations_of as invalidations_of
+from petitions.selectors.register import rejection_register as rejection_register
+from petitions.selectors.trending import trending_sources as trending_sources
 
 
 def visible_initiatives(viewer: Any) -> QuerySet[Initiative]:

@@ -22,7 +22,7 @@ def dashboard_track_positions(mask: int) -> list[int]:
 def dashboard_signature_rows(*, after_id: int, limit: int) -> list[tuple[Any, ...]]:
     """Up to `limit` signatures with an id above `after_id`, in id order (a primary-key range)."""
     return list(
-        _dash.Signature.objects.filter(id__gt=after_id)
+        _dash.Signature.objects.filter(id__gt=after_id, invalidation__isnull=True)
         .order_by("id")
         .values_list(*DASHBOARD_SIGNATURE_FIELDS)[:limit]
     )
@@ -30,7 +30,9 @@ def dashboard_signature_rows(*, after_id: int, limit: int) -> list[tuple[Any, ..
 
 def dashboard_signature_ids(*, initiative_id: int) -> QuerySet[Any]:
     """The ids of one initiative's signatures, as a subquery for the reader's own tables."""
-    return _dash.Signature.objects.filter(initiative_id=initiative_id).values("id")
+    return _dash.Signature.objects.filter(
+        initiative_id=initiative_id, invalidation__isnull=True
+    ).values("id")
 
 
 def dashboard_signature_rows_except(
@@ -38,7 +40,7 @@ def dashboard_signature_rows_except(
 ) -> list[tuple[Any, ...]]:
     """One initiative's signatures whose id is not in `seen_ids` (a subquery of ids)."""
     return list(
-        _dash.Signature.objects.filter(initiative_id=initiative_id)
+        _dash.Signature.objects.filter(initiative_id=initiative_id, invalidation__isnull=True)
         .exclude(id__in=seen_ids)
         .values_list(*DASHBOARD_SIGNATURE_FIELDS)
     )
@@ -192,7 +194,7 @@ def dashboard_published_initiative(initiative_id: int) -> Any | None:
 def dashboard_signatory_rows(initiative_id: int) -> Iterator[dict[str, Any]]:
     """One initiative's signatories for the admissibility check (personal data), by signature id."""
     query = (
-        _dash.Signature.objects.filter(initiative_id=initiative_id)
+        _dash.Signature.objects.filter(initiative_id=initiative_id, invalidation__isnull=True)
         .select_related("register_entry", "district")
         .order_by("id")
     )

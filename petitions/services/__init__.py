@@ -28,6 +28,13 @@ from petitions.services.initiatives import (
     initiative_submit,
     initiative_withdraw,
 )
+from petitions.services.invalidations import (
+    invalidation_preview,
+    invalidation_request,
+    invalidation_run,
+    invalidation_undo_request,
+    invalidation_undo_run,
+)
 from petitions.services.obligations import (
     obligation_complete,
     obligation_complete_examined,
@@ -49,6 +56,7 @@ from petitions.services.signatures import (
     signature_sign,
     signature_withdraw,
 )
+from petitions.services.trending import trending_alerts
 
 __all__ = [
     "ImportReport",
@@ -68,6 +76,11 @@ __all__ = [
     "initiative_withdraw",
     "initiatives_due_ids",
     "initiatives_remind_closing",
+    "invalidation_preview",
+    "invalidation_request",
+    "invalidation_run",
+    "invalidation_undo_request",
+    "invalidation_undo_run",
     "obligation_complete",
     "obligation_complete_examined",
     "obligations_flag_overdue",
@@ -87,4 +100,5 @@ __all__ = [
     "signature_withdraw",
     "signatures_purge_due",
     "signers_notify",
+    "trending_alerts",
 ]

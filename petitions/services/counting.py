@@ -43,6 +43,7 @@ from petitions.models import (
 from petitions.models.instruments import in_language_lazy
 from petitions.selectors import count_cache_key, count_memo_forget
 from petitions.services._common import moderators, notify_all, people_of, promoter_ids
+from petitions.services.rung_loss import obligations_reinstate
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,8 @@ def counts_tick() -> dict[str, int]:
     follows the slots and the touched initiatives, never the signatures or the open initiatives."""
     touched = counts_fold()
     created = rungs_evaluate(initiative_ids=touched) if touched else []
-    return {"touched": len(touched), "obligations": len(created)}
+    reinstated = obligations_reinstate(initiative_ids=touched)
+    return {"touched": len(touched), "obligations": len(created), "reinstated": len(reinstated)}
 
 
 def rungs_sweep() -> int:

@@ -44,8 +44,17 @@ def obligation_complete(*, obligation_id: int, actor: User, evidence: str) -> Ob
     url, text = _split_evidence(evidence)
     with transaction.atomic():
         if not _mark_done(obligation_id, actor=actor, url=url, text=text):
-            if not Obligation.objects.filter(pk=obligation_id).exists():
+            status = (
+                Obligation.objects.filter(pk=obligation_id).values_list("status", flat=True).first()
+            )
+            if status is None:
                 raise NotFound(_("Engagement introuvable."), code="obligation_not_found")
+            if status == ObligationStatus.SUSPENDED:
+                raise Conflict(
+                    _("Cet engagement est suspendu : le compte est repassé sous son seuil."),
+                    code="obligation_suspended",
+                    rule="CIVIC-RULES, invalidation",
+                )
             raise Conflict(_("Cet engagement est déjà tenu."), code="obligation_already_done")
         return _announce_done(obligation_id, actor=actor, url=url, text=text)
 

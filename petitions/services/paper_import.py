@@ -232,6 +232,7 @@ def _signature_rows(
             entry.district_id,
             key,
             actor.pk,
+            None,
         )
         for entry, mask, key, _row in candidates.values()
     ]

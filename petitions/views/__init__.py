@@ -12,6 +12,11 @@ from petitions.views.initiatives import (
     initiative_transition,
     my_initiatives,
 )
+from petitions.views.invalidations import (
+    rejection_register,
+    staff_invalidation_undo,
+    staff_invalidations,
+)
 from petitions.views.signing import initiative_sign, initiative_unsign, my_signatures
 from petitions.views.staff import obligation_done, obligations, staff_paper, staff_queue
 
@@ -31,6 +36,9 @@ __all__ = [
     "my_signatures",
     "obligation_done",
     "obligations",
+    "rejection_register",
+    "staff_invalidation_undo",
+    "staff_invalidations",
     "staff_paper",
     "staff_queue",
 ]

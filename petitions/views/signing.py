@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civic.api.throttling import ScopedRateThrottle
+from civic.client_ip import client_ip_or_none
 from petitions import selectors, services
 from petitions.rules import initiative_collection_open
 from petitions.views._common import run_service, user_of
@@ -39,7 +40,9 @@ def initiative_sign(request: HttpRequest, pk: int) -> HttpResponse:
         _(
             "Votre signature est enregistrée. Elle apparaîtra dans le compteur à la prochaine mise à jour."
         ),
-        lambda: services.signature_sign(initiative_id=pk, user=user_of(request)),
+        lambda: services.signature_sign(
+            initiative_id=pk, user=user_of(request), ip=client_ip_or_none(request)
+        ),
     )
     return redirect("petitions:detail", pk=pk)
 

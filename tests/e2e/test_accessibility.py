@@ -43,6 +43,7 @@ def public_instrument_pages(world: World) -> set[str]:
         f"/initiatives/{seeded.initiative.pk}/",
         f"/initiatives/{seeded.signed_initiative.pk}/",
         "/initiatives/obligations/",
+        f"/initiatives/{seeded.initiative.pk}/rejections/",
         "/referendums/",
         "/referendums/polling-stations/",
         f"/referendums/{seeded.open_vote.pk}/",
@@ -72,7 +73,11 @@ REACHED: dict[str, Callable[[World], set[str]]] = {
     # An unverified account is offered no link to a ballot it cannot cast (it reads why instead).
     "unverified": lambda world: public_instrument_pages(world) | {"/initiatives/my-signatures/"},
     "administrator": lambda world: (
-        public_instrument_pages(world) | {f"/assembly/greffe/{world.instruments.mandate.pk}/"}
+        public_instrument_pages(world)
+        | {
+            f"/assembly/greffe/{world.instruments.mandate.pk}/",
+            f"/initiatives/{world.instruments.initiative.pk}/invalidations/",
+        }
     ),
 }
 
@@ -164,6 +169,10 @@ ERROR_STATES: dict[str, tuple[str | None, str | Callable[[World], str]]] = {
     "paper-entry": (
         "moderator",
         lambda world: f"/initiatives/{world.instruments.initiative.pk}/paper/",
+    ),
+    "invalidation": (
+        "moderator",
+        lambda world: f"/initiatives/{world.instruments.initiative.pk}/invalidations/",
     ),
     "result-sheet": (
         "campaign_manager",

@@ -172,6 +172,49 @@ def _reason(world: Any, role: str) -> dict[str, Any]:
     return {"reason": reason.code, "text": "Doublon"}
 
 
+def _criteria_body(world: Any, role: str) -> dict[str, Any]:
+    entry_id = world.user("resident").register_entry_id
+    return {"criteria": {"register_entry_ids": [entry_id]}, "reason": "fraudulent"}
+
+
+def _invalidation_requested(world: Any) -> bool:
+    from petitions.models import Invalidation
+
+    return Invalidation.objects.filter(initiative=initiative(world, "collecting")).exists()
+
+
+def _applied_invalidation(world: Any) -> dict[str, Any]:
+    """An applied invalidation of the resident's signature (its job run here, synchronously)."""
+    from django.utils import timezone
+
+    from petitions.models import Invalidation
+    from petitions.services import invalidation_run
+
+    cache = world.__dict__.setdefault("petitions", {})
+    if "invalidation" not in cache:
+        target = initiative(world, "collecting")
+        item = Invalidation.objects.create(
+            initiative=target,
+            criteria={"register_entry_ids": [world.user("resident").register_entry_id]},
+            reason="fraudulent",
+            matched=1,
+            created_by=world.user("moderator"),
+            created_at=timezone.now(),
+        )
+        invalidation_run(invalidation_id=item.pk)
+        cache["invalidation"] = item
+    return {"id": cache["invalidation"].pk}
+
+
+def _undo_started(world: Any) -> bool:
+    from petitions.models import Invalidation
+
+    return Invalidation.objects.get(pk=world.__dict__["petitions"]["invalidation"].pk).state in (
+        "undoing",
+        "undone",
+    )
+
+
 # A draft or a review is visible to its initiator, its invited promoters and moderators only:
 # everyone else gets the 404 of a missing initiative; a moderator who may see it but not do the
 # initiator's part gets 403.
@@ -281,4 +324,28 @@ MATRIX: dict[tuple[str, str], Row] = {
         effect=_obligation_done,
     ),
     ("GET", "/api/v1/instrument-types/"): Row(expect=roles(OK), note="public reference data"),
+    ("GET", f"{BASE}/{{id}}/invalidations/"): Row(
+        expect=roles(DENIED, **MODERATORS), params=_id("collecting")
+    ),
+    ("POST", f"{BASE}/{{id}}/invalidations/"): Row(
+        expect=roles(DENIED, **MODERATORS),
+        params=_id("collecting"),
+        body=_criteria_body,
+        effect=_invalidation_requested,
+    ),
+    ("POST", f"{BASE}/{{id}}/invalidations/preview/"): Row(
+        expect=roles(DENIED, **MODERATORS), params=_id("collecting"), body=_criteria_body
+    ),
+    ("GET", f"{BASE}/{{id}}/trending/"): Row(
+        expect=roles(DENIED, **MODERATORS), params=_id("collecting"), note="addresses: staff only"
+    ),
+    ("GET", f"{BASE}/{{id}}/rejections/"): Row(
+        expect=roles(OK), params=_id("collecting"), note="public register, no identities"
+    ),
+    ("GET", "/api/v1/invalidations/{id}/"): Row(
+        expect=roles(DENIED, **MODERATORS), params=_applied_invalidation
+    ),
+    ("POST", "/api/v1/invalidations/{id}/undo/"): Row(
+        expect=roles(DENIED, **MODERATORS), params=_applied_invalidation, effect=_undo_started
+    ),
 }

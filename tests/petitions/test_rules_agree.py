@@ -111,6 +111,7 @@ def _statement_writes(initiative: Initiative, entry: RegisterEntry) -> bool:
         entry.district_id,
         None,
         None,
+        None,
     )
     return store.signature_insert_counted(row, slot=0) is not None
 

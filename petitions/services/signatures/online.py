@@ -25,8 +25,9 @@ class SignOutcome:
     tracks: list[str] = field(default_factory=list)
 
 
-def signature_sign(*, initiative_id: int, user: User) -> SignOutcome:
-    """Sign once. Signing again gives the very same answer, so no one learns who had signed."""
+def signature_sign(*, initiative_id: int, user: User, ip: str | None = None) -> SignOutcome:
+    """Sign once. Signing again gives the very same answer, so no one learns who had signed.
+    `ip` is the signer's address (kept for trending sources and invalidation by address)."""
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte pour signer."))
     assert user.register_entry_id is not None
@@ -41,6 +42,7 @@ def signature_sign(*, initiative_id: int, user: User) -> SignOutcome:
         channel=Channel.ONLINE,
         now=now,
         entered_by=None,
+        ip=ip,
     )
     return SignOutcome(initiative_id, [t.slug for t in recorded.plan.tracks])
 

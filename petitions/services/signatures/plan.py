@@ -94,6 +94,7 @@ def signature_row(
     now: datetime,
     entered_by: User | None,
     connection: BaseDatabaseWrapper,
+    ip: str | None = None,
 ) -> SignatureRow:
     """The columns of the signature row, in the store's order."""
     return (
@@ -107,4 +108,5 @@ def signature_row(
         entry.district_id,
         plan.quarter_key,
         entered_by.pk if entered_by is not None else None,
+        ip,
     )

@@ -58,6 +58,7 @@ def _write(
     channel: str,
     now: datetime,
     entered_by: User | None,
+    ip: str | None,
 ) -> int | None:
     """Run the signing statement. In autocommit it is its own transaction; inside the caller's
     transaction it runs in a savepoint, so the caller's work survives a refusal."""
@@ -70,6 +71,7 @@ def _write(
         now=now,
         entered_by=entered_by,
         connection=conn,
+        ip=ip,
     )
     if conn.in_atomic_block:
         with transaction.atomic():
@@ -104,6 +106,7 @@ def record(
     channel: str,
     now: datetime,
     entered_by: User | None,
+    ip: str | None = None,
 ) -> Recorded:
     """Record one signature; the same answer for a repeated one. Conflict when collection is not
     open at `now`, NotEligible or RuleViolation (quarter limit) from the plan."""
@@ -117,6 +120,7 @@ def record(
                 channel=channel,
                 now=now,
                 entered_by=entered_by,
+                ip=ip,
             )
         except IntegrityError as exc:
             again, plan = _refusal_means(exc, initiative_id=initiative_id, entry=entry, plan=plan)

@@ -1,5 +1,6 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
+from civic.models.follows import Follow, NotificationPreference
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.register import (
     District,
@@ -27,7 +28,9 @@ __all__ = [
     "EntryKind",
     "EventDelivery",
     "EventDeliveryStatus",
+    "Follow",
     "Notification",
+    "NotificationPreference",
     "NotificationStatus",
     "RegisterEntry",
     "RegisterImport",

@@ -163,23 +163,15 @@ def events_stale_ids(*, limit: int = 500) -> list[int]:
 
 
 def events_drain() -> int:
-    """Dispatch every pending delivery in this process, oldest first (tests, shell, the demo),
-    then those of the events the handlers published, each event once. Returns how many were
-    handled."""
-    handled, seen = 0, set[int]()
-    while True:
-        ids = [
-            pk
-            for pk in EventDelivery.objects.filter(status=EventDeliveryStatus.PENDING)
-            .order_by("event_id")
-            .values_list("event_id", flat=True)
-            .distinct()
-            if pk not in seen
-        ]
-        if not ids:
-            return handled
-        seen.update(ids)
-        handled += sum(event_dispatch(event_id=pk) for pk in ids)
+    """Dispatch every pending delivery in this process, oldest first (tests, shell, the demo).
+    Returns how many were handled."""
+    ids = (
+        EventDelivery.objects.filter(status=EventDeliveryStatus.PENDING)
+        .order_by("event_id")
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    return sum(event_dispatch(event_id=pk) for pk in list(ids))
 
 
 def events_purge(*, kept_for: timedelta = KEPT_FOR, batch: int = 5000) -> int:

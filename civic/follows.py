@@ -111,7 +111,11 @@ def broadcast(
     """Tell every follower. `subject` and `body` are French msgids (marked with gettext_noop at
     the call site) with `%(name)s` placeholders filled from `params` plus `title`; each is rendered
     in the follower's language. Runs in a worker (an event's subscriber), never in a request."""
-    title, url = target_describe(kind, target_id)
+    target = TARGETS.get(kind)
+    described = target.describe(target_id) if target is not None else None
+    if described is None:  # not (or no longer) public: nobody is told
+        return 0
+    title, url = described
     sent = 0
     with transaction.atomic():
         for user in (

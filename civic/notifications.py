@@ -16,12 +16,15 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from civic.models import Notification, NotificationStatus, User
+from civic.models import Notification, NotificationPreference, NotificationStatus, User
 from civic.queue import enqueue_mark_clear, enqueue_once
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ logger = logging.getLogger(__name__)
 # Celery from CivicConfig.ready(), before anything here can run.
 DELIVER_TASK = "civic.tasks.deliver_notification"
 
+UNSUBSCRIBE_SALT = "civic.notifications.unsubscribe"
 CLAIM_LEASE = timedelta(minutes=5)
 STALE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
@@ -87,11 +91,17 @@ def notification_deliver(*, notification_id: int) -> bool:
     if not claimed:  # sent already, or another worker holds a live lease
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    message = EmailMessage(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + notification.subject,
+    held = _held_by_preference(notification.recipient)
+    if held is not None:  # e-mail off, or kept for the day's digest: the inbox has it
+        Notification.objects.filter(pk=notification_id, claim_token=token).update(
+            status=held, claimed_until=None, claim_token=None
+        )
+        return False
+    message = _email(
+        notification.recipient,
+        subject=notification.subject,
         body=_with_link(notification),
-        to=[notification.recipient.email],
-        headers={"Message-ID": f"<notification-{notification.uid}@civic.invalid>"},
+        message_id=f"notification-{notification.uid}",
     )
     try:
         message.send()
@@ -112,6 +122,80 @@ def notification_deliver(*, notification_id: int) -> bool:
         status=NotificationStatus.SENT, sent_at=timezone.now(), claimed_until=None
     )
     return True
+
+
+def _held_by_preference(user: User) -> str | None:
+    pref = NotificationPreference.objects.filter(user=user).first()
+    if pref is None:
+        return None
+    if not pref.email:
+        return NotificationStatus.INBOX
+    return NotificationStatus.HELD if pref.daily_digest else None
+
+
+def _email(user: User, *, subject: str, body: str, message_id: str) -> EmailMessage:
+    """Every notification e-mail carries its one-click unsubscribe (RFC 8058): the header a mail
+    client shows as a button, and the same link at the foot of the text."""
+    link = settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(user)])
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        footer = _("Ne plus recevoir ces e-mails : %(link)s") % {"link": link}
+    return EmailMessage(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body=f"{body}\n\n-- \n{footer}",
+        to=[user.email],
+        headers={
+            "Message-ID": f"<{message_id}@civic.invalid>",
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def digests_send() -> int:
+    """One e-mail per resident who chose the daily digest, listing what was held for it; each
+    held message is claimed by a guarded update first, so two workers never send it twice."""
+    sent = 0
+    users = User.objects.filter(
+        pk__in=Notification.objects.filter(status=NotificationStatus.HELD).values("recipient_id")
+    )
+    for user in users.iterator():
+        now = timezone.now()
+        held = list(
+            Notification.objects.filter(recipient=user, status=NotificationStatus.HELD).order_by(
+                "id"
+            )
+        )
+        claimed = Notification.objects.filter(
+            pk__in=[n.pk for n in held], status=NotificationStatus.HELD
+        ).update(status=NotificationStatus.SENT, sent_at=now)
+        if not claimed:
+            continue
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = _("Votre récapitulatif du jour")
+        body = "\n\n".join(f"* {n.subject}\n{_with_link(n)}" for n in held)
+        message_id = f"digest-{user.pk}-{now:%Y%m%d%H%M%S}"
+        try:
+            _email(user, subject=subject, body=body, message_id=message_id).send()
+        except Exception:  # the transport failed: hold them again for the next run
+            Notification.objects.filter(pk__in=[n.pk for n in held], sent_at=now).update(
+                status=NotificationStatus.HELD, sent_at=None
+            )
+            raise
+        sent += 1
+    return sent
+
+
+def unsubscribe_token(user: User) -> str:
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_user(token: str) -> User | None:
+    """The account a link names, or None for a forged or damaged link."""
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=pk).first() if isinstance(pk, int) else None
 
 
 def _with_link(notification: Notification) -> str:

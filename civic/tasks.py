@@ -9,7 +9,12 @@ from celery import shared_task
 from civic.audit import audit_verify
 from civic.audit_heads import heads_publish
 from civic.events import event_dispatch, event_enqueue, events_purge, events_stale_ids
-from civic.notifications import notification_deliver, notification_enqueue, notifications_stale_ids
+from civic.notifications import (
+    digests_send,
+    notification_deliver,
+    notification_enqueue,
+    notifications_stale_ids,
+)
 from civic.webhooks import webhook_deliver, webhooks_due_ids
 
 logger = logging.getLogger(__name__)
@@ -29,6 +34,11 @@ def deliver_notification(notification_id: int) -> bool:
 @shared_task
 def sweep_notifications() -> int:
     return sum(notification_enqueue(notification_id=pk) for pk in notifications_stale_ids())
+
+
+@shared_task(acks_late=True)
+def send_digests() -> int:
+    return digests_send()
 
 
 @shared_task

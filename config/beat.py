@@ -12,6 +12,11 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
     return {
         # Re-send notifications whose delivery was lost (a killed worker, a broker restart).
         "notifications-sweep": {"task": "civic.tasks.sweep_notifications", "schedule": 120.0},
+        # The daily digest of those who chose one (each held message claimed once, then sent).
+        "notifications-digest": {
+            "task": "civic.tasks.send_digests",
+            "schedule": crontab(hour=18, minute=0),
+        },
         # Domain events a subscriber has not handled yet (a worker died, a handler failed): again.
         "events-sweep": {"task": "civic.tasks.sweep_events", "schedule": 60.0},
         # Settled domain events older than civic.events.KEPT_FOR (90 days): deleted, in batches.

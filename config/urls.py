@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import staff_views, views
+from civic import staff_views, views, views_follow
 from dashboards import feeds
 
 # Outside the language prefix: the API, the health check, the city's colours, the language switch's
@@ -30,6 +30,9 @@ urlpatterns += i18n_patterns(
     path("me/verify/", views.verify, name="verify"),
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/data/", views.my_data, name="my-data"),
+    path("me/follows/", views_follow.follows, name="follows"),
+    path("me/follows/set/", views_follow.follow, name="follows-set"),
+    path("desabonnement/<str:token>/", views_follow.unsubscribe, name="unsubscribe"),
     path("design/", views.design, name="design"),
     path("staff/", staff_views.staff_home, name="staff-home"),
     path("staff/registre/", staff_views.staff_register_counts, name="staff-register-counts"),

@@ -10,4 +10,4 @@ class PetitionsConfig(AppConfig):
         # Registers the app's subscribers to other apps' domain events (civic.events), and its
         # tasks: the services enqueue them by name (petitions.services._common), which finds them
         # only once registered, in the web process as in the worker.
-        from petitions import events, tasks  # noqa: F401
+        from petitions import events, follow, tasks  # noqa: F401

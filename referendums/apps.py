@@ -13,6 +13,7 @@ class ReferendumsConfig(AppConfig):
         from django.core import checks
 
         import referendums.events
+        import referendums.follow
         import referendums.tasks  # noqa: F401
         from referendums.checks import check_server_statement_logging
 

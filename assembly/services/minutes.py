@@ -22,6 +22,7 @@ from assembly.services.common import session_locked
 from assembly.workflow import MINUTES, may_move
 from civic.audit import audit_record
 from civic.errors import InvalidTransition, NotFound, RuleViolation
+from civic.events import publish
 from civic.models import User
 
 
@@ -176,4 +177,9 @@ def minutes_publish(*, session_id: int, actor: User) -> Minutes:
         minutes.published_at = timezone.now()
         minutes.save(update_fields=["status", "published_at"])
         audit_record(actor=actor, verb="assembly.minutes_publish", target=minutes)
+        publish(
+            "assembly.minutes_published",
+            session_id=session_id,
+            mandate_id=Session.objects.values_list("mandate_id", flat=True).get(pk=session_id),
+        )
     return minutes

@@ -148,6 +148,7 @@ def session_publish_agenda(*, session_id: int, actor: User | None) -> bool:
         session.agenda_published_at = timezone.now()
         session.save(update_fields=["status", "agenda_published_at"])
         audit_record(actor=actor, verb="assembly.agenda_publish", target=session)
+        publish("assembly.agenda_published", session_id=session.pk, mandate_id=session.mandate_id)
         webhook_emit(
             event=WebhookEvent.ASSEMBLY_AGENDA,
             payload={

@@ -1,5 +1,6 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
+from civic.models.follows import Follow, NotificationPreference
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.oidc import DeskReason, DeskRequest, DeskRequestOutcome, OidcIdentity
 from civic.models.register import (
@@ -31,7 +32,9 @@ __all__ = [
     "EntryKind",
     "EventDelivery",
     "EventDeliveryStatus",
+    "Follow",
     "Notification",
+    "NotificationPreference",
     "NotificationStatus",
     "OidcIdentity",
     "RegisterEntry",

@@ -14,6 +14,9 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", _("En cours d'envoi")
     SENT = "sent", _("Envoyée")
     FAILED = "failed", _("Échec")
+    # Not e-mailed one by one: kept for the daily digest, or for the inbox alone (e-mail off).
+    HELD = "held", _("Pour le récapitulatif du jour")
+    INBOX = "inbox", _("Boîte de réception seulement")
 
 
 class Notification(models.Model):

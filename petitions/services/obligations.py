@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from civic.audit import audit_record
 from civic.errors import Conflict, DomainError, NotFound, PermissionDenied
+from civic.events import publish
 from civic.models import User
 from civic.roles import Role, has_role
 from petitions.models import Obligation, ObligationStatus
@@ -97,6 +98,12 @@ def _announce_done(obligation_id: int, *, actor: User, url: str, text: str) -> O
         after={"status": ObligationStatus.DONE, "evidence_url": url, "evidence_text": text},
     )
     initiative = obligation.initiative
+    publish(
+        "petitions.obligation_done",
+        obligation_id=obligation.pk,
+        initiative_id=initiative.pk,
+        kind=obligation.kind,
+    )
     notify_all(
         people_of(initiative),
         kind="petitions.obligation_done",

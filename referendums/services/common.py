@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from civic.errors import Conflict, NotFound, PermissionDenied
+from civic.events import publish
 from civic.models import User
 from civic.notifications import notify
 from civic.roles import Role
@@ -68,7 +69,9 @@ def notify_campaign_staff(campaign: Campaign, *, kind: str, subject: str, body: 
 
 
 def announce_status(campaign: Campaign) -> None:
-    """Tell the staff the campaign reached its (new) status, whoever moved it."""
+    """Tell the staff the campaign reached its (new) status, whoever moved it; the residents who
+    follow it hear of it through the event (referendums/events.py)."""
+    publish("referendums.status_changed", campaign_id=campaign.pk, status=campaign.status)
     facts = {"title": campaign.title_fr, "status": campaign.get_status_display()}
     notify_campaign_staff(
         campaign,

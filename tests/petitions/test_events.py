@@ -133,6 +133,7 @@ def test_the_assembly_examining_the_item_completes_the_obligation_as_its_clerk(n
     assert obligation.evidence_url == "https://ville.example/assemblee/seance/4/#item-9"
     done = AuditEntry.objects.get(verb="obligation.done")
     assert done.actor_id == clerk.pk
+    events_drain()  # the completion's own event (petitions.obligation_done) to its followers
     assert not EventDelivery.objects.exclude(status=EventDeliveryStatus.DONE).exists()
 
 

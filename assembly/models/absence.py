@@ -11,10 +11,14 @@ from assembly.models.sessions import Session
 
 
 class AbsenceNotice(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="absence_notices")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="absence_notices")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="absence_notices", verbose_name=_("séance")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="absence_notices", verbose_name=_("membre")
+    )
     reason = models.CharField(_("motif (pour le greffe seulement)"), max_length=200, blank=True)
-    notified_at = models.DateTimeField()
+    notified_at = models.DateTimeField(_("annoncée le"))
 
     class Meta:
         ordering = ["notified_at", "id"]

@@ -13,12 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 class Follow(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follows",
+        verbose_name=_("compte"),
     )
-    target_kind = models.CharField(max_length=32)
-    target_id = models.PositiveBigIntegerField()
-    following = models.BooleanField(default=True)
-    changed_at = models.DateTimeField()
+    target_kind = models.CharField(_("type de page suivie"), max_length=32)
+    target_id = models.PositiveBigIntegerField(_("identifiant de la page suivie"))
+    following = models.BooleanField(_("suivi"), default=True)
+    changed_at = models.DateTimeField(_("modifié le"))
 
     class Meta:
         verbose_name = _("abonnement")
@@ -40,11 +43,14 @@ class NotificationPreference(models.Model):
     """No row: e-mail for every message, one by one. The inbox always keeps every message."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+        verbose_name=_("compte"),
     )
     email = models.BooleanField(_("recevoir les messages par e-mail"), default=True)
     daily_digest = models.BooleanField(_("un seul e-mail par jour (récapitulatif)"), default=False)
-    changed_at = models.DateTimeField()
+    changed_at = models.DateTimeField(_("modifié le"))
 
     class Meta:
         verbose_name = _("préférence de notification")

@@ -12,7 +12,12 @@ class OidcIdentity(models.Model):
     Only the pair (issuer, subject) is kept: the pivot identity is read at each sign-in, matched
     and forgotten."""
 
-    user = models.ForeignKey("civic.User", on_delete=models.CASCADE, related_name="oidc_identities")
+    user = models.ForeignKey(
+        "civic.User",
+        on_delete=models.CASCADE,
+        related_name="oidc_identities",
+        verbose_name=_("compte"),
+    )
     issuer = models.CharField(_("fournisseur d'identité"), max_length=255)
     subject = models.CharField(_("identifiant chez le fournisseur"), max_length=255)
     created_at = models.DateTimeField(_("rattaché le"), auto_now_add=True)
@@ -54,13 +59,23 @@ class DeskRequest(models.Model):
     """A resident whose identity nearly matched the register, waiting for the desk: the reason is
     kept, the identity is not (the agent sees the identity document in person)."""
 
-    user = models.ForeignKey("civic.User", on_delete=models.CASCADE, related_name="desk_requests")
+    user = models.ForeignKey(
+        "civic.User",
+        on_delete=models.CASCADE,
+        related_name="desk_requests",
+        verbose_name=_("compte"),
+    )
     method = models.CharField(_("origine"), max_length=8, default="oidc")
     reason = models.CharField(_("motif"), max_length=24, choices=DeskReason.choices)
     created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        "civic.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "civic.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traitée par"),
     )
     outcome = models.CharField(
         _("issue"), max_length=12, choices=DeskRequestOutcome.choices, blank=True

@@ -36,9 +36,12 @@ class Invalidation(models.Model):
     people), the public reason, the job's progress and what it removed, per channel."""
 
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.PROTECT, related_name="invalidations"
+        Initiative,
+        on_delete=models.PROTECT,
+        related_name="invalidations",
+        verbose_name=_("initiative"),
     )
-    criteria = models.JSONField()
+    criteria = models.JSONField(verbose_name=_("critères"))
     reason = models.CharField(_("motif"), max_length=24, choices=InvalidationReason.choices)
     note = models.CharField(_("remarque interne"), max_length=255, blank=True)
     state = models.CharField(
@@ -50,16 +53,26 @@ class Invalidation(models.Model):
     matched = models.PositiveIntegerField(_("signatures visées"), default=0)
     progress = models.PositiveIntegerField(_("signatures traitées"), default=0)
     # The job covers the signatures matching when it starts: ids up to this one.
-    upto_signature_id = models.BigIntegerField(null=True, blank=True, editable=False)
-    removed_online = models.PositiveIntegerField(default=0)
-    removed_paper = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    upto_signature_id = models.BigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("jusqu'à la signature n°")
     )
-    created_at = models.DateTimeField()
+    removed_online = models.PositiveIntegerField(default=0, verbose_name=_("retirées en ligne"))
+    removed_paper = models.PositiveIntegerField(default=0, verbose_name=_("retirées papier"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("demandée par"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("demandée le"))
     applied_at = models.DateTimeField(_("appliquée le"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annulée par"),
     )
     undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
 

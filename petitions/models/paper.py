@@ -21,13 +21,19 @@ class PaperBatch(models.Model):
     """One print run of signature forms for one initiative (CIVIC-RULES, "Paper signatures")."""
 
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.CASCADE, related_name="paper_batches"
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="paper_batches",
+        verbose_name=_("initiative"),
     )
     code = models.CharField(_("code du lot"), max_length=16, unique=True)
     sheets = models.PositiveSmallIntegerField(_("feuilles"))
     issued_at = models.DateTimeField(_("imprimé le"))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imprimé par"),
     )
 
     class Meta:
@@ -55,7 +61,9 @@ class PaperBatchSignature(models.Model):
         Signature, on_delete=models.CASCADE, primary_key=True, related_name="paper_batch_link"
     )
     # RESTRICT: a batch holding lines is never deleted alone, but goes with its initiative.
-    batch = models.ForeignKey(PaperBatch, on_delete=models.RESTRICT, related_name="signatures")
+    batch = models.ForeignKey(
+        PaperBatch, on_delete=models.RESTRICT, related_name="signatures", verbose_name=_("lot")
+    )
     sheet_ref = models.CharField(_("feuille et ligne"), max_length=64, blank=True)
 
     class Meta:

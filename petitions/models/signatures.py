@@ -65,12 +65,12 @@ class Signature(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,  # indexed for paper signatures only (signature_paper_agent_idx)
+        db_index=False,  # indexed for paper signatures only (signature_paper_agent_idx),
         verbose_name=_("saisi par"),
     )
     # The signer's address when signing online (trending sources, invalidation by address or
     # range); none on paper. Personal data: it leaves with the row at the retention purge.
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("adresse IP"))
     # Set while the signature is invalidated: the row stays (the signer keeps their place, undo
     # restores it) but no longer counts. Indexed only where set.
     invalidation = models.ForeignKey(
@@ -80,6 +80,7 @@ class Signature(models.Model):
         blank=True,
         related_name="signatures",
         db_index=False,
+        verbose_name=_("invalidation"),
     )
 
     class Meta:
@@ -161,6 +162,7 @@ class PaperRejection(models.Model):
         null=True,
         blank=True,
         related_name="rejections",
+        verbose_name=_("lot papier"),
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

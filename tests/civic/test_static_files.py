@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+
+import brotli
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +61,16 @@ def test_a_collected_file_is_sent_compressed_to_a_client_that_accepts_it(collect
     body = b"".join(response.streaming_content)
     assert gzip.decompress(body) == (collected / hashed).read_bytes()
     assert len(body) < (collected / hashed).stat().st_size
+
+
+def test_a_collected_file_is_sent_as_brotli_to_a_client_that_accepts_it(collected: Path) -> None:
+    """collectstatic writes a .br copy beside the .gz one (the Brotli package is a dependency);
+    a browser that accepts both gets the smaller brotli copy."""
+    hashed = json.loads((collected / "staticfiles.json").read_text())["paths"]["civic/site.css"]
+    assert (collected / f"{hashed}.br").exists()
+    response = _get(f"/static/{hashed}", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in response["Vary"]
+    body = b"".join(response.streaming_content)
+    assert brotli.decompress(body) == (collected / hashed).read_bytes()
+    assert len(body) < (collected / f"{hashed}.gz").stat().st_size

@@ -15,6 +15,7 @@ from civic.identity import identity_hash as compute_identity_hash
 from civic.models import RegisterEntry, User
 from petitions.models import Channel, PaperRejection, PaperRejectionReason
 from petitions.rules import is_moderator
+from petitions.selectors import count_version_bump
 from petitions.services.signatures.record import Recorded, record
 from petitions.services.signatures.state import TrackInfo, require_open, signing_state
 
@@ -123,6 +124,7 @@ def paper_signature_enter(
             entered_by=actor,
             created_at=now,
         )
+        transaction.on_commit(count_version_bump)  # the page lists the rejections
         audit_record(
             actor=actor,
             verb="signature.paper_rejected",

@@ -164,7 +164,7 @@ def signer_load(*, user: Any, initiative_id: int) -> bool:
     if entry is None:
         return False
     user.register_entry = entry
-    return bool(entry.signed)  # type: ignore[attr-defined]
+    return bool(entry.signed)
 
 
 def counts_of(initiative: Initiative) -> dict[int, int]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import gzip
 import json
-
-import brotli
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 PRODUCTION_STORAGES = {
@@ -23,15 +23,23 @@ PRODUCTION_STORAGES = {
 }
 
 
-@pytest.fixture
-def collected(settings: Any, tmp_path: Path) -> Path:
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = PRODUCTION_STORAGES
-    settings.WHITENOISE_USE_FINDERS = False
-    settings.WHITENOISE_AUTOREFRESH = False
-    settings.DEBUG = False
-    call_command("collectstatic", "--no-input", verbosity=0)
-    return tmp_path
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One collectstatic for the module: compressing every file (gzip and brotli) takes a while."""
+    root = tmp_path_factory.mktemp("static")
+    production = override_settings(
+        STATIC_ROOT=root,
+        STORAGES=PRODUCTION_STORAGES,
+        WHITENOISE_USE_FINDERS=False,
+        WHITENOISE_AUTOREFRESH=False,
+        DEBUG=False,
+    )
+    production.enable()
+    try:
+        call_command("collectstatic", "--no-input", verbosity=0)
+        yield root
+    finally:
+        production.disable()
 
 
 def _get(url: str, **headers: str) -> Any:

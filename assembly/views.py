@@ -67,6 +67,7 @@ def draw_bundle(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
+@public_page
 def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = get_object_or_404(selectors.mandate_list(), pk=pk)
     return render(

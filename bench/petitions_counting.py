@@ -10,7 +10,12 @@ The bursts are loaded in SQL (INSERT ... SELECT) with the slot deltas that the s
 would have added from WRITERS connections (their sum per initiative, track and slot: the fold only
 sees sums), so that tens of millions of rows load in minutes.
 
-Run: .venv/bin/python bench/petitions_counting.py [--big 20000000 --small 2000000]
+W3 is timed like for like: the same new rows, the same 1,000 initiatives, and both sides warm
+(the median of five runs; the fold's runs are rolled back so that each finds the same slots), their
+first runs after the load given beside. An earlier version timed one cold fold against five warm
+GROUP BYs, and the first read of freshly loaded rows pays for setting their hint bits.
+
+Run: .venv/bin/python bench/petitions_counting.py [--big 20000000 --small 2000000] [--w3-only]
 """
 
 from __future__ import annotations
@@ -98,12 +103,39 @@ def _time(fn, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(samples)
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def _fold_rolled_back() -> None:
+    """The whole fold (lock, statement, event) in a transaction then rolled back: the slots stay
+    for the next run, so the fold can be timed warm like the GROUP BY (its commit-time cache
+    deletions are not in it: a few milliseconds, in the committed fold below)."""
+    from django.db import transaction
+
+    from petitions import services
+
+    try:
+        with transaction.atomic():
+            services.counts_fold()
+            raise _RolledBack
+    except _RolledBack:
+        pass
+
+
 def w3(initiatives: list[int], per_initiative: int, entry_offset: int) -> dict:
+    """Like for like: the same new rows (the burst's), the same initiatives, and each side timed
+    both ways: its first run after the load (cold: the new rows' hint bits are set by whoever
+    reads them first), and the median of five warm runs, which the figure compares."""
     from petitions import services
 
     mark, _load = _burst(initiatives, per_initiative, entry_offset)
     _exec("ANALYZE petitions_signature", {})
+    _exec("ANALYZE petitions_signaturecountslot", {})
+    group_by_first = _time(lambda: _exec(_GROUP_BY_SQL, {"watermark": mark}), repeat=1)
     group_by = _time(lambda: _exec(_GROUP_BY_SQL, {"watermark": mark}))
+    fold_first = _time(_fold_rolled_back, repeat=1)
+    fold_warm = _time(_fold_rolled_back)
     began = time.perf_counter()
     touched = services.counts_fold()
     fold = time.perf_counter() - began
@@ -112,8 +144,11 @@ def w3(initiatives: list[int], per_initiative: int, entry_offset: int) -> dict:
     rungs = time.perf_counter() - began
     return {
         "signatures": per_initiative * len(initiatives),
-        "fold_s": fold,
+        "fold_s": fold_warm,
+        "fold_committed_s": fold,
+        "fold_first_s": fold_first,
         "group_by_s": group_by,
+        "group_by_first_s": group_by_first,
         "rungs_s": rungs,
         "touched": len(touched),
     }
@@ -134,11 +169,12 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=2_000_000)
     parser.add_argument("--big", type=int, default=20_000_000)
+    parser.add_argument("--w3-only", action="store_true", help="W3 alone (minutes, not an hour)")
     args = parser.parse_args()
     fresh()
     per_small = args.small // args.open
     per_big = args.big // args.open
-    make_residents(max(per_big, 661) + 1, prefix="w")
+    make_residents(661 if args.w3_only else max(per_big, 661) + 1, prefix="w")
     initiatives = make_initiatives(
         args.open, slugs=("interpellation-charte", "consultation-l1112-16")
     )
@@ -165,15 +201,23 @@ def main() -> None:
         ratio = r["fold_s"] / r["group_by_s"]
         report(
             "W3",
-            f"fold time ÷ raw GROUP BY over the same new rows ({name}: {r['signatures']:,} signatures)",
+            f"fold ÷ raw GROUP BY over the same new rows, both warm, median of 5 ({name}: {r['signatures']:,} signatures)",
             ratio,
             "≤ 3; lag ≤ 2 ticks",
             ratio <= 3 and r["fold_s"] < 60,
             fold_ms=round(r["fold_s"] * 1000, 1),
             group_by_ms=round(r["group_by_s"] * 1000, 1),
+            fold_committed_ms=round(r["fold_committed_s"] * 1000, 1),
+            first_runs_ms={
+                "fold": round(r["fold_first_s"] * 1000, 1),
+                "group_by": round(r["group_by_first_s"] * 1000, 1),
+            },
             rungs_ms=round(r["rungs_s"] * 1000, 1),
             initiatives_touched=r["touched"],
         )
+
+    if args.w3_only:
+        return
 
     # W4: bring every open initiative to the small size, time the checks, then to the big size.
 

@@ -33,7 +33,9 @@ The ETag digests the bytes, so it changes exactly when what the page shows chang
 counted at the tick, an edit, a new deployment's templates) and never otherwise. The 304 is cheap
 because each process keeps each anonymous page it rendered for `PAGE_MEMO_SECONDS` (one second): a
 surge on one page renders it about once a second per process, and answers the rest, 304s
-included, with no query and no rendering. A page is then at most that second older than its data.
+included, with no query and no rendering. A page is then at most that second older than its data,
+except what the page names as its `version` (an initiative's count): a new version is a new page
+at once, in every process.
 """
 
 from __future__ import annotations
@@ -86,9 +88,19 @@ def page_memo_forget() -> None:
     _MEMO.clear()
 
 
-def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def public_page(
+    view: Callable[..., HttpResponseBase] | None = None,
+    *,
+    version: Callable[..., str] | None = None,
+) -> Any:
     """Mark a page that shows nothing personal to an anonymous visitor: cacheable by anyone, with
-    a strong ETag and 304s. Signed-in visitors get the same view, `private`."""
+    a strong ETag and 304s. Signed-in visitors get the same view, `private`.
+
+    `version(request, *args, **kwargs)`: a cheap token of what the page shows that can change
+    faster than the memo forgets (the count version of petitions/selectors/counts.py); the
+    remembered page is then keyed on it too, so it changes in every process as soon as it does."""
+    if view is None:
+        return functools.partial(public_page, version=version)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -99,6 +111,8 @@ def public_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         # Never read the session: the visitor has none, and reading it would add Vary: Cookie.
         request.user = AnonymousUser()
         key = _memo_key(request)
+        if key is not None and version is not None:
+            key = (*key, version(request, *args, **kwargs))
         page = _memo_get(key)
         if page is None:
             rendered = view(request, *args, **kwargs)

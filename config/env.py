@@ -109,7 +109,8 @@ def parse_cache_url(url: str) -> dict[str, Any]:
     """`redis://host:port/db`, `locmem://`, `file:///path`, or `dummy://`."""
     parts = urlsplit(url)
     if parts.scheme in {"redis", "rediss"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Django's backend, without a new client object per call (civic/perf/redis_cache.py).
+        return {"BACKEND": "civic.perf.redis_cache.RedisCache", "LOCATION": url}
     if parts.scheme == "locmem":
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -133,6 +133,7 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
     """Rate limits and memos outlive a test and ids repeat between tests: start each one clean."""
     from django.core.cache import cache
 
+    from civic.fragments import fragments_forget
     from civic.perf import Memo
     from dashboards.selectors import document_memo_forget
     from petitions.selectors import count_memo_forget
@@ -143,6 +144,7 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
     Memo.clear_every()
     document_memo_forget()
     count_memo_forget()
+    fragments_forget()
     open_memo_forget()
     state_memo_forget()
     yield

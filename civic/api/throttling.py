@@ -25,7 +25,10 @@ from rest_framework import throttling
 
 from civic.client_ip import client_ip
 
-_REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+_REDIS_BACKENDS = (
+    "django.core.cache.backends.redis.RedisCache",
+    "civic.perf.redis_cache.RedisCache",
+)
 _client: tuple[int, Any, Any] | None = None
 
 # KEYS: the current and the previous window's counters; ARGV: the counter's lifetime in seconds.
@@ -40,7 +43,7 @@ def _redis_hit() -> Any | None:
     """This process's counting script on the cache's Redis, or None when the cache is not Redis."""
     global _client
     config = settings.CACHES["default"]
-    if config["BACKEND"] != _REDIS_BACKEND:
+    if config["BACKEND"] not in _REDIS_BACKENDS:
         return None
     if _client is None or _client[0] != os.getpid():  # a forked child opens its own connections
         import redis

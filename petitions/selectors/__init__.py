@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
-from civic.models import User
-from petitions import store
+from civic.models import RegisterEntry, User
 from petitions.models import (
-    TOTAL_TRACK,
     Initiative,
     InitiativeCount,
     InitiativeTrack,
@@ -29,7 +32,18 @@ from petitions.models import (
     Signature,
     TrackRung,
 )
-from petitions.rules import collection_open_q, is_moderator
+from petitions.rules import collection_open_q, is_moderator, may_view
+
+# The published counts and their version live in petitions/selectors/counts.py; read here by name.
+from petitions.selectors.counts import (  # noqa: F401
+    COUNT_CACHE_SECONDS,
+    PublishedCount,
+    count_cache_key,
+    count_memo_forget,
+    count_version,
+    count_version_bump,
+    initiative_count,
+)
 from petitions.selectors.register import RejectionRegister as RejectionRegister
 from petitions.selectors.register import invalidation_get as invalidation_get
 from petitions.selectors.register import invalidations_of as invalidations_of
@@ -106,62 +120,56 @@ def initiative_get(*, initiative_id: int, viewer: Any) -> Initiative:
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found") from None
 
 
-@dataclass(frozen=True)
-class PublishedCount:
-    total: int
-    tracks: dict[int, int]
-    updated_at: datetime
-
-
-def count_cache_key(initiative_id: int) -> str:
-    return f"petitions:count:{initiative_id}"
-
-
-# A cached count lives at most two ticks: the fold deletes the key when it commits, and a reader that
-# raced the fold can only re-cache a value that is older than that by less than this.
-COUNT_CACHE_SECONDS = 2 * int(settings.CIVIC_TICK_SECONDS)
-
-
-# Each web process also remembers a count for one second: the most read endpoint of a surge then
-# costs no network round trip at all, and a count is never staler than one tick plus a second.
-_MEMO: dict[int, tuple[float, PublishedCount]] = {}
-_MEMO_SECONDS = 1.0
-_MEMO_MAX = 10_000
-
-
-def count_memo_forget(initiative_ids: list[int] | None = None) -> None:
-    if initiative_ids is None:
-        _MEMO.clear()
-    for initiative_id in initiative_ids or []:
-        _MEMO.pop(initiative_id, None)
-
-
-def initiative_count(*, initiative_id: int) -> PublishedCount:
-    """The published counts: from this process's one-second memo, the shared cache, or one indexed
-    read of the rows (they exist only for published initiatives). Never a COUNT(*) of signatures."""
-    now = time.monotonic()
-    memo = _MEMO.get(initiative_id)
-    if memo is not None and memo[0] > now:
-        return memo[1]
-    key = count_cache_key(initiative_id)
-    cached = cache.get(key)
-    if cached is not None:
-        return _remember(initiative_id, PublishedCount(*cached), now)
-    rows = store.published_count_rows(initiative_id)
-    if not rows:
+def initiative_page_get(*, initiative_id: int, viewer: Any) -> Initiative:
+    """An initiative for its page: the row with its district, initiator and rejection reason, one
+    query (two for an unpublished one: rules.may_view asks whether the viewer is a promoter).
+    `initiative_page_prefetch` loads the rest, only when the page's public part is rendered."""
+    initiative = (
+        Initiative.objects.select_related("district", "initiator", "rejection_reason")
+        .filter(pk=initiative_id)
+        .first()
+    )
+    if initiative is None or not may_view(viewer, initiative):
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
-    tracks = {t: c for t, c, _u in rows if t != TOTAL_TRACK}
-    total = next((c for t, c, _u in rows if t == TOTAL_TRACK), 0)
-    result = PublishedCount(total, tracks, max(u for _t, _c, u in rows))
-    cache.set(key, (result.total, result.tracks, result.updated_at), COUNT_CACHE_SECONDS)
-    return _remember(initiative_id, result, now)
+    return initiative
 
 
-def _remember(initiative_id: int, count: PublishedCount, now: float) -> PublishedCount:
-    if len(_MEMO) >= _MEMO_MAX:
-        _MEMO.clear()
-    _MEMO[initiative_id] = (now + _MEMO_SECONDS, count)
-    return count
+def initiative_page_prefetch(initiative: Initiative) -> None:
+    """What an initiative's page shows besides its row: tracks (with their instrument types),
+    rungs and obligations, counts, promoters. Four queries."""
+    prefetch_related_objects(
+        [initiative],
+        Prefetch(
+            "tracks",
+            queryset=InitiativeTrack.objects.select_related("instrument_type")
+            .prefetch_related(
+                Prefetch(
+                    "rungs",
+                    queryset=TrackRung.objects.select_related("obligation").order_by("order"),
+                )
+            )
+            .order_by("position"),
+        ),
+        Prefetch("counts", queryset=InitiativeCount.objects.order_by("track")),
+        Prefetch("promoters", queryset=Promoter.objects.select_related("user")),
+    )
+
+
+def signer_load(*, user: Any, initiative_id: int) -> bool:
+    """Whether a verified account signed this initiative, its register entry loaded onto the user
+    (the eligibility rules read it) in the same query; False for anyone else, without a query."""
+    if not getattr(user, "is_authenticated", False) or user.register_entry_id is None:
+        return False
+    signed = Signature.objects.filter(initiative_id=initiative_id, register_entry_id=OuterRef("pk"))
+    entry = (
+        RegisterEntry.objects.annotate(signed=Exists(signed))
+        .filter(pk=user.register_entry_id)
+        .first()
+    )
+    if entry is None:
+        return False
+    user.register_entry = entry
+    return bool(entry.signed)
 
 
 def counts_of(initiative: Initiative) -> dict[int, int]:

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from civic.eligibility import Decision
-from petitions.models import Initiative, InitiativeTrack
+from petitions.models import InitiativeTrack
 from petitions.rules import track_decisions
 
 ANONYMOUS = "anonymous"
@@ -53,9 +53,9 @@ class SignStanding:
         return None if self.eligible or not self.tracks else self.tracks[0].decision.code
 
 
-def sign_standing(*, initiative: Initiative, user: Any, has_signed: bool) -> SignStanding:
-    """The visitor's standing on a collecting initiative (its tracks prefetched: one query, for
-    the register entry, and only for a verified account that has not signed)."""
+def sign_standing(*, tracks: list[InitiativeTrack], user: Any, has_signed: bool) -> SignStanding:
+    """The visitor's standing on a collecting initiative with these tracks (no query: a verified
+    account's register entry is loaded with `selectors.signer_load`)."""
     if not user.is_authenticated:
         return SignStanding(ANONYMOUS)
     if not user.is_verified:
@@ -63,7 +63,6 @@ def sign_standing(*, initiative: Initiative, user: Any, has_signed: bool) -> Sig
         return SignStanding(STAFF_ACCOUNT if user.is_staff else NOT_VERIFIED)
     if has_signed:
         return SignStanding(SIGNED)
-    tracks = list(initiative.tracks.all())
     decisions = track_decisions(
         user.register_entry, [t.predicate for t in tracks], on=timezone.localdate()
     )

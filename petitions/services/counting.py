@@ -41,7 +41,7 @@ from petitions.models import (
     TrackRung,
 )
 from petitions.models.instruments import in_language_lazy
-from petitions.selectors import count_cache_key, count_memo_forget
+from petitions.selectors import count_cache_key, count_memo_forget, count_version_bump
 from petitions.services._common import moderators, notify_all, people_of, promoter_ids
 from petitions.services.rung_loss import obligations_reinstate
 
@@ -62,6 +62,7 @@ def counts_fold() -> list[int]:
             def forget() -> None:
                 cache.delete_many(keys)
                 count_memo_forget(touched)
+                count_version_bump()  # every page showing a count changes now (selectors/counts.py)
 
             transaction.on_commit(forget)
     return touched
@@ -162,6 +163,7 @@ def rungs_evaluate(*, initiative_ids: list[int] | None = None) -> list[int]:
             )
             obligation = _obligation_create(candidate, initiative, now)
             _announce_rung(candidate, initiative, obligation)
+            transaction.on_commit(count_version_bump)  # the page shows the rung reached
             created.append(obligation.pk)
     return created
 

@@ -18,6 +18,7 @@ from civic.events import publish
 from civic.models import User
 from civic.roles import Role, has_role
 from petitions.models import Obligation, ObligationStatus
+from petitions.selectors import count_version_bump
 from petitions.services._common import moderators, notify_all, people_of
 
 
@@ -75,16 +76,18 @@ def obligation_complete_examined(
 
 
 def _mark_done(obligation_id: int, *, actor: User, url: str, text: str) -> bool:
-    """The guarded UPDATE from open to done: True for the one caller that changed the row."""
-    return bool(
-        Obligation.objects.filter(pk=obligation_id, status=ObligationStatus.OPEN).update(
-            status=ObligationStatus.DONE,
-            done_at=timezone.now(),
-            done_by=actor,
-            evidence_url=url,
-            evidence_text=text,
-        )
+    """The guarded UPDATE from open to done: True for the one caller that changed the row (the
+    initiative's page, which shows it, changes once the transaction commits)."""
+    done = Obligation.objects.filter(pk=obligation_id, status=ObligationStatus.OPEN).update(
+        status=ObligationStatus.DONE,
+        done_at=timezone.now(),
+        done_by=actor,
+        evidence_url=url,
+        evidence_text=text,
     )
+    if done:
+        transaction.on_commit(count_version_bump)
+    return bool(done)
 
 
 def _announce_done(obligation_id: int, *, actor: User, url: str, text: str) -> Obligation:

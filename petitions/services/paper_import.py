@@ -29,6 +29,7 @@ from civic.models import RegisterEntry, User
 from petitions import store
 from petitions.models import Channel, PaperRejection, PaperRejectionReason, Signature
 from petitions.rules import is_moderator, track_decisions
+from petitions.selectors import count_version_bump
 from petitions.services.signatures import TrackInfo, count_slot, quarter_key
 from petitions.services.signatures.state import require_open, signing_state
 from petitions.store import SignatureRow
@@ -206,6 +207,8 @@ def _import_batch(
             ],
             batch_size=BATCH,
         )
+        if rows.rejections:
+            transaction.on_commit(count_version_bump)  # the page lists the rejections
         _slots_add_many(initiative_id, inserted.values())
     report.accepted += len(inserted)
     for reason, _entry, _row in rows.rejections:

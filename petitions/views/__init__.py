@@ -1,10 +1,10 @@
 """Pages, server-rendered; every essential path (sign, withdraw) is a plain POST form."""
 
+from petitions.views.detail import initiative_detail
 from petitions.views.guided import initiative_guided
 from petitions.views.initiatives import (
     initiative_cosign,
     initiative_create,
-    initiative_detail,
     initiative_edit,
     initiative_invite,
     initiative_list,

@@ -11,21 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civic.errors import DomainError, NotFound
+from civic.errors import DomainError
 from civic.http_cache import public_page
 from petitions import selectors, services
 from petitions.forms import InitiativeFilterForm, InitiativeForm, InviteForm, RejectForm
-from petitions.models import TOTAL_TRACK, Initiative, Status
-from petitions.rules import initiative_collection_open, is_initiator, is_moderator, may_withdraw
-from petitions.selectors.standing import sign_standing
+from petitions.rules import is_initiator
 from petitions.views._common import (
-    rejection_rows,
     run_service,
     summary_row,
     user_of,
@@ -48,109 +44,6 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
         "petitions/list.html",
         {"form": form, "page": page, "rows": rows, "querystring": querystring.urlencode()},
     )
-
-
-def _time_left(initiative: Initiative) -> str | None:
-    if initiative.status != Status.COLLECTING or initiative.closes_at is None:
-        return None
-    left = initiative.closes_at - timezone.now()
-    if left.total_seconds() <= 0:
-        return _("La collecte est close.")
-    if left.days >= 1:
-        return ngettext("%(days)s jour restant", "%(days)s jours restants", left.days) % {
-            "days": left.days
-        }
-    hours = max(1, int(left.total_seconds() // 3600))
-    return ngettext("%(hours)s heure restante", "%(hours)s heures restantes", hours) % {
-        "hours": hours
-    }
-
-
-@public_page
-def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    initiative = visible_or_404(request, pk)
-    counts = _published_counts(initiative)
-    context = {
-        "initiative": initiative,
-        "tracks": _track_rows(initiative, counts),
-        "total": counts.get(TOTAL_TRACK),
-        "time_left": _time_left(initiative),
-        "invite_form": InviteForm(),
-        "reject_form": RejectForm(),
-        "rejections": rejection_rows(pk) if initiative.published_at else [],
-        **_viewer_context(request, initiative),
-    }
-    return render(request, "petitions/detail.html", context)
-
-
-def _published_counts(initiative: Initiative) -> dict[int, int]:
-    """The counts the API publishes (selectors.initiative_count: the process's memo, the shared
-    cache, one indexed read), so that the page and the API never disagree; a draft has none."""
-    if initiative.published_at is None:
-        return selectors.counts_of(initiative)
-    try:
-        count = selectors.initiative_count(initiative_id=initiative.pk)
-    except NotFound:
-        return selectors.counts_of(initiative)
-    return {TOTAL_TRACK: count.total, **count.tracks}
-
-
-def _track_rows(initiative: Initiative, counts: dict[int, int]) -> list[dict[str, Any]]:
-    """Each track with its count, its rungs (and their obligations) and the next rung to reach."""
-    tracks = []
-    for track in initiative.tracks.all():
-        rungs = []
-        for rung in track.rungs.all():
-            obligation = getattr(rung, "obligation", None)
-            rungs.append(
-                {
-                    "rung": rung,
-                    "obligation": obligation,
-                    "overdue": obligation is not None and selectors.is_overdue(obligation),
-                }
-            )
-        next_rung = next((rung for rung in track.rungs.all() if rung.reached_at is None), None)
-        count = counts.get(track.position, 0)
-        tracks.append({"track": track, "count": count, "rungs": rungs, "next": next_rung})
-    return tracks
-
-
-def _initiators(initiative: Initiative) -> list[str]:
-    """The public names of the people carrying the initiative: its initiator, then those who
-    co-signed it (never an e-mail address)."""
-    people = [initiative.initiator]
-    people += [
-        p.user
-        for p in initiative.promoters.all()
-        if p.cosigned_at is not None and p.user_id != initiative.initiator_id
-    ]
-    return [person.display_name or _("un·e habitant·e") for person in people]
-
-
-def _viewer_context(request: HttpRequest, initiative: Initiative) -> dict[str, Any]:
-    """What this visitor may do here: sign, withdraw, co-sign, moderate."""
-    user = request.user
-    now = timezone.now()
-    promoter = None
-    if user.is_authenticated:
-        promoter = next((p for p in initiative.promoters.all() if p.user_id == user.pk), None)
-    drafting = initiative.status in EDITABLE
-    collecting = initiative_collection_open(initiative, now=now)
-    has_signed = selectors.has_signed(user=user, initiative_id=initiative.pk)
-    return {
-        "collecting": collecting,
-        "has_signed": has_signed,
-        "sign_standing": sign_standing(initiative=initiative, user=user, has_signed=has_signed)
-        if collecting
-        else None,
-        "initiators": _initiators(initiative),
-        "is_initiator": is_initiator(user, initiative),
-        "can_withdraw": may_withdraw(initiative, now=now),
-        "is_moderator": is_moderator(user),
-        "promoter": promoter,
-        "promoters_have": services.promoters_cosigned(initiative) if drafting else None,
-        "promoters_need": services.promoters_needed(initiative) if drafting else None,
-    }
 
 
 @login_required

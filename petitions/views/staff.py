@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civic.errors import DomainError
+from civic.http_cache import public_page
 from civic.models import RegisterEntry
 from petitions import batch_code, selectors, services
 from petitions.forms import ObligationDoneForm, ObligationFilterForm, PaperForm, RejectForm
@@ -25,7 +26,10 @@ from petitions.rules import is_moderator
 from petitions.views._common import rejection_rows, run_service, user_of, visible_or_404
 
 
+@public_page
 def obligations(request: HttpRequest) -> HttpResponse:
+    """The city's obligations: public (the same bytes for every anonymous visitor); a moderator,
+    signed in, gets the forms that mark one done."""
     form = ObligationFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     query = selectors.obligations_public(overdue=True if data.get("overdue") else None)

@@ -51,6 +51,8 @@ def world() -> World:
             f"/assembly/seances/{session.pk}/",
             "/tableau-de-bord/",
             "/referendums/polling-stations/?q=rue+Carnot",
+            "/initiatives/obligations/",
+            f"/assembly/{mandate.pk}/recommandations/",
         ),
     )
 
@@ -140,6 +142,36 @@ def test_the_etag_changes_when_a_signature_is_counted_at_the_tick_and_not_before
     assert (
         Client().get(f"/api/v1/initiatives/{world.initiative.pk}/count/").json()["signatures"] == 1
     )
+
+
+def test_a_signature_shows_on_the_page_as_soon_as_the_fold_publishes_it(
+    world: World, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """With every memo on as in production (the remembered page, the kept public part, the
+    process's count memo), the page changes at the fold, not a memo's lifetime later: within
+    one tick of the signature. Anonymous and signed-in pages alike."""
+    settings.PAGE_MEMO_SECONDS = 60
+    settings.PAGE_FRAGMENT_SECONDS = 60
+    page_memo_forget()
+    try:
+        path = f"/initiatives/{world.initiative.pk}/"
+        resident = Client()
+        resident.force_login(ResidentFactory())
+        before = Client().get(path)
+        assert "1 signature au total" not in before.content.decode()
+        assert "1 signature au total" not in resident.get(path).content.decode()
+        assert Client().get(f"/api/v1/initiatives/{world.initiative.pk}/count/").status_code == 200
+        signature_sign(initiative_id=world.initiative.pk, user=ResidentFactory())
+        assert Client().get(path)["ETag"] == before["ETag"]  # not yet published
+        with django_capture_on_commit_callbacks(execute=True):
+            counts_fold()
+        after = Client().get(path)
+        assert after["ETag"] != before["ETag"]
+        assert "1 signature au total" in after.content.decode()
+        assert "1 signature au total" in resident.get(path).content.decode()
+        assert Client().get(path, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 200
+    finally:
+        page_memo_forget()
 
 
 def test_the_etag_changes_when_the_initiative_is_edited(world: World) -> None:
@@ -246,11 +278,12 @@ def test_english_sign_in_pages_work_under_en() -> None:
 
 # Queries per public page (the second request, once the process's lazy lookups are loaded): the
 # anonymous reader's, then a signed-in resident's (the session and the user: two more; a few pages
-# ask the resident's own state).
+# ask the resident's own state). Rendered whole: the tests keep no fragment (PAGE_FRAGMENT_SECONDS=0);
+# the initiative's page with its public part kept is pinned below.
 QUERIES = {
     "/": (4, 6),
     "/initiatives/": (6, 8),
-    "/initiatives/{initiative}/": (6, 10),
+    "/initiatives/{initiative}/": (6, 9),
     "/referendums/": (1, 3),
     "/referendums/{campaign}/": (6, 8),
     "/referendums/{campaign}/results/": (6, 8),
@@ -259,6 +292,8 @@ QUERIES = {
     "/tableau-de-bord/": (2, 4),
     # The districts of the form's list, the stations.
     "/referendums/polling-stations/?q=rue+Carnot": (2, 4),
+    "/initiatives/obligations/": (1, 3),
+    "/assembly/{mandate}/recommandations/": (2, 4),
 }
 
 
@@ -273,6 +308,27 @@ def test_each_public_page_costs_a_pinned_number_of_queries(
             client.get(path)
             with django_assert_num_queries(expected):
                 assert client.get(path).status_code == 200, path
+
+
+def test_the_initiative_page_with_its_public_part_kept_costs_one_query_or_four(
+    world: World, settings, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    """As in production (PAGE_FRAGMENT_SECONDS: one tick): the public part is rendered once and
+    shared by anonymous and signed-in visitors; each then costs the initiative's row, and a
+    resident the session, the user and their register entry with "has signed"."""
+    settings.PAGE_FRAGMENT_SECONDS = 60
+    path = f"/initiatives/{world.initiative.pk}/"
+    Client().get(path)
+    with django_assert_num_queries(1):
+        anonymous = Client().get(path).content.decode()
+    resident = Client()
+    resident.force_login(ResidentFactory())
+    resident.get("/")
+    with django_assert_num_queries(4):
+        signed_in = resident.get(path).content.decode()
+    public = anonymous.split('<p class="meta">', 1)[1].split('<section aria-labelledby="h-sign"')[0]
+    assert public in signed_in  # the same public part, byte for byte
+    assert "Connectez-vous pour signer" in anonymous and "Je signe" in signed_in
 
 
 def test_the_list_costs_the_same_queries_with_more_initiatives(

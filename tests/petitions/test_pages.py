@@ -276,12 +276,23 @@ def test_the_page_names_the_people_carrying_the_initiative_never_their_address(n
 
 
 def test_the_detail_page_of_a_resident_runs_a_fixed_number_of_queries(
-    now, django_assert_num_queries
+    now, settings, django_assert_num_queries
 ):
     initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
     client = browser(ResidentFactory())
     client.get(f"/initiatives/{initiative.pk}/")  # sessions, caches warmed
-    # Session, user, the initiative and its four prefetches, paper rejections, "has signed",
-    # and the register entry the eligibility sentence is decided on (whatever the tracks).
-    with django_assert_num_queries(10):
+    # Rendered whole: the initiative, its four prefetches and paper rejections (the public part),
+    # session, user, and the register entry with "has signed" in one (whatever the tracks).
+    with django_assert_num_queries(9):
         client.get(f"/initiatives/{initiative.pk}/")
+    # With the public part kept (petitions/views/detail.py): the initiative's row, session, user
+    # and the register entry; nothing more for another resident of the same language.
+    settings.PAGE_FRAGMENT_SECONDS = 60
+    client.get(f"/initiatives/{initiative.pk}/")
+    with django_assert_num_queries(4):
+        page = client.get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert "Je signe" in page
+    other = browser(ResidentFactory())
+    other.get("/")
+    with django_assert_num_queries(4):
+        assert "Je signe" in other.get(f"/initiatives/{initiative.pk}/").content.decode()

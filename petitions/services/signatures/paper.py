@@ -20,6 +20,7 @@ from petitions.models import (
     PaperRejectionReason,
 )
 from petitions.rules import is_moderator
+from petitions.selectors import count_version_bump
 from petitions.services.paper_batches import paper_batch_for_entry
 from petitions.services.signatures.record import Recorded, record
 from petitions.services.signatures.state import TrackInfo, require_open, signing_state
@@ -143,6 +144,7 @@ def paper_signature_enter(
             created_at=now,
             batch=batch,
         )
+        transaction.on_commit(count_version_bump)  # the page lists the rejections
         audit_record(
             actor=actor,
             verb="signature.paper_rejected",

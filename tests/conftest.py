@@ -17,6 +17,14 @@ from tests.factories import ResidentFactory, StaffFactory
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `long` (the browser crawls, the longest journeys) run first, in file order:
+    pytest-xdist hands the first tests out to the workers in turn, so the long ones start at once,
+    spread over the workers, and the end of the run is short tests that the workers share out
+    until both are done together (docs/testing.md)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     django_test_environment: None,

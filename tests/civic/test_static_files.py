@@ -12,7 +12,7 @@ import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 PRODUCTION_STORAGES = {
@@ -21,15 +21,31 @@ PRODUCTION_STORAGES = {
 }
 
 
+def production_static(root: Path) -> dict[str, Any]:
+    return {
+        "STATIC_ROOT": root,
+        "STORAGES": PRODUCTION_STORAGES,
+        "WHITENOISE_USE_FINDERS": False,
+        "WHITENOISE_AUTOREFRESH": False,
+        "DEBUG": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def collected_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """collectstatic runs once for the module (hashing and compressing every file is the slow
+    part); the tests only read what it wrote."""
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(**production_static(root)):
+        call_command("collectstatic", "--no-input", verbosity=0)
+    return root
+
+
 @pytest.fixture
-def collected(settings: Any, tmp_path: Path) -> Path:
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = PRODUCTION_STORAGES
-    settings.WHITENOISE_USE_FINDERS = False
-    settings.WHITENOISE_AUTOREFRESH = False
-    settings.DEBUG = False
-    call_command("collectstatic", "--no-input", verbosity=0)
-    return tmp_path
+def collected(settings: Any, collected_once: Path) -> Path:
+    for name, value in production_static(collected_once).items():
+        setattr(settings, name, value)
+    return collected_once
 
 
 def _get(url: str, **headers: str) -> Any:

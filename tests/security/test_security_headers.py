@@ -125,7 +125,6 @@ def world():  # type: ignore[no-untyped-def]
     return seed_world()
 
 
-@pytest.mark.long
 @pytest.mark.parametrize("who", CRAWLERS)
 def test_every_crawled_page_sends_the_security_headers_and_stays_under_its_weight(world, who):
     """One crawl per visitor for two checks: the headers and policy, and the page weight (HTML,

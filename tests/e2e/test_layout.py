@@ -9,7 +9,7 @@ language loads each page once for axe and the phone measures (a crawl is most of
 
 from __future__ import annotations
 
-from tests.e2e.layout import MEASURE
+from tests.e2e.layout import MEASURE, WIDTHS  # noqa: F401 - other browser tests import them from here
 
 
 def test_the_phone_header_takes_under_15_percent_of_the_screen(new_context, world):

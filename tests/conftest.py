@@ -18,6 +18,31 @@ from tests.oidc_provider import oidc_provider  # noqa: F401 - a fixture for ever
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `long` (the browser crawls, the longest journeys) start the run, shared out
+    between the workers: `--dist worksteal` (tools/test) gives each of n workers one n-th of the
+    list, in order, so each share is made to begin with every n-th long test. A worker that runs
+    out takes tests from the end of another's share: the run ends on short tests and the workers
+    finish together (docs/testing.md). Every process orders the same way (xdist checks it)."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    items[:] = long_tests_first(items, workers)
+
+
+def long_tests_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    short = [item for item in items if item.get_closest_marker("long") is None]
+    ordered: list[pytest.Item] = []
+    for share in range(workers):
+        # The size of this share as worksteal cuts it: what is left, divided among who is left.
+        size = (len(items) - len(ordered)) // (workers - share)
+        own_long = long[share::workers]
+        ordered += own_long
+        taken = max(0, size - len(own_long))
+        ordered += short[:taken]
+        short = short[taken:]
+    return ordered + short
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     django_test_environment: None,

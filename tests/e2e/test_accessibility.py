@@ -1,5 +1,6 @@
 """Every page the crawler reaches, for a visitor, a resident and staff, in French and in English:
-0 axe-core violations at WCAG 2.1 A and AA (tags wcag2a, wcag2aa, wcag21a, wcag21aa).
+0 axe-core violations at WCAG 2.1 A and AA (tags wcag2a, wcag2aa, wcag21a, wcag21aa); the French
+crawls of a visitor and a resident also measure each page at phone widths (tests/e2e/layout.py).
 
 The crawler follows same-origin links from the home page and the entry URLs
 (tests/e2e/crawler.py: ENTRY_URLS), so the instruments' pages are checked as soon as they are linked;
@@ -16,9 +17,11 @@ from collections.abc import Callable
 import pytest
 
 from tests.e2e import figures
-from tests.e2e.accessibility import Violation, axe_violations, browser_fetcher
+from tests.e2e.accessibility import axe_violations
 from tests.e2e.browser import ARTIFACTS, missing_axe
 from tests.e2e.crawler import ENTRY_URLS, crawl, is_html_page, summary
+from tests.e2e.layout import WIDTHS
+from tests.e2e.sitecrawl import PageChecks
 from tests.e2e.world import World
 
 pytestmark = pytest.mark.skipif(missing_axe() is not None, reason=str(missing_axe()))
@@ -29,10 +32,8 @@ CRAWLERS = ("anonymous", "resident", "unverified", "administrator")
 # Known violations the tests may not fix (the page is outside tests/), each with its fix. An entry
 # that no longer occurs fails the test too, so the list only shrinks.
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
-# The interactive API explorer is a developer tool drawn by Swagger UI (third-party markup with
-# nested controls): not a public or resident page. Its language, CSP and headers are still checked
-# (tests/security/test_security_headers.py); axe checks every page residents use.
-NOT_RESIDENT_PAGES = ("/api/v1/docs/",)
+# The crawls that also measure every page at phone widths: a visitor and a resident, in French.
+PHONE_CRAWLS = {("anonymous", "fr"), ("resident", "fr"), ("administrator", "fr")}
 
 
 def public_instrument_pages(world: World) -> set[str]:
@@ -82,63 +83,60 @@ REACHED: dict[str, Callable[[World], set[str]]] = {
 }
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("who", CRAWLERS)
-def test_every_crawled_page_has_no_wcag_21_aa_violation(new_context, world, who, language):
+def test_every_crawled_page_has_no_wcag_21_aa_violation_nor_phone_layout_problem(
+    new_context, world, who, language
+):
+    """axe on every page; for a visitor and a resident in French, the same crawl measures each page
+    at phone widths too (tests/e2e/layout.py: nothing scrolls sideways, every target 44 x 44 px)."""
+    phone = (who, language) in PHONE_CRAWLS
     page = new_context(language=language, user=world.user(who)).new_page()
-    fetch = browser_fetcher(page)
-    violations: list[Violation] = []
-    checked: list[str] = []
-
-    def fetch_and_check(path: str):  # type: ignore[no-untyped-def]
-        fetched = fetch(path)
-        # A closed page redirects to the login form: check each page shown once.
-        shown = fetched.final_path
-        if (
-            fetched.status == 200
-            and fetched.content_type.startswith("text/html")
-            and shown not in checked
-            and not shown.startswith(NOT_RESIDENT_PAGES)
-        ):
-            lang = page.locator("html").get_attribute("lang")
-            if lang != language:
-                violations.append(
-                    Violation(
-                        path,
-                        "page-language",
-                        "serious",
-                        f"lang={lang!r}, asked {language}",
-                        ["html"],
-                    )
-                )
-            violations.extend(axe_violations(page, shown))
-            checked.append(shown)
-        return fetched
-
-    visits = crawl(fetch_and_check, start=ENTRY_URLS)
+    checks = PageChecks(page, language, phone=phone)
+    entry_visits = crawl(checks, start=ENTRY_URLS)
     # Last, and alone: allauth logs out whoever opens another account's password-reset link, which
-    # would leave the rest of a resident's crawl anonymous.
-    visits += crawl(fetch_and_check, start=world.emailed_urls, max_pages=len(world.emailed_urls))
+    # would leave the rest of a resident's crawl anonymous. (The phone measures cover the pages of
+    # the entry URLs' crawl, as they always have.)
+    checks.phone = False
+    visits = entry_visits + crawl(
+        checks, start=world.emailed_urls, max_pages=len(world.emailed_urls)
+    )
+    checked, violations = checks.checked, checks.violations
     pages = [v for v in visits if is_html_page(v)]
     figures.record(
         f"axe {who}/{language}: {len(checked)} pages checked, {len(violations)} violations"
         f" ({sum((v.path, v.rule) in KNOWN_VIOLATIONS for v in violations)} known)"
         f" ({len(visits)} paths visited)"
     )
+    if phone:
+        figures.record(
+            f"layout {who} at {', '.join(map(str, WIDTHS))} px: {len(checks.measured)} pages, "
+            f"{len(checks.layout_problems)} problems"
+        )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"crawl-{who}-{language}.txt").write_text(
         summary(visits, f"{who}/{language}") + "\naxe-checked:\n  " + "\n  ".join(checked) + "\n"
     )
     assert len(pages) >= 8, summary(visits, f"{who}/{language}")  # the crawler really crawled
+    if phone:
+        assert len([v for v in entry_visits if is_html_page(v)]) >= 8, summary(entry_visits, who)
     missed = sorted(REACHED[who](world) - set(checked))
     assert not missed, f"instrument pages not reached: {missed}\n" + summary(visits, who)
     server_errors = [v.path for v in visits if v.fetched.status >= 500]
     assert not server_errors, f"server errors on {server_errors}"
+    # Every kind of problem is reported, each line naming its page, before the test fails.
     unexpected = [v for v in violations if (v.path, v.rule) not in KNOWN_VIOLATIONS]
-    assert not unexpected, "\n".join(map(str, unexpected))
     found = {(v.path, v.rule) for v in violations}
     stale = [key for key in KNOWN_VIOLATIONS if key[0] in checked and key not in found]
-    assert not stale, f"fixed, remove from KNOWN_VIOLATIONS: {stale}"
+    failures = []
+    if unexpected:
+        failures.append("axe violations:\n" + "\n".join(map(str, unexpected)))
+    if stale:
+        failures.append(f"fixed, remove from KNOWN_VIOLATIONS: {stale}")
+    if checks.layout_problems:
+        failures.append("phone layout:\n" + "\n".join(checks.layout_problems))
+    assert not failures, "\n\n".join(failures)
 
 
 def test_axe_finds_a_violation_when_there_is_one(new_context, world):

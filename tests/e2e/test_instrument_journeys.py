@@ -257,6 +257,7 @@ def _check_receipt(page, way: str, campaign: Campaign, receipt: str) -> str:  # 
     return page.locator("main").inner_text()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("way", WAYS)
 def test_a_voter_votes_re_votes_and_checks_the_receipt(new_context, world, way):
     campaign = world.instruments.open_vote
@@ -344,6 +345,7 @@ def test_a_vote_without_a_choice_is_shown_back_and_a_visitor_must_log_in(new_con
     assert "/accounts/login/" in visitor.url
 
 
+@pytest.mark.long
 def test_a_campaign_manager_records_a_polling_station_sheet_twice(new_context, world):
     campaign = world.instruments.paper_referendum
     first_station, second_station = world.instruments.stations
@@ -443,6 +445,7 @@ def _recruiting_mandate_with_volunteers(clerk: User) -> Mandate:
     return mandate
 
 
+@pytest.mark.long
 def test_an_assembly_clerk_runs_the_draw(new_context, world, settings):
     clerk = world.user("assembly_clerk")
     mandate = _recruiting_mandate_with_volunteers(clerk)

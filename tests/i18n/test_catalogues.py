@@ -253,25 +253,32 @@ def copy_of_app(app: str, workdir: Path) -> Path:
 # LOCALE_PATHS emptied so the extraction touches nothing outside the temporary copy.
 # sys.path[0] is the repository, as under manage.py (the copy's own modules, e.g. config/celery.py, must not
 # shadow the packages of the same name).
-EXTRACT = (
-    f"import sys; sys.path[0] = {str(ROOT)!r}; "
+# One process extracts from every copy it is given (Django starts once, not once per app).
+EXTRACT_EACH = (
+    f"import os, sys; sys.path[0] = {str(ROOT)!r}; "
     "import django; from django.conf import settings; settings.LOCALE_PATHS = []; django.setup(); "
-    "from django.core.management import call_command; "
-    "call_command('makemessages', locale=['en'], no_location=True, no_obsolete=True, verbosity=0)"
+    "from django.core.management import call_command\n"
+    "for folder in sys.argv[1:]:\n"
+    "    os.chdir(folder)\n"
+    "    call_command('makemessages', locale=['en'], no_location=True, no_obsolete=True, verbosity=0)"
 )
 
 
-def extracted_msgids(copy: Path) -> set[str]:
-    """The msgids makemessages finds in a copy of an app (the committed catalogue is left untouched)."""
+def extracted_msgids(*copies: Path) -> list[set[str]]:
+    """The msgids makemessages finds in each copy of an app, in one process (the committed
+    catalogues are left untouched)."""
     subprocess.run(
-        [sys.executable, "-c", EXTRACT],
-        cwd=copy,
+        [sys.executable, "-c", EXTRACT_EACH, *map(str, copies)],
+        cwd=copies[0],
         check=True,
         capture_output=True,
         timeout=300,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
     )
-    return {entry.key for entry in parse_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")}
+    return [
+        {entry.key for entry in parse_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")}
+        for copy in copies
+    ]
 
 
 needs_xgettext = pytest.mark.skipif(
@@ -279,12 +286,45 @@ needs_xgettext = pytest.mark.skipif(
     reason="xgettext (GNU gettext) is not installed: cannot extract msgids from the code",
 )
 
+PROBE = "Chaîne toute neuve"
+
+
+@dataclass
+class Extraction:
+    """What one run of makemessages found in a copy of every app, and in a copy of civic with a
+    newly marked string; whether the repository had a locale/ folder before and after it."""
+
+    msgids: dict[str, set[str]]
+    with_probe: set[str]
+    root_locale_before: bool
+    root_locale_after: bool
+
+
+@pytest.fixture(scope="module")
+def extraction(tmp_path_factory: pytest.TempPathFactory) -> Extraction:
+    """The extraction runs once for the module (it is the module's slowest step), not per test."""
+    workdir = tmp_path_factory.mktemp("extraction")
+    copies = [copy_of_app(app_name, workdir / "apps") for app_name in APPS]
+    probe = copy_of_app("civic", workdir / "probe")
+    (probe / "probe.py").write_text(
+        f'from django.utils.translation import gettext as _\n\nLABEL = _("{PROBE}")\n',
+        encoding="utf-8",
+    )
+    before = (ROOT / "locale").exists()
+    *found, with_probe = extracted_msgids(*copies, probe)
+    return Extraction(
+        msgids=dict(zip(APPS, found, strict=True)),
+        with_probe=with_probe,
+        root_locale_before=before,
+        root_locale_after=(ROOT / "locale").exists(),
+    )
+
 
 @needs_xgettext
 def test_the_catalogue_covers_every_msgid_in_the_code(
-    app: str, catalogue: list[Entry], tmp_path: Path
+    app: str, catalogue: list[Entry], extraction: Extraction
 ) -> None:
-    in_code = extracted_msgids(copy_of_app(app, tmp_path))
+    in_code = extraction.msgids[app]
     in_catalogue = {entry.key for entry in catalogue}
     missing = sorted(in_code - in_catalogue)
     stale = sorted(in_catalogue - in_code)
@@ -297,18 +337,12 @@ def test_the_catalogue_covers_every_msgid_in_the_code(
 
 
 @needs_xgettext
-def test_the_extraction_finds_a_newly_marked_string(tmp_path: Path) -> None:
-    copy = copy_of_app("civic", tmp_path)
-    (copy / "probe.py").write_text(
-        'from django.utils.translation import gettext as _\n\nLABEL = _("Chaîne toute neuve")\n',
-        encoding="utf-8",
-    )
-    assert "Chaîne toute neuve" in extracted_msgids(copy)
-    assert "Chaîne toute neuve" not in {entry.key for entry in parse_po(po_path("civic"))}
+def test_the_extraction_finds_a_newly_marked_string(extraction: Extraction) -> None:
+    assert PROBE in extraction.with_probe
+    assert PROBE not in extraction.msgids["civic"]
+    assert PROBE not in {entry.key for entry in parse_po(po_path("civic"))}
 
 
 @needs_xgettext
-def test_the_extraction_leaves_the_repository_alone(tmp_path: Path) -> None:
-    had_root_locale = (ROOT / "locale").exists()
-    extracted_msgids(copy_of_app("assembly", tmp_path))
-    assert (ROOT / "locale").exists() == had_root_locale
+def test_the_extraction_leaves_the_repository_alone(extraction: Extraction) -> None:
+    assert extraction.root_locale_after == extraction.root_locale_before

@@ -26,6 +26,8 @@ from civic.models import Notification, RegisterEntry, User
 from civic.notifications import notification_mark_read
 from civic.ratelimits import RateLimited, client_address
 from civic.roles import Role, has_role, is_staff_member
+from civic.second_factor import CODE as SECOND_FACTOR_REQUIRED
+from civic.second_factor import enrolment_redirect, second_factor_missing
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.store import database_ping
@@ -125,6 +127,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if second_factor_missing(request.user):
+        if request.path.startswith("/api/"):
+            detail = _("Activez une double authentification avant d'ouvrir l'espace agents.")
+            return JsonResponse({"code": SECOND_FACTOR_REQUIRED, "detail": detail}, status=403)
+        return enrolment_redirect(request)
     return _error(
         request,
         status=403,

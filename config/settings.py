@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "civic.second_factor.SecondFactorMiddleware",
 ]
 
 # Signing and casting with a bearer token skip the middleware and the dispatch they do not use
@@ -183,6 +185,14 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ADAPTER = "civic.accounts.AccountAdapter"
+# Staff second factor (civic/second_factor.py): TOTP with recovery codes, and WebAuthn security keys
+# where the browser offers them. A staff account holds no role until one is enrolled.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Civic")
+MFA_RECOVERY_CODE_COUNT = 10
+# Staff addresses are set by the administrator, not proven by a link: enrolment must not wait on it.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

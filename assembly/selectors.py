@@ -281,3 +281,15 @@ def dashboard_votes() -> QuerySet[Any]:
 def dashboard_minutes() -> QuerySet[Any]:
     """Published minutes, in publication order."""
     return _dash.Minutes.objects.filter(status="published").order_by("published_at", "id")
+
+
+def retention_periods() -> list[dict[str, Any]]:
+    """For the privacy notice: who was invited to the draw is unlinked when the mandate closes."""
+    return [
+        {
+            "key": "assembly:invitations",
+            "what": _("Personnes tirées au sort et invitées à l'assemblée"),
+            "days": None,
+            "starts": _("jusqu'à la clôture du mandat, puis le lien est effacé"),
+        }
+    ]

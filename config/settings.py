@@ -377,6 +377,11 @@ CITY_COLOURS = {
     "primary": env_str("CITY_COLOUR_PRIMARY", "#00437a"),
     "secondary": env_str("CITY_COLOUR_SECONDARY", "#1e6b33"),
 }
+# Retention of the core's personal data, in days (civic/legal/retention.py): the privacy notice
+# shows these very values and the purge jobs apply them. The instruments keep their own periods
+# (an instrument type's `retention_days`, a campaign's `retention_days`).
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365, minimum=1)
+AUDIT_IDENTITY_RETENTION_DAYS = env_int("AUDIT_IDENTITY_RETENTION_DAYS", 730, minimum=1)
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
 

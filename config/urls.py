@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civic import views
+from civic.legal import views as legal_views
 from dashboards import feeds
 
 # Outside the language prefix: the API, the health check, the city's colours, the language switch's
@@ -28,6 +29,12 @@ urlpatterns += i18n_patterns(
     path("me/verify/", views.verify, name="verify"),
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/data/", views.my_data, name="my-data"),
+    path("me/delete/", legal_views.account_delete, name="account-delete"),
+    path("mentions-legales/", legal_views.legal_notice, name="legal-notice"),
+    path("donnees-personnelles/", legal_views.privacy, name="privacy"),
+    path("accessibilite/", legal_views.accessibility, name="accessibility"),
+    path("conditions-utilisation/", legal_views.terms, name="terms"),
+    path("cookies/", legal_views.cookies, name="cookies"),
     path("design/", views.design, name="design"),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/register/import/", views.register_import_view, name="staff-register-import"),

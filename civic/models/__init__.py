@@ -1,5 +1,6 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
+from civic.models.legal import AccessibilityStatus, AuditIdentity, LegalSettings
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.register import (
     District,
@@ -19,14 +20,17 @@ from civic.models.webhooks import (
 )
 
 __all__ = [
+    "AccessibilityStatus",
     "ApiToken",
     "AuditEntry",
+    "AuditIdentity",
     "DeliveryStatus",
     "District",
     "DomainEvent",
     "EntryKind",
     "EventDelivery",
     "EventDeliveryStatus",
+    "LegalSettings",
     "Notification",
     "NotificationStatus",
     "RegisterEntry",

@@ -24,7 +24,8 @@ LEGAL_LINKS = (
 
 
 @cache
-def _legal_urls() -> tuple[tuple[str | None, Any], ...]:
+def _legal_urls(language: str | None) -> tuple[tuple[str | None, Any], ...]:
+    """Per language: under /en/ the links lead to the English pages."""
     found = []
     for name, label in LEGAL_LINKS:
         try:
@@ -42,7 +43,7 @@ def _legal_links() -> list[tuple[str | None, Any]]:
     label = format_lazy("{}{}", _("Accessibilité : "), status)
     return [
         (url, label if name == "accessibility" else text)
-        for (name, _text), (url, text) in zip(LEGAL_LINKS, _legal_urls(), strict=True)
+        for (name, _text), (url, text) in zip(LEGAL_LINKS, _legal_urls(get_language()), strict=True)
     ]
 
 

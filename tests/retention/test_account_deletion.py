@@ -10,6 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from assembly.models import Member
+from assembly.selectors import personal_data_export
 from civic.audit import actor_pseudonym, audit_verify
 from civic.errors import PermissionDenied, RuleViolation
 from civic.legal.deletion import account_delete
@@ -22,6 +24,7 @@ from petitions.services.deadlines import initiative_close
 from petitions.services.signatures import signature_sign
 from referendums.models import Ballot, Participation
 from referendums.services.voting import ballot_cast
+from tests.assembly.factories import MemberFactory
 from tests.factories import ResidentFactory, StaffFactory
 from tests.petitions.factories import InitiativeFactory
 
@@ -126,3 +129,19 @@ def test_the_page_confirms_with_the_password_by_post(client):
     assert done.status_code == 302 and "_auth_user_id" not in client.session
     assert not User.objects.get(pk=resident.pk).is_active
     assert client.get(reverse("my-data")).status_code == 302  # signed out
+
+
+def test_the_assembly_keeps_its_seat_and_the_account_no_longer_leads_to_it():
+    resident = ResidentFactory()
+    member = MemberFactory(volunteer__invitation__register_entry=resident.register_entry)
+    assert personal_data_export(user=resident)["invitations"]
+
+    account_delete(user=resident, password=PASSWORD)
+
+    # The seat, its public first name and district stay (the assembly's composition and its
+    # minutes do not change); the draw's records stay with the register entry until the mandate's
+    # close unlinks them; the account leads nowhere.
+    kept = Member.objects.get(pk=member.pk)
+    assert (kept.seat, kept.first_name) == (member.seat, member.first_name)
+    tombstone = User.objects.get(pk=resident.pk)
+    assert personal_data_export(user=tombstone) == {"invitations": [], "volunteering": []}

@@ -18,8 +18,11 @@ from civic.legal.retention import all_periods
 from civic.models import AuditEntry, AuditIdentity, Notification, NotificationStatus
 from civic.notifications import notify
 from petitions.models import InstrumentType
+from referendums.models import Campaign, Participation
+from referendums.tasks import purge_personal_data
 from tests.factories import ResidentFactory, StaffFactory
 from tests.petitions.factories import InitiativeFactory
+from tests.retention.test_retention import voted_and_published
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +89,6 @@ def test_each_instrument_type_shows_the_period_its_purge_applies(client):
 
 
 def test_each_campaign_shows_the_period_its_purge_applies(client, open_vote, close_vote, freeze):
-    from referendums.models import Campaign, Participation
-    from referendums.tasks import purge_personal_data
-    from tests.retention.test_retention import voted_and_published
 
     campaign = voted_and_published(open_vote, close_vote)
     Campaign.objects.filter(pk=campaign.pk).update(retention_days=45)

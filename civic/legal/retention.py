@@ -63,7 +63,7 @@ def core_periods() -> list[Period]:
 def instrument_periods() -> list[Period]:
     """Each instrument may offer `retention_periods() -> list[dict]` in its selectors module (keys
     key, what, days, starts): the core lists them without knowing the instruments' models."""
-    periods = []
+    periods: list[Period] = []
     for app in INSTRUMENTS:
         try:
             selectors = importlib.import_module(f"{app}.selectors")

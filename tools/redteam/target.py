@@ -91,7 +91,8 @@ class Browser:
         use the tests' published TOTP secret, the demo's staff the demo's)."""
         answer = self.post_form("/accounts/login/", {"login": email, "password": password})
         for secret in TOTP_SECRETS:
-            if not answer.headers.get("Location", "").endswith("/accounts/2fa/authenticate/"):
+            location = next((v for k, v in answer.headers.items() if k.lower() == "location"), "")
+            if not location.endswith("/accounts/2fa/authenticate/"):
                 break
             answer = self.post_form("/accounts/2fa/authenticate/", {"code": totp_now(secret)})
             if answer.status == 200:  # a wrong code shows the form again: try the next secret

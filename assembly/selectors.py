@@ -371,3 +371,15 @@ def dashboard_attendance_rows(mandate_id: int) -> list[dict[str, Any]]:
         }
         for s in sessions
     ]
+
+
+def retention_periods() -> list[dict[str, Any]]:
+    """For the privacy notice: who was invited to the draw is unlinked when the mandate closes."""
+    return [
+        {
+            "key": "assembly:invitations",
+            "what": _("Personnes tirées au sort et invitées à l'assemblée"),
+            "days": None,
+            "starts": _("jusqu'à la clôture du mandat, puis le lien est effacé"),
+        }
+    ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from civic.admin_readonly import ReadOnlyAdminMixin
 from civic.admin_services import ServiceAdminMixin, run_service
 from civic.audit import audit_record
+from civic.legal import admin as legal_admin  # noqa: F401 - registers the legal pages' screen
 from civic.models import (
     AuditEntry,
     District,

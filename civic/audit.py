@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from civic.models import AuditEntry, User
+from civic.models import AuditEntry, AuditIdentity, User
 from civic.store import audit_tail_lock
 
 GENESIS = "0" * 64
@@ -27,6 +27,23 @@ def chain_key() -> bytes | None:
     write the table could recompute every hash after an edit; with it, they cannot forge a link."""
     key = getattr(settings, "AUDIT_CHAIN_KEY", "")
     return key.encode() if key else None
+
+
+def actor_pseudonym(user_id: int) -> str:
+    """The stable name an audit entry gives an account: a keyed hash of its id, so that entries
+    of one actor stay linkable after the e-mail address is erased, and the chain never holds the
+    address itself (civic.models.AuditIdentity keeps it, for a while)."""
+    key = str(settings.IDENTITY_HASH_KEY).encode()
+    return "u-" + hmac.new(key, f"audit-actor:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def _remember_identity(pseudonym: str, email: str, at: datetime) -> None:
+    AuditIdentity.objects.bulk_create(
+        [AuditIdentity(pseudonym=pseudonym, email=email, last_seen_at=at)],
+        update_conflicts=True,
+        unique_fields=["pseudonym"],
+        update_fields=["email", "last_seen_at"],
+    )
 
 
 def _canonical(value: Any) -> Any:
@@ -85,7 +102,7 @@ def audit_record(
         target_type, target_id = target._meta.label_lower, str(target.pk)
     else:
         target_type, target_id = target[0], str(target[1])
-    actor_label = actor.email if actor is not None else "system"
+    actor_label = actor_pseudonym(actor.pk) if actor is not None else "system"
     with transaction.atomic():
         audit_tail_lock()  # the tail is ours until the transaction ends
         last = AuditEntry.objects.order_by("-id").values_list("id", "hash").first()
@@ -95,6 +112,8 @@ def audit_record(
         at = timezone.now()
         before_c, after_c = _canonical(before), _canonical(after)
         key = chain_key()
+        if actor is not None:
+            _remember_identity(actor_label, actor.email, at)
         digest = entry_digest(
             prev_hash=prev_hash,
             entry_id=entry_id,

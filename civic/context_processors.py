@@ -4,9 +4,11 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.text import format_lazy
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from civic.legal.services import legal_settings
 from civic.roles import is_staff_member, roles_held
 from civic.theme import theme_version
 
@@ -14,14 +16,16 @@ from civic.theme import theme_version
 # so the link appears as soon as its route exists (no page is faked here).
 LEGAL_LINKS = (
     ("legal-notice", _("Mentions légales")),
-    ("accessibility", _("Accessibilité : non conforme")),
+    ("accessibility", _("Accessibilité")),
     ("privacy", _("Données personnelles")),
     ("cookies", _("Cookies")),
+    ("terms", _("Conditions d'utilisation")),
 )
 
 
 @cache
-def _legal_urls() -> tuple[tuple[str | None, Any], ...]:
+def _legal_urls(language: str | None) -> tuple[tuple[str | None, Any], ...]:
+    """Per language: under /en/ the links lead to the English pages."""
     found = []
     for name, label in LEGAL_LINKS:
         try:
@@ -32,13 +36,24 @@ def _legal_urls() -> tuple[tuple[str | None, Any], ...]:
     return tuple(found)
 
 
+def _legal_links() -> list[tuple[str | None, Any]]:
+    """The footer's links, the accessibility one carrying the statement's status (RGAA: "on every
+    page"), read from the legal settings through the cache."""
+    status = legal_settings().get_accessibility_status_display()
+    label = format_lazy("{}{}", _("Accessibilité : "), status)
+    return [
+        (url, label if name == "accessibility" else text)
+        for (name, _text), (url, text) in zip(LEGAL_LINKS, _legal_urls(get_language()), strict=True)
+    ]
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
         "CITY_NAME": settings.CITY_NAME,
         "CITY_LOGO": settings.CITY_LOGO,
         "THEME_VERSION": theme_version(),
-        "LEGAL_LINKS": _legal_urls(),
+        "LEGAL_LINKS": _legal_links(),
         "is_staff_member": bool(user is not None and is_staff_member(user)),
         # The roles held (every role for an administrator), so that a link shows only to those
         # its page lets in; read from the groups is_staff_member has already loaded.

@@ -7,10 +7,15 @@ generator is seeded, so every machine gets the same city.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -110,6 +115,9 @@ STAFF = {
     Role.AUDITOR: "auditor@example.org",
 }
 DEFAULT_PASSWORD = "demo-civic-2026"  # noqa: S105 - the demo's published password
+# Every demo staff account's TOTP secret, published like the password (README): add it to an
+# authenticator app, or print the current code with `manage.py demo_totp`. Never outside a demo.
+DEMO_TOTP_SECRET = "CIVICDEMOSTAFFSECONDFACTORKEYXYZ"  # noqa: S105
 
 
 @dataclass
@@ -118,6 +126,8 @@ class DemoReport:
     entries_created: int
     staff: list[str]
     residents_created: int
+    # email -> two recovery codes still unused (each works once)
+    recovery_codes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _entry_values(i: int, rng: random.Random, districts: list[District], today: date) -> dict:
@@ -186,9 +196,23 @@ def seed_demo(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         staff.append(email)
+    codes = {email: _demo_second_factor(User.objects.get(email=email)) for email in staff}
 
     residents_created = _seed_residents(residents, hashed)
-    return DemoReport(len(districts), len(new_entries), staff, residents_created)
+    return DemoReport(len(districts), len(new_entries), staff, residents_created, codes)
+
+
+def _demo_second_factor(user: User) -> list[str]:
+    """Enrol the published demo TOTP secret (once) and recovery codes; two unused codes back."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return RecoveryCodes.activate(user).get_unused_codes()[:2]
+
+
+def demo_totp_code() -> str:
+    """The current six-digit code of DEMO_TOTP_SECRET."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
 
 
 def resident_email(n: int) -> str:

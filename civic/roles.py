@@ -13,6 +13,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civic.second_factor import has_second_factor
+
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrateur")
@@ -71,10 +73,10 @@ def roles_sync_after_migrate(sender: Any, **kwargs: Any) -> None:
 def has_role(user: Any, *roles: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if not (user.is_staff or user.is_superuser) or not has_second_factor(user):
+        return False  # no role before a second factor (civic/second_factor.py)
     if user.is_superuser:
         return True
-    if not user.is_staff:
-        return False
     names = _role_names(user)
     return Role.ADMINISTRATOR in names or any(role in names for role in roles)
 

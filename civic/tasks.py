@@ -9,6 +9,7 @@ from celery import shared_task
 from civic.audit import audit_verify
 from civic.audit_heads import heads_publish
 from civic.events import event_dispatch, event_enqueue, events_purge, events_stale_ids
+from civic.legal.jobs import audit_identities_purge, notifications_purge
 from civic.notifications import (
     digests_send,
     notification_deliver,
@@ -84,3 +85,13 @@ def sweep_events() -> int:
 @shared_task
 def purge_events() -> int:
     return events_purge()
+
+
+@shared_task
+def purge_notifications() -> int:
+    return notifications_purge()
+
+
+@shared_task
+def purge_audit_identities() -> int:
+    return audit_identities_purge()

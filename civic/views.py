@@ -30,6 +30,8 @@ from civic.notifications import (
 from civic.personal_data import personal_data_of, personal_data_sections
 from civic.ratelimits import RateLimited, client_address
 from civic.roles import Role, has_role
+from civic.second_factor import CODE as SECOND_FACTOR_REQUIRED
+from civic.second_factor import enrolment_redirect, second_factor_missing
 from civic.services.register import register_import
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.store import database_ping
@@ -129,6 +131,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if second_factor_missing(request.user):
+        if request.path.startswith("/api/"):
+            detail = _("Activez une double authentification avant d'ouvrir l'espace agents.")
+            return JsonResponse({"code": SECOND_FACTOR_REQUIRED, "detail": detail}, status=403)
+        return enrolment_redirect(request)
     return _error(
         request,
         status=403,

@@ -24,6 +24,16 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
             "task": "civic.tasks.purge_events",
             "schedule": crontab(hour=4, minute=10),
         },
+        # Notifications older than NOTIFICATION_RETENTION_DAYS (delivered or failed): deleted.
+        "notifications-purge": {
+            "task": "civic.tasks.purge_notifications",
+            "schedule": crontab(hour=4, minute=20),
+        },
+        # E-mail addresses behind audit pseudonyms unused for AUDIT_IDENTITY_RETENTION_DAYS: erased.
+        "audit-identities-purge": {
+            "task": "civic.tasks.purge_audit_identities",
+            "schedule": crontab(hour=4, minute=30),
+        },
         # Webhook deliveries whose backoff has expired, or whose worker died mid-delivery.
         "webhooks-sweep": {"task": "civic.tasks.sweep_webhooks", "schedule": 30.0},
         # Verify the whole audit chain every hour; a broken link is logged as an error.

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "civic.second_factor.SecondFactorMiddleware",
 ]
 
 # Signing and casting with a bearer token skip the middleware and the dispatch they do not use
@@ -183,6 +185,14 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ADAPTER = "civic.accounts.AccountAdapter"
+# Staff second factor (civic/second_factor.py): TOTP with recovery codes, and WebAuthn security keys
+# where the browser offers them. A staff account holds no role until one is enrolled.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Civic")
+MFA_RECOVERY_CODE_COUNT = 10
+# Staff addresses are set by the administrator, not proven by a link: enrolment must not wait on it.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -372,6 +382,11 @@ CITY_COLOURS = {
     "primary": env_str("CITY_COLOUR_PRIMARY", "#00437a"),
     "secondary": env_str("CITY_COLOUR_SECONDARY", "#1e6b33"),
 }
+# Retention of the core's personal data, in days (civic/legal/retention.py): the privacy notice
+# shows these very values and the purge jobs apply them. The instruments keep their own periods
+# (an instrument type's `retention_days`, a campaign's `retention_days`).
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365, minimum=1)
+AUDIT_IDENTITY_RETENTION_DAYS = env_int("AUDIT_IDENTITY_RETENTION_DAYS", 730, minimum=1)
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
 

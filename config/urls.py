@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civic import staff_views, views, views_follow
+from civic.legal import views as legal_views
 from dashboards import feeds
 
 # Outside the language prefix: the API, the health check, the city's colours, the language switch's
@@ -33,6 +34,12 @@ urlpatterns += i18n_patterns(
     path("me/follows/", views_follow.follows, name="follows"),
     path("me/follows/set/", views_follow.follow, name="follows-set"),
     path("desabonnement/<str:token>/", views_follow.unsubscribe, name="unsubscribe"),
+    path("me/delete/", legal_views.account_delete, name="account-delete"),
+    path("mentions-legales/", legal_views.legal_notice, name="legal-notice"),
+    path("donnees-personnelles/", legal_views.privacy, name="privacy"),
+    path("accessibilite/", legal_views.accessibility, name="accessibility"),
+    path("conditions-utilisation/", legal_views.terms, name="terms"),
+    path("cookies/", legal_views.cookies, name="cookies"),
     path("design/", views.design, name="design"),
     path("staff/", staff_views.staff_home, name="staff-home"),
     path("staff/registre/", staff_views.staff_register_counts, name="staff-register-counts"),

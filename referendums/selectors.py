@@ -306,3 +306,27 @@ def dashboard_station_results() -> QuerySet[Any]:
         .select_related("station__district")
         .order_by("campaign_id", "station__code")
     )
+
+
+def retention_periods() -> list[dict[str, Any]]:
+    """For the privacy notice: the period each campaign not yet purged applies (the field that
+    `personal_data_purge_due` reads), and the default a new campaign gets."""
+    default = Campaign._meta.get_field("retention_days").get_default()
+    periods = [
+        {
+            "key": "referendums:default",
+            "what": _("Listes d'émargement et corps électoral figé d'un vote"),
+            "days": default,
+            "starts": _("après la publication des résultats (durée par défaut)"),
+        }
+    ]
+    for campaign in Campaign.objects.filter(personal_data_purged_at__isnull=True).order_by("pk"):
+        periods.append(
+            {
+                "key": f"referendums:{campaign.pk}",
+                "what": _("Listes d'émargement : %(title)s") % {"title": campaign.title},
+                "days": campaign.retention_days,
+                "starts": _("après la publication des résultats"),
+            }
+        )
+    return periods

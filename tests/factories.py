@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import factory
+from allauth.mfa import app_settings
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -84,6 +88,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def second_factor(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        """Staff and superusers enrol TOTP (STAFF_TOTP_SECRET) and recovery codes, as every staff
+        account must before it holds a role; `second_factor=False` leaves one without."""
+        if create and (obj.is_staff or obj.is_superuser) and extracted is not False:
+            enrol_second_factor(obj)
+
 
 class ResidentFactory(UserFactory):
     """A verified resident: linked to a register entry (an elector unless `entry__...` says)."""
@@ -105,6 +116,23 @@ class StaffFactory(UserFactory):
         if not Group.objects.filter(name=extracted).exists():
             roles_sync()
         obj.groups.add(Group.objects.get(name=extracted))
+
+
+# Base32, published: tests log staff in through the form with `totp_code()`.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_second_factor(user: User) -> list[str]:
+    """Enrol TOTP under STAFF_TOTP_SECRET and recovery codes; returns the recovery codes."""
+    TOTP.activate(user, STAFF_TOTP_SECRET)
+    user._civic_second_factor = True  # type: ignore[attr-defined]
+    return RecoveryCodes.activate(user).generate_codes()
+
+
+def totp_code(secret: str = STAFF_TOTP_SECRET, *, offset: int = 0) -> str:
+    """The TOTP code of `secret` now (`offset` periods later)."""
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + offset
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 def api_key_for(user: User) -> str:

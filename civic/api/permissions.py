@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
+from civic.errors import PermissionDenied
 from civic.roles import Role, has_role
+from civic.second_factor import CODE as SECOND_FACTOR_REQUIRED
+from civic.second_factor import second_factor_missing
 
 
 class IsVerifiedResident(BasePermission):
@@ -24,6 +28,11 @@ def role_permission(*roles: str) -> type[BasePermission]:
         message = "This action is reserved to staff with the required role."
 
         def has_permission(self, request: Any, view: Any) -> bool:
+            if second_factor_missing(request.user):
+                raise PermissionDenied(
+                    _("Activez une double authentification avant d'utiliser l'API des agents."),
+                    code=SECOND_FACTOR_REQUIRED,
+                )
             return has_role(request.user, *roles)
 
     HasRole.__name__ = "HasRole_" + "_".join(roles)

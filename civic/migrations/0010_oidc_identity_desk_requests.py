@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('civic', '0007_audit_truncate_keyed_chain'),
+        ("civic", "0008_legal_settings_audit_identities"),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.follows import Follow, NotificationPreference
+from civic.models.legal import AccessibilityStatus, AuditIdentity, LegalSettings
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.oidc import DeskReason, DeskRequest, DeskRequestOutcome, OidcIdentity
 from civic.models.register import (
@@ -21,8 +22,10 @@ from civic.models.webhooks import (
 )
 
 __all__ = [
+    "AccessibilityStatus",
     "ApiToken",
     "AuditEntry",
+    "AuditIdentity",
     "DeliveryStatus",
     "DeskReason",
     "DeskRequest",
@@ -33,6 +36,7 @@ __all__ = [
     "EventDelivery",
     "EventDeliveryStatus",
     "Follow",
+    "LegalSettings",
     "Notification",
     "NotificationPreference",
     "NotificationStatus",

@@ -88,6 +88,7 @@ SKIPPED = {
     "django.contrib.auth.middleware.AuthenticationMiddleware": "the user comes from the token",
     "django.contrib.messages.middleware.MessageMiddleware": "no messages in the API",
     "allauth.account.middleware.AccountMiddleware": "acts on login flows only",
+    "civic.second_factor.SecondFactorMiddleware": "acts on /admin/ only",
 }
 _SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
 # What DRF's content negotiation answers JSON for, with the JSON renderer first in the view.

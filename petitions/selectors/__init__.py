@@ -25,6 +25,7 @@ from petitions.models import (
     Initiative,
     InitiativeCount,
     InitiativeTrack,
+    InstrumentType,
     Obligation,
     ObligationStatus,
     PaperRejection,
@@ -275,3 +276,19 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             for s in signatures_of(user=user)
         ],
     }
+
+
+def retention_periods() -> list[dict[str, Any]]:
+    """For the privacy notice (civic/legal/retention.py): each instrument type's period, the very
+    field `signatures_purge_due` applies."""
+    return [
+        {
+            "key": f"petitions:{kind.pk}",
+            "what": _("Signataires : %(name)s") % {"name": kind.name},
+            "days": kind.retention_days,
+            "starts": _(
+                "après la clôture de la collecte (et tant qu'une obligation reste ouverte)"
+            ),
+        }
+        for kind in InstrumentType.objects.order_by("name").only("pk", "name", "retention_days")
+    ]

@@ -21,6 +21,7 @@ from petitions.services.drafting import (
     promoters_cosigned,
     promoters_needed,
 )
+from petitions.services.erasure import personal_data_erase
 from petitions.services.initiatives import (
     initiative_publish,
     initiative_reject,
@@ -90,6 +91,7 @@ __all__ = [
     "paper_rows_from_csv",
     "paper_signature_enter",
     "paper_signatures_import",
+    "personal_data_erase",
     "promoter_cosign",
     "promoter_invite",
     "promoters_cosigned",

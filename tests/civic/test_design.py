@@ -72,10 +72,10 @@ def test_the_home_page_leads_with_the_three_actions(client):
         assert card.count("<a ") == 1
 
 
-def test_the_footer_shows_legal_pages_as_text_until_their_routes_exist(client):
+def test_the_footer_links_the_legal_pages(client):
     html = client.get("/").content.decode()
     footer = html[html.index('<footer class="site-footer">') :]
-    assert "<li>Mentions légales</li>" in footer
+    assert f'<a href="{reverse("legal-notice")}">Mentions légales</a>' in footer
     assert f'href="{reverse("design")}"' in footer
 
 

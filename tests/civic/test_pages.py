@@ -131,7 +131,7 @@ def test_the_register_import_page_reports_rejections(client):
     )
     response = client.post(reverse("staff-register-import"), {"file": upload})
     html = response.content.decode()
-    assert "nowhere" in html and "Lignes rejetées" in html
+    assert "nowhere" in html and "Lignes rejetées" in html, html[html.index("<main") :][:3000]
 
 
 def test_the_auditor_cannot_import_the_register(client):

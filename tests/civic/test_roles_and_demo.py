@@ -4,9 +4,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from civic.audit import audit_record
+from civic.demo import DEMO_TOTP_SECRET, demo_totp_code
 from civic.models import AuditEntry, RegisterEntry, User
 from civic.roles import Role, has_role, roles_sync
-from tests.factories import ResidentFactory, StaffFactory
+from tests.factories import ResidentFactory, StaffFactory, enrol_second_factor, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,7 @@ def test_has_role_follows_groups_and_never_trusts_residents():
 
 def test_the_audit_log_is_read_only_in_the_admin_even_for_superusers(client):
     superuser = User.objects.create_superuser("root@example.org", "pw-123456789")
+    enrol_second_factor(superuser)
     entry = audit_record(actor=superuser, verb="x.y", target=("thing", 1))
     client.force_login(superuser)
     url = reverse("admin:civic_auditentry_change", args=[entry.pk])
@@ -65,6 +67,18 @@ def test_seed_demo_is_idempotent_and_creates_verified_residents(capsys):
     resident = User.objects.get(email="resident-0007@example.org")
     assert resident.is_verified and resident.check_password("demo-civic-2026")
     assert has_role(User.objects.get(email="clerk@example.org"), Role.ASSEMBLY_CLERK)
+
+
+def test_demo_staff_log_in_with_the_published_totp_secret(client, capsys):
+    call_command("seed_demo", "--entries", "20", "--residents", "0", "--no-content")
+    out = capsys.readouterr().out
+    assert DEMO_TOTP_SECRET in out and "recovery codes" in out
+    assert demo_totp_code() == totp_code(DEMO_TOTP_SECRET)
+    client.post(
+        reverse("account_login"), {"login": "admin@example.org", "password": "demo-civic-2026"}
+    )
+    client.post(reverse("mfa_authenticate"), {"code": demo_totp_code()})
+    assert client.get("/staff/").status_code == 200
 
 
 def test_login_failures_are_rate_limited(client, settings):
@@ -88,4 +102,7 @@ def test_login_failures_are_rate_limited(client, settings):
         reverse("account_login"),
         {"login": "target@example.org", "password": "correct horse battery"},
     )
-    assert response.status_code == 302 and "_auth_user_id" in client.session
+    # The password is accepted: the second factor comes next.
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    assert "_auth_user_id" in client.session

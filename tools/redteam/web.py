@@ -33,6 +33,7 @@ roles_sync()
 def staff(email, role):
     user = User.objects.create_user(email=email, password={PASSWORD!r}, is_staff=True)
     user.groups.add(Group.objects.get(name=role))
+    from allauth.mfa.models import Authenticator as _A; from allauth.mfa.totp.internal.auth import TOTP as _T; _A.objects.filter(user=user, type="totp").exists() or _T.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     return user
 admin = staff("redteam-web-admin@example.org", Role.ADMINISTRATOR)
 staff("redteam-web-auditor@example.org", Role.AUDITOR)

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from civic.demo import DEFAULT_PASSWORD, seed_demo
+from civic.demo import DEFAULT_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 
 
 class Command(BaseCommand):
@@ -42,7 +42,12 @@ class Command(BaseCommand):
         )
         self.stdout.write("demo logins (password: {}):".format(options["password"]))
         for email in report.staff:
-            self.stdout.write(f"  staff     {email}")
+            codes = " ".join(report.recovery_codes.get(email, []))
+            self.stdout.write(f"  staff     {email}  (recovery codes, once each: {codes})")
+        self.stdout.write(
+            f"staff second factor: TOTP secret {DEMO_TOTP_SECRET} "
+            "(current code: manage.py demo_totp)"
+        )
         if options["residents"]:
             self.stdout.write(
                 f"  residents resident-0001@example.org … resident-{options['residents']:04d}@example.org"

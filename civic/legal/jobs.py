@@ -1,0 +1,35 @@
+"""Retention jobs of the core (Celery beat, config/beat.py). Each is one bounded, idempotent
+statement per batch: two workers running it at once delete or erase each row once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from civic.legal.retention import core_days
+from civic.models import AuditIdentity, Notification, NotificationStatus
+
+
+def notifications_purge(*, batch: int = 5000) -> int:
+    """Delete notifications older than the period, except those still being delivered."""
+    cutoff = timezone.now() - timedelta(days=core_days("notifications"))
+    deleted = 0
+    while True:
+        ids = list(
+            Notification.objects.filter(created_at__lt=cutoff)
+            .exclude(status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING])
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += Notification.objects.filter(pk__in=ids).delete()[0]
+
+
+def audit_identities_purge() -> int:
+    """Erase the e-mail behind each audit pseudonym unused for longer than the period. The entries
+    keep the pseudonym (the chain hashed it, not the address): the chain still verifies."""
+    cutoff = timezone.now() - timedelta(days=core_days("audit_identities"))
+    deleted, _by_model = AuditIdentity.objects.filter(last_seen_at__lt=cutoff).delete()
+    return deleted

@@ -70,7 +70,7 @@ def test_without_javascript_an_incomplete_verification_is_refused_by_the_server(
 def test_without_javascript_the_inbox_marks_a_message_read(nojs, world):
     page = nojs(world.user("resident"))
     page.goto("/me/inbox/")
-    page.get_by_role("button", name="Marquer comme lu").click()
+    page.get_by_role("button", name="Marquer comme lu", exact=True).click()
     page.wait_for_load_state()
     world.notification.refresh_from_db()
     assert world.notification.read_at is not None

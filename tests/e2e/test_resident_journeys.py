@@ -77,7 +77,7 @@ def test_a_resident_reads_a_message_and_marks_it_read(new_context, world):
     page.wait_for_load_state()
     world.notification.refresh_from_db()
     assert world.notification.read_at is not None
-    assert page.get_by_role("button", name="Marquer comme lu").count() == 0
+    assert page.get_by_role("button", name="Marquer comme lu", exact=True).count() == 0
 
 
 def test_a_resident_resets_a_forgotten_password_and_logs_in_with_the_new_one(page, world):

@@ -185,14 +185,7 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_ADAPTER = "civic.accounts.AccountAdapter"
-# Staff second factor (civic/second_factor.py): TOTP with recovery codes, and WebAuthn security keys
-# where the browser offers them. A staff account holds no role until one is enrolled.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
-MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Civic")
-MFA_RECOVERY_CODE_COUNT = 10
-# Staff addresses are set by the administrator, not proven by a link: enrolment must not wait on it.
-MFA_ALLOW_UNVERIFIED_EMAIL = True
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION  # the second factor's others: config/trust.py
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

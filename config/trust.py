@@ -17,6 +17,14 @@ API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
 THROTTLE_VERIFICATION = env_str("THROTTLE_VERIFICATION", "10/hour")
 THROTTLE_VERIFICATION_ADDRESS = env_str("THROTTLE_VERIFICATION_ADDRESS", "30/hour")
 
+# Staff second factor (civic/second_factor.py): TOTP with recovery codes, and WebAuthn security keys
+# where the browser offers them. A staff account holds no role until one is enrolled.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Civic")
+MFA_RECOVERY_CODE_COUNT = 10
+# Staff addresses are set by the administrator, not proven by a link: enrolment must not wait on it.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+
 # Trust hardening: register
 # A register import that would strike off more than this share of the roll (per mille of the active
 # entries of the kinds in the file) is refused unless confirmed: a truncated file must not empty it.

@@ -80,6 +80,14 @@ def _flush_past_truncate_guards() -> Iterator[None]:
             statements = original(self, style, tables, **kwargs)
         else:
             statements = [" ".join(("DELETE FROM", self.quote_name(table))) for table in tables]
+        # Put back what the migrations seeded (tests/template_db.py), as a fresh database has it.
+        with self.connection.cursor() as cursor:
+            seeded = template_db.seeded_tables(cursor)
+        schema = self.quote_name(template_db.SEED_SCHEMA)
+        statements += [
+            " ".join(("INSERT INTO", name, "SELECT * FROM", f"{schema}.{name}"))
+            for name in (self.quote_name(table) for table in tables if table in seeded)
+        ]
         return ["SET LOCAL session_replication_role = replica", *statements]
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]

@@ -25,11 +25,16 @@ from django.db import connection
 from psycopg import sql
 
 LOCK_KEY = "civic test template"
+# The rows the migrations seed (shipped instruments and ladders, rejection reasons, roles...) are
+# copied into this schema of the template, so the flush after a transactional test can put them
+# back (tests/conftest.py): Django's flush empties every table, and a test that runs after a
+# transactional one on the same worker would otherwise find a city without its shipped instruments.
+SEED_SCHEMA = "seed"
 
 
 def migrations_digest() -> str:
     """What the template's schema depends on: every installed app's migrations and Django itself."""
-    digest = hashlib.sha256(django.get_version().encode())
+    digest = hashlib.sha256(f"{django.get_version()} {SEED_SCHEMA}-v1".encode())
     for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
         for path in sorted((Path(config.path) / "migrations").glob("*.py")):
             digest.update(f"{config.label}/{path.name}\0".encode())
@@ -78,12 +83,40 @@ def build_template(conn: psycopg.Connection[Any], template: str, digest: str) ->
     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
     point_at(template)
     call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
+    keep_seeded_rows()
     connection.close()
     conn.execute(
         sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(template), sql.Literal(digest)
         )
     )
+
+
+def keep_seeded_rows() -> None:
+    """Copy every table the migrations left non-empty into the seed schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SEED_SCHEMA)).as_string())
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(
+                sql.SQL("SELECT EXISTS (SELECT 1 FROM {})")
+                .format(sql.Identifier(table))
+                .as_string()
+            )
+            if cursor.fetchone()[0]:
+                cursor.execute(
+                    sql.SQL("CREATE TABLE {}.{} AS SELECT * FROM {}")
+                    .format(
+                        sql.Identifier(SEED_SCHEMA), sql.Identifier(table), sql.Identifier(table)
+                    )
+                    .as_string()
+                )
+
+
+def seeded_tables(cursor: Any) -> frozenset[str]:
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [SEED_SCHEMA]
+    )
+    return frozenset(row[0] for row in cursor.fetchall())
 
 
 def clone(conn: psycopg.Connection[Any], template: str, target: str) -> None:

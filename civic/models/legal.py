@@ -84,8 +84,8 @@ class AuditIdentity(models.Model):
     still tell that two entries are the same actor's."""
 
     pseudonym = models.CharField(max_length=40, primary_key=True)
-    email = models.EmailField()
-    last_seen_at = models.DateTimeField(db_index=True)
+    email = models.EmailField(_("adresse e-mail"))
+    last_seen_at = models.DateTimeField(_("dernière action le"), db_index=True)
 
     class Meta:
         verbose_name = _("identité du journal d'audit")

@@ -39,6 +39,21 @@ def has_second_factor(user: Any) -> bool:
     return cached
 
 
+def second_factor_check(user: Any, code: str) -> bool:
+    """Whether `code` is a valid code of one of `user`'s factors: the current TOTP code (each
+    accepted once, allauth remembers it for its period) or an unused recovery code (then spent).
+    The login's second step for clients that cannot show allauth's page (the API token login)."""
+    code = code.strip()
+    if not code:
+        return False
+    kinds = (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
+    for authenticator in Authenticator.objects.filter(user_id=user.pk, type__in=kinds):
+        if authenticator.wrap().validate_code(code):
+            authenticator.record_usage()
+            return True
+    return False
+
+
 def second_factor_missing(user: Any) -> bool:
     return is_privileged(user) and not has_second_factor(user)
 

@@ -23,6 +23,7 @@ from civic.models import District, Notification, WebhookEvent, WebhookSubscriber
 from civic.notifications import notification_mark_read
 from civic.ratelimits import client_address
 from civic.roles import Role, has_role
+from civic.second_factor import has_second_factor, second_factor_check
 from civic.services.tokens import api_token_create, api_token_list, api_token_revoke
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.webhooks import webhook_subscribe
@@ -52,6 +53,15 @@ class TokenCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+        code = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=64,
+            help_text=(
+                "The second factor's code (authenticator app or a recovery code), required when "
+                "the account has enrolled one: every staff account has."
+            ),
+        )
 
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
@@ -79,6 +89,16 @@ class TokenCreateApi(APIView):
         if user is None or not user.is_active:
             raise DomainError(
                 "E-mail or password is incorrect.", code="invalid_credentials", status=400
+            )
+        if has_second_factor(user) and not second_factor_check(
+            user, data.validated_data.get("code", "")
+        ):
+            # A password alone never opens a staff account, on the API as on the pages.
+            raise DomainError(
+                "This account asks for its second factor's code (field `code`); it is missing "
+                "or wrong.",
+                code="second_factor_code_invalid",
+                status=400,
             )
         token, secret = api_token_create(user=user)
         return Response({"token": secret, "id": token.pk, "expires_at": token.expires_at})

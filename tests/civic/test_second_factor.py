@@ -128,3 +128,35 @@ def test_an_agent_enrols_totp_then_opens_the_staff_pages(client):
     assert Authenticator.objects.filter(user=agent, type="totp").exists()
     assert Authenticator.objects.filter(user=agent, type="recovery_codes").exists()
     assert client.get("/staff/").status_code == 200
+
+
+def test_the_api_token_login_asks_a_staff_account_for_its_code_too():
+    """A password alone opens no staff account on the API either: the token login takes the
+    factor's code (TOTP, each once; or a recovery code, each once) and gives nothing without it."""
+    from civic.models import ApiToken
+
+    cache.clear()
+    agent = StaffFactory(role=Role.MODERATOR, second_factor=False)
+    recovery = enrol_second_factor(agent)
+    api = APIClient()
+    url = "/api/v1/auth/token/"
+    for body in ({}, {"code": ""}, {"code": "000000"}, {"code": "x" * 65}):
+        refused = api.post(url, {"email": agent.email, "password": PASSWORD, **body}, format="json")
+        assert refused.status_code == 400, body
+        assert refused.json()["code"] in ("second_factor_code_invalid", "invalid"), body
+    assert not ApiToken.objects.filter(user=agent).exists()
+    code = totp_code()
+    ok = api.post(url, {"email": agent.email, "password": PASSWORD, "code": code}, format="json")
+    assert ok.status_code == 200 and ok.json()["token"].startswith("civ_")
+    replay = api.post(
+        url, {"email": agent.email, "password": PASSWORD, "code": code}, format="json"
+    )
+    assert replay.json()["code"] == "second_factor_code_invalid"
+    body = {"email": agent.email, "password": PASSWORD, "code": recovery[0]}
+    assert api.post(url, body, format="json").status_code == 200
+    assert api.post(url, body, format="json").json()["code"] == "second_factor_code_invalid"
+    assert ApiToken.objects.filter(user=agent).count() == 2
+    # A resident has no factor: e-mail and password are enough.
+    resident = ResidentFactory()
+    plain = api.post(url, {"email": resident.email, "password": PASSWORD}, format="json")
+    assert plain.status_code == 200

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.e2e.world import PASSWORD, ROLES, STAFF_ROLES, World
+from tests.factories import totp_code
 
 OK = "ok"
 NO_EFFECT = "no_effect"
@@ -119,6 +120,8 @@ def _credentials(world: World, role: str) -> dict[str, str]:
     user = world.user(role)
     if user is None:  # a visitor without an account tries a resident's e-mail with a guess
         return {"email": world.user("resident").email, "password": "guess-" + PASSWORD}  # type: ignore[union-attr]
+    if user.is_staff:  # every staff account has its second factor enrolled (tests/factories.py)
+        return {"email": user.email, "password": PASSWORD, "code": totp_code()}
     return {"email": user.email, "password": PASSWORD}
 
 

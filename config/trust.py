@@ -83,3 +83,9 @@ WEBHOOK_ALLOWED_PRIVATE_HOSTS = [h.lower() for h in env_list("WEBHOOK_ALLOWED_PR
 # levels of nesting (400), chunked or not, before any view runs (civic/api/parsers.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1024)
 API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=2)
+# Petitions moderation (docs/civic-rules.md, "Moderation"): the law sets no longest extension of a
+# collection, so the city does; extensions of one initiative add up to at most this many days.
+PETITIONS_EXTENSION_MAX_DAYS = env_int("PETITIONS_EXTENSION_MAX_DAYS", 90, minimum=1)
+# Documents of the city's answers: checked on their content (PDF, ODT, DOCX, PNG, JPEG), at most
+# this many bytes each (petitions/documents.py).
+PETITIONS_DOCUMENT_MAX_BYTES = env_int("PETITIONS_DOCUMENT_MAX_BYTES", 10_485_760, minimum=1024)

@@ -17,7 +17,7 @@ from civic.eligibility import Decision, decide
 from civic.models import RegisterEntry
 from civic.roles import Role, has_role
 from petitions.law import LEGAL_PREDICATES, LEGAL_SHARE, instrument_type_violations, rung_violations
-from petitions.models import Initiative, Status
+from petitions.models import Initiative, Moderation, Status
 from petitions.workflow import can_transition
 
 __all__ = [
@@ -27,6 +27,9 @@ __all__ = [
     "collection_closed_q",
     "collection_open",
     "collection_open_q",
+    "collection_window_running",
+    "initiative_collection_open",
+    "is_public",
     "instrument_type_violations",
     "is_initiator",
     "is_moderator",
@@ -36,6 +39,7 @@ __all__ = [
     "may_view",
     "may_withdraw",
     "promoters_required",
+    "public_q",
     "rung_violations",
     "share_threshold",
     "track_decisions",
@@ -45,33 +49,71 @@ __all__ = [
 # --- Is collection open ------------------------------------------------------------------------
 
 
-def collection_open(*, status: str, closes_at: datetime | None, now: datetime) -> bool:
-    """Signatures are taken while the initiative is collecting and its closing instant is still
+def collection_open(
+    *,
+    status: str,
+    closes_at: datetime | None,
+    now: datetime,
+    moderation: str,
+    paused_at: datetime | None,
+) -> bool:
+    """Signatures are taken while the initiative is collecting, public (not suspended nor
+    unpublished by a moderator), its collection not suspended, and its closing instant still
     ahead: at `closes_at` itself it is closed, whether or not the closing job has run."""
-    return status == Status.COLLECTING and closes_at is not None and closes_at > now
+    return (
+        status == Status.COLLECTING
+        and moderation == Moderation.PUBLIC
+        and paused_at is None
+        and closes_at is not None
+        and closes_at > now
+    )
 
 
 def collection_open_q(now: datetime) -> Q:
     """`collection_open` as a filter on initiatives."""
-    return Q(status=Status.COLLECTING, closes_at__gt=now)
+    return Q(
+        status=Status.COLLECTING,
+        moderation=Moderation.PUBLIC,
+        collection_paused_at__isnull=True,
+        closes_at__gt=now,
+    )
 
 
 def collection_closed_q(now: datetime) -> Q:
-    """Collecting initiatives whose collection is no longer open: due to be closed. Within
-    COLLECTING it is the exact complement of `collection_open_q` (a collecting initiative always
-    has its closing instant: constraint `initiative_collecting_has_window`), written so that the
-    index on (status, closes_at) answers it."""
-    return Q(status=Status.COLLECTING, closes_at__lte=now)
+    """Collecting initiatives due to be closed: their closing instant has come and their collection
+    is not suspended (a suspended collection's window stands still: docs/civic-rules.md,
+    "Moderation"; a suspended or unpublished initiative's collection is always suspended, by
+    constraint). Written so that the index on (status, closes_at) answers it."""
+    return Q(status=Status.COLLECTING, collection_paused_at__isnull=True, closes_at__lte=now)
 
 
 # `collection_open` as the SQL guard of the statements that write signatures (one parameter: now),
-# on `petitions_initiative`. Written from the same status value; the table of cases in
+# on `petitions_initiative`. Written from the same values; the table of cases in
 # tests/petitions/test_rules_agree.py runs it against the Python predicate.
-COLLECTION_OPEN_SQL = f"status = '{Status.COLLECTING.value}' AND closes_at > %s"
+COLLECTION_OPEN_SQL = (
+    f"status = '{Status.COLLECTING.value}' AND moderation = '{Moderation.PUBLIC.value}'"
+    " AND collection_paused_at IS NULL AND closes_at > %s"
+)
 
 
 def initiative_collection_open(initiative: Initiative, *, now: datetime) -> bool:
-    return collection_open(status=initiative.status, closes_at=initiative.closes_at, now=now)
+    return collection_open(
+        status=initiative.status,
+        closes_at=initiative.closes_at,
+        now=now,
+        moderation=initiative.moderation,
+        paused_at=initiative.collection_paused_at,
+    )
+
+
+def collection_window_running(initiative: Initiative, *, now: datetime) -> bool:
+    """Collecting and before its closing instant, whether or not collection is suspended: the
+    window a moderator may extend, suspend or resume, and the initiator withdraw from."""
+    return (
+        initiative.status == Status.COLLECTING
+        and initiative.closes_at is not None
+        and (initiative.collection_paused_at is not None or initiative.closes_at > now)
+    )
 
 
 def may_withdraw(initiative: Initiative, *, now: datetime) -> bool:
@@ -79,7 +121,7 @@ def may_withdraw(initiative: Initiative, *, now: datetime) -> bool:
     (past its closing instant it is closed, even before the closing job ran)."""
     if not can_transition(initiative.status, Status.WITHDRAWN):
         return False
-    return initiative.status != Status.COLLECTING or initiative_collection_open(initiative, now=now)
+    return initiative.status != Status.COLLECTING or collection_window_running(initiative, now=now)
 
 
 # --- May this person sign ----------------------------------------------------------------------
@@ -95,13 +137,18 @@ def may_sign(
     status: str,
     closes_at: datetime | None,
     now: datetime,
+    moderation: str,
+    paused_at: datetime | None,
     entry: RegisterEntry,
     predicates: Iterable[str],
     on: date,
 ) -> bool:
     """A person may sign while collection is open if they are eligible on at least one track.
     (The quarter limit and "already signed" are the database's constraints, not a predicate.)"""
-    return collection_open(status=status, closes_at=closes_at, now=now) and any(
+    open_now = collection_open(
+        status=status, closes_at=closes_at, now=now, moderation=moderation, paused_at=paused_at
+    )
+    return open_now and any(
         d.eligible for d in track_decisions(entry, predicates, on=on)
     )
 
@@ -146,7 +193,18 @@ def is_promoter(user: Any, initiative: Initiative) -> bool:
     return initiative.promoters.filter(user=user).exists()
 
 
+def is_public(*, published_at: datetime | None, status: str) -> bool:
+    """Anyone may see an initiative once its collection opened (it stays public, withdrawn,
+    closed, suspended; unpublished, as a notice), and one declared inadmissible, with its reason."""
+    return published_at is not None or status == Status.REJECTED
+
+
+def public_q() -> Q:
+    """`is_public` as a filter on initiatives."""
+    return Q(published_at__isnull=False) | Q(status=Status.REJECTED)
+
+
 def may_view(user: Any, initiative: Initiative) -> bool:
-    if initiative.published_at is not None:
+    if is_public(published_at=initiative.published_at, status=initiative.status):
         return True
     return is_initiator(user, initiative) or is_moderator(user) or is_promoter(user, initiative)

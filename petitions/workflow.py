@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from petitions.models import Status
+from petitions.models import Moderation, Status
 
 ALLOWED: Final[dict[str, frozenset[str]]] = {
     # The initiator submits once the promoters have co-signed, or gives up.
@@ -44,3 +44,16 @@ STAMPED: Final[dict[str, str]] = {
     Status.REJECTED: "rejected_at",
     Status.WITHDRAWN: "withdrawn_at",
 }
+
+
+# Moderation, beside the status (models.Moderation): a moderator suspends or unpublishes a public
+# initiative and reinstates it; an unpublished one is never merely suspended (reinstate it first).
+MODERATION_ALLOWED: Final[dict[str, frozenset[str]]] = {
+    Moderation.PUBLIC: frozenset({Moderation.SUSPENDED, Moderation.UNPUBLISHED}),
+    Moderation.SUSPENDED: frozenset({Moderation.PUBLIC, Moderation.UNPUBLISHED}),
+    Moderation.UNPUBLISHED: frozenset({Moderation.PUBLIC}),
+}
+
+
+def can_moderate(current: str, target: str) -> bool:
+    return target in MODERATION_ALLOWED.get(current, frozenset())

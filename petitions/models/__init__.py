@@ -15,6 +15,7 @@ Design notes (the why; the what is in the fields):
 from petitions.models.initiatives import (
     Initiative,
     InitiativeTrack,
+    Moderation,
     Promoter,
     RejectionReason,
     Status,
@@ -36,6 +37,7 @@ from petitions.models.invalidations import (
     InvalidationReason,
     InvalidationState,
 )
+from petitions.models.moderation import ChangeKind, CollectionChange, ObligationDocument
 from petitions.models.obligations import Obligation, ObligationStatus
 from petitions.models.paper import PaperBatch, PaperBatchSignature
 from petitions.models.signatures import (
@@ -55,7 +57,9 @@ __all__ = [
     "TOTAL_TRACK",
     "AnnulledSignature",
     "AnnulmentReason",
+    "ChangeKind",
     "Channel",
+    "CollectionChange",
     "Collectivity",
     "Initiative",
     "InitiativeCount",
@@ -65,7 +69,9 @@ __all__ = [
     "InvalidationReason",
     "InvalidationState",
     "LegalRegime",
+    "Moderation",
     "Obligation",
+    "ObligationDocument",
     "ObligationKind",
     "ObligationStatus",
     "PaperBatch",

@@ -49,6 +49,17 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Retirée")
 
 
+class Moderation(models.TextChoices):
+    """Whether the public sees an initiative as it is (docs/civic-rules.md, "Moderation"): beside
+    its status, never instead of it, so that reinstating it finds the status it had."""
+
+    PUBLIC = "public", _("Publique")
+    # The page stays public with the reason; collection is paused.
+    SUSPENDED = "suspended", _("Suspendue par la modération")
+    # The page shows only a notice with the reason: its text is withdrawn from the public.
+    UNPUBLISHED = "unpublished", _("Dépubliée par la modération")
+
+
 class Initiative(models.Model):
     title = models.CharField(_("titre"), max_length=200)
     summary = models.CharField(_("résumé"), max_length=500)
@@ -100,6 +111,14 @@ class Initiative(models.Model):
         related_name="+",
         verbose_name=_("agent chargé de l'examen"),
     )
+    moderation = models.CharField(
+        _("modération"), max_length=16, choices=Moderation.choices, default=Moderation.PUBLIC
+    )
+    moderated_at = models.DateTimeField(_("modérée le"), null=True, blank=True)
+    moderation_reason = models.TextField(_("motif public de la modération"), blank=True)
+    # The collection stands still from this instant (a moderator suspended it, or the initiative);
+    # the closing instant moves by the time it stood still when it resumes.
+    collection_paused_at = models.DateTimeField(_("collecte suspendue le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -142,6 +161,22 @@ class Initiative(models.Model):
                 condition=Q(status=Status.WITHDRAWN, withdrawn_at__isnull=False)
                 | (~Q(status=Status.WITHDRAWN) & Q(withdrawn_at__isnull=True)),
                 name="initiative_withdrawn_iff_withdrawn_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(moderation__in=[m.value for m in Moderation]),
+                name="initiative_moderation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(moderation=Moderation.PUBLIC)
+                | (Q(moderated_at__isnull=False) & ~Q(moderation_reason="")),
+                name="initiative_moderated_has_reason",
+            ),
+            models.CheckConstraint(
+                # A suspended or unpublished initiative takes no signature: its collection stands.
+                condition=~Q(status=Status.COLLECTING)
+                | Q(moderation=Moderation.PUBLIC)
+                | Q(collection_paused_at__isnull=False),
+                name="initiative_moderated_collection_paused",
             ),
         ]
         indexes = [

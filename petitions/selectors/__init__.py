@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Prefetch,
@@ -26,6 +27,7 @@ from petitions.models import (
     InitiativeCount,
     InitiativeTrack,
     InstrumentType,
+    Moderation,
     Obligation,
     ObligationStatus,
     PaperRejection,
@@ -33,7 +35,7 @@ from petitions.models import (
     Signature,
     TrackRung,
 )
-from petitions.rules import collection_open_q, is_moderator, may_view
+from petitions.rules import collection_open_q, is_moderator, may_view, public_q
 
 # The published counts and their version live in petitions/selectors/counts.py; read here by name.
 from petitions.selectors.counts import (  # noqa: F401
@@ -53,20 +55,24 @@ from petitions.selectors.trending import trending_sources as trending_sources
 
 
 def visible_initiatives(viewer: Any) -> QuerySet[Initiative]:
-    """Published initiatives for everyone; drafts and reviews for their people and moderators."""
+    """Public initiatives (rules.is_public: published, or declared inadmissible) for everyone;
+    drafts and reviews for their people and moderators."""
     query = Initiative.objects.all()
     if is_moderator(viewer):
         return query
     if getattr(viewer, "is_authenticated", False):
         return query.filter(
-            Q(published_at__isnull=False) | Q(initiator=viewer) | Q(promoters__user=viewer)
+            public_q() | Q(initiator=viewer) | Q(promoters__user=viewer)
         ).distinct()
-    return query.filter(published_at__isnull=False)
+    return query.filter(public_q())
 
 
 def initiative_list(*, viewer: Any, filters: dict[str, Any] | None = None) -> QuerySet[Initiative]:
     filters = filters or {}
     query = visible_initiatives(viewer)
+    if not is_moderator(viewer):
+        # An unpublished initiative is a notice at its address, not an entry of the lists.
+        query = query.exclude(moderation=Moderation.UNPUBLISHED)
     if status := filters.get("status"):
         query = query.filter(status=status)
     if district := filters.get("district"):
@@ -89,7 +95,7 @@ def initiative_list(*, viewer: Any, filters: dict[str, Any] | None = None) -> Qu
             Prefetch("counts", queryset=InitiativeCount.objects.order_by("track")),
         )
         .distinct()
-        .order_by("-published_at", "-id")
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
 
 
@@ -189,8 +195,10 @@ def paper_rejection_counts(*, initiative_id: int) -> dict[str, int]:
 
 
 def obligations_public(*, overdue: bool | None = None) -> QuerySet[Obligation]:
-    query = Obligation.objects.filter(initiative__published_at__isnull=False).select_related(
-        "initiative"
+    query = (
+        Obligation.objects.filter(initiative__published_at__isnull=False)
+        .select_related("initiative")
+        .prefetch_related("documents")
     )
     if overdue is True:
         query = query.filter(status=ObligationStatus.OPEN, due_at__lt=timezone.now())

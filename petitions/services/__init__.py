@@ -1,5 +1,11 @@
 """Every write of the petitions app goes through these functions (each audits what it changes)."""
 
+from petitions.services.collection import (
+    collection_extend,
+    collection_resume,
+    collection_suspend,
+    extension_days_left,
+)
 from petitions.services.counting import (
     counts_fold,
     counts_recount,
@@ -36,6 +42,13 @@ from petitions.services.invalidations import (
     invalidation_undo_request,
     invalidation_undo_run,
 )
+from petitions.services.moderation import (
+    initiative_moderate,
+    initiative_reinstate,
+    initiative_suspend,
+    initiative_unpublish,
+)
+from petitions.services.obligation_documents import obligation_document_attach
 from petitions.services.obligations import (
     obligation_complete,
     obligation_complete_examined,
@@ -64,15 +77,23 @@ __all__ = [
     "PaperOutcome",
     "PaperRow",
     "SignOutcome",
+    "collection_extend",
+    "collection_resume",
+    "collection_suspend",
     "counts_fold",
     "counts_recount",
     "counts_tick",
     "initiative_close",
     "initiative_create",
+    "extension_days_left",
+    "initiative_moderate",
     "initiative_publish",
     "initiative_reject",
     "initiative_review_start",
+    "initiative_reinstate",
     "initiative_submit",
+    "initiative_suspend",
+    "initiative_unpublish",
     "initiative_update",
     "initiative_withdraw",
     "initiatives_due_ids",
@@ -82,6 +103,7 @@ __all__ = [
     "invalidation_run",
     "invalidation_undo_request",
     "invalidation_undo_run",
+    "obligation_document_attach",
     "obligation_complete",
     "obligation_complete_examined",
     "obligations_flag_overdue",

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civic.errors import InvalidTransition
-from petitions.models import Initiative, Status
-from petitions.workflow import STAMPED, can_transition, sources_of
+from petitions.models import Initiative, Moderation, Status
+from petitions.workflow import STAMPED, can_moderate, can_transition, sources_of
 
 
 def transition_check(initiative: Initiative, target: str) -> None:
@@ -46,3 +46,27 @@ def initiative_move_where(initiative_id: int, target: str, *, when: Q, now: date
         status=target, updated_at=now, **{STAMPED[target]: now}
     )
     return bool(moved)
+
+
+def moderation_move(
+    initiative: Initiative, target: str, *, now: datetime, reason: str
+) -> dict[str, Any]:
+    """A moderator's change of what the public sees (`workflow.MODERATION_ALLOWED`), on the row
+    the caller locked: check the table, set the moderation, its instant and public reason. The
+    caller saves. Returns the state before (for the audit)."""
+    if not can_moderate(initiative.moderation, target):
+        raise InvalidTransition(
+            _("Impossible de passer de « %(from)s » à « %(to)s ».")
+            % {"from": Moderation(initiative.moderation).label, "to": Moderation(target).label},
+            code="moderation_invalid_transition",
+        )
+    before = {
+        "moderation": initiative.moderation,
+        "closes_at": initiative.closes_at,
+        "collection_paused_at": initiative.collection_paused_at,
+    }
+    initiative.moderation = target
+    initiative.moderated_at = None if target == Moderation.PUBLIC else now
+    initiative.moderation_reason = "" if target == Moderation.PUBLIC else reason
+    initiative.updated_at = now
+    return before

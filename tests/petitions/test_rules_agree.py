@@ -1,8 +1,8 @@
 """ "Is collection open" and "may this person sign" are written once (petitions/rules.py); the SQL
 guard of the signing statement and the queryset forms must say the same on every case.
 
-ONE table of cases (status, opening and closing instants against now, the signer's eligibility)
-feeds the Python predicates, their queryset forms, the real signing statement on PostgreSQL (its
+ONE table of cases (status, moderation, collection suspended or not, opening and closing instants
+against now, the signer's eligibility) feeds the Python predicates, their queryset forms, the real signing statement on PostgreSQL (its
 guard alone, eligibility skipped) and the signing service (the whole path)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils import timezone
 from civic.errors import DomainError
 from civic.models import RegisterEntry
 from petitions import rules, services, store
-from petitions.models import Initiative, RejectionReason, Signature, Status
+from petitions.models import Initiative, Moderation, RejectionReason, Signature, Status
 from tests.factories import RegisterEntryFactory, ResidentFactory
 from tests.petitions.factories import InitiativeFactory
 
@@ -36,6 +36,8 @@ CLOSES = {
     "closes in a day": DAY,
 }
 OPENS = {"opened two days ago": -2 * DAY, "never opened": None}
+MODERATIONS = [m.value for m in Moderation]
+PAUSES = {"collection running": None, "collection suspended an hour ago": -timedelta(hours=1)}
 SIGNERS = {
     "an elector": {},
     "a child": {"child": True},
@@ -46,17 +48,28 @@ SIGNERS = {
 @dataclass(frozen=True)
 class Case:
     status: str
+    moderation: str
+    paused: str
     opens: str
     closes: str
     signer: str
 
     def __str__(self) -> str:
-        return f"{self.status}, {self.opens}, {self.closes}, {self.signer}"
+        return (
+            f"{self.status}, {self.moderation}, {self.paused}, {self.opens}, {self.closes}, "
+            f"{self.signer}"
+        )
 
 
-def _possible(status: str, opens: str, closes: str) -> bool:
+def _possible(status: str, moderation: str, paused: str, opens: str, closes: str) -> bool:
     """The model's constraints: a collecting or closed initiative has both instants; an opening
-    instant comes with any published status only; a closing instant follows the opening one."""
+    instant comes with any published status only; a closing instant follows the opening one; a
+    suspended or unpublished collecting initiative has its collection suspended. Moderation and
+    suspension are crossed with the collecting status only (elsewhere the status decides)."""
+    if status != Status.COLLECTING and (moderation != Moderation.PUBLIC or PAUSES[paused]):
+        return False
+    if moderation != Moderation.PUBLIC and PAUSES[paused] is None:
+        return False
     opened, closing = OPENS[opens] is not None, CLOSES[closes] is not None
     if status in (Status.COLLECTING, Status.CLOSED):
         return opened and closing
@@ -66,14 +79,16 @@ def _possible(status: str, opens: str, closes: str) -> bool:
 
 
 CASES = [
-    Case(status, opens, closes, signer)
-    for status, opens, closes, signer in itertools.product(Status.values, OPENS, CLOSES, SIGNERS)
-    if _possible(status, opens, closes)
+    Case(status, moderation, paused, opens, closes, signer)
+    for status, moderation, paused, opens, closes, signer in itertools.product(
+        Status.values, MODERATIONS, PAUSES, OPENS, CLOSES, SIGNERS
+    )
+    if _possible(status, moderation, paused, opens, closes)
 ]
 
 
 def _initiative(case: Case) -> Initiative:
-    opens, closes = OPENS[case.opens], CLOSES[case.closes]
+    opens, closes, paused = OPENS[case.opens], CLOSES[case.closes], PAUSES[case.paused]
     initiative = InitiativeFactory(
         collecting=True
     )  # tracks, rungs and counts as a published initiative has
@@ -86,6 +101,10 @@ def _initiative(case: Case) -> Initiative:
         "status": case.status,
         "published_at": None if opens is None else NOW + opens,
         "closes_at": None if closes is None else NOW + closes,
+        "moderation": case.moderation,
+        "moderated_at": None if case.moderation == Moderation.PUBLIC else NOW,
+        "moderation_reason": "" if case.moderation == Moderation.PUBLIC else "Contenu illicite",
+        "collection_paused_at": None if paused is None else NOW + paused,
         **{stamp: NOW if case.status == status else None for status, stamp in stamps.items()},
     }
     if case.status == Status.REJECTED:
@@ -132,12 +151,18 @@ def test_the_predicates_the_querysets_and_the_signing_statement_agree(freeze, ca
     predicates = [t.predicate for t in initiative.tracks.all()]
 
     is_open = rules.collection_open(
-        status=initiative.status, closes_at=initiative.closes_at, now=NOW
+        status=initiative.status,
+        closes_at=initiative.closes_at,
+        now=NOW,
+        moderation=initiative.moderation,
+        paused_at=initiative.collection_paused_at,
     )
     may_sign = rules.may_sign(
         status=initiative.status,
         closes_at=initiative.closes_at,
         now=NOW,
+        moderation=initiative.moderation,
+        paused_at=initiative.collection_paused_at,
         entry=signer.register_entry,
         predicates=predicates,
         on=timezone.localdate(NOW),
@@ -148,7 +173,9 @@ def test_the_predicates_the_querysets_and_the_signing_statement_agree(freeze, ca
         rules.collection_closed_q(NOW), pk=initiative.pk
     ).exists()
     assert in_open_q == is_open
-    assert in_closed_q == (initiative.status == Status.COLLECTING and not is_open)
+    # Due to close: collecting, not open, and its window not standing still (suspended).
+    stands_still = initiative.collection_paused_at is not None
+    assert in_closed_q == (initiative.status == Status.COLLECTING and not is_open and not stands_still)
     assert _service_signs(initiative, signer) == may_sign
     assert _statement_writes(initiative, RegisterEntryFactory()) == is_open
 
@@ -159,3 +186,11 @@ def test_the_table_holds_open_and_closed_cases_and_eligible_and_ineligible_signe
     assert {c.closes for c in collecting} >= {"closes now", "closes in a microsecond"}
     assert {c.signer for c in collecting} == set(SIGNERS)
     assert {c.status for c in CASES} == set(Status.values)
+    # Suspended and unpublished initiatives, and suspended collections, within an open window.
+    within = [c for c in collecting if c.closes == "closes in a day" and c.signer == "an elector"]
+    assert {(c.moderation, c.paused) for c in within} == {
+        (Moderation.PUBLIC, "collection running"),
+        (Moderation.PUBLIC, "collection suspended an hour ago"),
+        (Moderation.SUSPENDED, "collection suspended an hour ago"),
+        (Moderation.UNPUBLISHED, "collection suspended an hour ago"),
+    }

@@ -33,9 +33,17 @@ class SigningState:
     tracks: list[TrackInfo]
     status: str
     closes_at: datetime | None
+    moderation: str
+    paused_at: datetime | None
 
     def is_open(self, now: datetime) -> bool:
-        return collection_open(status=self.status, closes_at=self.closes_at, now=now)
+        return collection_open(
+            status=self.status,
+            closes_at=self.closes_at,
+            now=now,
+            moderation=self.moderation,
+            paused_at=self.paused_at,
+        )
 
 
 _OPEN_MEMO: dict[int, tuple[float, SigningState]] = {}
@@ -67,11 +75,16 @@ def signing_state(initiative_id: int, *, fresh: bool = False) -> SigningState:
             "initiative__status",
             "initiative__closes_at",
             "initiative__published_at",
+            "initiative__moderation",
+            "initiative__collection_paused_at",
         )
     )
     if not rows or rows[0][8] is None:
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
-    state = SigningState([TrackInfo(*row[:6]) for row in rows], rows[0][6], rows[0][7])
+    first = rows[0]
+    state = SigningState(
+        [TrackInfo(*row[:6]) for row in rows], first[6], first[7], first[9], first[10]
+    )
     if state.status == Status.COLLECTING:
         if len(_OPEN_MEMO) > 10_000:
             _OPEN_MEMO.clear()

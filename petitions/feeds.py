@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civic.feeds import FEED_LIMIT, CalendarEntry, NewsItem
-from petitions.models import Initiative, Status
+from petitions.models import Initiative, Moderation, Status
 
 
 def calendar_entries() -> list[CalendarEntry]:
@@ -19,6 +19,7 @@ def calendar_entries() -> list[CalendarEntry]:
             closes_at__isnull=False,
             status__in=(Status.COLLECTING, Status.CLOSED),
         )
+        .exclude(moderation=Moderation.UNPUBLISHED)
         .only("id", "title", "summary", "closes_at", "updated_at")
         .order_by("-closes_at", "-id")[:FEED_LIMIT]
     )
@@ -44,6 +45,7 @@ def news_items() -> list[NewsItem]:
         Initiative.objects.filter(
             published_at__isnull=False, status__in=(Status.COLLECTING, Status.CLOSED)
         )
+        .exclude(moderation=Moderation.UNPUBLISHED)
         .only("id", "title", "summary", "published_at")
         .order_by("-published_at", "-id")[:FEED_LIMIT]
     )

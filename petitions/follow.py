@@ -1,5 +1,6 @@
 """Initiatives can be followed (civic.follows); whoever signed one online follows it unasked.
-Followers hear of each rung reached and of each answer the city gives (the initiative's own people
+Followers hear of each rung reached, of each answer the city gives and of each moderation change
+(suspended, unpublished, reinstated; collection extended, suspended, resumed) (the initiative's own people
 are told by the services already, so they are left out here)."""
 
 from __future__ import annotations
@@ -59,4 +60,22 @@ def tell_followers_city_answered(event: Event) -> None:
             "page de l'initiative."
         ),
         params={},
+    )
+
+
+@subscriber("petitions.collection_changed")
+def tell_followers_collection_changed(event: Event) -> None:
+    """A moderator suspended, unpublished or reinstated the initiative, or extended, suspended or
+    resumed its collection: the followers are told, with the change; its reason is on the page."""
+    broadcast(
+        kind=KIND,
+        target_id=int(event.payload["initiative_id"]),
+        notification_kind="follow.collection_changed",
+        subject=gettext_noop("« %(title)s » : la collecte ou la publication a changé"),
+        body=gettext_noop(
+            "La modération a changé la publication ou la collecte de l'initiative « %(title)s ». "
+            "Le changement, sa date et son motif sont dans l'historique de sa page."
+        ),
+        params={},
+        exclude=[int(pk) for pk in event.payload.get("initiator_user_ids", [])],
     )

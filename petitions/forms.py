@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import District
+from petitions.documents import ACCEPT
 from petitions.models import (
     Channel,
     InstrumentType,
@@ -221,3 +222,28 @@ class InvalidationForm(forms.Form):
         if data.get("register_entry_ids"):
             found["register_entry_ids"] = data["register_entry_ids"]
         return found
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif public"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Affiché sur la page de l'initiative, avec la date."),
+    )
+
+
+class ExtendForm(ReasonForm):
+    days = forms.IntegerField(label=_("Prolonger de (jours)"), min_value=1, max_value=3650)
+
+    field_order = ["days", "reason"]
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Titre du document"), max_length=200)
+    file = forms.FileField(
+        label=_("Fichier"),
+        allow_empty_file=True,
+        help_text=_("PDF, ODT, DOCX, PNG ou JPEG ; le contenu du fichier est vérifié."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )

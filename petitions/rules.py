@@ -29,11 +29,11 @@ __all__ = [
     "collection_open_q",
     "collection_window_running",
     "initiative_collection_open",
-    "is_public",
     "instrument_type_violations",
     "is_initiator",
     "is_moderator",
     "is_promoter",
+    "is_public",
     "may_cosign",
     "may_sign",
     "may_view",
@@ -148,9 +148,7 @@ def may_sign(
     open_now = collection_open(
         status=status, closes_at=closes_at, now=now, moderation=moderation, paused_at=paused_at
     )
-    return open_now and any(
-        d.eligible for d in track_decisions(entry, predicates, on=on)
-    )
+    return open_now and any(d.eligible for d in track_decisions(entry, predicates, on=on))
 
 
 # --- Who may carry an initiative --------------------------------------------------------------

@@ -1,6 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
 from petitions import views
+from petitions.views.moderation import (
+    obligation_document,
+    staff_initiative_moderation,
+    staff_moderation,
+    staff_obligation_documents,
+)
 from petitions.views.paper import paper_form_pdf, paper_forms
 from petitions.views.share import initiative_share_image
 
@@ -13,7 +19,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("my-signatures/", views.my_signatures, name="my-signatures"),
     path("obligations/", views.obligations, name="obligations"),
     path("obligations/<id:pk>/done/", views.obligation_done, name="obligation-done"),
+    path(
+        "obligations/<id:pk>/documents/",
+        staff_obligation_documents,
+        name="staff-obligation-documents",
+    ),
+    path("obligations/documents/<id:pk>/", obligation_document, name="obligation-document"),
     path("staff/", views.staff_queue, name="staff-queue"),
+    path("staff/moderation/", staff_moderation, name="staff-moderation"),
+    path("<id:pk>/moderation/", staff_initiative_moderation, name="staff-moderation-initiative"),
     path("<id:pk>/", views.initiative_detail, name="detail"),
     path("<id:pk>/edit/", views.initiative_edit, name="edit"),
     path("<id:pk>/sign/", views.initiative_sign, name="sign"),

@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Obligation, TrackRung
+from petitions.models import (
+    TOTAL_TRACK,
+    Initiative,
+    InitiativeTrack,
+    Moderation,
+    Obligation,
+    ObligationDocument,
+    TrackRung,
+)
 from petitions.selectors import counts_of, is_overdue
+
+
+class DocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, document: ObligationDocument) -> str:
+        return reverse("petitions:obligation-document", args=[document.pk])
+
+
+class ChangeOutput(serializers.Serializer):
+    """One public change of an initiative's moderation or collection window."""
+
+    kind = serializers.CharField()
+    label = serializers.CharField(source="get_kind_display")
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    closes_before = serializers.DateTimeField(allow_null=True)
+    closes_after = serializers.DateTimeField(allow_null=True)
 
 
 class ObligationOutput(serializers.Serializer):
@@ -24,6 +58,8 @@ class ObligationOutput(serializers.Serializer):
     done_at = serializers.DateTimeField(allow_null=True)
     evidence_url = serializers.CharField()
     evidence_text = serializers.CharField()
+    # The city's answer: the text above, the date it was met (done_at) and its documents.
+    documents = DocumentOutput(many=True, source="documents.all")
 
     def get_overdue(self, obligation: Obligation) -> bool:
         return is_overdue(obligation)
@@ -66,8 +102,13 @@ class TrackDetailOutput(TrackOutput):
 class InitiativeListOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    summary = serializers.CharField()
+    summary = serializers.SerializerMethodField()
     status = serializers.CharField()
+    # public, suspended or unpublished (then summary and body are empty: withdrawn from the public)
+    moderation = serializers.CharField()
+    moderated_at = serializers.DateTimeField(allow_null=True)
+    moderation_reason = serializers.CharField()
+    collection_paused_at = serializers.DateTimeField(allow_null=True)
     district = serializers.CharField(source="district.code", default=None, allow_null=True)
     published_at = serializers.DateTimeField(allow_null=True)
     closes_at = serializers.DateTimeField(allow_null=True)
@@ -77,6 +118,9 @@ class InitiativeListOutput(serializers.Serializer):
 
     def get_signatures(self, initiative: Initiative) -> int | None:
         return counts_of(initiative).get(TOTAL_TRACK)
+
+    def get_summary(self, initiative: Initiative) -> str:
+        return "" if initiative.moderation == Moderation.UNPUBLISHED else initiative.summary
 
 
 class PromoterOutput(serializers.Serializer):
@@ -92,7 +136,7 @@ class PromoterOutput(serializers.Serializer):
 
 
 class InitiativeDetailOutput(InitiativeListOutput):
-    body = serializers.CharField()
+    body = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
@@ -110,10 +154,15 @@ class InitiativeDetailOutput(InitiativeListOutput):
     # the address they typed has an account.
     promoters = serializers.SerializerMethodField()
 
+    history = ChangeOutput(many=True, source="collection_changes.all")
+
     @extend_schema_field(PromoterOutput(many=True))
     def get_promoters(self, initiative: Initiative) -> Any:
         cosigned = [p for p in initiative.promoters.all() if p.cosigned_at is not None]
         return PromoterOutput(cosigned, many=True).data
+
+    def get_body(self, initiative: Initiative) -> str:
+        return "" if initiative.moderation == Moderation.UNPUBLISHED else initiative.body
 
 
 def counts_context(initiatives: list[Initiative]) -> dict[str, Any]:

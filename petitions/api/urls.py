@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from petitions.api import initiatives, invalidations, obligations, signatures
+from petitions.api import initiatives, invalidations, moderation, obligations, signatures
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("initiatives/", initiatives.InitiativeListApi.as_view(), name="api-initiatives"),
@@ -90,6 +90,36 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "invalidations/<id:pk>/undo/",
         invalidations.InvalidationUndoApi.as_view(),
         name="api-invalidation-undo",
+    ),
+    path(
+        "initiatives/<id:pk>/moderation/",
+        moderation.ModerationApi.as_view(),
+        name="api-initiative-moderation",
+    ),
+    path(
+        "initiatives/<id:pk>/collection/extend/",
+        moderation.CollectionExtendApi.as_view(),
+        name="api-initiative-collection-extend",
+    ),
+    path(
+        "initiatives/<id:pk>/collection/suspend/",
+        moderation.CollectionSuspendApi.as_view(),
+        name="api-initiative-collection-suspend",
+    ),
+    path(
+        "initiatives/<id:pk>/collection/resume/",
+        moderation.CollectionResumeApi.as_view(),
+        name="api-initiative-collection-resume",
+    ),
+    path(
+        "initiatives/<id:pk>/history/",
+        moderation.HistoryApi.as_view(),
+        name="api-initiative-history",
+    ),
+    path(
+        "obligations/<id:pk>/documents/",
+        moderation.ObligationDocumentApi.as_view(),
+        name="api-obligation-documents",
     ),
     path("me/signatures/", signatures.MySignaturesApi.as_view(), name="api-me-signatures"),
     path("obligations/", obligations.ObligationListApi.as_view(), name="api-obligations"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from civic.errors import NotFound
 from civic.models import RegisterEntry, User
 from petitions.models import (
+    CollectionChange,
     Initiative,
     InitiativeCount,
     InitiativeTrack,
@@ -61,9 +62,7 @@ def visible_initiatives(viewer: Any) -> QuerySet[Initiative]:
     if is_moderator(viewer):
         return query
     if getattr(viewer, "is_authenticated", False):
-        return query.filter(
-            public_q() | Q(initiator=viewer) | Q(promoters__user=viewer)
-        ).distinct()
+        return query.filter(public_q() | Q(initiator=viewer) | Q(promoters__user=viewer)).distinct()
     return query.filter(public_q())
 
 
@@ -111,15 +110,16 @@ def initiative_get(*, initiative_id: int, viewer: Any) -> Initiative:
                     .prefetch_related(
                         Prefetch(
                             "rungs",
-                            queryset=TrackRung.objects.select_related("obligation").order_by(
-                                "order"
-                            ),
+                            queryset=TrackRung.objects.select_related("obligation")
+                            .prefetch_related("obligation__documents")
+                            .order_by("order"),
                         )
                     )
                     .order_by("position"),
                 ),
                 Prefetch("counts", queryset=InitiativeCount.objects.order_by("track")),
                 Prefetch("promoters", queryset=Promoter.objects.select_related("user")),
+                "collection_changes",
             )
             .get(pk=initiative_id)
         )
@@ -143,7 +143,8 @@ def initiative_page_get(*, initiative_id: int, viewer: Any) -> Initiative:
 
 def initiative_page_prefetch(initiative: Initiative) -> None:
     """What an initiative's page shows besides its row: tracks (with their instrument types),
-    rungs and obligations, counts, promoters. Four queries."""
+    rungs and obligations (with the documents of the city's answers), counts, promoters, the
+    public history of its moderation and collection window. Six queries."""
     prefetch_related_objects(
         [initiative],
         Prefetch(
@@ -152,14 +153,22 @@ def initiative_page_prefetch(initiative: Initiative) -> None:
             .prefetch_related(
                 Prefetch(
                     "rungs",
-                    queryset=TrackRung.objects.select_related("obligation").order_by("order"),
+                    queryset=TrackRung.objects.select_related("obligation")
+                    .prefetch_related("obligation__documents")
+                    .order_by("order"),
                 )
             )
             .order_by("position"),
         ),
         Prefetch("counts", queryset=InitiativeCount.objects.order_by("track")),
         Prefetch("promoters", queryset=Promoter.objects.select_related("user")),
+        Prefetch("collection_changes", queryset=CollectionChange.objects.order_by("at", "id")),
     )
+
+
+def history_of(initiative: Initiative) -> list[CollectionChange]:
+    """The public history of an initiative's moderation and collection window, oldest first."""
+    return list(CollectionChange.objects.filter(initiative=initiative).order_by("at", "id"))
 
 
 def signer_load(*, user: Any, initiative_id: int) -> bool:

@@ -175,7 +175,9 @@ def collection_extend(*, initiative_id: int, actor: User, days: int, reason: str
         left = extension_days_left(initiative)
         if days > left:
             raise DomainError(
-                _("La collecte ne peut plus être prolongée que de %(left)s jours (%(max)s au plus).")
+                _(
+                    "La collecte ne peut plus être prolongée que de %(left)s jours (%(max)s au plus)."
+                )
                 % {"left": left, "max": settings.PETITIONS_EXTENSION_MAX_DAYS},
                 code="extension_too_long",
                 rule="PETITIONS_EXTENSION_MAX_DAYS",
@@ -198,7 +200,9 @@ def collection_suspend(*, initiative_id: int, actor: User, reason: str) -> Initi
         now = timezone.now()
         initiative = _running_collection(initiative_id, now)
         if collection_suspended_by_staff(initiative) or initiative.moderation != Moderation.PUBLIC:
-            raise Conflict(_("La collecte est déjà suspendue."), code="collection_already_suspended")
+            raise Conflict(
+                _("La collecte est déjà suspendue."), code="collection_already_suspended"
+            )
         before = _snapshot(initiative)
         window_pause(initiative, now=now)
         change_record(

@@ -35,9 +35,7 @@ KINDS = {
 }
 
 
-def initiative_moderate(
-    *, initiative_id: int, actor: User, target: str, reason: str
-) -> Initiative:
+def initiative_moderate(*, initiative_id: int, actor: User, target: str, reason: str) -> Initiative:
     """Move a public initiative to `target` (Moderation), with its public reason."""
     require_moderator(actor)
     reason = public_reason(reason)
@@ -57,7 +55,12 @@ def initiative_moderate(
             else:
                 window_pause(initiative, now=now)
         change_record(
-            initiative, kind=KINDS[Moderation(target)], actor=actor, reason=reason, now=now, before=before
+            initiative,
+            kind=KINDS[Moderation(target)],
+            actor=actor,
+            reason=reason,
+            now=now,
+            before=before,
         )
     return initiative
 

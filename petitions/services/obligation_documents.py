@@ -66,7 +66,8 @@ def obligation_document_attach(
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
         raise DomainError(
-            _("Donnez au document un titre (200 caractères au plus)."), code="document_title_invalid"
+            _("Donnez au document un titre (200 caractères au plus)."),
+            code="document_title_invalid",
         )
     content_type, filename, size = _checked(upload)
     with transaction.atomic():

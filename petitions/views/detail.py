@@ -34,7 +34,7 @@ from civic.fragments import fragment
 from civic.http_cache import public_page
 from petitions import selectors, services
 from petitions.forms import InviteForm, RejectForm
-from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Status
+from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Moderation, Status
 from petitions.rules import initiative_collection_open, is_initiator, is_moderator, may_withdraw
 from petitions.selectors.standing import sign_standing
 from petitions.views._common import rejection_rows
@@ -64,6 +64,8 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
         initiative = selectors.initiative_page_get(initiative_id=pk, viewer=request.user)
     except NotFound:
         raise Http404 from None
+    if initiative.moderation == Moderation.UNPUBLISHED:
+        return _unpublished(request, initiative)
     public = _public_part(request, initiative)
     context = {
         "initiative": initiative,
@@ -71,6 +73,17 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **_viewer_context(request, initiative, public.tracks),
     }
     return render(request, "petitions/detail.html", context)
+
+
+def _unpublished(request: HttpRequest, initiative: Initiative) -> HttpResponse:
+    """An unpublished initiative: a notice with the reason and the public history, nothing of
+    its text (moderators read it on the moderation page)."""
+    context = {
+        "initiative": initiative,
+        "history": selectors.history_of(initiative),
+        "is_moderator": is_moderator(request.user),
+    }
+    return render(request, "petitions/unpublished.html", context)
 
 
 def _public_part(request: HttpRequest, initiative: Initiative) -> PublicPart:
@@ -115,6 +128,8 @@ def _render_public_part(
 def _time_left(initiative: Initiative) -> str | None:
     if initiative.status != Status.COLLECTING or initiative.closes_at is None:
         return None
+    if initiative.collection_paused_at is not None:
+        return _("Collecte suspendue")
     left = initiative.closes_at - timezone.now()
     if left.total_seconds() <= 0:
         return _("La collecte est close.")

@@ -15,7 +15,7 @@ from civic.errors import NotFound
 from civic.http_cache import public_page
 from civic.share import share_card
 from petitions import selectors
-from petitions.models import Initiative, Status
+from petitions.models import Initiative, Moderation, Status
 
 
 def _lines(initiative: Initiative) -> list[str]:
@@ -42,6 +42,7 @@ def initiative_share_image(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = (
         selectors.visible_initiatives(AnonymousUser())
         .filter(pk=pk)
+        .exclude(moderation=Moderation.UNPUBLISHED)
         .only("id", "title", "status", "closes_at")
         .first()
     )

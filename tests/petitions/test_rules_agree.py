@@ -175,7 +175,9 @@ def test_the_predicates_the_querysets_and_the_signing_statement_agree(freeze, ca
     assert in_open_q == is_open
     # Due to close: collecting, not open, and its window not standing still (suspended).
     stands_still = initiative.collection_paused_at is not None
-    assert in_closed_q == (initiative.status == Status.COLLECTING and not is_open and not stands_still)
+    assert in_closed_q == (
+        initiative.status == Status.COLLECTING and not is_open and not stands_still
+    )
     assert _service_signs(initiative, signer) == may_sign
     assert _statement_writes(initiative, RegisterEntryFactory()) == is_open
 

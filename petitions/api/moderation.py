@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civic.api.parsers import RequestTooLarge
+from civic.api.parsers import JSONParser, RequestTooLarge
 from civic.api.permissions import role_permission
 from civic.roles import Role
 from petitions import selectors, services
@@ -144,7 +144,7 @@ class ObligationDocumentApi(APIView):
     answer of an obligation met. Multipart: `file`, `title`."""
 
     permission_classes = [role_permission(Role.MODERATOR, Role.ASSEMBLY_CLERK)]
-    parser_classes = [DocumentParser]
+    parser_classes = [DocumentParser, JSONParser]
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(allow_empty_file=True)

@@ -215,6 +215,46 @@ def _undo_started(world: Any) -> bool:
     )
 
 
+def _moderation_is(value: str) -> Any:
+    def effect(world: Any) -> bool:
+        from petitions.models import Initiative
+
+        return Initiative.objects.get(pk=initiative(world, "collecting").pk).moderation == value
+
+    return effect
+
+
+def _extended(world: Any) -> bool:
+    from petitions.models import CollectionChange
+
+    return CollectionChange.objects.filter(
+        initiative=initiative(world, "collecting"), kind="extended"
+    ).exists()
+
+
+def _collection_paused(world: Any) -> bool:
+    from petitions.models import Initiative
+
+    target = initiative(world, "collecting")
+    return Initiative.objects.get(pk=target.pk).collection_paused_at is not None
+
+
+def _paused_collection(world: Any) -> dict[str, Any]:
+    """The collecting initiative with its collection suspended by a moderator."""
+    from petitions.services import collection_suspend
+
+    cache = world.__dict__.setdefault("petitions", {})
+    target = initiative(world, "collecting")
+    if "paused" not in cache:
+        collection_suspend(initiative_id=target.pk, actor=world.user("moderator"), reason="Recours")
+        cache["paused"] = True
+    return {"id": target.pk}
+
+
+def _reason_body(world: Any, role: str) -> dict[str, Any]:
+    return {"reason": "Matrice"}
+
+
 # A draft or a review is visible to its initiator, its invited promoters and moderators only:
 # everyone else gets the 404 of a missing initiative; a moderator who may see it but not do the
 # initiator's part gets 403.
@@ -344,6 +384,40 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/api/v1/invalidations/{id}/"): Row(
         expect=roles(DENIED, **MODERATORS), params=_applied_invalidation
+    ),
+    ("POST", f"{BASE}/{{id}}/moderation/"): Row(
+        expect=roles(DENIED, **MODERATORS),
+        params=_id("collecting"),
+        body=lambda world, role: {"moderation": "suspended", "reason": "Matrice"},
+        effect=_moderation_is("suspended"),
+    ),
+    ("POST", f"{BASE}/{{id}}/collection/extend/"): Row(
+        expect=roles(DENIED, **MODERATORS),
+        params=_id("collecting"),
+        body=lambda world, role: {"days": 3, "reason": "Matrice"},
+        effect=_extended,
+    ),
+    ("POST", f"{BASE}/{{id}}/collection/suspend/"): Row(
+        expect=roles(DENIED, **MODERATORS),
+        params=_id("collecting"),
+        body=_reason_body,
+        effect=_collection_paused,
+    ),
+    ("POST", f"{BASE}/{{id}}/collection/resume/"): Row(
+        expect=roles(DENIED, **MODERATORS),
+        params=_paused_collection,
+        body=_reason_body,
+        effect=lambda world: not _collection_paused(world),
+    ),
+    ("GET", f"{BASE}/{{id}}/history/"): Row(
+        expect=roles(OK), params=_id("collecting"), note="public history of the collection"
+    ),
+    ("POST", "/api/v1/obligations/{id}/documents/"): Row(
+        # Multipart only: the matrix's JSON body carries no file, so the staff who may attach get
+        # past the checks to a 400 (tests/petitions/test_obligation_documents.py uploads).
+        expect=roles(DENIED, administrator=REFUSED, moderator=REFUSED, assembly_clerk=REFUSED),
+        params=lambda world: {"id": obligation(world).pk},
+        body=lambda world, role: {"title": "Compte rendu"},
     ),
     ("POST", "/api/v1/invalidations/{id}/undo/"): Row(
         expect=roles(DENIED, **MODERATORS), params=_applied_invalidation, effect=_undo_started

@@ -90,7 +90,10 @@ def collection_closed_q(now: datetime) -> Q:
 # `collection_open` as the SQL guard of the statements that write signatures (one parameter: now),
 # on `petitions_initiative`. Written from the same values; the table of cases in
 # tests/petitions/test_rules_agree.py runs it against the Python predicate.
-COLLECTION_OPEN_SQL = f"status = '{Status.COLLECTING.value}' AND closes_at > %s"  # BENCH BEFORE
+COLLECTION_OPEN_SQL = (
+    f"status = '{Status.COLLECTING.value}' AND moderation = '{Moderation.PUBLIC.value}'"
+    " AND collection_paused_at IS NULL AND closes_at > %s"
+)
 
 
 def initiative_collection_open(initiative: Initiative, *, now: datetime) -> bool:

@@ -144,7 +144,7 @@ def initiative_page_get(*, initiative_id: int, viewer: Any) -> Initiative:
 def initiative_page_prefetch(initiative: Initiative) -> None:
     """What an initiative's page shows besides its row: tracks (with their instrument types),
     rungs and obligations (with the documents of the city's answers), counts, promoters, the
-    public history of its moderation and collection window. Six queries."""
+    public history of its moderation and collection window. Five queries, six once an obligation exists."""
     prefetch_related_objects(
         [initiative],
         Prefetch(

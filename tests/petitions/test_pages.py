@@ -281,9 +281,11 @@ def test_the_detail_page_of_a_resident_runs_a_fixed_number_of_queries(
     initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
     client = browser(ResidentFactory())
     client.get(f"/initiatives/{initiative.pk}/")  # sessions, caches warmed
-    # Rendered whole: the initiative, its four prefetches and paper rejections (the public part),
-    # session, user, and the register entry with "has signed" in one (whatever the tracks).
-    with django_assert_num_queries(9):
+    # Rendered whole: the initiative, its five prefetches (the public history of its collection
+    # among them; the documents of the city's answers only once an obligation exists) and paper
+    # rejections (the public part), session, user, and the register entry with "has signed" in
+    # one (whatever the tracks).
+    with django_assert_num_queries(10):
         client.get(f"/initiatives/{initiative.pk}/")
     # With the public part kept (petitions/views/detail.py): the initiative's row, session, user
     # and the register entry; nothing more for another resident of the same language.

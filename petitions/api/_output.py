@@ -38,7 +38,7 @@ class ChangeOutput(serializers.Serializer):
     """One public change of an initiative's moderation or collection window."""
 
     kind = serializers.CharField()
-    label = serializers.CharField(source="get_kind_display")
+    kind_label = serializers.CharField(source="get_kind_display")
     at = serializers.DateTimeField()
     reason = serializers.CharField()
     closes_before = serializers.DateTimeField(allow_null=True)

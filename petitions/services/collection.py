@@ -6,6 +6,7 @@ resumption the closing instant moves by the time it stood (docs/civic-rules.md, 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -94,7 +95,7 @@ def change_record(
     actor: User,
     reason: str,
     now: datetime,
-    before: dict[str, object],
+    before: dict[str, Any],
 ) -> CollectionChange:
     """Save the locked row, add the public history row, audit, and tell the people concerned once
     the transaction commits (the page's cached parts follow `updated_at` and the count version)."""

@@ -18,7 +18,7 @@ from civic.roles import Role, has_role
 from petitions import selectors, services
 from petitions.forms import DocumentForm, ExtendForm, ReasonForm
 from petitions.models import Initiative, Moderation, Obligation, ObligationDocument, Status
-from petitions.rules import collection_window_running, is_moderator, is_public
+from petitions.rules import collection_window_running, is_moderator, is_public, public_q
 from petitions.views._common import run_service, user_of, visible_or_404
 
 # Each button of the moderation page: (the service, the message on success).
@@ -42,7 +42,7 @@ def staff_moderation(request: HttpRequest) -> HttpResponse:
     """The moderators' list: initiatives suspended or unpublished, collections suspended, and the
     public initiatives a moderator may act on."""
     _require_moderator(request)
-    public = Initiative.objects.filter(published_at__isnull=False).order_by("-published_at", "-id")
+    public = Initiative.objects.filter(public_q()).order_by("-updated_at", "-id")
     return render(
         request,
         "petitions/staff_moderation_list.html",

@@ -187,3 +187,26 @@ def test_the_api_changes_a_collection_for_moderators_only(now, staff_api, reside
     assert moderator.post(f"{base}/suspend/", {"reason": "x"}, format="json").status_code == 200
     resumed = moderator.post(f"{base}/resume/", {"reason": "x"}, format="json")
     assert resumed.status_code == 200 and resumed.json()["collection_paused_at"] is None
+
+
+def test_paper_entry_is_refused_while_the_collection_is_suspended(now, moderator):
+    initiative = _collecting()
+    services.collection_suspend(initiative_id=initiative.pk, actor=moderator, reason="Recours.")
+    entry = ResidentFactory().register_entry
+    with pytest.raises(Conflict) as refused:
+        services.paper_signature_enter(
+            initiative_id=initiative.pk, actor=moderator, register_entry_id=entry.pk
+        )
+    assert refused.value.code == "collection_closed"
+    assert not initiative.signatures.exists()
+
+
+def test_an_extension_far_enough_ahead_earns_the_closing_reminder_again(freeze, now, moderator):
+    initiative = _collecting()
+    freeze(initiative.closes_at - timedelta(days=3))
+    assert services.initiatives_remind_closing() == 1
+    services.collection_extend(initiative_id=initiative.pk, actor=moderator, days=20, reason="x")
+    assert Initiative.objects.get(pk=initiative.pk).reminder_sent_at is None
+    assert services.initiatives_remind_closing() == 0  # 23 days left: not yet
+    freeze(initiative.closes_at + timedelta(days=15))
+    assert services.initiatives_remind_closing() == 1

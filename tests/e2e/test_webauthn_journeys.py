@@ -57,6 +57,11 @@ def password_step(page: Any, email: str) -> None:
 
 def enrol_key(page: Any) -> None:
     page.goto("/accounts/2fa/webauthn/add/")
+    # allauth asks for the password again before a factor is added (a login does not count).
+    assert "/accounts/reauthenticate/" in page.url
+    page.locator("input[name=password]").fill(PASSWORD)
+    submit(page)
+    page.wait_for_url(re.compile(r"/accounts/2fa/webauthn/add/"))
     page.locator("input[name=name]").fill("Clé du guichet")
     page.locator("#mfa_webauthn_add").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/(recovery-codes/|webauthn/|$)"))

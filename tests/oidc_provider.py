@@ -187,7 +187,12 @@ class LocalProvider:
         identity = {k: v for k, v in grant["identity"].items() if v != ""}
         if grant["fault"] == "unsigned_userinfo":
             return 200, "application/json", json.dumps(identity)
-        claims = {"iss": self.issuer, "aud": grant["client_id"], "iat": int(time.time()), **identity}
+        claims = {
+            "iss": self.issuer,
+            "aud": grant["client_id"],
+            "iat": int(time.time()),
+            **identity,
+        }
         return 200, "application/jwt", self.sign(claims)
 
     def end_session(self, query: dict[str, str]) -> str | None:

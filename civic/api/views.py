@@ -24,8 +24,8 @@ from civic.notifications import notification_mark_read
 from civic.ratelimits import client_address
 from civic.roles import Role, has_role
 from civic.second_factor import has_second_factor, second_factor_check
-from civic.services.tokens import api_token_create, api_token_list, api_token_revoke
 from civic.services.desk import DESK_ROLES, NOTE_MAX, desk_request_close
+from civic.services.tokens import api_token_create, api_token_list, api_token_revoke
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.webhooks import webhook_subscribe
 

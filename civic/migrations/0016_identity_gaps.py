@@ -6,60 +6,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('civic', '0015_audit_identity_labels'),
+        ("civic", "0015_audit_identity_labels"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='oidcidentity',
-            name='oidc_identity_unique',
+            model_name="oidcidentity",
+            name="oidc_identity_unique",
         ),
         migrations.AddField(
-            model_name='deskrequest',
-            name='close_note',
-            field=models.TextField(blank=True, max_length=500, verbose_name='note au résident'),
+            model_name="deskrequest",
+            name="close_note",
+            field=models.TextField(blank=True, max_length=500, verbose_name="note au résident"),
         ),
         migrations.AddField(
-            model_name='deskrequest',
-            name='close_reason',
-            field=models.CharField(blank=True, choices=[('not_on_register', 'Aucune inscription au registre ne correspond'), ('document_missing', "Pièce d'identité non présentée"), ('identity_mismatch', "La pièce d'identité ne correspond pas au compte"), ('not_resident', 'Pas de résidence dans la commune'), ('duplicate', 'Demande en double'), ('withdrawn', 'Retirée à la demande du résident')], max_length=24, verbose_name='motif de clôture'),
+            model_name="deskrequest",
+            name="close_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("not_on_register", "Aucune inscription au registre ne correspond"),
+                    ("document_missing", "Pièce d'identité non présentée"),
+                    ("identity_mismatch", "La pièce d'identité ne correspond pas au compte"),
+                    ("not_resident", "Pas de résidence dans la commune"),
+                    ("duplicate", "Demande en double"),
+                    ("withdrawn", "Retirée à la demande du résident"),
+                ],
+                max_length=24,
+                verbose_name="motif de clôture",
+            ),
         ),
         migrations.AddField(
-            model_name='oidcidentity',
-            name='authorised_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='autorisée par'),
+            model_name="oidcidentity",
+            name="authorised_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="autorisée par",
+            ),
         ),
         migrations.AddField(
-            model_name='oidcidentity',
-            name='bound_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='identifiant lié le'),
+            model_name="oidcidentity",
+            name="bound_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="identifiant lié le"),
         ),
         migrations.AddField(
-            model_name='oidcidentity',
-            name='method',
-            field=models.CharField(choices=[('sign_up', 'Compte ouvert à la connexion'), ('account', 'Rattachée à un compte existant'), ('staff', 'Connexion du personnel autorisée par un administrateur')], default='sign_up', max_length=8, verbose_name='mode de rattachement'),
+            model_name="oidcidentity",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("sign_up", "Compte ouvert à la connexion"),
+                    ("account", "Rattachée à un compte existant"),
+                    ("staff", "Connexion du personnel autorisée par un administrateur"),
+                ],
+                default="sign_up",
+                max_length=8,
+                verbose_name="mode de rattachement",
+            ),
         ),
         migrations.AlterField(
-            model_name='oidcidentity',
-            name='subject',
-            field=models.CharField(blank=True, max_length=255, verbose_name='identifiant chez le fournisseur'),
+            model_name="oidcidentity",
+            name="subject",
+            field=models.CharField(
+                blank=True, max_length=255, verbose_name="identifiant chez le fournisseur"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deskrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('close_reason__in', ['not_on_register', 'document_missing', 'identity_mismatch', 'not_resident', 'duplicate', 'withdrawn']), ('outcome', 'closed')), models.Q(models.Q(('outcome', 'closed'), _negated=True), ('close_note', ''), ('close_reason', '')), _connector='OR'), name='desk_request_close_reason'),
+            model_name="deskrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        (
+                            "close_reason__in",
+                            [
+                                "not_on_register",
+                                "document_missing",
+                                "identity_mismatch",
+                                "not_resident",
+                                "duplicate",
+                                "withdrawn",
+                            ],
+                        ),
+                        ("outcome", "closed"),
+                    ),
+                    models.Q(
+                        models.Q(("outcome", "closed"), _negated=True),
+                        ("close_note", ""),
+                        ("close_reason", ""),
+                    ),
+                    _connector="OR",
+                ),
+                name="desk_request_close_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='oidcidentity',
-            constraint=models.UniqueConstraint(condition=models.Q(('subject', ''), _negated=True), fields=('issuer', 'subject'), name='oidc_identity_unique'),
+            model_name="oidcidentity",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("subject", ""), _negated=True),
+                fields=("issuer", "subject"),
+                name="oidc_identity_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='oidcidentity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('subject', ''), _negated=True), ('method', 'staff'), _connector='OR'), name='oidc_identity_pending_is_staff'),
+            model_name="oidcidentity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("subject", ""), _negated=True), ("method", "staff"), _connector="OR"
+                ),
+                name="oidc_identity_pending_is_staff",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='oidcidentity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('method', 'staff'), _negated=True), ('authorised_by__isnull', False), _connector='OR'), name='oidc_identity_staff_authorised'),
+            model_name="oidcidentity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("method", "staff"), _negated=True),
+                    ("authorised_by__isnull", False),
+                    _connector="OR",
+                ),
+                name="oidc_identity_staff_authorised",
+            ),
         ),
     ]

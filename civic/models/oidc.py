@@ -159,7 +159,9 @@ class DeskRequest(models.Model):
             ),
             # Closed without verifying always says why; a verification has no closing reason.
             models.CheckConstraint(
-                condition=models.Q(outcome="closed", close_reason__in=[r.value for r in DeskCloseReason])
+                condition=models.Q(
+                    outcome="closed", close_reason__in=[r.value for r in DeskCloseReason]
+                )
                 | (~models.Q(outcome="closed") & models.Q(close_reason="", close_note="")),
                 name="desk_request_close_reason",
             ),

@@ -26,7 +26,7 @@ class ProviderBackend(OIDCAuthenticationBackend):
         self.profile = profile
         super().__init__()
 
-    def get_settings(self, attr: str, *args: Any) -> Any:  # type: ignore[override]
+    def get_settings(self, attr: str, *args: Any) -> Any:
         return provider.setting(attr, *args, profile=self.profile)
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> dict:

@@ -111,9 +111,7 @@ def forget() -> None:
 
 def discovery(profile: Profile = RESIDENT) -> dict[str, Any]:
     document = _kept_json(f"{profile.issuer}/.well-known/openid-configuration")
-    if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != (
-        profile.issuer
-    ):
+    if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != (profile.issuer):
         raise ProviderUnavailable("discovery document of another issuer")
     return document
 

@@ -102,15 +102,20 @@ def _check_input(*, reason: str, note: str) -> None:
 def _tell_resident(desk_request: DeskRequest) -> None:
     resident = desk_request.user
     with translation.override(resident.language or settings.LANGUAGE_CODE):
-        body, url = _notice_body(desk_request), reverse("verify")
-    notify(recipient=resident, kind="desk_request_closed", subject=SUBJECT, body=body, url=url)
+        subject, body, url = str(SUBJECT), _notice_body(desk_request), reverse("verify")
+    notify(recipient=resident, kind="desk_request_closed", subject=subject, body=body, url=url)
 
 
 def _notice_body(desk_request: DeskRequest) -> str:
     reason = DeskCloseReason(desk_request.close_reason)
     parts = [
-        str(_("Le guichet de la mairie a clos votre demande de vérification sans vérifier votre "
-              "compte. Motif : %(reason)s.") % {"reason": reason.label}),
+        str(
+            _(
+                "Le guichet de la mairie a clos votre demande de vérification sans vérifier votre "
+                "compte. Motif : %(reason)s."
+            )
+            % {"reason": reason.label}
+        ),
         str(NEXT_STEP[reason]),
     ]
     if desk_request.close_note:

@@ -44,7 +44,10 @@ def staff_sso_authorise(*, admin: User, user_id: int, issuer: str) -> OidcIdenti
     try:
         with transaction.atomic():
             bond = OidcIdentity.objects.create(
-                user=user, issuer=issuer, subject="", method=OidcBindMethod.STAFF,
+                user=user,
+                issuer=issuer,
+                subject="",
+                method=OidcBindMethod.STAFF,
                 authorised_by=admin,
             )
             audit_record(
@@ -60,7 +63,9 @@ def staff_sso_authorise(*, admin: User, user_id: int, issuer: str) -> OidcIdenti
 def staff_oidc_sign_in(*, issuer: str, subject: str, email: str, email_trusted: bool) -> User:
     """The staff account the provider's person opens, or StaffSsoRefused (`not_staff`,
     `unknown_person`). `email_trusted`: the provider vouches for the e-mail address."""
-    bond = OidcIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    bond = (
+        OidcIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    )
     if bond is not None:
         _check_staff(bond.user)
         OidcIdentity.objects.filter(pk=bond.pk).update(last_login_at=timezone.now())

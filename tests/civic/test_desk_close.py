@@ -63,7 +63,11 @@ def test_the_resident_reads_the_message_in_their_language(waiting, desk_agent):
 
 @pytest.mark.parametrize(
     ("reason", "note", "code"),
-    [("", "", "reason_required"), ("because", "", "reason_unknown"), ("duplicate", "x" * 501, "note_too_long")],
+    [
+        ("", "", "reason_required"),
+        ("because", "", "reason_unknown"),
+        ("duplicate", "x" * 501, "note_too_long"),
+    ],
 )
 def test_bad_input_is_refused_with_a_code_and_changes_nothing(
     waiting, desk_agent, reason: str, note: str, code: str
@@ -155,7 +159,8 @@ def test_the_api_closes_with_a_stable_code_for_each_refusal(waiting, desk_agent)
     again = api.post(url, {"reason": "duplicate"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "desk_request_closed"
     unknown = api.post(
-        f"/api/v1/staff/desk-requests/{waiting.pk + 999}/close/", {"reason": "duplicate"},
+        f"/api/v1/staff/desk-requests/{waiting.pk + 999}/close/",
+        {"reason": "duplicate"},
         format="json",
     )
     assert unknown.status_code == 404

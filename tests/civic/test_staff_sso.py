@@ -281,7 +281,9 @@ def test_a_staff_account_bound_to_the_residents_provider_still_gives_its_second_
         verification_method=VerificationMethod.MATCH,
     )
     OidcIdentity.objects.create(
-        user=staff, issuer=oidc_provider.issuer, subject=oidc_provider.identity["sub"],
+        user=staff,
+        issuer=oidc_provider.issuer,
+        subject=oidc_provider.identity["sub"],
         method=OidcBindMethod.ACCOUNT,
     )
     client = Client()

@@ -81,9 +81,9 @@ def test_a_staff_member_enrols_a_security_key_then_logs_in_with_it(
     assert "/accounts/2fa/" in page.url
 
     enrol_key(page)
-    assert Authenticator.objects.filter(
-        user=moderator, type=Authenticator.Type.WEBAUTHN
-    ).count() == 1
+    assert (
+        Authenticator.objects.filter(user=moderator, type=Authenticator.Type.WEBAUTHN).count() == 1
+    )
     page.goto("/staff/")
     assert page.url.endswith("/staff/")
     assert page.get_by_role("heading", level=1).count() == 1
@@ -98,9 +98,7 @@ def test_a_staff_member_enrols_a_security_key_then_logs_in_with_it(
     assert page.url.endswith("/staff/")
 
 
-def test_without_the_key_the_password_alone_opens_no_staff_page(
-    new_context: Any, moderator: Any
-):
+def test_without_the_key_the_password_alone_opens_no_staff_page(new_context: Any, moderator: Any):
     first = new_context().new_page()
     with_security_key(first, transport="usb")
     password_step(first, moderator.email)

@@ -119,9 +119,7 @@ def _newcomer_desk_request(world: World) -> dict[str, Any]:
 def _newcomer_desk_request_closed(world: World) -> bool:
     from civic.models import DeskRequest
 
-    return DeskRequest.objects.filter(
-        user=world.user("unverified"), outcome="closed"
-    ).exists()
+    return DeskRequest.objects.filter(user=world.user("unverified"), outcome="closed").exists()
 
 
 def _newcomer_verified(world: World) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from civic.errors import Conflict, PermissionDenied
 from civic.models import AuditEntry, OidcBindMethod, OidcIdentity, User, VerificationMethod
+from civic.oidc.checks import check_oidc_settings
 from civic.roles import Role, has_role
 from civic.services.staff_sso import staff_sso_authorise
 from tests.factories import RegisterEntryFactory, StaffFactory, UserFactory, totp_code
@@ -300,3 +301,18 @@ def test_a_staff_account_bound_to_the_residents_provider_still_gives_its_second_
     response = client.get(back.path, parse_qs(back.query))
     assert response["Location"].startswith(reverse("mfa_authenticate"))
     assert signed_in_as(client) is None
+
+
+def test_the_deploy_check_warns_for_a_staff_provider_without_https(staff_sso, settings: Any):
+    settings.OIDC_ENABLED = False
+    settings.SITE_URL = "https://participation.example.org"
+    found = check_oidc_settings()
+    assert [m.id for m in found] == ["civic.W070"] and "STAFF_OIDC_ISSUER" in found[0].msg
+    settings.STAFF_OIDC_ISSUER = "https://auth.agentconnect.gouv.fr/api/v2"
+    assert check_oidc_settings() == []
+
+
+def test_the_csp_lets_the_logout_form_reach_the_staff_provider(staff_sso, settings: Any):
+    settings.OIDC_ENABLED = False
+    response = Client().get("/accounts/login/")
+    assert f"form-action 'self' {staff_sso.issuer}" in response["Content-Security-Policy"]

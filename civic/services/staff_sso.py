@@ -60,6 +60,25 @@ def staff_sso_authorise(*, admin: User, user_id: int, issuer: str) -> OidcIdenti
     return bond
 
 
+def staff_sso_revoke(*, admin: User, user_id: int, issuer: str) -> bool:
+    """Withdraw the staff account's single sign-on at `issuer` (authorised or bound): its next
+    login through the provider is refused. Administrators only, audited; False if there was none."""
+    if not has_role(admin, Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Seul un administrateur peut retirer la connexion unique."))
+    with transaction.atomic():
+        removed, _kinds = OidcIdentity.objects.filter(
+            user_id=user_id, issuer=issuer, method=OidcBindMethod.STAFF
+        ).delete()
+        if removed:
+            audit_record(
+                actor=admin,
+                verb="staff.sso.revoke",
+                target=User.objects.get(pk=user_id),
+                after={"issuer": issuer},
+            )
+    return bool(removed)
+
+
 def staff_oidc_sign_in(*, issuer: str, subject: str, email: str, email_trusted: bool) -> User:
     """The staff account the provider's person opens, or StaffSsoRefused (`not_staff`,
     `unknown_person`). `email_trusted`: the provider vouches for the e-mail address."""

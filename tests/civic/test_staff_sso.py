@@ -18,7 +18,7 @@ from civic.errors import Conflict, PermissionDenied
 from civic.models import AuditEntry, OidcBindMethod, OidcIdentity, User, VerificationMethod
 from civic.oidc.checks import check_oidc_settings
 from civic.roles import Role, has_role
-from civic.services.staff_sso import staff_sso_authorise
+from civic.services.staff_sso import staff_sso_authorise, staff_sso_revoke
 from tests.factories import RegisterEntryFactory, StaffFactory, UserFactory, totp_code
 from tests.oidc_provider import AGENT, LocalProvider
 
@@ -316,3 +316,21 @@ def test_the_csp_lets_the_logout_form_reach_the_staff_provider(staff_sso, settin
     settings.OIDC_ENABLED = False
     response = Client().get("/accounts/login/")
     assert f"form-action 'self' {staff_sso.issuer}" in response["Content-Security-Policy"]
+
+
+def test_an_administrator_revokes_the_sign_on_and_the_next_login_is_refused(
+    staff_sso: LocalProvider, agent: User, settings: Any
+):
+    settings.STAFF_OIDC_MFA_AMR = ["mfa"]
+    staff_sso.amr = ["mfa"]
+    admin = StaffFactory(role=Role.ADMINISTRATOR)
+    staff_sso_authorise(admin=admin, user_id=agent.pk, issuer=staff_sso.issuer)
+    sso(Client(), staff_sso)
+    with pytest.raises(PermissionDenied):
+        staff_sso_revoke(admin=agent, user_id=agent.pk, issuer=staff_sso.issuer)
+    assert staff_sso_revoke(admin=admin, user_id=agent.pk, issuer=staff_sso.issuer) is True
+    assert AuditEntry.objects.filter(verb="staff.sso.revoke").count() == 1
+    client = Client()
+    response = sso(client, staff_sso)
+    assert response.status_code == 403 and signed_in_as(client) is None
+    assert staff_sso_revoke(admin=admin, user_id=agent.pk, issuer=staff_sso.issuer) is False

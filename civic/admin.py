@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
@@ -26,6 +27,7 @@ from civic.models import (
 from civic.roles import may_read_register
 from civic.services.register import register_entry_save
 from civic.services.staff import user_account_save, user_roles_set
+from civic.services.staff_sso import staff_sso_authorise, staff_sso_revoke
 from civic.services.strike_offs import register_strike_off, register_strike_off_reverse
 from civic.webhook_destinations import UnsafeDestination, resolve_destination
 from civic.webhooks import webhook_resume
@@ -55,6 +57,37 @@ class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["authorise_staff_sso", "revoke_staff_sso"]
+
+    @admin.action(description=_("Autoriser la connexion unique du personnel (ProConnect)"))
+    def authorise_staff_sso(self, request: HttpRequest, queryset: Any) -> None:
+        """The binding an administrator records beforehand (civic/services/staff_sso.py)."""
+        done = 0
+        for user in queryset:
+            done += run_service(
+                self,
+                request,
+                lambda u=user: staff_sso_authorise(
+                    admin=request.user,  # type: ignore[arg-type]
+                    user_id=u.pk,
+                    issuer=settings.STAFF_OIDC_ISSUER,
+                ),
+            )
+        if done:
+            self.message_user(request, _("Comptes autorisés : %(n)s") % {"n": done})
+
+    @admin.action(description=_("Retirer la connexion unique du personnel (ProConnect)"))
+    def revoke_staff_sso(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            run_service(
+                self,
+                request,
+                lambda u=user: staff_sso_revoke(
+                    admin=request.user,  # type: ignore[arg-type]
+                    user_id=u.pk,
+                    issuer=settings.STAFF_OIDC_ISSUER,
+                ),
+            )
 
     # Account fields and roles go through the services (checked, audited): the account save keeps
     # the roles stored, then `user_roles_set` takes the form's flags and groups.

@@ -62,6 +62,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "OIDC_ENABLED": settings.OIDC_ENABLED,
         "OIDC_PROVIDER_NAME": settings.OIDC_PROVIDER_NAME,
         "OIDC_PROVIDER_INFO_URL": settings.OIDC_PROVIDER_INFO_URL,
+        "STAFF_OIDC_ENABLED": settings.STAFF_OIDC_ENABLED,
+        "STAFF_OIDC_PROVIDER_NAME": settings.STAFF_OIDC_PROVIDER_NAME,
     }
 
 

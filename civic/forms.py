@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic.models import DeskCloseReason
+from civic.services.desk import NOTE_MAX
+
 # What a birth date may be typed as, whatever the page's language: the hint's JJ/MM/AAAA first,
 # its common variants, and the ISO form (what a browser's date picker sends).
 BIRTH_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%Y-%m-%d"]
@@ -60,3 +63,21 @@ class RegisterImportForm(forms.Form):
 class DeskVerificationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail du compte"))
     entry_ref = forms.CharField(label=_("Référence de l'inscription au registre"), max_length=64)
+
+
+class DeskCloseForm(forms.Form):
+    """Closing a desk request without verifying: a reason of the list, a note the resident reads."""
+
+    reason = forms.ChoiceField(
+        label=_("Motif de la clôture"),
+        choices=DeskCloseReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez le motif de la clôture.")},
+    )
+    note = forms.CharField(
+        label=_("Note au résident (facultative)"),
+        help_text=_("Le résident lira cette note dans son message et dans « Mes données »."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX,
+        required=False,
+    )

@@ -43,10 +43,18 @@ def _csp_with_provider(origin: str) -> str:
 
 
 def content_security_policy() -> str:
-    if not (settings.OIDC_ENABLED and settings.OIDC_ISSUER):
+    issuers = [
+        issuer
+        for enabled, issuer in (
+            (settings.OIDC_ENABLED, settings.OIDC_ISSUER),
+            (settings.STAFF_OIDC_ENABLED, settings.STAFF_OIDC_ISSUER),
+        )
+        if enabled and issuer
+    ]
+    if not issuers:
         return CSP
-    parts = urlsplit(settings.OIDC_ISSUER)
-    return _csp_with_provider(f"{parts.scheme}://{parts.netloc}")
+    origins = dict.fromkeys(f"{p.scheme}://{p.netloc}" for p in map(urlsplit, issuers))
+    return _csp_with_provider(" ".join(origins))
 
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

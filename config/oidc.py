@@ -69,3 +69,42 @@ if _PRODUCTION and OIDC_ENABLED:
     ]
     if _missing:
         raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(_missing)}")
+
+# --- Staff single sign-on (ProConnect or any OpenID Connect provider), docs/identity.md -----------
+# A second provider, for staff only, through the same code (civic/oidc/): off unless configured.
+# It never opens an account nor grants a role: an administrator authorises an existing staff
+# account first, and the agent's first login binds the provider's `sub` to it.
+STAFF_OIDC_ENABLED = env_bool("STAFF_OIDC_ENABLED", default=False)
+STAFF_OIDC_PROVIDER_NAME = env_str("STAFF_OIDC_PROVIDER_NAME", "ProConnect")
+# ProConnect: https://auth.agentconnect.gouv.fr/api/v2 (integration:
+# https://fca.integ01.dev-agentconnect.fr/api/v2).
+STAFF_OIDC_ISSUER = env_str("STAFF_OIDC_ISSUER", "").rstrip("/")
+STAFF_OIDC_RP_CLIENT_ID = env_str("STAFF_OIDC_RP_CLIENT_ID", "")
+STAFF_OIDC_RP_CLIENT_SECRET = env_str("STAFF_OIDC_RP_CLIENT_SECRET", "")
+STAFF_OIDC_RP_SCOPES = env_str("STAFF_OIDC_RP_SCOPES", "openid email given_name usual_name")
+# The level asked for and required in the ID token's `acr` ("" asks nothing).
+STAFF_OIDC_ACR_VALUES = env_str("STAFF_OIDC_ACR_VALUES", "eidas1")
+# The `acr` values, and the `amr` methods, by which the provider asserts a multi-factor login:
+# only then is the toolkit's own second factor not asked at this login. Empty: always asked.
+STAFF_OIDC_MFA_ACR = env_list("STAFF_OIDC_MFA_ACR", [])
+STAFF_OIDC_MFA_AMR = env_list("STAFF_OIDC_MFA_AMR", [])
+# The provider vouches for its agents' e-mail addresses (ProConnect does): the first login may then
+# bind without an `email_verified` claim. Off: the claim must be true.
+STAFF_OIDC_EMAILS_VERIFIED = env_bool("STAFF_OIDC_EMAILS_VERIFIED", default=False)
+STAFF_OIDC_RP_SIGN_ALGOS = env_list("STAFF_OIDC_RP_SIGN_ALGOS", ["ES256", "RS256"])
+STAFF_OIDC_USERINFO_SIGNED = env_bool("STAFF_OIDC_USERINFO_SIGNED", default=True)
+STAFF_OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("STAFF_OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+STAFF_OIDC_OP_TOKEN_ENDPOINT = env_str("STAFF_OIDC_OP_TOKEN_ENDPOINT", "")
+STAFF_OIDC_OP_USER_ENDPOINT = env_str("STAFF_OIDC_OP_USER_ENDPOINT", "")
+STAFF_OIDC_OP_JWKS_ENDPOINT = env_str("STAFF_OIDC_OP_JWKS_ENDPOINT", "")
+STAFF_OIDC_OP_END_SESSION_ENDPOINT = env_str("STAFF_OIDC_OP_END_SESSION_ENDPOINT", "")
+STAFF_OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-staff-callback"
+
+if _PRODUCTION and STAFF_OIDC_ENABLED:
+    _missing = [
+        name
+        for name in ("STAFF_OIDC_ISSUER", "STAFF_OIDC_RP_CLIENT_ID", "STAFF_OIDC_RP_CLIENT_SECRET")
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"STAFF_OIDC_ENABLED needs {', '.join(_missing)}")

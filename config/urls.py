@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import staff_views, views, views_follow
+from civic import desk_views, staff_views, views, views_follow
 from civic.legal import views as legal_views
 from dashboards import feeds
 
@@ -45,6 +45,11 @@ urlpatterns += i18n_patterns(
     path("staff/registre/", staff_views.staff_register_counts, name="staff-register-counts"),
     path("staff/register/import/", views.register_import_view, name="staff-register-import"),
     path("staff/verify/", views.desk_verify, name="staff-desk-verify"),
+    path(
+        "staff/verify/<id:pk>/close/",
+        desk_views.desk_request_close_view,
+        name="staff-desk-close",
+    ),
     path("initiatives/", include("petitions.urls")),
     path("referendums/", include("referendums.urls")),
     path("assembly/", include("assembly.urls")),

@@ -6,6 +6,10 @@ signed JWT (`application/jwt`) with the pivot identity, and the end-session endp
 `id_token_hint`). Tokens are signed ES256 (or RS256) with PyJWT and `cryptography`; it runs in a
 thread on a free port of 127.0.0.1. Tests set `identity` (the person who consents) and may ask for
 one fault on the next tokens (`fault`: "wrong_nonce", "expired", "unsigned_userinfo", "bad_acr").
+
+It knows two clients: the residents' sign-in (CLIENT_ID, FranceConnect-shaped) and the staff single
+sign-on (STAFF_CLIENT_ID, ProConnect-shaped: `staff_settings()`); `acr` and `amr` say what the next
+ID tokens assert (a multi-factor login: `amr = ["pwd", "mfa"]`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 CLIENT_ID = "civic-test-client"
 CLIENT_SECRET = "civic-test-secret-0123456789abcdef"
+STAFF_CLIENT_ID = "civic-test-staff-client"
+STAFF_CLIENT_SECRET = "civic-test-staff-secret-0123456789abcdef"
+CLIENTS = {CLIENT_ID: CLIENT_SECRET, STAFF_CLIENT_ID: STAFF_CLIENT_SECRET}
+
+# An agent as ProConnect describes one (its e-mail vouched for by the agent's administration).
+AGENT = {
+    "sub": "pc-7f3e2a91c4b84d0e9a6b5c3d2e1f0a9b",
+    "given_name": "Claire",
+    "usual_name": "Martin",
+    "email": "agent@example.org",
+    "email_verified": True,
+    "siret": "21750001600019",
+}
 
 MARIE = {
     "sub": "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2v1",
@@ -64,6 +81,8 @@ class LocalProvider:
         self.keys = [_Key(alg)]
         self.identity: dict[str, Any] = dict(MARIE)
         self.fault = ""
+        self.acr = "eidas1"
+        self.amr: list[str] = ["pwd"]
         self.codes: dict[str, dict[str, Any]] = {}
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, dict[str, str]] = {}
@@ -95,6 +114,17 @@ class LocalProvider:
             "OIDC_ACR_VALUES": "eidas1",
         }
 
+    def staff_settings(self, **extra: Any) -> dict[str, Any]:
+        """The toolkit's settings for this provider as the staff single sign-on."""
+        return {
+            "STAFF_OIDC_ENABLED": True,
+            "STAFF_OIDC_ISSUER": self.issuer,
+            "STAFF_OIDC_RP_CLIENT_ID": STAFF_CLIENT_ID,
+            "STAFF_OIDC_RP_CLIENT_SECRET": STAFF_CLIENT_SECRET,
+            "STAFF_OIDC_ACR_VALUES": "eidas1",
+            **extra,
+        }
+
     # --- what the endpoints sign -----------------------------------------------------------
     def sign(self, claims: dict[str, Any]) -> str:
         key = self.keys[-1]
@@ -120,22 +150,25 @@ class LocalProvider:
         return code
 
     def tokens(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+        client = form.get("client_id", "")
+        if client not in CLIENTS or form.get("client_secret") != CLIENTS[client]:
             return 401, {"error": "invalid_client"}
         grant = self.codes.pop(form.get("code", ""), None)  # a code serves once
         if grant is None or grant["redirect_uri"] != form.get("redirect_uri"):
+            return 400, {"error": "invalid_grant"}
+        if grant["client_id"] != client:
             return 400, {"error": "invalid_grant"}
         now = int(time.time())
         fault = grant["fault"]
         claims = {
             "iss": self.issuer,
-            "aud": CLIENT_ID,
+            "aud": client,
             "sub": grant["identity"]["sub"],
             "iat": now - (3600 if fault == "expired" else 0),
             "exp": now + (-1800 if fault == "expired" else 60),
             "nonce": "x" * 32 if fault == "wrong_nonce" else grant.get("nonce", ""),
-            "acr": "eidas2" if fault == "bad_acr" else "eidas1",
-            "amr": ["pwd"],
+            "acr": "eidas2" if fault == "bad_acr" else self.acr,
+            "amr": list(self.amr),
             "auth_time": now,
         }
         access = secrets.token_urlsafe(24)
@@ -154,7 +187,12 @@ class LocalProvider:
         identity = {k: v for k, v in grant["identity"].items() if v != ""}
         if grant["fault"] == "unsigned_userinfo":
             return 200, "application/json", json.dumps(identity)
-        claims = {"iss": self.issuer, "aud": CLIENT_ID, "iat": int(time.time()), **identity}
+        claims = {
+            "iss": self.issuer,
+            "aud": grant["client_id"],
+            "iat": int(time.time()),
+            **identity,
+        }
         return 200, "application/jwt", self.sign(claims)
 
     def end_session(self, query: dict[str, str]) -> str | None:
@@ -164,7 +202,7 @@ class LocalProvider:
                 query.get("id_token_hint", ""),
                 key=self.keys[-1].private.public_key(),
                 algorithms=[self.alg],
-                audience=CLIENT_ID,
+                audience=list(CLIENTS),
                 options={"verify_exp": False},
             )
         except jwt.PyJWTError:
@@ -230,12 +268,13 @@ def _handler(provider: LocalProvider) -> type[BaseHTTPRequestHandler]:
                 self._send(404, json.dumps({"error": "not_found"}))
 
         def _authorize(self, query: dict[str, str]) -> None:
-            if query.get("client_id") != CLIENT_ID or query.get("response_type") != "code":
+            if query.get("client_id") not in CLIENTS or query.get("response_type") != "code":
                 self._send(400, json.dumps({"error": "invalid_request"}))
                 return
             interaction = secrets.token_urlsafe(16)
             provider.interactions[interaction] = query
-            who = f"{provider.identity['given_name']} {provider.identity['family_name']}"
+            family = provider.identity.get("family_name") or provider.identity.get("usual_name")
+            who = f"{provider.identity['given_name']} {family}"
             page = _CONSENT.format(who=html.escape(who), interaction=interaction)
             self._send(200, page, "text/html; charset=utf-8")
 

@@ -24,6 +24,11 @@ urlpatterns = [
     path("districts/", views.DistrictListApi.as_view(), name="api-districts"),
     path("audit/heads/", views.AuditHeadsApi.as_view(), name="api-audit-heads"),
     path("staff/verifications/", views.DeskVerificationApi.as_view(), name="api-desk-verification"),
+    path(
+        "staff/desk-requests/<id:pk>/close/",
+        views.DeskRequestCloseApi.as_view(),
+        name="api-desk-request-close",
+    ),
     path("staff/webhooks/", views.WebhookSubscribeApi.as_view(), name="api-staff-webhooks"),
     path("", include("referendums.api.urls")),
     path("", include("assembly.api.urls")),

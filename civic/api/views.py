@@ -19,11 +19,12 @@ from civic.api.permissions import role_permission
 from civic.audit_heads import HEADS_FORMAT, heads_read, public_key_hex
 from civic.auth import authenticated_user
 from civic.errors import DomainError
-from civic.models import District, Notification, WebhookEvent, WebhookSubscriber
+from civic.models import DeskCloseReason, District, Notification, WebhookEvent, WebhookSubscriber
 from civic.notifications import notification_mark_read
 from civic.ratelimits import client_address
 from civic.roles import Role, has_role
 from civic.second_factor import has_second_factor, second_factor_check
+from civic.services.desk import DESK_ROLES, NOTE_MAX, desk_request_close
 from civic.services.tokens import api_token_create, api_token_list, api_token_revoke
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.webhooks import webhook_subscribe
@@ -210,6 +211,33 @@ class DeskVerificationApi(APIView):
         data.is_valid(raise_exception=True)
         user = resident_verify_at_desk(agent=authenticated_user(request), **data.validated_data)
         return Response(MeApi.OutputSerializer(user).data, status=status.HTTP_200_OK)
+
+
+class DeskRequestCloseApi(APIView):
+    """Staff at the desk: close a near-miss request without verifying, for a reason of the list
+    and a note the resident reads (civic.services.desk)."""
+
+    permission_classes = [role_permission(*DESK_ROLES)]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.ChoiceField(choices=DeskCloseReason.choices)
+        note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        outcome = serializers.CharField()
+        close_reason = serializers.CharField()
+        close_note = serializers.CharField()
+        closed_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        closed = desk_request_close(
+            agent=authenticated_user(request), request_id=pk, **data.validated_data
+        )
+        return Response(self.OutputSerializer(closed).data)
 
 
 class AuditHeadsApi(APIView):

@@ -3,7 +3,14 @@ from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.follows import Follow, NotificationPreference
 from civic.models.legal import AccessibilityStatus, AuditIdentity, LegalSettings
 from civic.models.notifications import Notification, NotificationStatus
-from civic.models.oidc import DeskReason, DeskRequest, DeskRequestOutcome, OidcIdentity
+from civic.models.oidc import (
+    DeskCloseReason,
+    DeskReason,
+    DeskRequest,
+    DeskRequestOutcome,
+    OidcBindMethod,
+    OidcIdentity,
+)
 from civic.models.register import (
     District,
     EntryKind,
@@ -27,9 +34,11 @@ __all__ = [
     "AuditEntry",
     "AuditIdentity",
     "DeliveryStatus",
+    "DeskCloseReason",
     "DeskReason",
     "DeskRequest",
     "DeskRequestOutcome",
+    "OidcBindMethod",
     "District",
     "DomainEvent",
     "EntryKind",

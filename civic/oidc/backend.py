@@ -15,18 +15,24 @@ from django.conf import settings
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from civic.oidc import provider
-from civic.oidc.provider import ProviderUnavailable, TokenRejected
+from civic.oidc.provider import RESIDENT, Profile, ProviderUnavailable, TokenRejected
 
 
 class ProviderBackend(OIDCAuthenticationBackend):
-    @staticmethod
-    def get_settings(attr: str, *args: Any) -> Any:
-        return provider.setting(attr, *args)
+    """`ProviderBackend()` for the residents' provider, `ProviderBackend(provider.STAFF)` for the
+    staff's single sign-on: the same checks, each provider's own settings."""
+
+    def __init__(self, profile: Profile = RESIDENT) -> None:
+        self.profile = profile
+        super().__init__()
+
+    def get_settings(self, attr: str, *args: Any) -> Any:
+        return provider.setting(attr, *args, profile=self.profile)
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> dict:
         payload = {
-            "client_id": settings.OIDC_RP_CLIENT_ID,
-            "client_secret": settings.OIDC_RP_CLIENT_SECRET,
+            "client_id": self.profile.get("RP_CLIENT_ID"),
+            "client_secret": self.profile.get("RP_CLIENT_SECRET"),
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": redirect_uri,
@@ -43,11 +49,15 @@ class ProviderBackend(OIDCAuthenticationBackend):
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         """The ID token's claims, after every check; `nonce` is the one kept in the session."""
-        claims = provider.decode(token, require=["iss", "aud", "exp", "iat", "sub", "nonce"])
+        claims = provider.decode(
+            token, require=["iss", "aud", "exp", "iat", "sub", "nonce"], profile=self.profile
+        )
         expected = kwargs.get("nonce") or ""
         if not expected or not hmac.compare_digest(str(claims["nonce"]), expected):
             raise TokenRejected("nonce", code="nonce")
-        wanted = settings.OIDC_ACR_VALUES
+        if not str(claims["sub"]).strip():
+            raise TokenRejected("empty subject", code="malformed")
+        wanted = self.profile.get("ACR_VALUES")
         if wanted and claims.get("acr") not in wanted.split():
             raise TokenRejected("acr", code="acr")
         return claims
@@ -65,8 +75,10 @@ class ProviderBackend(OIDCAuthenticationBackend):
         except requests.RequestException:
             raise ProviderUnavailable("userinfo endpoint") from None
         if response.headers.get("content-type", "").lower().startswith("application/jwt"):
-            claims = provider.decode(response.text.strip(), require=["iss", "aud", "sub"])
-        elif settings.OIDC_USERINFO_SIGNED:
+            claims = provider.decode(
+                response.text.strip(), require=["iss", "aud", "sub"], profile=self.profile
+            )
+        elif self.profile.get("USERINFO_SIGNED"):
             raise TokenRejected("userinfo not signed", code="userinfo_unsigned")
         else:
             try:

@@ -11,19 +11,23 @@ from civic.ratelimits import parse_rate
 
 
 def check_oidc_settings(app_configs: Any = None, **_kwargs: Any) -> list[checks.CheckMessage]:
-    if not settings.OIDC_ENABLED:
+    names = ["OIDC_ISSUER"] if settings.OIDC_ENABLED else []
+    if settings.STAFF_OIDC_ENABLED:
+        names.append("STAFF_OIDC_ISSUER")
+    if not names:
         return []
     found: list[checks.CheckMessage] = []
     plain = [
         name
-        for name in ("SITE_URL", "OIDC_ISSUER")
+        for name in ("SITE_URL", *names)
         if not str(getattr(settings, name, "")).startswith("https://")
     ]
     if plain:
         found.append(
             checks.Warning(
-                f"OIDC_ENABLED with {' and '.join(plain)} not on https: the authorisation code, "
-                f"the tokens and the session cookie would cross the network in clear.",
+                f"OpenID Connect sign-in with {' and '.join(plain)} not on https: the "
+                "authorisation code, the tokens and the session cookie would cross the network "
+                "in clear.",
                 hint="Serve the site and use the provider over https (FranceConnect requires it).",
                 id="civic.W070",
             )

@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from civic.oidc import provider
-from civic.oidc.provider import ProviderUnavailable
+from civic.oidc.provider import RESIDENT, STAFF, ProviderUnavailable
 
 SESSION_ID_TOKEN = "oidc_id_token"  # noqa: S105 (a session key's name, not a secret)
+# Which provider opened the session: "resident" or "staff" (its end-session endpoint is asked).
+SESSION_FLOW = "oidc_flow"
 
 
 def provider_logout_url(request: HttpRequest) -> str:
@@ -22,8 +24,9 @@ def provider_logout_url(request: HttpRequest) -> str:
     id_token = request.session.get(SESSION_ID_TOKEN)
     if not id_token:
         return home
+    profile = STAFF if request.session.get(SESSION_FLOW) == "staff" else RESIDENT
     try:
-        endpoint = provider.setting("OIDC_OP_END_SESSION_ENDPOINT", "")
+        endpoint = provider.setting("OIDC_OP_END_SESSION_ENDPOINT", "", profile=profile)
     except ProviderUnavailable:
         return home
     if not endpoint:

@@ -1,12 +1,15 @@
 """The provider as the settings and its discovery document describe it, and its signing keys.
 
-Both documents are kept per process for OIDC_METADATA_SECONDS; a token whose signature does not
-check against the kept keys makes the keys be read again once (the provider rotated them)."""
+Two providers go through this code: the residents' (`RESIDENT`, settings `OIDC_*`, FranceConnect)
+and the staff's single sign-on (`STAFF`, settings `STAFF_OIDC_*`, ProConnect). Both documents are
+kept per process for OIDC_METADATA_SECONDS; a token whose signature does not check against the kept
+keys makes the keys be read again once (the provider rotated them)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -22,6 +25,47 @@ _SETTING_TO_METADATA = {
     "OIDC_OP_JWKS_ENDPOINT": "jwks_uri",
     "OIDC_OP_END_SESSION_ENDPOINT": "end_session_endpoint",
 }
+# The settings each provider has of its own (`OIDC_<name>` or `STAFF_OIDC_<name>`); the others
+# (state and nonce sizes, timeouts, leeway) are shared.
+_PER_PROVIDER = frozenset(
+    {
+        "ENABLED",
+        "PROVIDER_NAME",
+        "ISSUER",
+        "RP_CLIENT_ID",
+        "RP_CLIENT_SECRET",
+        "RP_SCOPES",
+        "ACR_VALUES",
+        "RP_SIGN_ALGOS",
+        "USERINFO_SIGNED",
+        "AUTHENTICATION_CALLBACK_URL",
+        *(name.removeprefix("OIDC_") for name in _SETTING_TO_METADATA),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One provider's settings, read from `django.conf.settings` at each use (tests change them)."""
+
+    prefix: str
+
+    def get(self, name: str) -> Any:
+        return getattr(settings, self.prefix + name)
+
+    @property
+    def issuer(self) -> str:
+        return str(self.get("ISSUER"))
+
+    def name_of(self, setting_name: str) -> str:
+        """`OIDC_RP_CLIENT_ID` -> this provider's own setting of that name."""
+        short = setting_name.removeprefix("OIDC_")
+        return self.prefix + short if short in _PER_PROVIDER else setting_name
+
+
+RESIDENT = Profile("OIDC_")
+STAFF = Profile("STAFF_OIDC_")
+
 _lock = threading.Lock()
 _kept: dict[str, tuple[float, Any]] = {}
 
@@ -65,20 +109,19 @@ def forget() -> None:
         _kept.clear()
 
 
-def discovery() -> dict[str, Any]:
-    document = _kept_json(f"{settings.OIDC_ISSUER}/.well-known/openid-configuration")
-    if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != (
-        settings.OIDC_ISSUER
-    ):
+def discovery(profile: Profile = RESIDENT) -> dict[str, Any]:
+    document = _kept_json(f"{profile.issuer}/.well-known/openid-configuration")
+    if not isinstance(document, dict) or document.get("issuer", "").rstrip("/") != (profile.issuer):
         raise ProviderUnavailable("discovery document of another issuer")
     return document
 
 
-def setting(name: str, *default: Any) -> Any:
-    """A setting as mozilla-django-oidc asks for it: an endpoint left empty comes from discovery."""
-    value = getattr(settings, name, None)
+def setting(name: str, *default: Any, profile: Profile = RESIDENT) -> Any:
+    """A setting as mozilla-django-oidc asks for it (`OIDC_RP_CLIENT_ID`...), this provider's own
+    when it has one; an endpoint left empty comes from discovery."""
+    value = getattr(settings, profile.name_of(name), None)
     if name in _SETTING_TO_METADATA and not value:
-        value = discovery().get(_SETTING_TO_METADATA[name], "")
+        value = discovery(profile).get(_SETTING_TO_METADATA[name], "")
         if not value and default:
             return default[0]
         return value
@@ -89,11 +132,11 @@ def setting(name: str, *default: Any) -> Any:
     return value
 
 
-def _signing_key(token: str, *, refresh: bool) -> jwt.PyJWK:
+def _signing_key(token: str, *, refresh: bool, profile: Profile) -> jwt.PyJWK:
     header = jwt.get_unverified_header(token)
-    if header.get("alg") not in settings.OIDC_RP_SIGN_ALGOS:
+    if header.get("alg") not in profile.get("RP_SIGN_ALGOS"):
         raise TokenRejected("algorithm not accepted", code="algorithm")
-    jwks = _kept_json(setting("OIDC_OP_JWKS_ENDPOINT"), refresh=refresh)
+    jwks = _kept_json(setting("OIDC_OP_JWKS_ENDPOINT", profile=profile), refresh=refresh)
     for candidate in jwks.get("keys", []):
         if candidate.get("kid") != header.get("kid"):
             continue
@@ -103,18 +146,18 @@ def _signing_key(token: str, *, refresh: bool) -> jwt.PyJWK:
     raise TokenRejected("no key with this kid", code="unknown_key")
 
 
-def decode(token: str, *, require: list[str]) -> dict[str, Any]:
+def decode(token: str, *, require: list[str], profile: Profile = RESIDENT) -> dict[str, Any]:
     """The claims of a JWT signed by the provider, its issuer and audience checked (and `exp` when
     present); the keys are read again once if the signature does not check against those kept."""
     for refresh in (False, True):
         try:
-            key = _signing_key(token, refresh=refresh)
+            key = _signing_key(token, refresh=refresh, profile=profile)
             return jwt.decode(
                 token,
                 key=key,
-                algorithms=settings.OIDC_RP_SIGN_ALGOS,
-                audience=settings.OIDC_RP_CLIENT_ID,
-                issuer=settings.OIDC_ISSUER,
+                algorithms=profile.get("RP_SIGN_ALGOS"),
+                audience=profile.get("RP_CLIENT_ID"),
+                issuer=profile.issuer,
                 leeway=settings.OIDC_LEEWAY_SECONDS,
                 options={"require": require},
             )

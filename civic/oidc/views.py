@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.contrib import auth, messages
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,14 +22,14 @@ from mozilla_django_oidc.views import OIDCAuthenticationRequestView, OIDCLogoutV
 from civic.errors import DomainError
 from civic.oidc import provider
 from civic.oidc.backend import ProviderBackend
-from civic.oidc.logout import SESSION_ID_TOKEN
 from civic.oidc.provider import ProviderUnavailable, TokenRejected
+from civic.oidc.session import open_session
 from civic.ratelimits import RateLimited, client_address, oidc_sign_in_start
 from civic.services.identity_match import pivot_from_claims
 from civic.services.oidc import Outcome, SignIn, resident_oidc_sign_in
 
 logger = logging.getLogger(__name__)
-_SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+FLOW_KEY = "flow"  # in a kept state: "staff" for the staff single sign-on (civic/oidc/staff.py)
 
 
 class _StartView(OIDCAuthenticationRequestView):
@@ -56,7 +56,7 @@ def start(request: HttpRequest) -> HttpResponse:
         oidc_sign_in_start(address=client_address(request))
         response = _StartView.as_view()(request)
     except (RateLimited, ProviderUnavailable) as exc:
-        return _failure(request, exc)
+        return failure(request, exc)
     return response
 
 
@@ -68,34 +68,41 @@ def logout(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _take_state(request: HttpRequest, state: str) -> dict[str, Any] | None:
-    """The nonce and verifier kept for `state`, removed from the session: a state serves once."""
+def take_state(request: HttpRequest, state: str, *, flow: str = "") -> dict[str, Any] | None:
+    """The nonce and verifier kept for `state`, removed from the session: a state serves once,
+    and only at the callback of the flow that started it (residents' or staff's)."""
     states = request.session.get("oidc_states") or {}
     kept = states.pop(state, None) if state else None
     if kept is not None:
         request.session["oidc_states"] = states
+        if kept.get(FLOW_KEY, "") != flow:
+            return None
     return kept
 
 
 @require_GET
 def callback(request: HttpRequest) -> HttpResponse:
     _enabled()
-    kept = _take_state(request, request.GET.get("state", ""))
+    kept = take_state(request, request.GET.get("state", ""))
     if request.GET.get("error"):
-        return _provider_error(request, with_state=kept is not None)
+        return provider_error(request, provider_name=settings.OIDC_PROVIDER_NAME)
     if kept is None or not request.GET.get("code"):
-        logger.warning("oidc callback refused: state unknown or already used")
-        return _page(
-            request,
-            "state",
-            _("Cette demande de connexion a expiré ou a déjà servi. Recommencez la connexion."),
-            status=400,
-        )
+        return state_refused(request)
     try:
         result, id_token = _sign_in(request, code=request.GET["code"], kept=kept)
     except DomainError as exc:
-        return _failure(request, exc)
+        return failure(request, exc)
     return _signed_in(request, result, id_token)
+
+
+def state_refused(request: HttpRequest) -> HttpResponse:
+    logger.warning("oidc callback refused: state unknown or already used")
+    return page(
+        request,
+        "state",
+        _("Cette demande de connexion a expiré ou a déjà servi. Recommencez la connexion."),
+        status=400,
+    )
 
 
 def _sign_in(request: HttpRequest, *, code: str, kept: dict[str, Any]) -> tuple[SignIn, str]:
@@ -120,7 +127,7 @@ def _sign_in(request: HttpRequest, *, code: str, kept: dict[str, Any]) -> tuple[
 def _signed_in(request: HttpRequest, result: SignIn, id_token: str) -> HttpResponse:
     logger.info("oidc sign-in: %s", result.outcome)
     if result.user is None:
-        return _page(
+        return page(
             request,
             Outcome.NO_MATCH,
             _(
@@ -128,10 +135,19 @@ def _signed_in(request: HttpRequest, result: SignIn, id_token: str) -> HttpRespo
                 "sur la liste électorale ou au registre des résidents. Aucun compte n'a été créé."
             ),
         )
-    auth.login(request, result.user, backend=_SESSION_BACKEND)
-    request.session[SESSION_ID_TOKEN] = id_token
+    next_url = request.session.pop("oidc_login_next", None)
+    asked = open_session(
+        request,
+        result.user,
+        flow="resident",
+        id_token=id_token,
+        issuer=settings.OIDC_ISSUER,
+        next_url=next_url,
+    )
+    if asked is not None:  # a staff account: its second factor first (civic/oidc/session.py)
+        return asked
     if result.outcome == Outcome.DESK:
-        response = _page(
+        response = page(
             request,
             Outcome.DESK,
             _(
@@ -142,7 +158,6 @@ def _signed_in(request: HttpRequest, result: SignIn, id_token: str) -> HttpRespo
     else:
         if result.outcome == Outcome.VERIFIED:
             messages.success(request, _("Votre compte est vérifié. Vous pouvez participer."))
-        next_url = request.session.pop("oidc_login_next", None)
         response = HttpResponseRedirect(next_url or reverse("home"))
     response["Clear-Site-Data"] = '"cache"'
     return response
@@ -157,7 +172,9 @@ _TOKEN_MESSAGES = {
 _TOKEN_UNCHECKED = gettext_noop("La réponse du fournisseur d'identité n'a pas pu être vérifiée.")
 
 
-def _failure(request: HttpRequest, exc: DomainError) -> HttpResponse:
+def failure(
+    request: HttpRequest, exc: DomainError, *, provider_name: str | None = None
+) -> HttpResponse:
     logger.warning("oidc sign-in refused: %s", exc.code)
     if isinstance(exc, TokenRejected):
         reason = _(_TOKEN_MESSAGES.get(exc.code, _TOKEN_UNCHECKED))
@@ -169,36 +186,34 @@ def _failure(request: HttpRequest, exc: DomainError) -> HttpResponse:
         detail = _("Le fournisseur d'identité ne répond pas. Réessayez dans quelques minutes.")
     else:
         detail = str(exc.detail)
-    response = _page(request, exc.code, detail, status=exc.status)
+    named = {"provider_name": provider_name} if provider_name else {}
+    response = page(request, exc.code, detail, status=exc.status, **named)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
     return response
 
 
-def _provider_error(request: HttpRequest, *, with_state: bool) -> HttpResponse:
+def provider_error(request: HttpRequest, *, provider_name: str) -> HttpResponse:
     error = request.GET.get("error", "")[:64]
     logger.warning("oidc provider answered error=%s", error)
     if error == "access_denied":
         detail = _(
             "Vous avez annulé la connexion avec %(provider)s. Aucun compte n'a été créé ni modifié."
-        ) % {"provider": settings.OIDC_PROVIDER_NAME}
-        return _page(request, "cancelled", detail)
-    return _page(
+        ) % {"provider": provider_name}
+        return page(request, "cancelled", detail, provider_name=provider_name)
+    return page(
         request,
         "provider_error",
-        _("%(provider)s n'a pas pu vous identifier.") % {"provider": settings.OIDC_PROVIDER_NAME},
+        _("%(provider)s n'a pas pu vous identifier.") % {"provider": provider_name},
         status=400,
+        provider_name=provider_name,
         provider_error=error,
         provider_description=request.GET.get("error_description", "")[:300],
     )
 
 
-def _page(
+def page(
     request: HttpRequest, code: str, detail: str, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    return render(
-        request,
-        "civic/oidc_outcome.html",
-        {"code": code, "detail": detail, "provider_name": settings.OIDC_PROVIDER_NAME, **extra},
-        status=status,
-    )
+    context = {"code": code, "detail": detail, "provider_name": settings.OIDC_PROVIDER_NAME}
+    return render(request, "civic/oidc_outcome.html", {**context, **extra}, status=status)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from civic.audit import audit_record
 from civic.errors import Conflict
-from civic.models import DeskRequest, OidcIdentity, User, VerificationMethod
+from civic.models import DeskRequest, OidcBindMethod, OidcIdentity, User, VerificationMethod
 from civic.services.identity_match import Match, Pivot, match_pivot
 from civic.services.verification import link_entry
 
@@ -52,7 +52,7 @@ def resident_oidc_sign_in(
     if user is not None and user.is_verified:
         with transaction.atomic():
             if bound is None:
-                _bind(user=user, issuer=issuer, subject=subject)
+                _bind(user=user, issuer=issuer, subject=subject, method=OidcBindMethod.ACCOUNT)
             _touch(issuer=issuer, subject=subject)
         return SignIn(Outcome.SIGNED_IN, user)
     match = match_pivot(pivot, user=user)
@@ -77,10 +77,11 @@ def _apply(
 ) -> SignIn:
     try:
         with transaction.atomic():
+            method = OidcBindMethod.ACCOUNT
             if user is None:
-                user = _open_account(pivot)
+                user, method = _open_account(pivot), OidcBindMethod.SIGN_UP
             if not bound:
-                _bind(user=user, issuer=issuer, subject=subject)
+                _bind(user=user, issuer=issuer, subject=subject, method=method)
             _touch(issuer=issuer, subject=subject)
             if match.entry is not None:
                 user = link_entry(user=user, entry=match.entry, method=VerificationMethod.OIDC)
@@ -108,9 +109,16 @@ def _open_account(pivot: Pivot) -> User:
     return user
 
 
-def _bind(*, user: User, issuer: str, subject: str) -> None:
-    OidcIdentity.objects.create(user=user, issuer=issuer, subject=subject)
-    audit_record(actor=user, verb="resident.oidc.bind", target=user, after={"issuer": issuer})
+def _bind(*, user: User, issuer: str, subject: str, method: str) -> None:
+    OidcIdentity.objects.create(
+        user=user, issuer=issuer, subject=subject, method=method, bound_at=timezone.now()
+    )
+    audit_record(
+        actor=user,
+        verb="resident.oidc.bind",
+        target=user,
+        after={"issuer": issuer, "method": method},
+    )
 
 
 def _touch(*, issuer: str, subject: str) -> None:

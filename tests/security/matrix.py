@@ -105,6 +105,23 @@ def _free_entry_claimed(world: World) -> bool:
     return User.objects.filter(register_entry=world.free_entry).exists()
 
 
+def _newcomer_desk_request(world: World) -> dict[str, Any]:
+    """The newcomer's open desk request (a near-miss), created for the case."""
+    from civic.models import DeskRequest
+
+    user = world.user("unverified")
+    waiting = DeskRequest.objects.filter(user=user, closed_at__isnull=True).first()
+    if waiting is None:
+        waiting = DeskRequest.objects.create(user=user, reason="ambiguous")
+    return {"id": waiting.pk}
+
+
+def _newcomer_desk_request_closed(world: World) -> bool:
+    from civic.models import DeskRequest
+
+    return DeskRequest.objects.filter(user=world.user("unverified"), outcome="closed").exists()
+
+
 def _newcomer_verified(world: World) -> bool:
     from civic.models import User
 
@@ -199,6 +216,13 @@ CORE: dict[tuple[str, str], Row] = {
             "entry_id": world.free_entry.pk,  # type: ignore[union-attr]
         },
         effect=_newcomer_verified,
+    ),
+    ("POST", "/api/v1/staff/desk-requests/{id}/close/"): Row(
+        # The desk's roles only; the resident whose request it is cannot close it either.
+        expect=roles(DENIED, administrator=OK, moderator=OK),
+        params=_newcomer_desk_request,
+        body=lambda world, role: {"reason": "document_missing", "note": "matrix"},
+        effect=_newcomer_desk_request_closed,
     ),
     ("POST", "/api/v1/staff/webhooks/"): Row(
         # Administrators only; a loopback receiver is then refused by the destination check.

@@ -10,6 +10,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/recommandations/", views.recommendations, name="recommendations"),
     path("<id:pk>/tirage.json", views.draw_bundle, name="draw-bundle"),
     path("seances/<id:pk>/", views.session_detail, name="session"),
+    path(
+        "seances/<id:pk>/proces-verbal.pdf",
+        views.session_minutes_pdf,
+        name="session-minutes-pdf",
+    ),
     path("volontaire/<str:token>/", views.volunteer_signup, name="volunteer"),
     path("greffe/<id:pk>/", clerk_views.clerk_mandate, name="clerk-mandate"),
     path("greffe/seances/<id:pk>/", clerk_views.clerk_session, name="clerk-session"),

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("obligations/<id:pk>/done/", views.obligation_done, name="obligation-done"),
     path("staff/", views.staff_queue, name="staff-queue"),
     path("<id:pk>/", views.initiative_detail, name="detail"),
+    path("<id:pk>/engagements.pdf", views.initiative_obligations_pdf, name="obligations-pdf"),
     path("<id:pk>/edit/", views.initiative_edit, name="edit"),
     path("<id:pk>/sign/", views.initiative_sign, name="sign"),
     path("<id:pk>/unsign/", views.initiative_unsign, name="unsign"),

@@ -1,6 +1,6 @@
 """Pages, server-rendered; every essential path (sign, withdraw) is a plain POST form."""
 
-from petitions.views.detail import initiative_detail
+from petitions.views.detail import initiative_detail, initiative_obligations_pdf
 from petitions.views.guided import initiative_guided
 from petitions.views.initiatives import (
     initiative_cosign,
@@ -28,6 +28,7 @@ __all__ = [
     "initiative_guided",
     "initiative_invite",
     "initiative_list",
+    "initiative_obligations_pdf",
     "initiative_reject",
     "initiative_sign",
     "initiative_transition",

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from assembly import clerk_views, member_views, views
+from assembly import clerk_views, job_views, member_views, views
 
 app_name = "assembly"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("volontaire/<str:token>/", views.volunteer_signup, name="volunteer"),
     path("greffe/<id:pk>/", clerk_views.clerk_mandate, name="clerk-mandate"),
+    path("greffe/<id:pk>/engagement/", job_views.commitment_job, name="commitment-job"),
     path("greffe/seances/<id:pk>/", clerk_views.clerk_session, name="clerk-session"),
     path("greffe/<id:pk>/invitations.csv", views.invitations_export, name="invitations-csv"),
 ]

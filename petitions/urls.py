@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/paper/forms/", paper_forms, name="paper-forms"),
     path("<id:pk>/paper/forms/<id:batch_pk>.pdf", paper_form_pdf, name="paper-form-pdf"),
     path("<id:pk>/invalidations/", views.staff_invalidations, name="staff-invalidations"),
+    path("invalidations/<id:pk>/", views.staff_invalidation, name="staff-invalidation"),
     path(
         "invalidations/<id:pk>/undo/",
         views.staff_invalidation_undo,

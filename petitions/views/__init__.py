@@ -14,6 +14,7 @@ from petitions.views.initiatives import (
 )
 from petitions.views.invalidations import (
     rejection_register,
+    staff_invalidation,
     staff_invalidation_undo,
     staff_invalidations,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "obligation_done",
     "obligations",
     "rejection_register",
+    "staff_invalidation",
     "staff_invalidation_undo",
     "staff_invalidations",
     "staff_paper",

@@ -4,6 +4,7 @@ desk links to it. Only the clerk reads it."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -35,7 +36,7 @@ def test_the_job_page_reloads_while_the_job_waits_or_runs_and_stops_when_done(jo
     url = f"/assembly/greffe/{job.mandate_id}/engagement/"
     desk = staff.get(f"/assembly/greffe/{job.mandate_id}/").content.decode()
     assert f'href="{url}"' in desk and 'http-equiv="refresh"' not in desk
-    waiting = staff.get(url).content.decode()
+    waiting = html.unescape(staff.get(url).content.decode())
     assert REFRESH in waiting and "<progress" in waiting and 'role="status"' in waiting
     assert "En attente d'un calcul" in waiting
     commitments.commitment_job_run(job_id=job.pk)

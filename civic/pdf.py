@@ -191,8 +191,12 @@ def document_bytes(document: Document) -> bytes:
 def document_size(document: Document) -> int:
     """The file's size in bytes; a page asks for it on each rendering, so it is kept apart from
     the file (a few bytes read, not the whole file)."""
-    size = shared_cache.get(f"civic.pdf.size:{document.digest()}")
-    return size if isinstance(size, int) else len(document_bytes(document))
+    key = f"civic.pdf.size:{document.digest()}"
+    size = shared_cache.get(key)
+    if not isinstance(size, int):
+        size = len(document_bytes(document))
+        shared_cache.set(key, size, CACHE_SECONDS)
+    return size
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,9 +19,11 @@ from assembly import selectors
 from assembly.forms import (
     VolunteerForm,
 )
+from assembly.minutes_pdf import minutes_document, minutes_published
 from assembly.models import (
     DrawCommitment,
     InvitationStatus,
+    Session,
     SessionStatus,
     Volunteer,
 )
@@ -29,6 +32,7 @@ from assembly.services import recruitment
 from civic.errors import DomainError
 from civic.http_cache import public_page
 from civic.models import User
+from civic.pdf import document_link, document_response
 from civic.roles import Role, has_role
 
 
@@ -77,25 +81,49 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@public_page
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _session(request: HttpRequest, pk: int) -> tuple[Session, bool]:
+    """The session this visitor may see (a planned one only for its staff), and whether they are
+    its staff."""
     staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
     qs = selectors.session_detail_queryset()
     if not staff:
         qs = qs.exclude(status=SessionStatus.PLANNED)
-    session = get_object_or_404(qs, pk=pk)
+    return get_object_or_404(qs, pk=pk), staff
+
+
+@public_page
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session, staff = _session(request, pk)
     minutes = getattr(session, "minutes", None)
     if minutes is not None and minutes.status != "published" and not staff:
         minutes = None
+    published = minutes_published(session)
+    pdf = None
+    if published is not None:
+        pdf = document_link(
+            minutes_document(session, published),
+            reverse("assembly:session-minutes-pdf", args=[session.pk]),
+        )
     return render(
         request,
         "assembly/session.html",
         {
             "session": session,
             "minutes": minutes,
+            "minutes_pdf": pdf,
             "is_clerk": has_role(request.user, Role.ASSEMBLY_CLERK),
         },
     )
+
+
+@public_page
+def session_minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published minutes as a PDF: public exactly when the page shows them to everyone."""
+    session, _staff = _session(request, pk)
+    minutes = minutes_published(session)
+    if minutes is None:
+        raise Http404
+    return document_response(minutes_document(session, minutes))
 
 
 @require_http_methods(["GET", "POST"])

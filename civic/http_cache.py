@@ -74,6 +74,7 @@ class _Page:
     content: bytes
     content_type: str
     etag: str
+    disposition: str = ""  # a public document's file name (civic/pdf.py)
 
 
 def is_anonymous_request(request: HttpRequest) -> bool:
@@ -123,13 +124,20 @@ def public_page(
                 or not isinstance(rendered, HttpResponse)
             ):
                 return rendered  # an error, a redirect: private (PageCacheMiddleware)
-            page = _Page(rendered.content, rendered["Content-Type"], _etag(rendered.content))
+            page = _Page(
+                rendered.content,
+                rendered["Content-Type"],
+                _etag(rendered.content),
+                rendered.headers.get("Content-Disposition", ""),
+            )
             _memo_put(key, page)
         response: HttpResponse
         if etag_matches(request.headers.get("If-None-Match", ""), page.etag):
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(page.content, content_type=page.content_type)
+            if page.disposition:
+                response["Content-Disposition"] = page.disposition
         response["ETag"] = page.etag
         response["Cache-Control"] = PUBLIC
         setattr(response, _PUBLIC_MARK, True)

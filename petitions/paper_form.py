@@ -4,32 +4,25 @@ its own once the pile is split up: the city, the initiative's title and summary,
 numbered lines with the fields paper entry asks for, a QR code to the initiative's page carrying
 the batch code (segno), and the batch code in print.
 
-Text is set in the DejaVu Sans subset the project ships (civic/fonts); a character the subset
-lacks is printed as "?" rather than dropped."""
+Text is set in the DejaVu Sans subset the project ships, as every public document (civic/pdf.py);
+a character the subset lacks is printed as "?" rather than dropped."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import cast
 
 import segno
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
+from civic.pdf import FAMILY, FONTS, printable
 from petitions.models.paper import LINES_PER_SHEET
 
-# fontTools logs each font subset it writes at INFO: noise in the web server's log.
-logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
-FONTS = Path(__file__).resolve().parent.parent / "civic" / "fonts"
-FAMILY = "DejaVu"
 MARGIN = 12.0
 QR_SIZE = 34.0
 TEXT_WIDTH = 210 - 2 * MARGIN - QR_SIZE - 6
@@ -60,16 +53,6 @@ class FormContent:
     batch_code: str
     sheets: int
     issued_at: datetime
-
-
-@cache
-def _covered() -> frozenset[int]:
-    return frozenset(TTFont(FONTS / "DejaVuSans.ttf").getBestCmap())
-
-
-def printable(text: str) -> str:
-    covered = _covered()
-    return "".join(c if ord(c) in covered or c in "\n" else "?" for c in text)
 
 
 def qr_runs(payload: str) -> tuple[int, list[tuple[int, int, int]]]:

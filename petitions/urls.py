@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/moderation/", staff_moderation, name="staff-moderation"),
     path("<id:pk>/moderation/", staff_initiative_moderation, name="staff-moderation-initiative"),
     path("<id:pk>/", views.initiative_detail, name="detail"),
+    path("<id:pk>/engagements.pdf", views.initiative_obligations_pdf, name="obligations-pdf"),
     path("<id:pk>/edit/", views.initiative_edit, name="edit"),
     path("<id:pk>/sign/", views.initiative_sign, name="sign"),
     path("<id:pk>/unsign/", views.initiative_unsign, name="unsign"),
@@ -39,6 +40,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/paper/forms/", paper_forms, name="paper-forms"),
     path("<id:pk>/paper/forms/<id:batch_pk>.pdf", paper_form_pdf, name="paper-form-pdf"),
     path("<id:pk>/invalidations/", views.staff_invalidations, name="staff-invalidations"),
+    path("invalidations/<id:pk>/", views.staff_invalidation, name="staff-invalidation"),
     path(
         "invalidations/<id:pk>/undo/",
         views.staff_invalidation_undo,

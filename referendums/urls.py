@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/vote/receipt/email/", views.vote_receipt_email, name="vote-receipt-email"),
     path("<id:pk>/receipt/", views.receipt_check, name="receipt"),
     path("<id:pk>/results/", views.results, name="results"),
+    path("<id:pk>/results.pdf", views.results_pdf, name="results-pdf"),
     path("<id:pk>/sheets/", views.staff_sheets, name="staff-sheets"),
     path("<id:pk>/partage.png", share.campaign_share_image, name="share-image"),
     path("<id:pk>/results/partage.png", share.results_share_image, name="results-share-image"),

@@ -20,11 +20,13 @@ from django.views.decorators.http import require_http_methods
 
 from civic.errors import DomainError
 from civic.http_cache import public_page
+from civic.pdf import document_link, document_response
 from civic.roles import Role, has_role
 from referendums import receipt_cookie, rules, selectors, stations, workflow
 from referendums.forms import EntryForm, ReceiptForm, ResolveForm, StationFinderForm, VoteForm
 from referendums.legal_calendar import legal_campaign_opening
 from referendums.models import Campaign, CampaignKind, ResultSheet, StationResult
+from referendums.results_pdf import results_document
 from referendums.services import paper as paper_services
 from referendums.services import receipts as receipt_services
 from referendums.services import voting as voting_services
@@ -215,23 +217,43 @@ def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _published_results(campaign: Campaign) -> dict[str, Any] | None:
+    if campaign.status not in workflow.RESULTS_VISIBLE:
+        return None
+    english = (get_language() or "fr").startswith("en")
+    return selectors.results_for_page(campaign=campaign, english=english)
+
+
 @public_page
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
-    data = None
-    if campaign.status in workflow.RESULTS_VISIBLE:
-        english = (get_language() or "fr").startswith("en")
-        data = selectors.results_for_page(campaign=campaign, english=english)
+    data = _published_results(campaign)
+    pdf = None
+    if data is not None:
+        pdf = document_link(
+            results_document(campaign, data), reverse("referendums:results-pdf", args=[pk])
+        )
     return render(
         request,
         "referendums/results.html",
         {
             "campaign": campaign,
             "results": data,
+            "results_pdf": pdf,
             "binding": campaign.kind == CampaignKind.BINDING_REFERENDUM,
             "advisory": campaign.kind == CampaignKind.ADVISORY_CONSULTATION,
         },
     )
+
+
+@public_page
+def results_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results page as a PDF: public exactly when the page shows the results to everyone."""
+    campaign = _campaign(request, pk)
+    data = _published_results(campaign)
+    if data is None:
+        raise Http404
+    return document_response(results_document(campaign, data))
 
 
 @login_required

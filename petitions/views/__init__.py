@@ -1,6 +1,6 @@
 """Pages, server-rendered; every essential path (sign, withdraw) is a plain POST form."""
 
-from petitions.views.detail import initiative_detail
+from petitions.views.detail import initiative_detail, initiative_obligations_pdf
 from petitions.views.guided import initiative_guided
 from petitions.views.initiatives import (
     initiative_cosign,
@@ -14,6 +14,7 @@ from petitions.views.initiatives import (
 )
 from petitions.views.invalidations import (
     rejection_register,
+    staff_invalidation,
     staff_invalidation_undo,
     staff_invalidations,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "initiative_guided",
     "initiative_invite",
     "initiative_list",
+    "initiative_obligations_pdf",
     "initiative_reject",
     "initiative_sign",
     "initiative_transition",
@@ -37,6 +39,7 @@ __all__ = [
     "obligation_done",
     "obligations",
     "rejection_register",
+    "staff_invalidation",
     "staff_invalidation_undo",
     "staff_invalidations",
     "staff_paper",

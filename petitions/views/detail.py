@@ -24,6 +24,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
@@ -32,9 +33,11 @@ from django.utils.translation import gettext as _
 from civic.errors import NotFound
 from civic.fragments import fragment
 from civic.http_cache import public_page
+from civic.pdf import DocumentLink, document_link, document_response
 from petitions import selectors, services
 from petitions.forms import InviteForm, RejectForm
 from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Moderation, Status
+from petitions.obligations_pdf import obligations_document
 from petitions.rules import initiative_collection_open, is_initiator, is_moderator, may_withdraw
 from petitions.selectors.standing import sign_standing
 from petitions.views._common import rejection_rows
@@ -117,12 +120,33 @@ def _render_public_part(
         "time_left": time_left,
         "initiators": _initiators(initiative),
         "rejections": rejection_rows(initiative.pk) if initiative.published_at else [],
+        "obligations_pdf": _obligations_link(initiative),
     }
     return PublicPart(
         top=SafeString(render_to_string("petitions/_detail_top.html", context)),
         main=SafeString(render_to_string("petitions/_detail_main.html", context)),
         tracks=list(initiative.tracks.all()),
     )
+
+
+def _obligations_link(initiative: Initiative) -> DocumentLink | None:
+    if not any(track.rungs.all() for track in initiative.tracks.all()):
+        return None
+    return document_link(
+        obligations_document(initiative),
+        reverse("petitions:obligations-pdf", args=[initiative.pk]),
+    )
+
+
+@public_page
+def initiative_obligations_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rungs and the city's obligations as a PDF, for whoever may see the initiative's page."""
+    try:
+        initiative = selectors.initiative_page_get(initiative_id=pk, viewer=request.user)
+    except NotFound:
+        raise Http404 from None
+    selectors.initiative_page_prefetch(initiative)
+    return document_response(obligations_document(initiative))
 
 
 def _time_left(initiative: Initiative) -> str | None:

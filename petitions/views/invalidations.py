@@ -7,11 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civic.errors import DomainError
+from civic.progress import JobProgress, progress_refresh
 from petitions import selectors, services
 from petitions.forms import InvalidationForm
 from petitions.models import Invalidation, InvalidationState
@@ -26,9 +29,9 @@ def _require_moderator(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _submit(request: HttpRequest, pk: int, form: InvalidationForm) -> int | None:
+def _submit(request: HttpRequest, pk: int, form: InvalidationForm) -> tuple[int | None, int | None]:
     """Count (first press) or confirm (second press, with the count shown). Returns the count to
-    confirm, or None once the invalidation is recorded or refused."""
+    confirm (None once recorded or refused) and the recorded invalidation's id."""
     criteria = form.criteria()
     actor = user_of(request)
     if request.POST.get("action") != "confirm":
@@ -38,9 +41,9 @@ def _submit(request: HttpRequest, pk: int, form: InvalidationForm) -> int | None
                 None,
                 _("Aucune signature comptée ne correspond à ces critères : rien n'est invalidé."),
             )
-            return None
-        return matched
-    services.invalidation_request(
+            return None, None
+        return matched, None
+    invalidation = services.invalidation_request(
         initiative_id=pk,
         criteria=criteria,
         reason=form.cleaned_data["reason"],
@@ -49,7 +52,7 @@ def _submit(request: HttpRequest, pk: int, form: InvalidationForm) -> int | None
         actor=actor,
     )
     messages.success(request, _("Invalidation enregistrée : elle s'applique en arrière-plan."))
-    return None
+    return None, invalidation.pk
 
 
 @login_required
@@ -61,12 +64,12 @@ def staff_invalidations(request: HttpRequest, pk: int) -> HttpResponse:
     to_confirm = None
     if request.method == "POST" and form.is_valid():
         try:
-            to_confirm = _submit(request, pk, form)
+            to_confirm, recorded = _submit(request, pk, form)
         except DomainError as exc:
             form.add_error(None, str(exc.detail))
         else:
-            if to_confirm is None and not form.errors:
-                return redirect("petitions:staff-invalidations", pk=pk)
+            if recorded is not None:  # to the job's own page, which follows its progress
+                return redirect("petitions:staff-invalidation", pk=recorded)
             if to_confirm is not None:
                 data = request.POST.copy()
                 data["expected"] = str(to_confirm)
@@ -80,9 +83,40 @@ def staff_invalidations(request: HttpRequest, pk: int) -> HttpResponse:
             "initiative": initiative,
             "form": form,
             "to_confirm": to_confirm,
-            "invalidations": rows,
-            "running": any(r.state in RUNNING for r in rows),
+            "invalidations": [(row, invalidation_progress(row)) for row in rows],
             "trending": selectors.trending_sources(initiative_id=pk),
+        },
+    )
+
+
+def invalidation_progress(invalidation: Invalidation) -> JobProgress:
+    """The job's progress as its row records it (the task moves it with each chunk)."""
+    created = date_format(timezone.localtime(invalidation.created_at), "j F Y H:i")
+    return JobProgress(
+        key=f"invalidation-{invalidation.pk}",
+        label=_("Invalidation du %(date)s") % {"date": created},
+        state=str(invalidation.get_state_display()),
+        done=invalidation.progress,
+        total=invalidation.matched,
+        running=invalidation.state in RUNNING,
+    )
+
+
+@login_required
+def staff_invalidation(request: HttpRequest, pk: int) -> HttpResponse:
+    """One invalidation's page: its progress, reloaded every few seconds while the job runs (no
+    JavaScript), what it removed, and the undo once it is applied. Moderators only."""
+    _require_moderator(request)
+    invalidation = get_object_or_404(Invalidation.objects.select_related("initiative"), pk=pk)
+    job = invalidation_progress(invalidation)
+    return render(
+        request,
+        "petitions/staff_invalidation.html",
+        {
+            "invalidation": invalidation,
+            "initiative": invalidation.initiative,
+            "job": job,
+            "refresh": progress_refresh([job]),
         },
     )
 
@@ -99,7 +133,7 @@ def staff_invalidation_undo(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if invalidation is None:
         return redirect("petitions:staff-queue")
-    return redirect("petitions:staff-invalidations", pk=invalidation.initiative_id)
+    return redirect("petitions:staff-invalidation", pk=pk)
 
 
 def rejection_register(request: HttpRequest, pk: int) -> HttpResponse:

@@ -269,7 +269,8 @@ def test_the_desk_states_in_progress_then_the_published_commitment(
     client.force_login(clerk)
     html = client.get(_desk(mandate)).content.decode()
     assert "Calcul de l'engagement en cours" in html
-    assert f'href="{_desk(mandate)}#commitment-job"' in html  # a plain refresh link, no script
+    # A plain link to the job's page, which reloads itself while it runs (no script).
+    assert f'href="{_desk(mandate)}engagement/"' in html
     assert 'value="commitment"' not in html  # no second request while it runs
     tasks.commitment_compute(job.pk)
     html = client.get(_desk(mandate)).content.decode()

@@ -55,11 +55,13 @@ def test_count_then_confirm_then_undo_from_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(url, {**form, "action": "confirm", "expected": "2"}, follow=True)
     page = done.content.decode()
-    assert "Invalidation enregistrée" in page
     invalidation = Invalidation.objects.get()
+    assert done.redirect_chain[-1][0] == f"/initiatives/invalidations/{invalidation.pk}/"
+    assert "Invalidation enregistrée" in page
     assert invalidation.state == InvalidationState.DONE and invalidation.removed == 2
     progress = client.get(url).content.decode()  # the job ran once the request committed
-    assert "<progress" in progress and "2 / 2" in progress and 'value="100"' in progress
+    assert "<progress" in progress and "2 sur 2 (100 %)" in progress
+    assert 'max="2" value="2"' in progress
     detail = browser().get(f"/initiatives/{initiative.pk}/").content.decode()
     assert "Suspendu" in detail  # public on the initiative page, with its reason
     assert Obligation.objects.get(initiative=initiative).status == "suspended"

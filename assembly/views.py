@@ -24,7 +24,7 @@ from assembly.models import (
     SessionStatus,
     Volunteer,
 )
-from assembly.rules import MAJORITY_RULES
+from assembly.rules import MAJORITY_RULES, sees_unpublished
 from assembly.services import recruitment
 from civic.errors import DomainError
 from civic.http_cache import public_page
@@ -79,7 +79,7 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public_page
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
+    staff = sees_unpublished(request.user)
     qs = selectors.session_detail_queryset()
     if not staff:
         qs = qs.exclude(status=SessionStatus.PLANNED)

@@ -193,9 +193,7 @@ def _send_claimed(notification: Notification, token: uuid.UUID) -> None:
             claim_token=None,
             last_error=type(exc).__name__,
         )
-        logger.warning(
-            "notification %s delivery failed: %s", notification.pk, type(exc).__name__
-        )
+        logger.warning("notification %s delivery failed: %s", notification.pk, type(exc).__name__)
         raise
     Notification.objects.filter(pk=notification.pk, claim_token=token).update(
         status=NotificationStatus.SENT, sent_at=timezone.now(), claimed_until=None

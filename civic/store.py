@@ -110,11 +110,7 @@ def notifications_insert(
         recipients.order_by().values_list("pk", "language").query.sql_with_params()
     )
     languages = sorted(subjects)
-    case = (
-        "CASE r.language "
-        + " ".join("WHEN %s THEN %s" for _lang in languages)
-        + " ELSE %s END"
-    )
+    case = "CASE r.language " + " ".join("WHEN %s THEN %s" for _lang in languages) + " ELSE %s END"
     table = Notification._meta.db_table
     sql = (
         f'INSERT INTO "{table}" ("uid", "recipient_id", "kind", "subject", "body", "url", '  # noqa: S608 - names from the models, the CASE from placeholders

@@ -16,7 +16,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 import civic.languages
 from config.beat import beat_schedule
-from config.queues import broker_transport_options, task_queues
 from config.env import (
     env_bool,
     env_choice,
@@ -27,6 +26,7 @@ from config.env import (
     parse_database_url,
     redis_database_offset,
 )
+from config.queues import broker_transport_options, task_queues
 from config.static import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent

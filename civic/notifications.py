@@ -128,7 +128,8 @@ def notifications_deliver(*, notification_ids: list[int]) -> int:
             user_id__in={n.recipient_id for n in claimed}
         )
     }
-    to_send, held = [], {}
+    to_send: list[Notification] = []
+    held: dict[str, list[int]] = {}
     for notification in claimed:
         status = _held_by_preference(preferences.get(notification.recipient_id))
         if status is None:

@@ -4,6 +4,8 @@ one else does, signed in or not."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -35,7 +37,7 @@ def test_no_role_a_resident_or_an_anonymous_visitor_sees_only_what_is_published(
 
 
 def test_an_inactive_clerk_sees_nothing_unpublished() -> None:
-    clerk = StaffFactory(role=Role.ASSEMBLY_CLERK)
+    clerk: Any = StaffFactory(role=Role.ASSEMBLY_CLERK)
     clerk.is_active = False
     clerk.save(update_fields=["is_active"])
     assert sees_unpublished(clerk) is False

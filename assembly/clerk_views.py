@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assembly import selectors
+from assembly import clerk_records, selectors
 from assembly.forms import (
     AgendaItemForm,
     AnswerForm,
@@ -26,6 +26,7 @@ from assembly.forms import (
     MotionForm,
     ReferForm,
     SessionForm,
+    posted_id,
 )
 from assembly.models import (
     Attendance,
@@ -43,7 +44,6 @@ from assembly.models import (
     VoteChoice,
 )
 from assembly.services import composition, draw, recruitment, sessions, votes
-from assembly.services import minutes as minutes_services
 from assembly.services import recommendations as recommendation_services
 from assembly.services.commitment import commitment_request
 from civic.errors import DomainError
@@ -73,17 +73,6 @@ def _agenda_publish(request: HttpRequest, session: Session, actor: User) -> None
     sessions.session_publish_agenda(session_id=session.pk, actor=actor)
 
 
-def _attendance_record(request: HttpRequest, session: Session, actor: User) -> None:
-    present_ids = {int(v) for v in request.POST.getlist("present") if v.isdigit()}
-    for member in Member.objects.filter(mandate_id=session.mandate_id, status=MemberStatus.ACTIVE):
-        votes.attendance_record(
-            session_id=session.pk,
-            member_id=member.pk,
-            present=member.pk in present_ids,
-            actor=actor,
-        )
-
-
 def _motion_create(request: HttpRequest, session: Session, actor: User) -> None:
     form = MotionForm(request.POST)
     if not form.is_valid():
@@ -103,15 +92,15 @@ def _motion_create(request: HttpRequest, session: Session, actor: User) -> None:
 
 
 def _motion_open(request: HttpRequest, session: Session, actor: User) -> None:
-    votes.motion_open(motion_id=_int(request.POST.get("motion")), actor=actor)
+    votes.motion_open(motion_id=posted_id(request.POST.get("motion")), actor=actor)
 
 
 def _motion_close(request: HttpRequest, session: Session, actor: User) -> None:
-    votes.motion_close(motion_id=_int(request.POST.get("motion")), actor=actor)
+    votes.motion_close(motion_id=posted_id(request.POST.get("motion")), actor=actor)
 
 
 def _votes_record(request: HttpRequest, session: Session, actor: User) -> None:
-    motion_id = _int(request.POST.get("motion"))
+    motion_id = posted_id(request.POST.get("motion"))
     for key, choice in request.POST.items():
         if (
             key.startswith("vote_")
@@ -124,36 +113,19 @@ def _votes_record(request: HttpRequest, session: Session, actor: User) -> None:
             )
 
 
-def _minutes_edit(request: HttpRequest, session: Session, actor: User) -> None:
-    minutes_form = MinutesForm(request.POST)
-    if minutes_form.is_valid():
-        minutes_services.minutes_edit(
-            session_id=session.pk, body=minutes_form.cleaned_data["body"], actor=actor
-        )
-
-
-def _minutes_publish(request: HttpRequest, session: Session, actor: User) -> None:
-    minutes_services.minutes_publish(session_id=session.pk, actor=actor)
-
-
-def _minutes_approve(request: HttpRequest, session: Session, actor: User) -> None:
-    earlier = _int(request.POST.get("minutes_session"))
-    minutes_services.minutes_approve(session_id=earlier, at_session_id=session.pk, actor=actor)
-
-
 SESSION_ACTIONS: dict[str, SessionAction] = {
     "open": _session_open,
     "close": _session_close,
     "agenda_item": _agenda_item_add,
     "publish_agenda": _agenda_publish,
-    "attendance": _attendance_record,
+    "attendance": clerk_records.attendance_record,
     "motion": _motion_create,
     "motion_open": _motion_open,
     "motion_close": _motion_close,
     "votes": _votes_record,
-    "minutes_edit": _minutes_edit,
-    "minutes_publish": _minutes_publish,
-    "approve_minutes": _minutes_approve,
+    "minutes_edit": clerk_records.minutes_edit,
+    "minutes_publish": clerk_records.minutes_publish,
+    "approve_minutes": clerk_records.minutes_approve,
 }
 
 
@@ -258,7 +230,7 @@ def _invitations_draw(request: HttpRequest, mandate: Mandate, actor: User) -> st
 
 
 def _invitations_batch_draw(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
-    batch_id = _int(request.POST.get("batch"))
+    batch_id = posted_id(request.POST.get("batch"))
     recruitment.invitations_draw(mandate_id=mandate.pk, batch_id=batch_id, actor=actor)
     return None
 
@@ -294,7 +266,7 @@ def _session_create(request: HttpRequest, mandate: Mandate, actor: User) -> str 
 def _recommendation_refer(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
     data = _form_or_refuse(ReferForm(request.POST))
     recommendation_services.recommendation_refer(
-        recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+        recommendation_id=posted_id(request.POST.get("recommendation")), actor=actor, **data
     )
     return None
 
@@ -302,14 +274,14 @@ def _recommendation_refer(request: HttpRequest, mandate: Mandate, actor: User) -
 def _recommendation_answer(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
     data = _form_or_refuse(AnswerForm(request.POST))
     recommendation_services.recommendation_answer(
-        recommendation_id=_int(request.POST.get("recommendation")), actor=actor, **data
+        recommendation_id=posted_id(request.POST.get("recommendation")), actor=actor, **data
     )
     return None
 
 
 def _referendum_ask(request: HttpRequest, mandate: Mandate, actor: User) -> str | None:
     recommendation_services.recommendation_convert_to_referendum(
-        recommendation_id=_int(request.POST.get("recommendation")), actor=actor
+        recommendation_id=posted_id(request.POST.get("recommendation")), actor=actor
     )
     return _(
         "Projet de référendum demandé : le module des référendums le crée dans quelques "
@@ -341,10 +313,6 @@ def _clerk_mandate_action(request: HttpRequest, mandate: Mandate) -> str | None:
             code="seed_not_accepted",
         )
     return step(request, mandate, cast(User, request.user))
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
 
 
 @login_required

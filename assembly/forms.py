@@ -8,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from assembly.models import Feature, FeatureKind, Majority, Mandate, MotionKind, VoteChoice
 
 
+def posted_id(value: str | None) -> int:
+    """An id posted by a button (`motion`, `minutes_session`); 0 for anything else, which no row
+    has, so the service answers "not found"."""
+    return int(value) if value and value.isdigit() else 0
+
+
 class VolunteerForm(forms.Form):
     """Sign-up from an invitation: declared criteria, contact, consent. Age band and district come
     from the register and are not asked."""

@@ -6,6 +6,8 @@ Majorities (abstentions are recorded and published in every case):
   and present members who did not vote, therefore weigh like votes against.
 - two_thirds: adopted when votes FOR ≥ two thirds of the votes CAST (3 * for ≥ 2 * (for + against)),
   abstentions excluded, and at least one vote for. Exactly two thirds is enough.
+Unpublished work: a clerk or an auditor sees planned sessions (agenda not yet published) and draft
+minutes; everyone else sees only what is published (`sees_unpublished()`, in the pages and the API).
 Quorum: at least `quorum_percent` % of the active members are present (100 * present ≥ percent *
 active), and at least one member is present. It is checked when a vote opens.
 May be drawn: a person whose register entry is still linked and meets the mandate's eligibility
@@ -28,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from assembly.models import Majority, Mandate, Volunteer
 from civic.eligibility import RULES, Decision, birth_date_limit, decide, eligible_entries
 from civic.models import RegisterEntry
+from civic.roles import Role, has_role
 
 # Lazy: read in the language of each request (the page and the API).
 MAJORITY_RULES: dict[str, str | Promise] = {
@@ -54,6 +57,11 @@ def is_adopted(majority: str, tally: Tally) -> bool:
     if majority == Majority.TWO_THIRDS:
         return f > 0 and 3 * f >= 2 * (f + a)
     raise ValueError(f"unknown majority {majority!r}")
+
+
+def sees_unpublished(user: object) -> bool:
+    """May `user` see planned sessions and draft minutes? A clerk or an auditor only."""
+    return has_role(user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
 
 
 def quorum_met(*, present: int, active: int, quorum_percent: int) -> bool:

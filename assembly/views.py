@@ -27,7 +27,7 @@ from assembly.models import (
     SessionStatus,
     Volunteer,
 )
-from assembly.rules import MAJORITY_RULES
+from assembly.rules import MAJORITY_RULES, sees_unpublished
 from assembly.services import recruitment
 from civic.errors import DomainError
 from civic.http_cache import public_page
@@ -84,7 +84,7 @@ def recommendations(request: HttpRequest, pk: int) -> HttpResponse:
 def _session(request: HttpRequest, pk: int) -> tuple[Session, bool]:
     """The session this visitor may see (a planned one only for its staff), and whether they are
     its staff."""
-    staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
+    staff = sees_unpublished(request.user)
     qs = selectors.session_detail_queryset()
     if not staff:
         qs = qs.exclude(status=SessionStatus.PLANNED)

@@ -290,13 +290,19 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 @contextmanager
 def worker_and_beat(
-    database_url: str, queue: str, *, workers: int = 1, **extra: str
+    database_url: str, queue: str, *, workers: int = 1, bulk_workers: int = 1, **extra: str
 ) -> Iterator[None]:
-    """`workers` Celery workers on a private queue and the beat sending to it (the count tick
-    among its jobs); all stopped afterwards."""
+    """`workers` Celery workers on a private queue (the count tick among its jobs), `bulk_workers`
+    on its bulk queue (config/queues.py: notifications, scans...), as deployed
+    (docker-compose.yml's `worker` and `worker-bulk`), and the beat sending to them; all stopped
+    afterwards. With `bulk_workers=0` each worker takes both queues, as a lone worker does."""
+    from config.queues import bulk_queue, worker_queues
+
     env = bench_env(database_url, CELERY_TASK_DEFAULT_QUEUE=queue, **extra)
     schedule = Path(tempfile.mkdtemp(prefix="civic-pages-")) / "beat"
     common = ["--loglevel", "WARNING"]
+    queues = [queue if bulk_workers else worker_queues(queue)] * workers
+    queues += [bulk_queue(queue)] * bulk_workers
     procs = [
         subprocess.Popen(
             [
@@ -307,7 +313,7 @@ def worker_and_beat(
                 "config",
                 "worker",
                 "-Q",
-                queue,
+                consumed,
                 "--concurrency",
                 "1",
                 "-n",
@@ -321,7 +327,7 @@ def worker_and_beat(
             start_new_session=True,
             stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
         )
-        for n in range(workers)
+        for n, consumed in enumerate(queues)
     ]
     procs.insert(
         0,

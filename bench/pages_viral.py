@@ -8,7 +8,12 @@ rows) ten times a second; a view that showed `c` when the true count had already
 `a` seconds showed a count `a` seconds old. Targets: 0 errors; p99 ≤ 10 x the `/healthz` p99 of
 the same run (same clients, same client code); the count never older than one tick.
 
+`--followers N`: N residents follow the initiative before the run, so the first rung (50
+signatures, or `--first-rung`'s) tells them all at once, as on a viral initiative shared with a
+"follow" button.
+
 Run: .venv/bin/python bench/pages_viral.py [--duration 60] [--tick 5] [--clients 256]
+     [--followers 0] [--first-rung 0]
 """
 
 from __future__ import annotations
@@ -86,6 +91,33 @@ def ages(views: list[Record], samples: list[tuple[float, int, int]]) -> list[flo
     return out
 
 
+def follow(initiative_id: int, n: int, *, first_rung: int) -> None:
+    """The first `n` bulk residents follow the initiative (as from its page's button): the first
+    rung reached then tells every one of them, on top of its signers; `first_rung` (if not 0) is
+    that rung's threshold."""
+    from django.utils import timezone
+
+    from civic.models import Follow, User
+    from petitions.models import TrackRung
+
+    if first_rung:
+        TrackRung.objects.filter(track__initiative_id=initiative_id, order=1).update(
+            threshold=first_rung
+        )
+
+    users = User.objects.filter(email__endswith="@bench.invalid").order_by("id")[:n]
+    Follow.objects.bulk_create(
+        Follow(
+            user=user,
+            target_kind="petitions.initiative",
+            target_id=initiative_id,
+            following=True,
+            changed_at=timezone.now(),
+        )
+        for user in users
+    )
+
+
 def main() -> None:
     main_guard()
     parser = argparse.ArgumentParser()
@@ -93,9 +125,22 @@ def main() -> None:
     parser.add_argument("--tick", type=int, default=5, help="CIVIC_TICK_SECONDS (default 5)")
     parser.add_argument("--clients", type=int, default=256)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--followers",
+        type=int,
+        default=0,
+        help="residents who follow the initiative before the run (each rung then tells them all)",
+    )
+    parser.add_argument(
+        "--first-rung",
+        type=int,
+        default=0,
+        help="the initiative's first rung (0: its own, 50), reached sooner on a loaded machine",
+    )
     args = parser.parse_args()
     city = seed_city(residents=6000, initiatives=1)
     hot = city.initiatives[0]
+    follow(hot, args.followers, first_rung=args.first_rung)
     analyze()
     close_connections()
     page = f"/initiatives/{hot}/"
@@ -154,7 +199,7 @@ def main() -> None:
         signatures_per_s=round(signatures / seconds, 1), errors=errors,
         p50_ms=round(percentile(latencies, 50), 2), p99_ms=round(p99, 2),
         healthz_rps=round(len(baseline) / base_s, 1), healthz_p99_ms=round(health_p99, 2),
-        tick_s=args.tick, count_age_max_s=round(oldest, 2),
+        tick_s=args.tick, followers=args.followers, first_rung=args.first_rung, count_age_max_s=round(oldest, 2),
         count_age_p99_s=round(percentile(view_ages, 99), 2),
         views_without_count=sum(1 for v in views if v[4] is None),
         true_count_at_end=last[1], published_count_at_end=last[2], statuses=statuses,

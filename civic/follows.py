@@ -3,8 +3,8 @@
 Each instrument registers its kind of target from its AppConfig.ready(): how to check that an id
 is public, its title and address, and who follows it without asking (an initiative's signers).
 `followers()` is the explicit rows, plus the implicit ones, minus whoever stopped; `broadcast()`
-writes one message per follower in the follower's language through the notification outbox, so
-each is delivered (or kept for the digest, or for the inbox) by the same worker path."""
+writes one message per follower in the follower's language through the notification outbox, in
+one statement, and enqueues their delivery (or keeping for the digest, or for the inbox) in batches."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
 from civic.models import Follow, NotificationPreference, User
-from civic.notifications import notify
+from civic.notifications import notify_all
 
 
 @dataclass(frozen=True)
@@ -110,28 +110,24 @@ def broadcast(
 ) -> int:
     """Tell every follower. `subject` and `body` are French msgids (marked with gettext_noop at
     the call site) with `%(name)s` placeholders filled from `params` plus `title`; each is rendered
-    in the follower's language. Runs in a worker (an event's subscriber), never in a request."""
+    once per language the followers use, and each follower gets it in theirs. The messages are
+    written in bulk (a bounded number of statements however many follow) and delivered in batches
+    on the bulk queue (civic.notifications.notify_all). Runs in a worker (an event's subscriber),
+    never in a request."""
     target = TARGETS.get(kind)
     described = target.describe(target_id) if target is not None else None
     if described is None:  # not (or no longer) public: nobody is told
         return 0
     title, url = described
-    sent = 0
+    recipients = followers(kind, target_id).exclude(pk__in=exclude or [])
+    values = {**params, "title": title}
+    languages = {settings.LANGUAGE_CODE, *recipients.order_by().values_list("language", flat=True)}
+    texts = {}
+    for language in languages:
+        with translation.override(language or settings.LANGUAGE_CODE):
+            texts[language] = (_(subject) % values, _(body) % values)
     with transaction.atomic():
-        for user in (
-            followers(kind, target_id).exclude(pk__in=exclude or []).iterator(chunk_size=2000)
-        ):
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                values = {**params, "title": title}
-                notify(
-                    recipient=user,
-                    kind=notification_kind,
-                    subject=_(subject) % values,
-                    body=_(body) % values,
-                    url=url,
-                )
-            sent += 1
-    return sent
+        return notify_all(recipients=recipients, kind=notification_kind, texts=texts, url=url)
 
 
 def preference_of(user: User) -> NotificationPreference:

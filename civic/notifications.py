@@ -19,19 +19,24 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civic.models import Notification, NotificationPreference, NotificationStatus, User
 from civic.queue import enqueue_mark_clear, enqueue_once
+from civic.store import notifications_insert
 
 logger = logging.getLogger(__name__)
 
 # The delivery task, by name: civic/tasks.py imports this module, and registers its tasks with
 # Celery from CivicConfig.ready(), before anything here can run.
 DELIVER_TASK = "civic.tasks.deliver_notification"
+DELIVER_BATCH_TASK = "civic.tasks.deliver_notifications"
+# Recipients per delivery task of a broadcast: a task holds one SMTP conversation per message, so a
+# batch stays a few seconds of work, and a rung reached by 100,000 followers is 500 tasks, not 100,000.
+DELIVERY_BATCH = 200
 
 UNSUBSCRIBE_SALT = "civic.notifications.unsubscribe"
 CLAIM_LEASE = timedelta(minutes=5)
@@ -72,15 +77,89 @@ def notify_many(
     return len(recipients)
 
 
+def notify_all(
+    *, recipients: QuerySet[User], kind: str, texts: dict[str, tuple[str, str]], url: str = ""
+) -> int:
+    """One message to each of `recipients` (a queryset, however large), in the caller's
+    transaction, with a bounded number of statements: `texts` maps each language code the
+    recipients use ("" for none) to its (subject, body). The rows are written by one INSERT ...
+    SELECT (civic/store.py) and their delivery enqueued on commit, one task per DELIVERY_BATCH
+    rows (the e-mails, or the digest or the inbox by each recipient's choice, are decided then)."""
+    subjects = {lang: str(subject)[:255] for lang, (subject, _body) in texts.items()}
+    bodies = {lang: str(body) for lang, (_subject, body) in texts.items()}
+    ids = notifications_insert(
+        recipients=recipients,
+        kind=kind,
+        subjects=subjects,
+        bodies=bodies,
+        url=url,
+        fallback=settings.LANGUAGE_CODE,
+        created_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: notifications_enqueue_batches(ids))
+    return len(ids)
+
+
+def notifications_enqueue_batches(ids: list[int]) -> int:
+    """One delivery task per DELIVERY_BATCH ids. Returns how many tasks."""
+    task = current_app.tasks[DELIVER_BATCH_TASK]
+    batches = [ids[i : i + DELIVERY_BATCH] for i in range(0, len(ids), DELIVERY_BATCH)]
+    for batch in batches:
+        task.delay(batch)
+    return len(batches)
+
+
 def notification_deliver(*, notification_id: int) -> bool:
     """Send one notification if no one else has. Returns True if this call sent it."""
     enqueue_mark_clear(DELIVER_TASK, notification_id)
-    now = timezone.now()
+    return notifications_deliver(notification_ids=[notification_id]) == 1
+
+
+def notifications_deliver(*, notification_ids: list[int]) -> int:
+    """Send each of these notifications that no one else has: claim them with one conditional
+    UPDATE, keep in the inbox or for the digest those whose recipient chose so, e-mail the rest one
+    by one, each marked sent as soon as it left. A failed send releases only its own row for a
+    later retry; the first failure is raised once the others were tried. Returns how many sent."""
     token = uuid.uuid4()
-    claimed = Notification.objects.filter(
+    claimed = _claim(notification_ids, token)
+    preferences = {
+        pref.user_id: pref
+        for pref in NotificationPreference.objects.filter(
+            user_id__in={n.recipient_id for n in claimed}
+        )
+    }
+    to_send: list[Notification] = []
+    held: dict[str, list[int]] = {}
+    for notification in claimed:
+        status = _held_by_preference(preferences.get(notification.recipient_id))
+        if status is None:
+            to_send.append(notification)
+        else:
+            held.setdefault(status, []).append(notification.pk)
+    for status, pks in held.items():  # e-mail off, or kept for the day's digest: the inbox has it
+        Notification.objects.filter(pk__in=pks, claim_token=token).update(
+            status=status, claimed_until=None, claim_token=None
+        )
+    sent, failure = 0, None
+    for notification in to_send:
+        try:
+            _send_claimed(notification, token)
+            sent += 1
+        except Exception as exc:  # any transport failure: this row is retried later
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return sent
+
+
+def _claim(notification_ids: list[int], token: uuid.UUID) -> list[Notification]:
+    """Take the rows still to send (pending, or sending under an expired lease) for this call;
+    two workers given the same ids cannot both take one."""
+    now = timezone.now()
+    Notification.objects.filter(
         Q(status=NotificationStatus.PENDING)
         | Q(status=NotificationStatus.SENDING, claimed_until__lt=now),
-        pk=notification_id,
+        pk__in=notification_ids,
         attempts__lt=MAX_ATTEMPTS,
     ).update(
         status=NotificationStatus.SENDING,
@@ -88,15 +167,14 @@ def notification_deliver(*, notification_id: int) -> bool:
         claim_token=token,
         attempts=F("attempts") + 1,
     )
-    if not claimed:  # sent already, or another worker holds a live lease
-        return False
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    held = _held_by_preference(notification.recipient)
-    if held is not None:  # e-mail off, or kept for the day's digest: the inbox has it
-        Notification.objects.filter(pk=notification_id, claim_token=token).update(
-            status=held, claimed_until=None, claim_token=None
-        )
-        return False
+    return list(
+        Notification.objects.filter(pk__in=notification_ids, claim_token=token)
+        .select_related("recipient")
+        .order_by("id")
+    )
+
+
+def _send_claimed(notification: Notification, token: uuid.UUID) -> None:
     message = _email(
         notification.recipient,
         subject=notification.subject,
@@ -105,8 +183,8 @@ def notification_deliver(*, notification_id: int) -> bool:
     )
     try:
         message.send()
-    except Exception as exc:  # any transport failure: release the claim for a later retry
-        Notification.objects.filter(pk=notification_id, claim_token=token).update(
+    except Exception as exc:  # release the claim for a later retry (or give up after the last)
+        Notification.objects.filter(pk=notification.pk, claim_token=token).update(
             status=(
                 NotificationStatus.FAILED
                 if notification.attempts >= MAX_ATTEMPTS
@@ -116,16 +194,15 @@ def notification_deliver(*, notification_id: int) -> bool:
             claim_token=None,
             last_error=type(exc).__name__,
         )
-        logger.warning("notification %s delivery failed: %s", notification_id, type(exc).__name__)
+        logger.warning("notification %s delivery failed: %s", notification.pk, type(exc).__name__)
         raise
-    Notification.objects.filter(pk=notification_id, claim_token=token).update(
+    Notification.objects.filter(pk=notification.pk, claim_token=token).update(
         status=NotificationStatus.SENT, sent_at=timezone.now(), claimed_until=None
     )
-    return True
 
 
-def _held_by_preference(user: User) -> str | None:
-    pref = NotificationPreference.objects.filter(user=user).first()
+def _held_by_preference(pref: NotificationPreference | None) -> str | None:
+    """Where a message goes instead of an e-mail, by its recipient's choice; None: e-mailed."""
     if pref is None:
         return None
     if not pref.email:

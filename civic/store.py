@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.db import connection, connections
+from django.db.models import QuerySet
 
-from civic.models import ApiToken, RegisterEntry, User
+from civic.models import ApiToken, Notification, NotificationStatus, RegisterEntry, User
 from civic.perf import model_columns, prepared_cursor
 
 # The last-used stamp is refreshed at most this often: a write per call would cost the hot path.
@@ -83,3 +85,46 @@ def triggers_present(alias: str, names: Sequence[str]) -> set[str]:
             [list(names)],
         )
         return {str(row[0]) for row in cursor.fetchall()}
+
+
+def notifications_insert(
+    *,
+    recipients: QuerySet[User],
+    kind: str,
+    subjects: dict[str, str],
+    bodies: dict[str, str],
+    url: str,
+    fallback: str,
+    created_at: datetime,
+) -> list[int]:
+    """Write one pending notification for each of `recipients`, its subject and body chosen by
+    the recipient's language (`subjects[lang]`, `bodies[lang]`; `fallback`'s for any other);
+    returns the new rows' ids.
+
+    Why by hand: a broadcast tells every follower of an initiative, tens of thousands of people
+    on a viral one. Written row by row it cost a statement (and a delivery task) per follower and
+    held the worker that folds the counts; bulk_create would still ship every row's text to the
+    server in one statement per chunk. One INSERT ... SELECT over the recipients' query is one
+    statement whatever their number: each language's text travels once, the rows never leave."""
+    select, select_params = (
+        recipients.order_by().values_list("pk", "language").query.sql_with_params()
+    )
+    languages = sorted(subjects)
+    case = "CASE r.language " + " ".join("WHEN %s THEN %s" for _lang in languages) + " ELSE %s END"
+    table = Notification._meta.db_table
+    sql = (
+        f'INSERT INTO "{table}" ("uid", "recipient_id", "kind", "subject", "body", "url", '  # noqa: S608 - names from the models, the CASE from placeholders
+        '"created_at", "status", "attempts", "last_error") '
+        f"SELECT gen_random_uuid(), r.id, %s, {case}, {case}, %s, %s, %s, 0, '' "
+        f"FROM ({select}) AS r(id, language) "
+        'RETURNING "id"'
+    )
+    params: list[Any] = [kind]
+    for texts in (subjects, bodies):
+        for lang in languages:
+            params += [lang, texts[lang]]
+        params.append(texts[fallback])
+    params += [url, created_at, NotificationStatus.PENDING.value, *select_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(int(row[0]) for row in cursor.fetchall())

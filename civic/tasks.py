@@ -14,6 +14,7 @@ from civic.notifications import (
     digests_send,
     notification_deliver,
     notification_enqueue,
+    notifications_deliver,
     notifications_stale_ids,
 )
 from civic.webhooks import webhook_deliver, webhooks_due_ids
@@ -30,6 +31,19 @@ logger = logging.getLogger(__name__)
 )
 def deliver_notification(notification_id: int) -> bool:
     return notification_deliver(notification_id=notification_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=6,
+)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """A broadcast's batch (civic.notifications.DELIVERY_BATCH): a retry resends only what
+    is still unsent."""
+    return notifications_deliver(notification_ids=notification_ids)
 
 
 @shared_task

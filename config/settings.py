@@ -26,6 +26,7 @@ from config.env import (
     parse_database_url,
     redis_database_offset,
 )
+from config.queues import broker_transport_options, task_queues
 from config.static import static_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -302,22 +303,16 @@ QUEUE_DIR = Path(
     env_str("CIVIC_QUEUE_DIR", str(_TEST_QUEUE_DIR if PROFILE == "test" else VAR_DIR / "celery"))
 )
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
-    for sub in ("queue", "processed", "control"):
-        (QUEUE_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(QUEUE_DIR / "queue"),
-        "data_folder_out": str(QUEUE_DIR / "queue"),
-        "processed_folder": str(QUEUE_DIR / "processed"),
-        "control_folder": str(QUEUE_DIR / "control"),
-        "store_processed": False,
-        # The folder is polled: a test waiting on its worker should not wait a second per message.
-        "polling_interval": 0.1 if PROFILE == "test" else 1.0,
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The folder is polled: a test waiting on its worker should not wait a second per message.
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
+    CELERY_BROKER_URL, QUEUE_DIR, polling_interval=0.1 if PROFILE == "test" else 1.0
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# The count tick and deadlines on the default queue, bulk work on its own (config/queues.py); a
+# worker started without -Q consumes both.
+CELERY_TASK_QUEUES = task_queues(CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = ["config.queues.route_task"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=PROFILE == "test")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # every task is idempotent; a killed worker's task is redelivered

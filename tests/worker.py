@@ -4,7 +4,7 @@ It runs against this test process's database and the broker named by CELERY_BROK
 or by default the file-system transport in the test profile's folder (settings.QUEUE_DIR), which the
 worker and the test process share with no server. Each worker takes a queue of its own, so parallel
 test processes never take each other's tasks. E-mail goes to files, one message per file, so a test
-can count what really left.
+can count what really left. The worker takes both of its queues (config/queues.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from django.db import connection
 from kombu.transport.filesystem import Channel as FileSystemChannel
 
 from config.celery import app as celery_app
+from config.queues import task_queues, worker_queues
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +50,7 @@ class Worker:
                 "config",
                 "worker",
                 "-Q",
-                self.queue,
+                worker_queues(self.queue),  # its default queue and that queue's bulk queue
                 "--concurrency",
                 str(concurrency),
                 "--loglevel",
@@ -136,10 +137,11 @@ def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
         with celery_app.connection_for_write() as conn:
             # A fresh channel knows no binding, so its queue_delete does nothing on Redis: purge
             # the messages left (the last beat ticks' sweeps), then this test's unacked entries.
-            conn.default_channel.queue_purge(queue)
-            conn.default_channel.queue_delete(queue)
-            _forget_unacked(conn.default_channel, queue)
-            _forget_exchange_file(conn.default_channel, queue)
+            for name in (declared.name for declared in task_queues(queue)):
+                conn.default_channel.queue_purge(name)
+                conn.default_channel.queue_delete(name)
+                _forget_unacked(conn.default_channel, name)
+                _forget_exchange_file(conn.default_channel, name)
 
 
 def _forget_unacked(channel: Any, queue: str) -> None:

@@ -214,12 +214,21 @@ def django_in_process(env: dict[str, str]) -> None:
 
 @contextmanager
 def workers(env: dict[str, str], queue: str) -> Iterator[None]:
-    """A Celery worker on the load's private queue and the beat; both stopped, the queue deleted."""
+    """A Celery worker on the load's private queues (the default one and its bulk queue,
+    config/queues.py) and the beat; both stopped, the queues deleted."""
     from config.celery import app as celery_app  # needs django_in_process() first
+    from config.queues import task_queues, worker_queues
 
     schedule = Path(tempfile.mkdtemp(prefix="civic-load-")) / "beat"
     worker = celery(
-        env, "worker", "-Q", queue, "--concurrency", "2", "--without-gossip", "--without-mingle"
+        env,
+        "worker",
+        "-Q",
+        worker_queues(queue),
+        "--concurrency",
+        "2",
+        "--without-gossip",
+        "--without-mingle",
     )
     beat = celery(env, "beat", "-s", str(schedule))
     try:
@@ -229,7 +238,8 @@ def workers(env: dict[str, str], queue: str) -> Iterator[None]:
         stop(worker)
         try:
             with celery_app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
+                for declared in task_queues(queue):
+                    conn.default_channel.queue_delete(declared.name)
         except Exception:  # noqa: S110 - best effort clean-up of a private queue
             pass
 

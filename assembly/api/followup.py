@@ -29,25 +29,22 @@ from assembly.models import (
     Session,
     SessionStatus,
 )
+from assembly.rules import sees_unpublished
 from assembly.services import minutes, recommendations, sessions, votes
 from civic.api.fields import CivicDateTimeField, IdField
 from civic.api.permissions import role_permission
 from civic.models import User
-from civic.roles import Role, has_role
+from civic.roles import Role
 
 
 def _actor(request: Request) -> User:
     return cast(User, request.user)
 
 
-def _is_clerk(request: Request) -> bool:
-    return has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
-
-
 def _visible_session(request: Request, pk: int) -> Session:
     """A planned session (agenda not yet published) is the clerk's and the auditor's only."""
     qs = Session.objects.select_related("mandate")
-    if not _is_clerk(request):
+    if not sees_unpublished(request.user):
         qs = qs.exclude(status=SessionStatus.PLANNED)
     return get_object_or_404(qs, pk=pk)
 
@@ -154,7 +151,7 @@ class AttendanceApi(AttendanceRecordApi):
     @extend_schema(responses={200: ListOutput})
     def get(self, request: Request, pk: int) -> Response:
         session = _visible_session(request, pk)
-        if session.status == SessionStatus.PUBLISHED and not _is_clerk(request):
+        if session.status == SessionStatus.PUBLISHED and not sees_unpublished(request.user):
             rows: QuerySet[Attendance] = Attendance.objects.none()
         else:
             rows = session.attendances.select_related("member").order_by("member__seat")
@@ -183,7 +180,7 @@ class MinutesApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         session = _visible_session(request, pk)
         qs = Minutes.objects.filter(session=session)
-        if not _is_clerk(request):
+        if not sees_unpublished(request.user):
             qs = qs.filter(status=MinutesStatus.PUBLISHED)
         return Response(MinutesOutput(get_object_or_404(qs)).data)
 

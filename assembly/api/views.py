@@ -25,8 +25,7 @@ from assembly.models import (
     Session,
     SessionStatus,
 )
-from assembly.rules import MAJORITY_RULES
-from civic.roles import Role, has_role
+from assembly.rules import MAJORITY_RULES, sees_unpublished
 
 
 def _public_mandate(pk: int) -> Mandate:
@@ -233,7 +232,7 @@ class SessionDetailApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        staff = has_role(request.user, Role.ASSEMBLY_CLERK, Role.AUDITOR)
+        staff = sees_unpublished(request.user)
         qs = selectors.session_detail_queryset()
         if not staff:
             qs = qs.exclude(status=SessionStatus.PLANNED)

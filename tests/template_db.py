@@ -43,8 +43,12 @@ def migrations_digest() -> str:
 
 
 @contextmanager
-def server() -> Iterator[psycopg.Connection[Any]]:
-    """A connection to the server's maintenance database, holding the lock on the template."""
+def server(template: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the server's maintenance database, holding the lock on the template.
+
+    The lock is this template's alone: on a server shared by several checkouts (CI beside
+    developers), one building its template (minutes of migrations) does not hold up another's
+    clones."""
     params = connection.settings_dict
     with psycopg.connect(
         dbname="postgres",
@@ -55,7 +59,7 @@ def server() -> Iterator[psycopg.Connection[Any]]:
         autocommit=True,
         **params["OPTIONS"],
     ) as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [LOCK_KEY])
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"{LOCK_KEY} {template}"])
         yield conn
 
 
@@ -135,22 +139,26 @@ def clone(conn: psycopg.Connection[Any], template: str, target: str) -> None:
     )
 
 
-def drop(target: str) -> None:
+def drop(target: str, template: str) -> None:
     connection.close()
-    with server() as conn:
+    with server(template) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
         )
+
+
+def template_name(original: str) -> str:
+    return f"test_{original}_template"
 
 
 def set_up() -> tuple[str, str]:
     """Give this process its own migrated test database; returns (its name, the original name)."""
     original = connection.settings_dict["NAME"]
     target = connection.settings_dict["TEST"]["NAME"] or f"test_{original}"
-    template = f"test_{original}_template"
+    template = template_name(original)
     digest = migrations_digest()
     connection.close()
-    with server() as conn:
+    with server(template) as conn:
         if template_digest(conn, template) != digest:
             build_template(conn, template, digest)
         clone(conn, template, target)
@@ -159,5 +167,5 @@ def set_up() -> tuple[str, str]:
 
 
 def tear_down(target: str, original: str) -> None:
-    drop(target)
+    drop(target, template_name(original))
     point_at(original)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.e2e.browser import in_english
 from tests.e2e.crawler import Fetched, neutral_path
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -42,6 +43,26 @@ def axe_violations(page: Any, path: str) -> list[Violation]:
         )
         for item in results.response["violations"]
     ]
+
+
+def request_fetcher(page: Any, language: str) -> Any:
+    """A crawler `fetch` that asks the server for a path as the page's browser would (its
+    context's cookies and language, following redirects) without drawing it in the browser."""
+    request = page.context.request
+
+    def fetch(path: str) -> Fetched:
+        response = request.get(in_english(path) if language == "en" else path)
+        headers = response.headers
+        content_type = headers.get("content-type", "")
+        return Fetched(
+            status=response.status,
+            content_type=content_type,
+            html=response.text() if content_type.startswith("text/html") else "",
+            final_path=neutral_path(urlsplit(response.url).path),
+            headers=headers,
+        )
+
+    return fetch
 
 
 def browser_fetcher(page: Any) -> Any:

@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from civic.languages import is_page_path
+
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--headless",
@@ -43,3 +45,11 @@ def missing_axe() -> str | None:
     if importlib.util.find_spec("axe_playwright_python") is None:
         return "axe-playwright-python is not installed in .venv: run tools/setup-browsers"
     return None
+
+
+def in_english(url: str) -> str:
+    """The address an English context opens for `url`: every page path under /en/ (the API, the
+    admin and the static files have no prefix), tests/e2e/conftest.py."""
+    if url.startswith("/") and is_page_path(url) and not url.startswith("/en/"):
+        return "/en" + url
+    return url

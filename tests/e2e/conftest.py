@@ -19,13 +19,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from civic.languages import is_page_path
 from tests.e2e import figures
 from tests.e2e.browser import (
     ACTION_TIMEOUT_MS,
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
+    in_english,
     missing_requirement,
 )
 from tests.e2e.world import World, seed_world
@@ -163,9 +163,7 @@ def _pages_in_english(context: BrowserContext) -> None:
         goto = page.goto
 
         def goto_in_english(url: str, **options: Any) -> Any:
-            if url.startswith("/") and is_page_path(url) and not url.startswith("/en/"):
-                url = "/en" + url
-            return goto(url, **options)
+            return goto(in_english(url), **options)
 
         page.goto = goto_in_english  # type: ignore[method-assign]
         return page

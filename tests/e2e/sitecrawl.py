@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.e2e.accessibility import Violation, axe_violations, browser_fetcher
+from tests.e2e.accessibility import Violation, axe_violations, browser_fetcher, request_fetcher
 from tests.e2e.crawler import Fetched
 from tests.e2e.layout import is_measured, phone_problems
 
@@ -25,6 +25,9 @@ class PageChecks:
     language: str
     # Measure the phone layout of the pages loaded while this is on (the crawl of the entry URLs).
     phone: bool = False
+    # Ask the server first and draw in the browser only a page still to check (see __call__); off
+    # for links whose first opening is what is under test (an e-mailed one-time link).
+    ask_first: bool = True
     checked: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     measured: list[str] = field(default_factory=list)
@@ -32,18 +35,40 @@ class PageChecks:
 
     def __post_init__(self) -> None:
         self._load = browser_fetcher(self.page)
+        self._ask = request_fetcher(self.page, self.language)
 
     def __call__(self, path: str) -> Fetched:
+        # Most paths a crawl follows show a page already checked (a closed page's login form, the
+        # login and sign-up forms again with another `next`): the server's answer, asked with the
+        # browser's cookies, gives their status and links without drawing them in the browser.
+        # A page still to check is loaded in the browser and checked as it is drawn.
+        if self.ask_first:
+            answer = self._ask(path)
+            if not self._to_check(answer):
+                return answer
         fetched = self._load(path)
         # A closed page redirects to the login form: check each page shown once.
         shown = fetched.final_path
-        if fetched.status == 200 and fetched.content_type.startswith("text/html"):
+        if self._is_page(fetched):
             if shown not in self.checked and not shown.startswith(NOT_AXE_PAGES):
                 self._check_accessibility(path, shown)
             if self.phone and shown not in self.measured and is_measured(shown):
                 self.measured.append(shown)
                 self.layout_problems.extend(phone_problems(self.page, shown))
         return fetched
+
+    @staticmethod
+    def _is_page(fetched: Fetched) -> bool:
+        return fetched.status == 200 and fetched.content_type.startswith("text/html")
+
+    def _to_check(self, answer: Fetched) -> bool:
+        """Whether the page this answer shows has a check still to run (axe, or phone layout)."""
+        shown = answer.final_path
+        if not self._is_page(answer):
+            return False
+        if shown not in self.checked and not shown.startswith(NOT_AXE_PAGES):
+            return True
+        return self.phone and shown not in self.measured and is_measured(shown)
 
     def _check_accessibility(self, path: str, shown: str) -> None:
         lang = self.page.locator("html").get_attribute("lang")

@@ -53,6 +53,7 @@ ROLES = (
     Role("visitor", "visitor (not signed in)"),
     # A verified resident who signed the first demo initiative and has not voted in the open vote.
     Role("resident", "verified resident", "resident-0070@example.org"),
+    Role("newcomer", "newcomer (residency not verified yet)", "newcomer@example.org"),
     Role("moderator", "moderator (initiatives)", "moderator@example.org"),
     Role("campaigns", "campaign manager (referendums)", "campaigns@example.org"),
     Role("clerk", "assembly clerk", "clerk@example.org"),
@@ -62,6 +63,9 @@ ROLES = (
 # Pages each role sees its own way, shot again for that role even when another role's shot exists.
 OWN_VIEW = {
     "resident": re.compile(r"^/$|^/(initiatives|referendums|assembly)/\d+/$"),
+    "newcomer": re.compile(
+        r"^/$|^/(initiatives|referendums)/\d+/$|^/me/verify/$|^/initiatives/new/"
+    ),
     "*": re.compile(r"^/staff/$"),
 }
 

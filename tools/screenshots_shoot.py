@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,18 +94,23 @@ def totp_code() -> str:
     return out.stdout.strip()
 
 
-def log_in(page: Any, email: str) -> None:
+def log_in(page: Any, email: str) -> bool:
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form [type=submit]").first.click()
     page.wait_for_load_state()
-    if "/2fa/authenticate/" in page.url:
+    # A staff account's code: a loaded machine may cross into the next period between reading the
+    # code and sending it, so a refused code is tried again with the next period's.
+    for _attempt in range(3):
+        if "/2fa/authenticate/" not in page.url:
+            break
         page.locator("input[name=code]").fill(totp_code())
         page.locator("main form [type=submit]").first.click()
         page.wait_for_load_state()
-    if "/accounts/login/" in page.url or "/2fa/" in page.url:
-        raise SystemExit(f"could not log in as {email}: still on {page.url}")
+        if "/2fa/authenticate/" in page.url:
+            time.sleep(30 - time.time() % 30 + 1)
+    return "/accounts/login/" not in page.url and "/2fa/" not in page.url
 
 
 def cast_vote(page: Any, vote_path: str) -> str | None:
@@ -198,8 +204,10 @@ def gallery_role(browser: Any, base: str, out: Path, role: Role, shots: dict) ->
     context = browser.new_context(base_url=base, locale="fr-FR")
     context.add_cookies([{"name": "django_language", "value": "fr", "url": base}])
     page = context.new_page()
-    if role.email:
-        log_in(page, role.email)
+    if role.email and not log_in(page, role.email):
+        print(f"{role.key}: could not log in as {role.email}, role skipped", flush=True)
+        context.close()
+        return
     found = crawl_role(page)
     for pair in BEFORE_AFTER:
         derived = pair.pick_from([k for _p, k in found], pair.after) if pair.rewrite else None
@@ -232,9 +240,11 @@ def gallery(base: str, out: Path) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         for role in ROLES:
             gallery_role(browser, base, out, role, shots)
+            records = [asdict(s) for s in shots.values()]
+            (out / "shots.json").write_text(
+                json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+            )
         browser.close()
-    records = [asdict(s) for s in shots.values()]
-    (out / "shots.json").write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
     index(out)
 
 
@@ -256,8 +266,8 @@ def before(base: str, out: Path) -> None:
             context = browser.new_context(base_url=base, locale="fr-FR")
             context.add_cookies([{"name": "django_language", "value": "fr", "url": base}])
             page = context.new_page()
-            if role.email:
-                log_in(page, role.email)
+            if role.email and not log_in(page, role.email):
+                raise SystemExit(f"could not log in as {role.email}")
             found = crawl_role(page)
             for item in wanted:
                 goto = item.pick_from([k for _p, k in found], item.before)

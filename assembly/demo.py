@@ -1,5 +1,6 @@
 """Demo content: a mandate recruited, committed, drawn and seated; one past session with votes
-and draft minutes, one upcoming session. Idempotent (keyed on the mandate title), seeded."""
+and minutes approved at a second one and published, an upcoming session with its agenda
+published and one still in preparation. Idempotent (keyed on the mandate title), seeded."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from assembly.models import (
 )
 from assembly.services import composition, draw, recruitment, sessions, votes
 from assembly.services.commitment import commitment_publish
+from assembly.services.minutes import minutes_approve, minutes_publish
 from civic.models import District, User
 
 TITLE = "Assemblée citoyenne du climat 2027"
@@ -147,8 +149,40 @@ def seed_demo(*, stdout: Any) -> None:
             votes.vote_record(motion_id=motion.pk, member_id=member.pk, choice=choice, actor=clerk)
     votes.motion_close(motion_id=motion.pk, actor=clerk)
     sessions.session_close(session_id=past.pk, actor=clerk)
+    _second_session_publishing_minutes(mandate.pk, past.pk, clerk)
+    _upcoming_sessions(mandate.pk, clerk)
+    stdout.write(
+        f"assembly: demo mandate with {volunteers} volunteers, {len(members)} members, 4 sessions"
+    )
+
+
+def _second_session_publishing_minutes(mandate_id: int, first_id: int, clerk: User) -> None:
+    """A later past session approves the first one's minutes, which are then published: the demo
+    shows a session with its public minutes."""
+    second = sessions.session_create(
+        mandate_id=mandate_id,
+        actor=clerk,
+        title="Séance de travail : mobilités",
+        starts_at=timezone.now() - timedelta(days=7),
+        place="Hôtel de ville, salle du conseil",
+    )
+    sessions.agenda_item_add(
+        session_id=second.pk,
+        actor=clerk,
+        title="Approbation du procès-verbal de la séance d'installation",
+        duration_minutes=15,
+    )
+    sessions.session_publish_agenda(session_id=second.pk, actor=clerk)
+    sessions.session_open(session_id=second.pk, actor=clerk)
+    minutes_approve(session_id=first_id, at_session_id=second.pk, actor=clerk)
+    sessions.session_close(session_id=second.pk, actor=clerk)
+    minutes_publish(session_id=first_id, actor=clerk)
+
+
+def _upcoming_sessions(mandate_id: int, clerk: User) -> None:
+    """One session announced (its agenda published), one the clerk still prepares."""
     upcoming = sessions.session_create(
-        mandate_id=mandate.pk,
+        mandate_id=mandate_id,
         actor=clerk,
         title="Séance de travail : îlots de chaleur",
         starts_at=timezone.now() + timedelta(days=10),
@@ -157,6 +191,11 @@ def seed_demo(*, stdout: Any) -> None:
     sessions.agenda_item_add(
         session_id=upcoming.pk, actor=clerk, title="Audition d'experts", duration_minutes=60
     )
-    stdout.write(
-        f"assembly: demo mandate with {volunteers} volunteers, {len(members)} members, 2 sessions"
+    sessions.session_publish_agenda(session_id=upcoming.pk, actor=clerk)
+    sessions.session_create(
+        mandate_id=mandate_id,
+        actor=clerk,
+        title="Séance plénière : premières recommandations",
+        starts_at=timezone.now() + timedelta(days=40),
+        place="Hôtel de ville, salle du conseil",
     )

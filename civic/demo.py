@@ -199,6 +199,7 @@ def seed_demo(
     codes = {email: _demo_second_factor(User.objects.get(email=email)) for email in staff}
 
     residents_created = _seed_residents(residents, hashed)
+    _seed_newcomer(hashed)
     return DemoReport(len(districts), len(new_entries), staff, residents_created, codes)
 
 
@@ -213,6 +214,19 @@ def demo_totp_code() -> str:
     """The current six-digit code of DEMO_TOTP_SECRET."""
     counter = int(time.time()) // mfa_settings.TOTP_PERIOD
     return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+
+
+# An account whose residency is not verified yet: the pages say why it cannot sign or vote.
+NEWCOMER = "newcomer@example.org"
+
+
+def _seed_newcomer(hashed_password: str) -> None:
+    user, _created = User.objects.get_or_create(
+        email=NEWCOMER, defaults={"password": hashed_password, "display_name": "newcomer"}
+    )
+    EmailAddress.objects.get_or_create(
+        user=user, email=NEWCOMER, defaults={"verified": True, "primary": True}
+    )
 
 
 def resident_email(n: int) -> str:

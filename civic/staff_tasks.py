@@ -37,7 +37,7 @@ def staff_section(user: Any) -> StaffSection | None:
                 _("Comptes à vérifier au guichet"),
                 reverse("staff-desk-verify"),
                 count=accounts_to_verify(),
-                hint=_("Comptes d'habitants pas encore rattachés au registre."),
+                hint=_("Comptes d'habitantes et d'habitants pas encore rattachés au registre."),
             )
         )
     if has_role(user, Role.ADMINISTRATOR):

@@ -60,7 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
     actions = [
         {
             "title": _("Signer une initiative"),
-            "text": _("Soutenez une proposition d'habitants : à chaque palier, la ville s'engage."),
+            "text": _(
+                "Soutenez une proposition d'habitantes et d'habitants : à chaque palier franchi, "
+                "la ville s'engage."
+            ),
             "url": "/initiatives/",
         },
         {
@@ -70,7 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
         },
         {
             "title": _("Lancer une initiative"),
-            "text": _("Proposez un projet à la ville avec au moins un co-initiateur."),
+            "text": _("Proposez un projet à la ville avec au moins un co-porteur."),
             "url": reverse("petitions:create"),
         },
     ]

@@ -25,6 +25,7 @@ from petitions.selectors.dashboards import (
     dashboard_signatory_rows,
     dashboard_status_labels,
 )
+from referendums.selectors import dashboard_campaign_status_labels
 
 SHOWN_INITIATIVES = 12
 
@@ -83,6 +84,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             statuses=statuses,
             status_chart=bar_chart(statuses),
             days=[{**d, "label": _day(d["date"])} for d in days],
+            referendum_rows=_referendum_rows(city["referendums"]),
             days_chart=bar_chart([(_day(d["date"]), d["count"]) for d in days]),
             turnout_chart=bar_chart(
                 [
@@ -94,6 +96,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(request, "dashboards/dashboard.html", context)
+
+
+def _referendum_rows(referendums: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The turnout table's rows with the status in words, never its key."""
+    labels = dashboard_campaign_status_labels()
+    return [{**r, "status": labels.get(r["status"], r["status"])} for r in referendums]
 
 
 @require_GET

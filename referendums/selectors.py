@@ -255,6 +255,11 @@ from referendums import models as _dash  # noqa: E402, F811, RUF100
 _dashboard_logger = _logging.getLogger("dashboards.services.documents")
 
 
+def dashboard_campaign_status_labels() -> dict[str, str]:
+    """A campaign's status as the public reads it (the statistics documents keep the key)."""
+    return {value: str(label) for value, label in _dash.CampaignStatus.choices}
+
+
 def dashboard_campaigns() -> list[dict[str, Any]]:
     """The campaigns a public dashboard shows (voting or later), newest first: turnout, and the
     results once the city has published them (never a partial result). A campaign this app

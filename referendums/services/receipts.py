@@ -54,6 +54,6 @@ def receipt_email(*, user: User, campaign: Campaign, code: str, check_url: str) 
         message.send()
     except Exception as exc:  # any transport failure; the code stays out of the error
         raise DomainError(
-            _("Le courriel n'a pas pu partir. Notez votre code, puis réessayez plus tard."),
+            _("L'e-mail n'a pas pu partir. Notez votre code, puis réessayez plus tard."),
             code="receipt_mail_failed",
         ) from exc

@@ -63,7 +63,8 @@ def test_seed_demo_is_idempotent_and_creates_verified_residents(capsys):
     assert "admin@example.org" in out and "resident-0012@example.org" in out
     counts = (RegisterEntry.objects.count(), User.objects.count())
     call_command("seed_demo", "--entries", "300", "--residents", "12", "--no-content")
-    assert (RegisterEntry.objects.count(), User.objects.count()) == counts == (300, 17)
+    # Five staff, twelve residents and the newcomer whose residency is not verified yet.
+    assert (RegisterEntry.objects.count(), User.objects.count()) == counts == (300, 18)
     resident = User.objects.get(email="resident-0007@example.org")
     assert resident.is_verified and resident.check_password("demo-civic-2026")
     assert has_role(User.objects.get(email="clerk@example.org"), Role.ASSEMBLY_CLERK)

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from civic.demo import DEFAULT_PASSWORD, DEMO_TOTP_SECRET, seed_demo
+from civic.demo import DEFAULT_PASSWORD, DEMO_TOTP_SECRET, NEWCOMER, seed_demo
 
 
 class Command(BaseCommand):
@@ -48,6 +48,7 @@ class Command(BaseCommand):
             f"staff second factor: TOTP secret {DEMO_TOTP_SECRET} "
             "(current code: manage.py demo_totp)"
         )
+        self.stdout.write(f"  newcomer  {NEWCOMER}  (residency not verified yet)")
         if options["residents"]:
             self.stdout.write(
                 f"  residents resident-0001@example.org … resident-{options['residents']:04d}@example.org"

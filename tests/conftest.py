@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests import template_db
@@ -181,3 +182,7 @@ def _fresh_rate_limits():  # type: ignore[no-untyped-def]
     open_memo_forget()
     state_memo_forget()
     yield
+    # A request under /en/ leaves English active in the test's thread (Django's locale
+    # middleware activates a language and never deactivates it), so a later test's reverse()
+    # would build /en/ addresses: every test starts in the default language.
+    translation.deactivate()

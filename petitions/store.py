@@ -181,10 +181,13 @@ sums AS (
     FROM per_mask m CROSS JOIN (VALUES {_TRACKS_VALUES}) AS k(track)
     WHERE k.track = {TOTAL_TRACK} OR (m.mask & (1 << k.track)) <> 0
     GROUP BY m.initiative_id, k.track HAVING SUM(m.d) <> 0
+),
+counted AS (
+    UPDATE {COUNTS} AS c SET count = c.count + sums.d, updated_at = %s
+    FROM sums WHERE c.initiative_id = sums.initiative_id AND c.track = sums.track
+    RETURNING c.initiative_id
 )
-UPDATE {COUNTS} AS c SET count = c.count + sums.d, updated_at = %s
-FROM sums WHERE c.initiative_id = sums.initiative_id AND c.track = sums.track
-RETURNING c.initiative_id
+SELECT DISTINCT initiative_id FROM counted ORDER BY initiative_id
 """  # noqa: S608 - constants only
 
 
@@ -193,12 +196,14 @@ def counts_fold_slots(*, now: datetime) -> list[int]:
     Returns the ids of the initiatives whose counts changed.
 
     Why SQL: one statement takes the deltas, sums them per mask, expands masks into tracks and
-    updates the counts: the cost of a GROUP BY over the slot rows (W3), never of the signatures.
+    updates the counts: the cost of a GROUP BY over the slot rows (W3), never of the signatures;
+    each count row is rewritten in place (a HOT update: see `InitiativeCount`), and each touched
+    initiative comes back once, sorted, from the statement itself.
     The advisory lock makes folds take turns (held to the end of the transaction)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FOLD_LOCK_KEY])
         cursor.execute(_FOLD_SQL, [now])
-        return sorted({int(row[0]) for row in cursor.fetchall()})
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 _RECOUNT_SQL = f"""

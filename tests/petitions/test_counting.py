@@ -56,6 +56,32 @@ def test_the_fold_publishes_the_exact_count_and_empties_the_slots(now):
     assert services.counts_fold() == []
 
 
+def test_the_fold_names_each_counted_initiative_once_in_order(now):
+    # Several slot rows per initiative (masks, signer connections, a withdrawal's -1): the fold
+    # returns each initiative whose counts changed once, sorted, and leaves out one whose deltas
+    # cancel out.
+    first, second, even = (
+        InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL]) for _ in range(3)
+    )
+    SignatureCountSlot.objects.bulk_create(
+        SignatureCountSlot(initiative_id=i.pk, mask=mask, slot=slot, delta=delta)
+        for i, mask, slot, delta in [
+            (second, 1, 0, 2),
+            (second, 3, 4, 1),
+            (first, 3, 0, 1),
+            (first, 3, 1, 1),
+            (first, 2, 2, -1),
+            (even, 1, 0, 1),
+            (even, 1, 1, -1),
+        ]
+    )
+    assert services.counts_fold() == [first.pk, second.pk]
+    assert _published(first) == {-1: 1, 0: 2, 1: 1}
+    assert _published(second) == {-1: 3, 0: 3, 1: 1}
+    assert _published(even) == {-1: 0, 0: 0, 1: 0}
+    assert SignatureCountSlot.objects.count() == 0
+
+
 def test_a_second_fold_finds_nothing_to_count_twice(now):
     initiative = InitiativeFactory(collecting=True)
     _sign(initiative, 2)

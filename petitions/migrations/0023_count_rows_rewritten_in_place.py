@@ -13,7 +13,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petitions", "0019_field_labels"),
+        ("petitions", "0020_moderation"),
     ]
 
     operations = [

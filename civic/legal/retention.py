@@ -60,7 +60,9 @@ def core_periods() -> list[Period]:
         ),
         Period(
             "desk_requests",
-            _("Demandes de vérification au guichet, avec leur motif de clôture et la note au résident"),
+            _(
+                "Demandes de vérification au guichet, avec leur motif de clôture et la note au résident"
+            ),
             core_days("desk_requests"),
             _("après la clôture de la demande ; une demande ouverte est gardée jusqu'à sa clôture"),
         ),
@@ -68,7 +70,9 @@ def core_periods() -> list[Period]:
             "oidc_identities",
             _("Rattachement à un fournisseur d'identité (fournisseur, identifiant, date et mode)"),
             None,
-            _("tant que le compte existe ; effacé avec lui, ou quand l'administrateur retire la connexion unique d'un agent"),
+            _(
+                "tant que le compte existe ; effacé avec lui, ou quand l'administrateur retire la connexion unique d'un agent"
+            ),
         ),
     ]
 

@@ -25,6 +25,7 @@ from civic.models import (
     User,
 )
 from civic.notifications import notify
+from civic.services.desk import desk_request_close
 from petitions.models import Signature
 from petitions.selectors import count_memo_forget, initiative_count
 from petitions.services.counting import counts_fold
@@ -33,7 +34,6 @@ from petitions.services.signatures import signature_sign
 from referendums.models import Ballot, Participation
 from referendums.services.voting import ballot_cast
 from tests.assembly.factories import MemberFactory
-from civic.services.desk import desk_request_close
 from tests.factories import ResidentFactory, StaffFactory
 from tests.petitions.factories import InitiativeFactory
 

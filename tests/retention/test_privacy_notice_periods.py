@@ -24,11 +24,11 @@ from civic.models import (
     OidcIdentity,
 )
 from civic.notifications import notify
+from civic.services.desk import desk_request_close
+from civic.tasks import purge_desk_requests
 from petitions.models import InstrumentType
 from referendums.models import Campaign, Participation
 from referendums.tasks import purge_personal_data
-from civic.services.desk import desk_request_close
-from civic.tasks import purge_desk_requests
 from tests.factories import ResidentFactory, StaffFactory, UserFactory
 from tests.petitions.factories import InitiativeFactory
 from tests.retention.test_retention import voted_and_published

@@ -9,7 +9,7 @@ from celery import shared_task
 from civic.audit import audit_verify
 from civic.audit_heads import heads_publish
 from civic.events import event_dispatch, event_enqueue, events_purge, events_stale_ids
-from civic.legal.jobs import audit_identities_purge, notifications_purge
+from civic.legal.jobs import audit_identities_purge, desk_requests_purge, notifications_purge
 from civic.notifications import (
     digests_send,
     notification_deliver,
@@ -109,3 +109,8 @@ def purge_notifications() -> int:
 @shared_task
 def purge_audit_identities() -> int:
     return audit_identities_purge()
+
+
+@shared_task
+def purge_desk_requests() -> int:
+    return desk_requests_purge()

@@ -34,6 +34,11 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
             "task": "civic.tasks.purge_audit_identities",
             "schedule": crontab(hour=4, minute=30),
         },
+        # Desk verification requests closed more than DESK_REQUEST_RETENTION_DAYS ago: deleted.
+        "desk-requests-purge": {
+            "task": "civic.tasks.purge_desk_requests",
+            "schedule": crontab(hour=4, minute=40),
+        },
         # Webhook deliveries whose backoff has expired, or whose worker died mid-delivery.
         "webhooks-sweep": {"task": "civic.tasks.sweep_webhooks", "schedule": 30.0},
         # Verify the whole audit chain every hour; a broken link is logged as an error.

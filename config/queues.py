@@ -40,6 +40,7 @@ BULK_TASKS = frozenset(
         "civic.tasks.purge_events",
         "civic.tasks.purge_notifications",
         "civic.tasks.purge_audit_identities",
+        "civic.tasks.purge_desk_requests",
         # Initiatives: messages to every signer, scans, recounts, invalidations, purges.
         "petitions.tasks.notify_signers",
         "petitions.tasks.remind",

@@ -375,6 +375,9 @@ CITY_COLOURS = {
 # (an instrument type's `retention_days`, a campaign's `retention_days`).
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365, minimum=1)
 AUDIT_IDENTITY_RETENTION_DAYS = env_int("AUDIT_IDENTITY_RETENTION_DAYS", 730, minimum=1)
+# A desk verification request, with its closing reason and note, is deleted this long after it closed
+# (an open request stays until the desk handles it).
+DESK_REQUEST_RETENTION_DAYS = env_int("DESK_REQUEST_RETENTION_DAYS", 365, minimum=1)
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
 

@@ -2,7 +2,7 @@
 
 The account row stays as an inert tombstone (other records name it as author or agent, and the
 database protects those links): its e-mail, name, password, register link, sessions, tokens,
-second factors, addresses and messages go; its other sessions end (an inactive account with a
+second factors, addresses, messages, identity-provider bindings and desk requests go; its other sessions end (an inactive account with a
 new password hash authenticates nowhere). Each instrument erases its own part first
 (`personal_data_erase(user=...)` in its services module): online signatures on a collection still
 open are withdrawn. A cast ballot is never touched: the participation record belongs to the register
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from civic.audit import actor_pseudonym, audit_record
 from civic.errors import PermissionDenied, RuleViolation
 from civic.legal.retention import INSTRUMENTS
-from civic.models import ApiToken, AuditIdentity, Notification, User
+from civic.models import ApiToken, AuditIdentity, DeskRequest, Notification, OidcIdentity, User
 from civic.second_factor import is_privileged
 
 TOMBSTONE_DOMAIN = "deleted.invalid"
@@ -57,6 +57,9 @@ def account_delete(*, user: User, password: str) -> dict[str, Any]:
     ApiToken.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
+    # The provider's subject would let the person be found again; the desk's requests and notes too.
+    OidcIdentity.objects.filter(user=user).delete()
+    DeskRequest.objects.filter(user=user).delete()
     # The audit entry names the pseudonym only; the address behind it is erased now.
     audit_record(actor=None, verb="account.deleted", target=user, after={"erased": report})
     AuditIdentity.objects.filter(pseudonym=actor_pseudonym(user.pk)).delete()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from civic.legal.retention import core_days
-from civic.models import AuditIdentity, Notification, NotificationStatus
+from civic.models import AuditIdentity, DeskRequest, Notification, NotificationStatus
 
 
 def notifications_purge(*, batch: int = 5000) -> int:
@@ -33,3 +33,19 @@ def audit_identities_purge() -> int:
     cutoff = timezone.now() - timedelta(days=core_days("audit_identities"))
     deleted, _by_model = AuditIdentity.objects.filter(last_seen_at__lt=cutoff).delete()
     return deleted
+
+
+def desk_requests_purge(*, batch: int = 5000) -> int:
+    """Delete desk requests closed longer ago than the period (reason, outcome and the note to the
+    resident go with them); an open request waits for the desk whatever its age."""
+    cutoff = timezone.now() - timedelta(days=core_days("desk_requests"))
+    deleted = 0
+    while True:
+        ids = list(
+            DeskRequest.objects.filter(closed_at__lt=cutoff)
+            .order_by("id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += DeskRequest.objects.filter(pk__in=ids).delete()[0]

@@ -33,6 +33,7 @@ def core_days(key: str) -> int:
         "notifications": int(settings.NOTIFICATION_RETENTION_DAYS),
         "audit_identities": int(settings.AUDIT_IDENTITY_RETENTION_DAYS),
         "events": EVENTS_KEPT_FOR.days,
+        "desk_requests": int(settings.DESK_REQUEST_RETENTION_DAYS),
     }
     return days[key]
 
@@ -56,6 +57,22 @@ def core_periods() -> list[Period]:
             _("Événements internes transmis aux abonnés de la ville"),
             core_days("events"),
             _("après leur traitement"),
+        ),
+        Period(
+            "desk_requests",
+            _(
+                "Demandes de vérification au guichet, avec leur motif de clôture et la note au résident"
+            ),
+            core_days("desk_requests"),
+            _("après la clôture de la demande ; une demande ouverte est gardée jusqu'à sa clôture"),
+        ),
+        Period(
+            "oidc_identities",
+            _("Rattachement à un fournisseur d'identité (fournisseur, identifiant, date et mode)"),
+            None,
+            _(
+                "tant que le compte existe ; effacé avec lui, ou quand l'administrateur retire la connexion unique d'un agent"
+            ),
         ),
     ]
 

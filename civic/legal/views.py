@@ -33,7 +33,15 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 
 @public_page
 def privacy(request: HttpRequest) -> HttpResponse:
-    return _page(request, "privacy", periods=all_periods())
+    periods = all_periods()
+    return _page(
+        request,
+        "privacy",
+        periods=periods,
+        core={p.key: p for p in periods if ":" not in p.key},
+        provider=settings.OIDC_PROVIDER_NAME,
+        staff_provider=settings.STAFF_OIDC_PROVIDER_NAME,
+    )
 
 
 @public_page

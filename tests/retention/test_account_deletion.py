@@ -15,8 +15,17 @@ from assembly.selectors import personal_data_export
 from civic.audit import actor_pseudonym, audit_verify
 from civic.errors import PermissionDenied, RuleViolation
 from civic.legal.deletion import account_delete
-from civic.models import AuditEntry, AuditIdentity, Notification, User
+from civic.models import (
+    AuditEntry,
+    AuditIdentity,
+    DeskRequest,
+    Notification,
+    OidcBindMethod,
+    OidcIdentity,
+    User,
+)
 from civic.notifications import notify
+from civic.services.desk import desk_request_close
 from petitions.models import Signature
 from petitions.selectors import count_memo_forget, initiative_count
 from petitions.services.counting import counts_fold
@@ -145,3 +154,28 @@ def test_the_assembly_keeps_its_seat_and_the_account_no_longer_leads_to_it():
     assert (kept.seat, kept.first_name) == (member.seat, member.first_name)
     tombstone = User.objects.get(pk=resident.pk)
     assert personal_data_export(user=tombstone) == {"invitations": [], "volunteering": []}
+
+
+def test_the_provider_binding_and_desk_requests_go_with_the_account():
+    resident = ResidentFactory()
+    other = ResidentFactory()
+    OidcIdentity.objects.create(
+        user=resident, issuer="https://fc.example", subject="sub-1", method=OidcBindMethod.ACCOUNT
+    )
+    OidcIdentity.objects.create(user=other, issuer="https://fc.example", subject="sub-2")
+    closed = DeskRequest.objects.create(user=resident, reason="ambiguous")
+    desk_request_close(
+        agent=StaffFactory(role="moderator"),
+        request_id=closed.pk,
+        reason="document_missing",
+        note="Apportez votre carte.",
+    )
+    DeskRequest.objects.create(user=resident, reason="struck_off")
+    DeskRequest.objects.create(user=other, reason="struck_off")
+    account_delete(user=resident, password=PASSWORD)
+    assert not OidcIdentity.objects.filter(user=resident).exists()
+    assert not OidcIdentity.objects.filter(subject="sub-1").exists()
+    assert not DeskRequest.objects.filter(user=resident).exists()
+    # Someone else's are untouched.
+    assert OidcIdentity.objects.filter(user=other).count() == 1
+    assert DeskRequest.objects.filter(user=other).count() == 1

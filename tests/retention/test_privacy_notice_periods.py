@@ -13,14 +13,23 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from civic.audit import actor_pseudonym, audit_record, audit_verify
-from civic.legal.jobs import audit_identities_purge, notifications_purge
+from civic.legal.jobs import audit_identities_purge, desk_requests_purge, notifications_purge
 from civic.legal.retention import all_periods
-from civic.models import AuditEntry, AuditIdentity, Notification, NotificationStatus
+from civic.models import (
+    AuditEntry,
+    AuditIdentity,
+    DeskRequest,
+    Notification,
+    NotificationStatus,
+    OidcIdentity,
+)
 from civic.notifications import notify
+from civic.services.desk import desk_request_close
+from civic.tasks import purge_desk_requests
 from petitions.models import InstrumentType
 from referendums.models import Campaign, Participation
 from referendums.tasks import purge_personal_data
-from tests.factories import ResidentFactory, StaffFactory
+from tests.factories import ResidentFactory, StaffFactory, UserFactory
 from tests.petitions.factories import InitiativeFactory
 from tests.retention.test_retention import voted_and_published
 
@@ -38,7 +47,14 @@ def test_the_notice_lists_every_period_of_the_registry_in_both_languages(client)
     InitiativeFactory()  # an instrument type exists
     shown = notice_periods(client)
     assert shown == {p.key: p.days for p in all_periods()}
-    assert {"notifications", "audit_identities", "events", "referendums:default"} <= set(shown)
+    assert {
+        "notifications",
+        "audit_identities",
+        "events",
+        "desk_requests",
+        "oidc_identities",
+        "referendums:default",
+    } <= set(shown)
     assert any(key.startswith("petitions:") for key in shown)
     english = client.get("/en/donnees-personnelles/").content.decode()
     assert "Retention periods" in english and "Lodge" not in english
@@ -100,3 +116,59 @@ def test_each_campaign_shows_the_period_its_purge_applies(client, open_vote, clo
     freeze(campaign.published_at + timedelta(days=days, seconds=1))
     purge_personal_data()
     assert not Participation.objects.filter(campaign=campaign).exists()
+
+
+def test_closed_desk_requests_are_purged_after_the_notice_period_and_open_ones_wait(client, freeze):
+    days = notice_periods(client)["desk_requests"]
+    assert days == settings.DESK_REQUEST_RETENTION_DAYS
+    start = timezone.now()
+    freeze(start)
+    closed = DeskRequest.objects.create(user=UserFactory(), reason="ambiguous")
+    desk_request_close(
+        agent=StaffFactory(role="moderator"),
+        request_id=closed.pk,
+        reason="document_missing",
+        note="Apportez votre carte.",
+    )
+    waiting = DeskRequest.objects.create(user=UserFactory(), reason="struck_off")
+    freeze(start + timedelta(days=days) - timedelta(seconds=1))
+    assert desk_requests_purge() == 0
+    freeze(start + timedelta(days=days, seconds=1))
+    assert purge_desk_requests() == 1
+    assert not DeskRequest.objects.filter(pk=closed.pk).exists()
+    # An open request is the resident's pending verification: it waits for the desk, however old.
+    assert DeskRequest.objects.filter(pk=waiting.pk).exists()
+    freeze(start + timedelta(days=10 * days))
+    assert desk_requests_purge() == 0
+
+
+def test_the_beat_runs_the_desk_request_purge_every_night():
+    entry = settings.CELERY_BEAT_SCHEDULE["desk-requests-purge"]
+    assert entry["task"] == purge_desk_requests.name == "civic.tasks.purge_desk_requests"
+
+
+def test_a_provider_binding_is_kept_while_the_account_exists_and_the_notice_says_so(client):
+    """No number of days: the notice says the binding lives as long as the account, and the
+    account's deletion erases it (tests/retention/test_account_deletion.py)."""
+    assert notice_periods(client)["oidc_identities"] is None
+    body = client.get("/donnees-personnelles/").content.decode()
+    assert "tant que le compte existe" in body
+    english = client.get("/en/donnees-personnelles/").content.decode()
+    assert "as long as the account exists" in english
+
+
+def test_the_notice_describes_provider_identity_staff_sso_and_desk_requests(client, settings):
+    settings.OIDC_PROVIDER_NAME = "FranceConnect"
+    settings.STAFF_OIDC_PROVIDER_NAME = "ProConnect"
+    cache.clear()
+    body = client.get("/donnees-personnelles/").content.decode()
+    for anchor in ('id="identity-residents"', 'id="identity-staff"', 'id="identity-desk"'):
+        assert anchor in body
+    assert "FranceConnect" in body and "ProConnect" in body
+    assert "aucun jeton du fournisseur n'est conservé" in body.replace("&#x27;", "'")
+    desk_days = settings.DESK_REQUEST_RETENTION_DAYS
+    assert f"{desk_days} jours après la clôture de la demande" in body
+    english = client.get("/en/donnees-personnelles/").content.decode()
+    assert f"{desk_days} days after the request is closed" in english
+    assert "no token from the provider is kept" in english
+    assert OidcIdentity.objects.count() == 0  # reading the notice stores nothing

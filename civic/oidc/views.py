@@ -29,7 +29,7 @@ from civic.services.identity_match import pivot_from_claims
 from civic.services.oidc import Outcome, SignIn, resident_oidc_sign_in
 
 logger = logging.getLogger(__name__)
-_SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_SESSION_BACKEND = "civic.auth_backend.ModelBackend"
 
 
 class _StartView(OIDCAuthenticationRequestView):

@@ -96,7 +96,8 @@ def _messages_html(request: HttpRequest) -> str:
     pending = get_messages(request)
     if not pending:
         return ""
-    return render_to_string("civic/_messages.html", {"messages": pending}, request=request)
+    # Without the request: the messages need no context processor (those cost more than this).
+    return render_to_string("civic/_messages.html", {"messages": pending})
 
 
 def fragments_forget() -> None:

@@ -77,7 +77,7 @@ def make_sessions(*, prefix: str) -> list[str]:
             session_data=store.encode(
                 {
                     "_auth_user_id": str(u.pk),
-                    "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                    "_auth_user_backend": "civic.auth_backend.ModelBackend",
                     "_auth_user_hash": u.get_session_auth_hash(),
                 }
             ),

@@ -105,6 +105,19 @@ def redis_database_offset(url: str, offset: int) -> str:
     return parts._replace(path=f"/{base + offset}").geturl()
 
 
+def session_engine(cache_backend: str, profile: str) -> str:
+    """Sessions in the shared cache, written through to the database (Django's `cached_db`): a
+    signed-in request reads its session without a query; a logout or a password change deletes it
+    from both, so the old cookie is refused by every process; a session the cache dropped is read
+    back from the database. A per-process cache (locmem) is shared by nobody: a logout in one
+    process would leave the session alive in another's memory, so outside the one-process tests
+    sessions then stay in the database alone."""
+    local = cache_backend.endswith(".LocMemCache") and profile != "test"
+    if local or cache_backend.endswith(".DummyCache"):
+        return "django.contrib.sessions.backends.db"
+    return "django.contrib.sessions.backends.cached_db"
+
+
 def parse_cache_url(url: str) -> dict[str, Any]:
     """`redis://host:port/db`, `locmem://`, `file:///path`, or `dummy://`."""
     parts = urlsplit(url)

@@ -25,6 +25,7 @@ from config.env import (
     parse_cache_url,
     parse_database_url,
     redis_database_offset,
+    session_engine,
 )
 from config.queues import broker_transport_options, task_queues
 from config.static import static_headers
@@ -100,8 +101,7 @@ MIDDLEWARE = [
     "civic.second_factor.SecondFactorMiddleware",
 ]
 
-# Signing and casting with a bearer token skip the middleware and the dispatch they do not use
-# (civic/perf/hotpath.py); the answers are the same. Off: every request takes the whole stack.
+# Bearer-token signing and casting skip what they do not use (civic/perf/hotpath.py). Off: false.
 API_HOT_PATH = env_bool("API_HOT_PATH", True)
 
 ROOT_URLCONF = "config.urls"
@@ -152,11 +152,12 @@ if PROFILE == "test" and CACHES["default"]["BACKEND"].endswith(".RedisCache"):
         CACHES["default"]["LOCATION"] = redis_database_offset(
             CACHES["default"]["LOCATION"], int(_xdist[2:])
         )
+SESSION_ENGINE = session_engine(CACHES["default"]["BACKEND"], PROFILE)  # cached_db: config/env.py
 
 # --- Accounts ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "civic.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "civic.auth_backend.ModelBackend",  # Django's, a session's user in one prepared statement
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,8 +213,7 @@ STORAGES = {
         )
     },
 }
-# Hashed names immutable for a year, compressed (config/static.py).
-WHITENOISE_ADD_HEADERS_FUNCTION = static_headers
+WHITENOISE_ADD_HEADERS_FUNCTION = static_headers  # hashed: immutable a year, compressed
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- E-mail -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from civic.models import User
 from civic.oidc.logout import SESSION_FLOW, SESSION_ID_TOKEN
 from civic.second_factor import is_privileged
 
-_SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_SESSION_BACKEND = "civic.auth_backend.ModelBackend"
 
 
 def mfa_asserted(claims: dict[str, Any]) -> bool:

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    Exists,
     F,
     Max,
-    OuterRef,
+    Model,
     Prefetch,
     Q,
     QuerySet,
@@ -22,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
 from civic.models import RegisterEntry, User
+from civic.perf import model_from_row
+from petitions import store
 from petitions.models import (
     CollectionChange,
     Initiative,
@@ -131,14 +132,29 @@ def initiative_page_get(*, initiative_id: int, viewer: Any) -> Initiative:
     """An initiative for its page: the row with its district, initiator and rejection reason, one
     query (two for an unpublished one: rules.may_view asks whether the viewer is a promoter).
     `initiative_page_prefetch` loads the rest, only when the page's public part is rendered."""
-    initiative = (
-        Initiative.objects.select_related("district", "initiator", "rejection_reason")
-        .filter(pk=initiative_id)
-        .first()
+    row = store.initiative_page_row(initiative_id)
+    if row is None:
+        raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
+    values = list(row)
+    initiative, district, initiator, reason = (
+        _take(model, values) for model in store.PAGE_ROW_MODELS
     )
-    if initiative is None or not may_view(viewer, initiative):
+    assert isinstance(initiative, Initiative)
+    Initiative.district.field.set_cached_value(initiative, district)
+    Initiative.initiator.field.set_cached_value(initiative, initiator)
+    Initiative.rejection_reason.field.set_cached_value(initiative, reason)
+    if not may_view(viewer, initiative):
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
     return initiative
+
+
+def _take(model: type[Model], values: list[Any]) -> Model | None:
+    """The next `model` instance from the front of `values` (consumed); None for a row of NULLs
+    (a LEFT JOIN that found nothing: the primary key is never NULL)."""
+    n = len(model._meta.concrete_fields)
+    columns = values[:n]
+    del values[:n]
+    return None if columns[0] is None else model_from_row(model, columns)
 
 
 def initiative_page_prefetch(initiative: Initiative) -> None:
@@ -176,16 +192,14 @@ def signer_load(*, user: Any, initiative_id: int) -> bool:
     (the eligibility rules read it) in the same query; False for anyone else, without a query."""
     if not getattr(user, "is_authenticated", False) or user.register_entry_id is None:
         return False
-    signed = Signature.objects.filter(initiative_id=initiative_id, register_entry_id=OuterRef("pk"))
-    entry = (
-        RegisterEntry.objects.annotate(signed=Exists(signed))
-        .filter(pk=user.register_entry_id)
-        .first()
+    row = store.signer_entry_row(
+        register_entry_id=user.register_entry_id, initiative_id=initiative_id
     )
-    if entry is None:
+    if row is None:
         return False
-    user.register_entry = entry
-    return bool(entry.signed)
+    entry = model_from_row(RegisterEntry, list(row[:-1]))
+    User.register_entry.field.set_cached_value(user, entry)
+    return bool(row[-1])
 
 
 def counts_of(initiative: Initiative) -> dict[int, int]:

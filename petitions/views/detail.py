@@ -31,9 +31,10 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
-from civic.fragments import fragment
+from civic.fragments import fragment, kept_page
 from civic.http_cache import public_page
 from civic.pdf import DocumentLink, document_link, document_response
+from civic.roles import is_staff_member
 from petitions import selectors, services
 from petitions.forms import InviteForm, RejectForm
 from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Moderation, Status
@@ -69,13 +70,18 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     if initiative.moderation == Moderation.UNPUBLISHED:
         return _unpublished(request, initiative)
-    public = _public_part(request, initiative)
-    context = {
-        "initiative": initiative,
-        "public": public,
-        **_viewer_context(request, initiative, public.tracks),
-    }
-    return render(request, "petitions/detail.html", context)
+    public_key = _public_key(request, initiative)
+    public = _public_part(initiative, public_key)
+    viewer = _viewer_context(request, initiative, public.tracks)
+    context = {"initiative": initiative, "public": public, **viewer}
+    kept = _kept_page_key(request, public_key, viewer)
+    if kept is None:
+        return render(request, "petitions/detail.html", context)
+    return kept_page(
+        request,
+        kept,
+        lambda slot: render(request, "petitions/detail.html", {**context, "messages_slot": slot}),
+    )
 
 
 def _unpublished(request: HttpRequest, initiative: Initiative) -> HttpResponse:
@@ -89,21 +95,57 @@ def _unpublished(request: HttpRequest, initiative: Initiative) -> HttpResponse:
     return render(request, "petitions/unpublished.html", context)
 
 
-def _public_part(request: HttpRequest, initiative: Initiative) -> PublicPart:
-    time_left = _time_left(initiative)
+def _public_key(request: HttpRequest, initiative: Initiative) -> tuple[Any, ...] | None:
+    """What the public part shows; None for an unpublished initiative (rendered whole)."""
     if initiative.published_at is None:
-        return _render_public_part(initiative, time_left, None)
-    version = page_version(request, initiative.pk)
-    key = (
+        return None
+    time_left = _time_left(initiative)
+    return (
         "petitions.initiative",
         initiative.pk,
         initiative.updated_at,
-        version,
+        page_version(request, initiative.pk),
         get_language(),
         time_left,
         timezone.localdate(),  # an obligation becomes overdue at a day's change
     )
-    return fragment(key, lambda: _render_public_part(initiative, time_left, version))
+
+
+def _public_part(initiative: Initiative, key: tuple[Any, ...] | None) -> PublicPart:
+    if key is None:
+        return _render_public_part(initiative, _time_left(initiative), None)
+    return fragment(key, lambda: _render_public_part(initiative, key[5], key[3]))
+
+
+def _kept_page_key(
+    request: HttpRequest, public_key: tuple[Any, ...] | None, viewer: dict[str, Any]
+) -> tuple[Any, ...] | None:
+    """The key of the whole page for a resident who only reads and signs here (civic.fragments.
+    kept_page): everything the page shows about them (verified, signed in through the identity
+    provider, their standing on each track) and where it is shown. None for anyone the page shows
+    more (staff, the initiative's promoters) and for anonymous visitors (civic/http_cache.py)."""
+    user = request.user
+    if public_key is None or not user.is_authenticated or len(request.get_full_path()) > 1024:
+        return None
+    if viewer["is_initiator"] or viewer["is_moderator"] or is_staff_member(user):
+        return None
+    standing = viewer["sign_standing"]
+    tracks = tuple(
+        (t.track.pk, t.decision.eligible, t.decision.code, t.decision.rule)
+        for t in (standing.tracks if standing else ())
+    )
+    return (
+        "petitions.resident-page",
+        public_key,
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+        user.is_verified,
+        bool(request.session.get("oidc_id_token")),
+        viewer["collecting"],
+        standing.state if standing else None,
+        tracks,
+    )
 
 
 def _render_public_part(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from civic.models import RegisterEntry, User
+from civic.models import District, RegisterEntry, User
 from civic.perf import Memo
+from petitions.models import Initiative, RejectionReason
 
 
 class Clock:
@@ -71,9 +72,10 @@ def test_clear_every_empties_every_memo_of_the_process():
     assert len(first) == len(second) == 0
 
 
-@pytest.mark.parametrize("model", [User, RegisterEntry])
-def test_the_token_lookups_models_need_no_database_converter(model):
-    """Why the token lookup hands its row to `Model.from_db` as is: no field of these models
+@pytest.mark.parametrize("model", [User, RegisterEntry, District, Initiative, RejectionReason])
+def test_the_hand_read_models_need_no_database_converter(model):
+    """Why the token and session lookups and an initiative's page row (civic/store.py,
+    petitions/store.py) hand their rows to `Model.from_db` as is: no field of these models
     converts what PostgreSQL's driver returns (the ORM would apply none either)."""
     converting = [
         f.name

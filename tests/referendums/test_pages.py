@@ -281,7 +281,7 @@ def test_the_campaign_page_of_a_voter_runs_a_fixed_number_of_queries(
     vote = open_vote(voters=1)
     client = _client(vote.voters[0])
     client.get(f"/referendums/{vote.campaign.pk}/")
-    # The campaign and its five prefetches, the turnout, the session and the user; then the
-    # action area: is the voter in the frozen electorate, and have they voted already.
-    with django_assert_num_queries(11):
+    # The campaign and its five prefetches, the turnout and the user (the session comes from the
+    # cache); then the action area: is the voter in the frozen electorate, and have they voted.
+    with django_assert_num_queries(10):
         client.get(f"/referendums/{vote.campaign.pk}/")

@@ -214,11 +214,6 @@ def is_withdrawn(moderation: str) -> bool:
     return moderation == Moderation.UNPUBLISHED
 
 
-def withdrawn_q() -> Q:
-    """`is_withdrawn` as a filter on initiatives (prefix it with `initiative__` through `on`)."""
-    return Q(moderation=Moderation.UNPUBLISHED)
-
-
 def listed_q(on: str = "") -> Q:
     """What the public lists, feeds and searches may show: not withdrawn. `on` is the path to the
     initiative from the filtered model (e.g. "initiative__")."""

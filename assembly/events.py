@@ -8,7 +8,9 @@ Published here, in the transaction of the change:
   (`services.recommendations.recommendation_convert_to_referendum`).
 
 Heard from the other instruments, below. Each handler is short and idempotent: it records what it
-was told in the assembly's own tables and calls the assembly's own services.
+was told in the assembly's own tables and calls the assembly's own services. Among them,
+`petitions.collection_changed` {initiative_id, moderation, title, ...}: an initiative's agenda
+items follow its publication (`assembly.withdrawn`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assembly.models import SourceKind
-from assembly.services.agenda_requests import agenda_request_place, agenda_request_record
+from assembly.services.agenda_requests import (
+    agenda_request_place,
+    agenda_request_record,
+    agenda_source_moderated,
+)
 from assembly.services.recommendations import (
     REFERENDUM_TARGET_KIND,
     recommendation_mark_converted,
@@ -34,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 AGENDA_OBLIGATION_KIND = "assembly_agenda"
 REFERENDUM_ORIGIN_KIND = "assembly"
+UNPUBLISHED = "unpublished"  # petitions' Moderation.UNPUBLISHED, as its events spell it
 
 
 @subscriber("petitions.obligation_reached")
@@ -53,6 +60,21 @@ def initiative_reached_agenda_rung(event: Event) -> None:
         initiator_user_ids=[int(pk) for pk in payload["initiator_user_ids"]],
     )
     agenda_request_place(request_id=request.pk)
+
+
+@subscriber("petitions.collection_changed")
+def initiative_publication_changed(event: Event) -> None:
+    """An initiative was unpublished or reinstated (or its window moved): its item on the agenda
+    shows "Initiative dépubliée" while it is unpublished, its title again once reinstated
+    (`assembly.withdrawn`). Idempotent; other changes leave the items as they are."""
+    payload = event.payload
+    if "moderation" not in payload:
+        return  # an event published before the payload carried it
+    agenda_source_moderated(
+        initiative_id=int(payload["initiative_id"]),
+        withdrawn=payload["moderation"] == UNPUBLISHED,
+        title=str(payload.get("title") or ""),
+    )
 
 
 @subscriber("referendums.results_published")

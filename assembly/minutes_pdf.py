@@ -10,6 +10,7 @@ from django.utils.formats import date_format, localize
 from django.utils.translation import gettext as _
 
 from assembly.models import Minutes, MinutesStatus, MotionStatus, Session
+from assembly.withdrawn import minutes_public_body
 from civic.pdf import Block, Document, Heading, Paragraph, Table, absolute
 
 
@@ -33,7 +34,11 @@ def minutes_document(session: Session, minutes: Minutes) -> Document:
         *_votes(session),
         Heading(_("Procès-verbal")),
         Paragraph(_status_line(minutes), small=True),
-        *[Paragraph(part.strip()) for part in minutes.body.split("\n\n") if part.strip()],
+        *[
+            Paragraph(part.strip())
+            for part in minutes_public_body(minutes).split("\n\n")
+            if part.strip()
+        ],
     ]
     return Document(
         title=session.title,

@@ -32,6 +32,7 @@ from assembly.models import (
     SessionStatus,
     Volunteer,
 )
+from assembly.withdrawn import minutes_public_body
 from civic.models import User
 
 PUBLIC_MANDATE_STATUSES = [
@@ -280,6 +281,10 @@ def dashboard_sessions() -> QuerySet[Any]:
 def dashboard_votes() -> QuerySet[Any]:
     """Closed motions, in closing order."""
     return _dash.Motion.objects.filter(status="closed").order_by("closed_at", "id")
+
+
+def dashboard_minutes_body(minutes: Any) -> str:
+    return minutes_public_body(minutes)
 
 
 def dashboard_minutes() -> QuerySet[Any]:

@@ -29,6 +29,7 @@ from assembly.models import (
 )
 from assembly.rules import MAJORITY_RULES, sees_unpublished
 from assembly.services import recruitment
+from assembly.withdrawn import minutes_public_body
 from civic.errors import DomainError
 from civic.http_cache import public_page
 from civic.models import User
@@ -110,6 +111,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "minutes": minutes,
+            "minutes_body": minutes_public_body(minutes) if minutes is not None else "",
             "minutes_pdf": pdf,
             "is_clerk": has_role(request.user, Role.ASSEMBLY_CLERK),
         },

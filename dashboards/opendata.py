@@ -15,12 +15,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from assembly.selectors import dashboard_minutes, dashboard_sessions, dashboard_votes
+from assembly.selectors import (
+    dashboard_minutes,
+    dashboard_minutes_body,
+    dashboard_sessions,
+    dashboard_votes,
+)
 from petitions.selectors.dashboards import (
     dashboard_opendata_counts,
     dashboard_opendata_initiatives,
     dashboard_opendata_obligations,
     dashboard_opendata_rungs,
+    dashboard_public_summary,
+    dashboard_public_title,
 )
 from referendums.selectors import dashboard_published_campaigns, dashboard_station_results
 
@@ -140,8 +147,13 @@ DATASETS: dict[str, Dataset] = {
             "Initiatives publiées",
             dashboard_opendata_initiatives,
             ("id", INT, "identifiant", "pk"),
-            ("title", S, "titre"),
-            ("summary", S, "résumé"),
+            (
+                "title",
+                S,
+                "titre (« Initiative dépubliée » une fois dépubliée)",
+                dashboard_public_title,
+            ),
+            ("summary", S, "résumé (vide une fois dépubliée)", dashboard_public_summary),
             ("status", S, "collecting | closed | withdrawn"),
             ("district", S, "code du quartier concerné, vide pour toute la ville", "district.code"),
             ("instruments", S, "identifiants des volets séparés par des espaces", _instruments),
@@ -253,7 +265,7 @@ DATASETS: dict[str, Dataset] = {
             ("session_id", INT, "séance"),
             ("approved_at", D, "approuvé le"),
             ("published_at", D, "publié le"),
-            ("body", S, "texte"),
+            ("body", S, "texte", dashboard_minutes_body),
         ),
     ]
 }

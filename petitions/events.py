@@ -6,6 +6,10 @@ Published (in the transaction of the change):
   initiator first, then the promoters who co-signed)}.
 - `petitions.counts_folded` (services/counting.py, once per fold that moved counts):
   {initiative_ids, folded_at (ISO)}.
+- `petitions.collection_changed` (services/collection.py, each moderation or collection-window
+  change): {initiative_id, change_id, kind, moderation (after the change: public | suspended |
+  unpublished), title (to restore a copy on reinstatement), initiator_user_ids}. Those who keep a copy of the initiative's title (the
+  assembly's agenda, the dashboards' documents) follow `moderation` to show it or not.
 
 Subscribed:
 - `assembly.agenda_item_examined`: the assembly examined an initiative it had on its agenda; the

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civic.feeds import FEED_LIMIT, CalendarEntry, NewsItem
-from petitions.models import Initiative, Moderation, Status
+from petitions.models import Initiative, Status
+from petitions.rules import listed_q
 
 
 def calendar_entries() -> list[CalendarEntry]:
@@ -19,7 +20,7 @@ def calendar_entries() -> list[CalendarEntry]:
             closes_at__isnull=False,
             status__in=(Status.COLLECTING, Status.CLOSED),
         )
-        .exclude(moderation=Moderation.UNPUBLISHED)
+        .filter(listed_q())
         .only("id", "title", "summary", "closes_at", "updated_at")
         .order_by("-closes_at", "-id")[:FEED_LIMIT]
     )
@@ -45,7 +46,7 @@ def news_items() -> list[NewsItem]:
         Initiative.objects.filter(
             published_at__isnull=False, status__in=(Status.COLLECTING, Status.CLOSED)
         )
-        .exclude(moderation=Moderation.UNPUBLISHED)
+        .filter(listed_q())
         .only("id", "title", "summary", "published_at")
         .order_by("-published_at", "-id")[:FEED_LIMIT]
     )

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from civic.pdf import Block, Document, Heading, Paragraph, Table, absolute
 from petitions import selectors
 from petitions.models import Initiative, Obligation, ObligationStatus, TrackRung
+from petitions.rules import public_title
 
 
 def _day(value: datetime | None) -> str:
@@ -58,7 +59,7 @@ def obligations_document(initiative: Initiative) -> Document:
     if len(blocks) == 2:
         blocks.append(Paragraph(_("Aucun engagement pour le moment.")))
     return Document(
-        title=_("Engagements de la ville : %(title)s") % {"title": initiative.title},
+        title=_("Engagements de la ville : %(title)s") % {"title": public_title(initiative)},
         page_url=absolute(initiative.get_absolute_url()),
         filename=_("engagements-initiative-%(id)s.pdf") % {"id": initiative.pk},
         blocks=tuple(blocks),

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from civic.eligibility import Decision, decide
 from civic.models import RegisterEntry
@@ -200,6 +201,37 @@ def is_public(*, published_at: datetime | None, status: str) -> bool:
 def public_q() -> Q:
     """`is_public` as a filter on initiatives."""
     return Q(published_at__isnull=False) | Q(status=Status.REJECTED)
+
+
+# --- what the public may read of an initiative (docs/civic-rules.md, "Moderation") ---------------
+# One rule for every public path (page, API, lists, feeds, dashboards, open data, obligations,
+# registers, PDFs): an unpublished initiative keeps its address, its figures and its history, and
+# shows a neutral name instead of its title; its summary and text are withdrawn.
+
+
+def is_withdrawn(moderation: str) -> bool:
+    """The initiative's text is withdrawn from the public (unpublished by a moderator)."""
+    return moderation == Moderation.UNPUBLISHED
+
+
+def listed_q(on: str = "") -> Q:
+    """What the public lists, feeds and searches may show: not withdrawn. `on` is the path to the
+    initiative from the filtered model (e.g. "initiative__")."""
+    return ~Q(**{f"{on}moderation": Moderation.UNPUBLISHED})
+
+
+def withdrawn_label() -> str:
+    return _("Initiative dépubliée")
+
+
+def public_title(initiative: Any) -> str:
+    """The name the public reads: the title, or the neutral "Initiative dépubliée"."""
+    return withdrawn_label() if is_withdrawn(initiative.moderation) else initiative.title
+
+
+def public_text(initiative: Any, field: str) -> str:
+    """The summary or body the public reads: empty once withdrawn."""
+    return "" if is_withdrawn(initiative.moderation) else str(getattr(initiative, field))
 
 
 def may_view(user: Any, initiative: Initiative) -> bool:

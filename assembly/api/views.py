@@ -26,6 +26,7 @@ from assembly.models import (
     SessionStatus,
 )
 from assembly.rules import MAJORITY_RULES, sees_unpublished
+from assembly.withdrawn import minutes_public_body
 
 
 def _public_mandate(pk: int) -> Mandate:
@@ -191,6 +192,12 @@ class MotionOutput(serializers.ModelSerializer):
 
 
 class MinutesOutput(serializers.ModelSerializer):
+    # What the public reads: withdrawn initiatives' titles replaced (assembly.withdrawn)
+    body = serializers.SerializerMethodField()
+
+    def get_body(self, minutes: Minutes) -> str:
+        return minutes_public_body(minutes)
+
     class Meta:
         model = Minutes
         fields = ["status", "body", "approved_at", "approved_in", "published_at"]

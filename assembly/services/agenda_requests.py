@@ -26,7 +26,9 @@ from assembly.models import (
     SourceKind,
 )
 from assembly.services.sessions import agenda_item_add
+from assembly.withdrawn import withdrawn_title
 from assembly.workflow import AGENDA_OPEN
+from civic.audit import audit_record
 from civic.errors import Conflict
 from civic.models import User
 from civic.notifications import notify
@@ -173,3 +175,40 @@ def _tell_initiators(request: AgendaRequest, *, session: Session, item: AgendaIt
             },
             url=url,
         )
+
+
+def agenda_source_moderated(*, initiative_id: int, withdrawn: bool, title: str) -> int:
+    """Follow an initiative's publication on the assembly's items and waiting requests (see
+    `assembly.withdrawn`). Idempotent. Returns how many items changed."""
+    label = withdrawn_title()
+    items = AgendaItem.objects.filter(source_kind=SourceKind.INITIATIVE, source_id=initiative_id)
+    waiting = AgendaRequest.objects.filter(
+        source_kind=SourceKind.INITIATIVE, source_id=initiative_id, placed_item__isnull=True
+    )
+    changed = 0
+    with transaction.atomic():
+        for item in items.select_for_update():
+            if withdrawn == (item.title == label):
+                continue
+            if withdrawn:
+                AgendaRequest.objects.filter(placed_item=item).update(title=item.title)
+                item.title = label
+            else:
+                kept = AgendaRequest.objects.filter(placed_item=item).values_list(
+                    "title", flat=True
+                )
+                item.title = next((t for t in kept if t and t != label), title)[:255]
+            item.save(update_fields=["title"])
+            audit_record(
+                actor=None,
+                verb="assembly.agenda_item_withdrawn"
+                if withdrawn
+                else "assembly.agenda_item_restored",
+                target=item,
+            )
+            changed += 1
+        if withdrawn:
+            waiting.update(title=label)
+        else:
+            waiting.filter(title=label).update(title=title[:255])
+    return changed

@@ -41,6 +41,7 @@ from petitions.selectors.dashboards import (
     dashboard_initiatives,
     dashboard_initiatives_by_status,
     dashboard_obligations,
+    dashboard_public_title,
     dashboard_published_initiative_ids,
 )
 from referendums.selectors import dashboard_campaigns
@@ -145,7 +146,7 @@ def initiative_documents(ids: list[int]) -> dict[int, Bodies]:
 def _head(initiative: Any) -> dict[str, Any]:
     return {
         "id": initiative.pk,
-        "title": initiative.title,
+        "title": dashboard_public_title(initiative),
         "status": initiative.status,
         "district": initiative.district.code if initiative.district else None,
         "published_at": initiative.published_at,

@@ -12,11 +12,11 @@ from petitions.models import (
     TOTAL_TRACK,
     Initiative,
     InitiativeTrack,
-    Moderation,
     Obligation,
     ObligationDocument,
     TrackRung,
 )
+from petitions.rules import public_text, public_title
 from petitions.selectors import counts_of, is_overdue
 
 
@@ -101,7 +101,8 @@ class TrackDetailOutput(TrackOutput):
 
 class InitiativeListOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    title = serializers.CharField()
+    # The title, or "Initiative dépubliée" once unpublished (rules.public_title, as on the page)
+    title = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
     status = serializers.CharField()
     # public, suspended or unpublished (then summary and body are empty: withdrawn from the public)
@@ -119,8 +120,11 @@ class InitiativeListOutput(serializers.Serializer):
     def get_signatures(self, initiative: Initiative) -> int | None:
         return counts_of(initiative).get(TOTAL_TRACK)
 
+    def get_title(self, initiative: Initiative) -> str:
+        return public_title(initiative)
+
     def get_summary(self, initiative: Initiative) -> str:
-        return "" if initiative.moderation == Moderation.UNPUBLISHED else initiative.summary
+        return public_text(initiative, "summary")
 
 
 class PromoterOutput(serializers.Serializer):
@@ -162,7 +166,7 @@ class InitiativeDetailOutput(InitiativeListOutput):
         return PromoterOutput(cosigned, many=True).data
 
     def get_body(self, initiative: Initiative) -> str:
-        return "" if initiative.moderation == Moderation.UNPUBLISHED else initiative.body
+        return public_text(initiative, "body")
 
 
 def counts_context(initiatives: list[Initiative]) -> dict[str, Any]:

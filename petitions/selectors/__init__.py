@@ -29,7 +29,6 @@ from petitions.models import (
     InitiativeCount,
     InitiativeTrack,
     InstrumentType,
-    Moderation,
     Obligation,
     ObligationStatus,
     PaperRejection,
@@ -37,7 +36,7 @@ from petitions.models import (
     Signature,
     TrackRung,
 )
-from petitions.rules import collection_open_q, is_moderator, may_view, public_q
+from petitions.rules import collection_open_q, is_moderator, listed_q, may_view, public_q
 
 # The published counts and their version live in petitions/selectors/counts.py; read here by name.
 from petitions.selectors.counts import (  # noqa: F401
@@ -72,7 +71,7 @@ def initiative_list(*, viewer: Any, filters: dict[str, Any] | None = None) -> Qu
     query = visible_initiatives(viewer)
     if not is_moderator(viewer):
         # An unpublished initiative is a notice at its address, not an entry of the lists.
-        query = query.exclude(moderation=Moderation.UNPUBLISHED)
+        query = query.filter(listed_q())
     if status := filters.get("status"):
         query = query.filter(status=status)
     if district := filters.get("district"):

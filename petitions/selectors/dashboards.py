@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from petitions import models as _dash
+from petitions.rules import public_text, public_title
 
 # A signature as the dashboards' fold reads it: id, initiative, district, track mask, created at.
 DASHBOARD_SIGNATURE_FIELDS = ("id", "initiative_id", "district_id", "track_mask", "created_at")
@@ -210,3 +211,13 @@ def dashboard_signatory_rows(initiative_id: int) -> Iterator[dict[str, Any]]:
             "district": s.district.code,
             "tracks_mask": s.track_mask,
         }
+
+
+def dashboard_public_title(initiative: Any) -> str:
+    """The name the public reads (rules.public_title: "Initiative dépubliée" once unpublished)."""
+    return public_title(initiative)
+
+
+def dashboard_public_summary(initiative: Any) -> str:
+    """The summary the public reads (empty once unpublished)."""
+    return public_text(initiative, "summary")

@@ -130,6 +130,8 @@ def change_record(
         initiative_id=initiative.pk,
         change_id=change.pk,
         kind=kind,
+        moderation=initiative.moderation,
+        title=initiative.title,
         initiator_user_ids=[u.pk for u in people_of(initiative)],
     )
     notify_all(

@@ -37,9 +37,15 @@ from civic.pdf import DocumentLink, document_link, document_response
 from civic.roles import is_staff_member
 from petitions import selectors, services
 from petitions.forms import InviteForm, RejectForm
-from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Moderation, Status
+from petitions.models import TOTAL_TRACK, Initiative, InitiativeTrack, Status
 from petitions.obligations_pdf import obligations_document
-from petitions.rules import initiative_collection_open, is_initiator, is_moderator, may_withdraw
+from petitions.rules import (
+    initiative_collection_open,
+    is_initiator,
+    is_moderator,
+    is_withdrawn,
+    may_withdraw,
+)
 from petitions.selectors.standing import sign_standing
 from petitions.views._common import rejection_rows
 from petitions.workflow import EDITABLE
@@ -68,7 +74,7 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
         initiative = selectors.initiative_page_get(initiative_id=pk, viewer=request.user)
     except NotFound:
         raise Http404 from None
-    if initiative.moderation == Moderation.UNPUBLISHED:
+    if is_withdrawn(initiative.moderation):
         return _unpublished(request, initiative)
     public_key = _public_key(request, initiative)
     public = _public_part(initiative, public_key)

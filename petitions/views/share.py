@@ -15,7 +15,8 @@ from civic.errors import NotFound
 from civic.http_cache import public_page
 from civic.share import share_card
 from petitions import selectors
-from petitions.models import Initiative, Moderation, Status
+from petitions.models import Initiative, Status
+from petitions.rules import listed_q
 
 
 def _lines(initiative: Initiative) -> list[str]:
@@ -42,7 +43,7 @@ def initiative_share_image(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = (
         selectors.visible_initiatives(AnonymousUser())
         .filter(pk=pk)
-        .exclude(moderation=Moderation.UNPUBLISHED)
+        .filter(listed_q())
         .only("id", "title", "status", "closes_at")
         .first()
     )

@@ -104,5 +104,5 @@ def test_the_english_results_pdf_is_in_english(voted):
     response = Client().get(f"/en/referendums/{voted.campaign.pk}/results.pdf")
     text = pdf_text(response.content)
     assert "By district" in text and "Par quartier" not in text
-    assert "comes first with 71.4 % of the votes." in text
+    assert "comes first with 71.4% of the votes." in text
     assert f'filename="results-{voted.campaign.pk}.pdf"' in response["Content-Disposition"]

@@ -4,7 +4,7 @@ the documents of the city's answer to an obligation met."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -75,38 +75,35 @@ class _ReasonInput(serializers.Serializer):
     reason = REASON
 
 
-class CollectionSuspendApi(APIView):
+class _ReasonOnlyApi(APIView):
+    """A moderator's change of the collection that takes a public reason alone: `change` is the
+    service (`initiative_id`, `actor`, `reason`)."""
+
+    permission_classes = [MODERATOR]
+    change: Callable[..., object]
+
+    @extend_schema(request=_ReasonInput, responses={200: InitiativeDetailOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        data = _ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        type(self).change(
+            initiative_id=pk,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+        )
+        return detail_response(request, pk)
+
+
+class CollectionSuspendApi(_ReasonOnlyApi):
     """A moderator suspends the collection: no signature is taken, the window stands still."""
 
-    permission_classes = [MODERATOR]
-
-    @extend_schema(request=_ReasonInput, responses={200: InitiativeDetailOutput})
-    def post(self, request: Request, pk: int) -> Response:
-        data = _ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.collection_suspend(
-            initiative_id=pk,
-            actor=request.user,  # type: ignore[arg-type]
-            reason=data.validated_data["reason"],
-        )
-        return detail_response(request, pk)
+    change = staticmethod(services.collection_suspend)
 
 
-class CollectionResumeApi(APIView):
+class CollectionResumeApi(_ReasonOnlyApi):
     """A moderator resumes a suspended collection; its closing instant moves by the time it stood."""
 
-    permission_classes = [MODERATOR]
-
-    @extend_schema(request=_ReasonInput, responses={200: InitiativeDetailOutput})
-    def post(self, request: Request, pk: int) -> Response:
-        data = _ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.collection_resume(
-            initiative_id=pk,
-            actor=request.user,  # type: ignore[arg-type]
-            reason=data.validated_data["reason"],
-        )
-        return detail_response(request, pk)
+    change = staticmethod(services.collection_resume)
 
 
 class HistoryApi(APIView):

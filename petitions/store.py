@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
@@ -103,25 +103,37 @@ def quarter_used_elsewhere(*, register_entry_id: int, quarter_key: str, initiati
 
 _DELETE_SQL = f"""
 DELETE FROM petitions_signature
-WHERE initiative_id = %s AND register_entry_id = %s AND invalidation_id IS NULL
+WHERE initiative_id = %s AND register_entry_id = %s
   AND EXISTS (SELECT 1 FROM petitions_initiative WHERE id = %s AND {COLLECTION_OPEN_SQL})
-RETURNING track_mask
+RETURNING track_mask, invalidation_id, channel
 """  # noqa: S608 - constants only
+
+
+class Deleted(NamedTuple):
+    """The signature a withdrawal deleted: its track mask, and the invalidation that held it
+    (None when it was counted), with its channel for that invalidation's tallies."""
+
+    mask: int
+    invalidation_id: int | None
+    channel: str
 
 
 def signature_delete_while_open(
     *, initiative_id: int, register_entry_id: int | None, now: datetime
-) -> int | None:
-    """Delete one's signature only if collection is open at `now`. Returns its track mask, or None
-    when there was none (or collection is closed, or it is invalidated: it no longer counts, and
-    it stays until the invalidation is undone).
+) -> Deleted | None:
+    """Delete one's signature only if collection is open at `now`, counted or held by an
+    invalidation alike (a resident's withdrawal wins: an undo must not bring it back). Returns
+    what was deleted, or None when there was none (or collection is closed).
 
-    Why SQL: the open-collection guard must be in the same statement as the delete, and the mask
-    of the deleted row is needed for the count slot (DELETE ... RETURNING)."""
+    Why SQL: the open-collection guard must be in the same statement as the delete, and the row's
+    state at the instant it is deleted decides which tally moves (DELETE ... RETURNING): a row
+    an invalidation marks or an undo restores meanwhile is seen as the racing statement left it."""
     with connection.cursor() as cursor:
         cursor.execute(_DELETE_SQL, [initiative_id, register_entry_id, initiative_id, now])
         row = cursor.fetchone()
-    return int(row[0]) if row else None
+    if row is None:
+        return None
+    return Deleted(int(row[0]), None if row[1] is None else int(row[1]), str(row[2]))
 
 
 def paper_signatures_insert(rows: Sequence[SignatureRow], *, now: datetime) -> dict[int, int]:

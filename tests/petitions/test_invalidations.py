@@ -379,3 +379,38 @@ def test_a_suspended_obligation_cannot_be_marked_done(now, moderator, run_jobs):
     assert refused.value.code == "obligation_suspended"
     obligation.refresh_from_db()
     assert obligation.status == ObligationStatus.SUSPENDED
+
+
+def test_a_withdrawal_of_an_invalidated_signature_outlives_the_undo(now, moderator, run_jobs):
+    initiative = InitiativeFactory(collecting=True)
+    withdrawing = sign_from(initiative, "203.0.113.1")
+    sign_from(initiative, "203.0.113.2")
+    sign_from(initiative, "198.51.100.1")
+    with run_jobs():
+        invalidation = services.invalidation_request(
+            initiative_id=initiative.pk,
+            criteria={"ip": "203.0.113.0/24"},
+            reason="automated",
+            expected=2,
+            actor=moderator,
+        )
+    services.counts_tick()
+    assert count(initiative) == 1
+
+    withdrawn = api(withdrawing).delete(f"/api/v1/initiatives/{initiative.pk}/signatures/mine/")
+    assert withdrawn.status_code == 204, withdrawn.content
+    invalidation.refresh_from_db()
+    assert invalidation.removed_online == 1  # the invalidation now holds only the other one
+    assert not Signature.objects.filter(register_entry_id=withdrawing.register_entry_id).exists()
+    services.counts_tick()
+    assert count(initiative) == 1  # it was not counted: nothing moves
+
+    with run_jobs():
+        services.invalidation_undo_request(invalidation_id=invalidation.pk, actor=moderator)
+    invalidation.refresh_from_db()
+    assert invalidation.state == InvalidationState.UNDONE
+    services.counts_tick()
+    assert count(initiative) == 2  # the withdrawn signature does not come back
+    assert services.counts_recount() == []
+    register = api().get(f"/api/v1/initiatives/{initiative.pk}/rejections/").json()
+    assert (register["received"], register["accepted"], register["rejected"]) == (2, 2, 0)

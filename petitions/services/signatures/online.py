@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.errors import NotVerified
 from civic.models import User
 from petitions import store
-from petitions.models import Channel
+from petitions.models import Channel, Invalidation
 from petitions.services.signatures.plan import count_slot
 from petitions.services.signatures.record import record
 from petitions.services.signatures.state import open_tracks
@@ -49,14 +50,20 @@ def signature_sign(*, initiative_id: int, user: User, ip: str | None = None) -> 
 
 def signature_withdraw(*, initiative_id: int, user: User) -> None:
     """Withdraw one's signature while collection is open. Withdrawing when one had not signed gives
-    the same answer as withdrawing a signature."""
+        the same answer as withdrawing a signature. A signature an invalidation holds is withdrawn too:
+    the resident's choice outlives an undo."""
     if not user.is_authenticated or not user.is_verified:
         raise NotVerified(_("Vérifiez votre compte."))
     now = timezone.now()
     open_tracks(initiative_id, now)
     with transaction.atomic():
-        mask = store.signature_delete_while_open(
+        deleted = store.signature_delete_while_open(
             initiative_id=initiative_id, register_entry_id=user.register_entry_id, now=now
         )
-        if mask is not None:
-            store.slots_add([(initiative_id, mask, count_slot(), -1)])
+        if deleted is None:
+            return
+        if deleted.invalidation_id is None:
+            store.slots_add([(initiative_id, deleted.mask, count_slot(), -1)])
+        else:  # held by an invalidation: it was not counted; it leaves that invalidation's tally
+            tally = "removed_paper" if deleted.channel == Channel.PAPER else "removed_online"
+            Invalidation.objects.filter(pk=deleted.invalidation_id).update(**{tally: F(tally) - 1})

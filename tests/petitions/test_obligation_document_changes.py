@@ -18,7 +18,7 @@ from tests.petitions.test_obligation_documents import A_PDF, A_PNG, _obligation,
 
 pytestmark = pytest.mark.django_db
 
-REASON = "Le compte rendu contenait le nom d’un habitant."
+REASON = "Compte rendu publié avec des données personnelles."
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,9 @@ Published here, in the transaction of the change:
 
 Heard from the other instruments, below. Each handler is short and idempotent: it records what it
 was told in the assembly's own tables and calls the assembly's own services. Among them,
-`petitions.collection_changed` {initiative_id, moderation, title, ...}: an initiative's agenda
-items follow its publication (`assembly.withdrawn`).
+`petitions.collection_changed` {initiative_id, change_id, moderation, title, ...}: an initiative's
+agenda items follow its publication (`assembly.withdrawn`), in the order of `change_id` (the
+petitions' per-initiative ordering stamp, kept in `InitiativePublication`): a stale event is ignored.
 """
 
 from __future__ import annotations
@@ -66,14 +67,17 @@ def initiative_reached_agenda_rung(event: Event) -> None:
 def initiative_publication_changed(event: Event) -> None:
     """An initiative was unpublished or reinstated (or its window moved): its item on the agenda
     shows "Initiative dépubliée" while it is unpublished, its title again once reinstated
-    (`assembly.withdrawn`). Idempotent; other changes leave the items as they are."""
+    (`assembly.withdrawn`). Ordered by the payload's `change_id`: an event older than the last
+    one applied for that initiative (redelivered, or overtaken on another worker) is ignored.
+    Other changes leave the items as they are."""
     payload = event.payload
     if "moderation" not in payload:
-        return  # an event published before the payload carried it
+        return  # an event published before the payload carried it (change_id came first)
     agenda_source_moderated(
         initiative_id=int(payload["initiative_id"]),
         withdrawn=payload["moderation"] == UNPUBLISHED,
         title=str(payload.get("title") or ""),
+        change_id=int(payload["change_id"]),
     )
 
 

@@ -247,3 +247,39 @@ class DocumentForm(forms.Form):
         help_text=_("PDF, ODT, DOCX, PNG ou JPEG ; le contenu du fichier est vérifié."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
+
+
+class WithdrawDocumentForm(ReasonForm):
+    """Withdrawing a document of the city's answer: the public reason, and a confirmation."""
+
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme : le fichier ne sera plus téléchargeable, son retrait restera public."
+        ),
+    )
+
+
+class ReplaceDocumentForm(DocumentForm):
+    """Replacing a document of the city's answer: the new file, its title (the old one's if left
+    empty) and the public reason."""
+
+    reason = forms.CharField(
+        label=_("Motif public"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Affiché sur la page de l'initiative, avec la date."),
+    )
+
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme : l'ancien fichier ne sera plus téléchargeable, son remplacement restera "
+            "public."
+        ),
+    )
+
+    field_order = ["file", "title", "reason", "confirm"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = _("Laissé vide : le titre du document remplacé.")

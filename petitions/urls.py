@@ -5,6 +5,7 @@ from petitions.views.moderation import (
     obligation_document,
     staff_initiative_moderation,
     staff_moderation,
+    staff_obligation_document_change,
     staff_obligation_documents,
 )
 from petitions.views.paper import paper_form_pdf, paper_forms
@@ -23,6 +24,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "obligations/<id:pk>/documents/",
         staff_obligation_documents,
         name="staff-obligation-documents",
+    ),
+    path(
+        "obligations/<id:pk>/documents/<id:document_pk>/withdraw/",
+        staff_obligation_document_change,
+        {"action": "withdraw"},
+        name="staff-obligation-document-withdraw",
+    ),
+    path(
+        "obligations/<id:pk>/documents/<id:document_pk>/replace/",
+        staff_obligation_document_change,
+        {"action": "replace"},
+        name="staff-obligation-document-replace",
     ),
     path("obligations/documents/<id:pk>/", obligation_document, name="obligation-document"),
     path("staff/", views.staff_queue, name="staff-queue"),

@@ -32,7 +32,7 @@ from assembly.models.followup import (
     Recommendation,
     RecommendationStatus,
 )
-from assembly.models.requests import AgendaRequest
+from assembly.models.requests import AgendaRequest, InitiativePublication
 from assembly.models.sessions import (
     AgendaItem,
     Attendance,
@@ -58,6 +58,7 @@ __all__ = [
     "DrawCommitment",
     "Feature",
     "FeatureKind",
+    "InitiativePublication",
     "Invitation",
     "InvitationBatch",
     "InvitationStatus",

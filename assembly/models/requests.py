@@ -69,3 +69,25 @@ class AgendaRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_kind} {self.source_id}"
+
+
+class InitiativePublication(models.Model):
+    """What the assembly last heard of an initiative's publication (`petitions.collection_changed`),
+    with the event's ordering stamp: the petitions' `change_id`, which grows with each change of
+    one initiative (its changes are made one at a time, the initiative locked). An event carrying
+    a stamp not above the one kept is stale (delivered again, or overtaken by a newer one handled
+    first by another worker) and is ignored, so an older state never overrides a newer one."""
+
+    initiative_id = models.PositiveIntegerField(
+        unique=True, verbose_name=_("initiative (identifiant)")
+    )
+    change_id = models.PositiveBigIntegerField(verbose_name=_("dernier changement appliqué"))
+    withdrawn = models.BooleanField(default=False, verbose_name=_("dépubliée"))
+    updated_at = models.DateTimeField(verbose_name=_("mis à jour le"))
+
+    class Meta:
+        verbose_name = _("publication d'une initiative")
+        verbose_name_plural = _("publications des initiatives")
+
+    def __str__(self) -> str:
+        return f"initiative {self.initiative_id} @ {self.change_id}"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from assembly.models import (
     AgendaItem,
     AgendaRequest,
+    InitiativePublication,
     Mandate,
     MandateStatus,
     Session,
@@ -52,7 +53,14 @@ def agenda_request_record(
     obligation_id: int | None = None,
     initiator_user_ids: list[int] | None = None,
 ) -> AgendaRequest:
-    """Keep the request, once per source (a repeated event finds the row already there)."""
+    """Keep the request, once per source (a repeated event finds the row already there). An
+    initiative unpublished meanwhile (its publication event handled first) is kept under the
+    label, as `agenda_source_moderated` would have set it; reinstating brings the title back."""
+    if (
+        source_kind == SourceKind.INITIATIVE
+        and InitiativePublication.objects.filter(initiative_id=source_id, withdrawn=True).exists()
+    ):
+        title = withdrawn_title()
     request, _created = AgendaRequest.objects.get_or_create(
         source_kind=source_kind,
         source_id=source_id,
@@ -177,9 +185,29 @@ def _tell_initiators(request: AgendaRequest, *, session: Session, item: AgendaIt
         )
 
 
-def agenda_source_moderated(*, initiative_id: int, withdrawn: bool, title: str) -> int:
+def _newer_publication(*, initiative_id: int, withdrawn: bool, change_id: int) -> bool:
+    """Record the initiative's publication as of `change_id` if no later change was applied;
+    False for a stale stamp (a repeated delivery, or an older change handled after a newer one).
+    The kept row is locked: two workers told of the same initiative take their turn."""
+    InitiativePublication.objects.get_or_create(
+        initiative_id=initiative_id,
+        defaults={"change_id": 0, "withdrawn": False, "updated_at": timezone.now()},
+    )
+    kept = InitiativePublication.objects.select_for_update().get(initiative_id=initiative_id)
+    if change_id <= kept.change_id:
+        return False
+    kept.change_id, kept.withdrawn, kept.updated_at = change_id, withdrawn, timezone.now()
+    kept.save(update_fields=["change_id", "withdrawn", "updated_at"])
+    return True
+
+
+def agenda_source_moderated(
+    *, initiative_id: int, withdrawn: bool, title: str, change_id: int
+) -> int:
     """Follow an initiative's publication on the assembly's items and waiting requests (see
-    `assembly.withdrawn`). Idempotent. Returns how many items changed."""
+    `assembly.withdrawn`), as of the petitions' change `change_id` (the event's ordering stamp):
+    a change not later than the last one applied is ignored, so events handled out of order or
+    delivered again never bring back an older state. Returns how many items changed."""
     label = withdrawn_title()
     items = AgendaItem.objects.filter(source_kind=SourceKind.INITIATIVE, source_id=initiative_id)
     waiting = AgendaRequest.objects.filter(
@@ -187,6 +215,15 @@ def agenda_source_moderated(*, initiative_id: int, withdrawn: bool, title: str) 
     )
     changed = 0
     with transaction.atomic():
+        if not _newer_publication(
+            initiative_id=initiative_id, withdrawn=withdrawn, change_id=change_id
+        ):
+            logger.info(
+                "assembly: stale publication change %s for initiative %s ignored",
+                change_id,
+                initiative_id,
+            )
+            return 0
         for item in items.select_for_update():
             if withdrawn == (item.title == label):
                 continue

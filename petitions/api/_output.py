@@ -21,6 +21,9 @@ from petitions.selectors import counts_of, is_overdue
 
 
 class DocumentOutput(serializers.Serializer):
+    """A document of the city's answer. A withdrawn or replaced one stays in the list with its
+    name, size and checksum, when and why it was withdrawn, and no `url` (its file is gone)."""
+
     id = serializers.IntegerField()
     title = serializers.CharField()
     filename = serializers.CharField()
@@ -29,8 +32,14 @@ class DocumentOutput(serializers.Serializer):
     sha256 = serializers.CharField()
     uploaded_at = serializers.DateTimeField()
     url = serializers.SerializerMethodField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    withdrawal_reason = serializers.CharField()
+    replaced_by = serializers.IntegerField(source="replaced_by_id", allow_null=True)
 
-    def get_url(self, document: ObligationDocument) -> str:
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_url(self, document: ObligationDocument) -> str | None:
+        if document.withdrawn_at is not None:
+            return None
         return reverse("petitions:obligation-document", args=[document.pk])
 
 

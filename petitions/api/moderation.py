@@ -1,6 +1,6 @@
 """API of moderation: a moderator suspends, unpublishes or reinstates an initiative, extends,
-suspends or resumes its collection (each change public: `GET .../history/`), and staff attach
-the documents of the city's answer to an obligation met."""
+suspends or resumes its collection (each change public: `GET .../history/`), and staff attach,
+withdraw or replace the documents of the city's answer to an obligation met."""
 
 from __future__ import annotations
 
@@ -158,5 +158,56 @@ class ObligationDocumentApi(APIView):
             actor=request.user,  # type: ignore[arg-type]
             upload=data.validated_data["file"],
             title=data.validated_data["title"],
+        )
+        return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)
+
+
+class ObligationDocumentWithdrawApi(APIView):
+    """Staff withdraw a document of the city's answer, with a public `reason`: it stays in the
+    answer's public history (title, name, size, checksum, when and why), its file is removed.
+    `document_not_found` (404) for a document of another obligation, `document_withdrawn` (409)
+    for one already withdrawn or replaced."""
+
+    permission_classes = [role_permission(Role.MODERATOR, Role.ASSEMBLY_CLERK)]
+
+    @extend_schema(request=_ReasonInput, responses={200: DocumentOutput})
+    def post(self, request: Request, pk: int, document_pk: int) -> Response:
+        data = _ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.obligation_document_withdraw(
+            obligation_id=pk,
+            document_id=document_pk,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=data.validated_data["reason"],
+        )
+        return Response(DocumentOutput(document).data)
+
+
+class ObligationDocumentReplaceApi(APIView):
+    """Staff replace a document of the city's answer by a new file (checked as any upload), with
+    a public `reason`; `title` defaults to the old one's. The old document stays in the public
+    history, marked replaced by the new one (returned). Multipart: `file`, `reason`, `title`."""
+
+    permission_classes = [role_permission(Role.MODERATOR, Role.ASSEMBLY_CLERK)]
+    parser_classes = [DocumentParser, JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(allow_empty_file=True)
+        reason = REASON
+        title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer}, responses={201: DocumentOutput}
+    )
+    def post(self, request: Request, pk: int, document_pk: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.obligation_document_replace(
+            obligation_id=pk,
+            document_id=document_pk,
+            actor=request.user,  # type: ignore[arg-type]
+            upload=data.validated_data["file"],
+            reason=data.validated_data["reason"],
+            title=data.validated_data.get("title", ""),
         )
         return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)

@@ -121,6 +121,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         moderation.ObligationDocumentApi.as_view(),
         name="api-obligation-documents",
     ),
+    path(
+        "obligations/<id:pk>/documents/<id:document_pk>/withdraw/",
+        moderation.ObligationDocumentWithdrawApi.as_view(),
+        name="api-obligation-document-withdraw",
+    ),
+    path(
+        "obligations/<id:pk>/documents/<id:document_pk>/replace/",
+        moderation.ObligationDocumentReplaceApi.as_view(),
+        name="api-obligation-document-replace",
+    ),
     path("me/signatures/", signatures.MySignaturesApi.as_view(), name="api-me-signatures"),
     path("obligations/", obligations.ObligationListApi.as_view(), name="api-obligations"),
     path(

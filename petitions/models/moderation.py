@@ -65,7 +65,12 @@ class CollectionChange(models.Model):
 
 
 class ObligationDocument(models.Model):
-    """A document of the city's answer (a report, a deliberation), checked on its content."""
+    """A document of the city's answer (a report, a deliberation), checked on its content.
+
+    A document is never deleted: staff withdraw it, or replace it by a new one, with a public
+    reason, and the row stays in the answer's public history with its name, size and checksum.
+    Only its stored file goes (a withdrawn document may hold what should never have been public).
+    """
 
     obligation = models.ForeignKey(
         Obligation,
@@ -74,7 +79,9 @@ class ObligationDocument(models.Model):
         verbose_name=_("engagement"),
     )
     title = models.CharField(_("titre"), max_length=200)
-    file = models.FileField(_("fichier"), upload_to="obligations/%Y/%m/", max_length=200)
+    file = models.FileField(
+        _("fichier"), upload_to="obligations/%Y/%m/", max_length=200, blank=True
+    )
     filename = models.CharField(_("nom du fichier"), max_length=120)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("taille (octets)"))
@@ -86,6 +93,24 @@ class ObligationDocument(models.Model):
         related_name="+",
         verbose_name=_("déposé par"),
     )
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retiré par"),
+    )
+    withdrawal_reason = models.TextField(_("motif public du retrait"), blank=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("remplacé par"),
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -93,7 +118,33 @@ class ObligationDocument(models.Model):
         verbose_name_plural = _("documents de réponse")
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="obligation_document_not_empty"),
+            # In force: a stored file, no withdrawal. Withdrawn (or replaced): who, when and
+            # why, and no file left.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        withdrawn_at__isnull=True,
+                        withdrawn_by__isnull=True,
+                        withdrawal_reason="",
+                        replaced_by__isnull=True,
+                    )
+                    & ~Q(file="")
+                )
+                | (
+                    Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False, file="")
+                    & ~Q(withdrawal_reason="")
+                ),
+                name="obligation_document_withdrawal_whole",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=models.F("pk")),
+                name="obligation_document_not_replaced_by_itself",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None

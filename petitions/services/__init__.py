@@ -48,7 +48,11 @@ from petitions.services.moderation import (
     initiative_suspend,
     initiative_unpublish,
 )
-from petitions.services.obligation_documents import obligation_document_attach
+from petitions.services.obligation_documents import (
+    obligation_document_attach,
+    obligation_document_replace,
+    obligation_document_withdraw,
+)
 from petitions.services.obligations import (
     obligation_complete,
     obligation_complete_examined,
@@ -106,6 +110,8 @@ __all__ = [
     "obligation_complete",
     "obligation_complete_examined",
     "obligation_document_attach",
+    "obligation_document_replace",
+    "obligation_document_withdraw",
     "obligations_flag_overdue",
     "obligations_remind_due",
     "paper_batch_for_entry",

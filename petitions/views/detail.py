@@ -19,7 +19,8 @@ reviews: their few readers act on them) are rendered whole each time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -101,30 +102,42 @@ def _unpublished(request: HttpRequest, initiative: Initiative) -> HttpResponse:
     return render(request, "petitions/unpublished.html", context)
 
 
-def _public_key(request: HttpRequest, initiative: Initiative) -> tuple[Any, ...] | None:
+class PublicKey(NamedTuple):
+    """The key of the public part: everything it shows that may change (a tuple, so it keys the
+    process's fragments as it is and nests in the kept page's key)."""
+
+    kind: str
+    initiative_id: int
+    updated_at: datetime
+    count_version: str
+    language: str
+    time_left: str | None
+    today: date  # an obligation becomes overdue at a day's change
+
+
+def _public_key(request: HttpRequest, initiative: Initiative) -> PublicKey | None:
     """What the public part shows; None for an unpublished initiative (rendered whole)."""
     if initiative.published_at is None:
         return None
-    time_left = _time_left(initiative)
-    return (
-        "petitions.initiative",
-        initiative.pk,
-        initiative.updated_at,
-        page_version(request, initiative.pk),
-        get_language(),
-        time_left,
-        timezone.localdate(),  # an obligation becomes overdue at a day's change
+    return PublicKey(
+        kind="petitions.initiative",
+        initiative_id=initiative.pk,
+        updated_at=initiative.updated_at,
+        count_version=page_version(request, initiative.pk),
+        language=get_language(),
+        time_left=_time_left(initiative),
+        today=timezone.localdate(),
     )
 
 
-def _public_part(initiative: Initiative, key: tuple[Any, ...] | None) -> PublicPart:
+def _public_part(initiative: Initiative, key: PublicKey | None) -> PublicPart:
     if key is None:
         return _render_public_part(initiative, _time_left(initiative), None)
-    return fragment(key, lambda: _render_public_part(initiative, key[5], key[3]))
+    return fragment(key, lambda: _render_public_part(initiative, key.time_left, key.count_version))
 
 
 def _kept_page_key(
-    request: HttpRequest, public_key: tuple[Any, ...] | None, viewer: dict[str, Any]
+    request: HttpRequest, public_key: PublicKey | None, viewer: dict[str, Any]
 ) -> tuple[Any, ...] | None:
     """The key of the whole page for a resident who only reads and signs here (civic.fragments.
     kept_page): everything the page shows about them (verified, signed in through the identity

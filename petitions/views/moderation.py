@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseGone
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civic.roles import Role, has_role
 from petitions import selectors, services
-from petitions.forms import DocumentForm, ExtendForm, ReasonForm
+from petitions.forms import (
+    DocumentForm,
+    ExtendForm,
+    ReasonForm,
+    ReplaceDocumentForm,
+    WithdrawDocumentForm,
+)
 from petitions.models import Initiative, Moderation, Obligation, ObligationDocument, Status
 from petitions.rules import collection_window_running, is_moderator, is_public, public_q
 from petitions.views._common import run_service, user_of, visible_or_404
@@ -146,8 +152,67 @@ def staff_obligation_documents(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_obligation_document_change(
+    request: HttpRequest, pk: int, document_pk: int, action: str
+) -> HttpResponse:
+    """Withdraw or replace one document of the city's answer: a page that states what follows and
+    asks for the public reason and a confirmation (no JavaScript needed)."""
+    if not _may_attach(request.user):
+        raise PermissionDenied
+    document = (
+        ObligationDocument.objects.select_related("obligation__initiative")
+        .filter(pk=document_pk, obligation_id=pk, withdrawn_at__isnull=True)
+        .first()
+    )
+    if document is None:
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    form: WithdrawDocumentForm | ReplaceDocumentForm
+    if action == "withdraw":
+        form = WithdrawDocumentForm(data, prefix="w")
+    else:
+        form = ReplaceDocumentForm(data, request.FILES or None, prefix="r")
+    if request.method == "POST" and form.is_valid() and _change(request, document, action, form):
+        return redirect("petitions:staff-obligation-documents", pk=pk)
+    return render(
+        request,
+        "petitions/staff_obligation_document_change.html",
+        {"document": document, "obligation": document.obligation, "action": action, "form": form},
+    )
+
+
+def _change(request: HttpRequest, document: ObligationDocument, action: str, form: Any) -> bool:
+    actor = user_of(request)
+    reason = form.cleaned_data["reason"]
+    if action == "withdraw":
+        return run_service(
+            request,
+            _("Document retiré ; son retrait est public."),
+            lambda: services.obligation_document_withdraw(
+                obligation_id=document.obligation_id,
+                document_id=document.pk,
+                actor=actor,
+                reason=reason,
+            ),
+        )
+    return run_service(
+        request,
+        _("Document remplacé ; le remplacement est public."),
+        lambda: services.obligation_document_replace(
+            obligation_id=document.obligation_id,
+            document_id=document.pk,
+            actor=actor,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+            reason=reason,
+        ),
+    )
+
+
 @require_GET
-def obligation_document(request: HttpRequest, pk: int) -> FileResponse:
+def obligation_document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """A document of the city's answer, always as a download of its checked type: never rendered
     by the browser in the site's origin (attachment, nosniff, a sandboxing policy)."""
     document = ObligationDocument.objects.select_related("obligation__initiative").filter(pk=pk)
@@ -158,6 +223,12 @@ def obligation_document(request: HttpRequest, pk: int) -> FileResponse:
     visible = is_public(published_at=initiative.published_at, status=initiative.status)
     if not visible and not _may_attach(request.user):
         raise Http404
+    if found.withdrawn_at is not None:
+        # Its history stays on the initiative's page; the file itself is gone for good.
+        return HttpResponseGone(
+            _("Ce document a été retiré ou remplacé ; son historique reste public."),
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         handle = found.file.open("rb")
     except OSError:

@@ -15,7 +15,7 @@ from assembly.services.agenda_requests import agenda_requests_place, agenda_sour
 from civic.events import events_drain
 from civic.http_cache import page_memo_forget
 from petitions import services as petitions
-from petitions.models import ObligationKind, TrackRung
+from petitions.models import CollectionChange, ObligationKind, TrackRung
 from tests.assembly.factories import MandateFactory, SessionFactory
 from tests.documents import pdf_text
 from tests.factories import ResidentFactory, StaffFactory
@@ -110,8 +110,11 @@ def test_the_assembly_keeps_its_record_and_the_clerks_edit(on_agenda):
     item.refresh_from_db()
     assert item.title == LABEL
     assert AgendaRequest.objects.get(placed_item=item).title == "Plantations rue de la Gare"
-    # Told twice (a repeated delivery): nothing lost.
-    agenda_source_moderated(initiative_id=initiative.pk, withdrawn=True, title=TITLE)
+    # Told twice (a repeated delivery, the same ordering stamp): nothing lost.
+    last = CollectionChange.objects.filter(initiative=initiative).latest("id")
+    assert not agenda_source_moderated(
+        initiative_id=initiative.pk, withdrawn=True, title=TITLE, change_id=last.pk
+    )
     _moderate(initiative, "public")
     item.refresh_from_db()
     assert item.title == "Plantations rue de la Gare"

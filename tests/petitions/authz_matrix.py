@@ -159,6 +159,39 @@ def obligation(world: Any) -> Any:
     return cache["obligation"]
 
 
+def obligation_document(world: Any) -> Any:
+    """A document on the world's obligation (its row only: no file is read or served here)."""
+    from django.utils import timezone
+
+    from petitions.models import ObligationDocument
+
+    cache = world.__dict__.setdefault("petitions", {})
+    if "document" not in cache:
+        cache["document"] = ObligationDocument.objects.create(
+            obligation=obligation(world),
+            title="Compte rendu",
+            file="obligations/matrix.pdf",
+            filename="compte-rendu.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+            uploaded_at=timezone.now(),
+            uploaded_by=world.user("moderator"),
+        )
+    return cache["document"]
+
+
+def _document_ids(world: Any) -> dict[str, int]:
+    document = obligation_document(world)
+    return {"id": document.obligation_id, "document_pk": document.pk}
+
+
+def _document_withdrawn(world: Any) -> bool:
+    from petitions.models import ObligationDocument
+
+    return ObligationDocument.objects.get(pk=obligation_document(world).pk).withdrawn_at is not None
+
+
 def _obligation_done(world: Any) -> bool:
     from petitions.models import Obligation
 
@@ -418,6 +451,18 @@ MATRIX: dict[tuple[str, str], Row] = {
         expect=roles(DENIED, administrator=REFUSED, moderator=REFUSED, assembly_clerk=REFUSED),
         params=lambda world: {"id": obligation(world).pk},
         body=lambda world, role: {"title": "Compte rendu"},
+    ),
+    ("POST", "/api/v1/obligations/{id}/documents/{document_pk}/withdraw/"): Row(
+        expect=roles(DENIED, administrator=OK, moderator=OK, assembly_clerk=OK),
+        params=_document_ids,
+        body=lambda world, role: {"reason": "Retiré par erreur de dépôt."},
+        effect=_document_withdrawn,
+    ),
+    ("POST", "/api/v1/obligations/{id}/documents/{document_pk}/replace/"): Row(
+        # Multipart only, as attaching: the JSON body carries no file (a 400 past the checks).
+        expect=roles(DENIED, administrator=REFUSED, moderator=REFUSED, assembly_clerk=REFUSED),
+        params=_document_ids,
+        body=lambda world, role: {"reason": "Version signée."},
     ),
     ("POST", "/api/v1/invalidations/{id}/undo/"): Row(
         expect=roles(DENIED, **MODERATORS), params=_applied_invalidation, effect=_undo_started

@@ -96,6 +96,63 @@ def _flush_past_truncate_guards() -> Iterator[None]:
     DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
 
 
+# What WhiteNoise's middleware reads from the settings when it lists the static files it serves.
+_WHITENOISE_SETTINGS = (
+    "DEBUG",
+    "FORCE_SCRIPT_NAME",
+    "INSTALLED_APPS",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "STATIC_ROOT",
+    "STATIC_URL",
+    "STORAGES",
+    "WHITENOISE_ADD_HEADERS_FUNCTION",
+    "WHITENOISE_ALLOW_ALL_ORIGINS",
+    "WHITENOISE_AUTOREFRESH",
+    "WHITENOISE_CHARSET",
+    "WHITENOISE_IMMUTABLE_FILE_TEST",
+    "WHITENOISE_INDEX_FILE",
+    "WHITENOISE_MAX_AGE",
+    "WHITENOISE_MIMETYPES",
+    "WHITENOISE_ROOT",
+    "WHITENOISE_STATIC_PREFIX",
+    "WHITENOISE_USE_FINDERS",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once() -> Iterator[None]:
+    """Each test client builds its own middleware, and WhiteNoise's walks every static folder of
+    every app (finders included) to list the files it serves: 30-60 ms a client, most of a short API
+    test's time, thousands of times a run. A web process lists them once when it starts; here the
+    list is made once per set of the settings it depends on (a test that points STATIC_ROOT
+    elsewhere gets its own) and each new middleware starts from a copy of it. Nothing in the suite
+    writes into a static folder after its files were listed."""
+    from django.conf import settings as django_settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.__init__
+    listed: dict[str, dict[str, Any]] = {}
+
+    def __init__(self: Any, get_response: Any = None, settings: Any = django_settings) -> None:
+        key = repr([getattr(settings, name, None) for name in _WHITENOISE_SETTINGS])
+        if key not in listed:
+            original(self, get_response, settings)
+            listed[key] = dict(self.files)
+            return
+        self.add_files = lambda *args, **kwargs: None
+        self.add_files_from_finders = lambda: None
+        try:
+            original(self, get_response, settings)
+        finally:
+            del self.add_files, self.add_files_from_finders
+        self.files = dict(listed[key])
+
+    WhiteNoiseMiddleware.__init__ = __init__  # type: ignore[method-assign]
+    yield
+    WhiteNoiseMiddleware.__init__ = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """pytest-django's live server, serving the application as deployed: Django's handler behind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,10 +30,25 @@ class Violation:
         return f"{self.path}: {self.rule} ({self.impact}) {self.help} -> {shown}"
 
 
-def axe_violations(page: Any, path: str) -> list[Violation]:
+@functools.cache
+def axe_script() -> str:
+    """axe-core's source as axe-playwright-python bundles it (570 KB, read once)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options=AXE_OPTIONS)
+    return str(Axe().axe_script)
+
+
+def install_axe(context: Any) -> None:
+    """axe-core in every document the browser context opens from now on (added before the page's
+    own scripts, which do not use the name `axe`): sent to the browser once for a whole crawl
+    instead of with each page checked, which cost 0.2-0.3 s a page."""
+    context.add_init_script(axe_script())
+
+
+def axe_violations(page: Any, path: str) -> list[Violation]:
+    if not page.evaluate("() => typeof window.axe === 'object' && !!window.axe.run"):
+        page.evaluate(axe_script())
+    response = page.evaluate("options => axe.run(options)", AXE_OPTIONS)
     return [
         Violation(
             path=path,
@@ -41,7 +57,7 @@ def axe_violations(page: Any, path: str) -> list[Violation]:
             help=item.get("help", ""),
             targets=[" ".join(map(str, node.get("target", []))) for node in item["nodes"]],
         )
-        for item in results.response["violations"]
+        for item in response["violations"]
     ]
 
 

@@ -5,10 +5,19 @@ phone layout rides on the accessibility crawl instead of crawling again."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.e2e.accessibility import Violation, axe_violations, browser_fetcher, request_fetcher
+from django.test.signals import template_rendered
+
+from tests.e2e.accessibility import (
+    Violation,
+    axe_violations,
+    browser_fetcher,
+    install_axe,
+    request_fetcher,
+)
 from tests.e2e.crawler import Fetched
 from tests.e2e.layout import is_measured, phone_problems
 
@@ -34,6 +43,7 @@ class PageChecks:
     layout_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        install_axe(self.page.context)
         self._load = browser_fetcher(self.page)
         self._ask = request_fetcher(self.page, self.language)
 
@@ -84,3 +94,77 @@ class PageChecks:
             )
         self.violations.extend(axe_violations(self.page, shown))
         self.checked.append(shown)
+
+
+class TemplateLog:
+    """The templates the application renders in this process, the live server's thread included:
+    Django's test environment (set up by pytest-django) sends `template_rendered` for each one, its
+    `{% include %}`s and its base templates too. The crawl asks one path at a time, so what is logged
+    between two `take()`s is what the server rendered for that path."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __enter__(self) -> TemplateLog:
+        template_rendered.connect(self._record, dispatch_uid=f"crawl-templates-{id(self)}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        template_rendered.disconnect(dispatch_uid=f"crawl-templates-{id(self)}")
+
+    def _record(self, sender: Any, template: Any, **kwargs: Any) -> None:
+        self.names.append(str(template.name))
+
+    def take(self) -> frozenset[str]:
+        names = frozenset(self.names)
+        self.names.clear()
+        return names
+
+
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang=[\"']?([^\"'\s>]+)", re.I)
+
+
+@dataclass
+class OncePerTemplates(PageChecks):
+    """The English crawls' checks. Every path is asked of the server (as `PageChecks` does), and
+    the language of every page shown is read from its `<html lang>`; a page is drawn in the browser
+    and checked by axe only when the templates the server rendered for it make a set that no page
+    checked before rendered (`axed`, shared by the four roles' crawls of one test). A page's markup
+    is its templates filled with its objects and words, and the French crawls check every page of
+    every role with axe: what English changes is the words, which reach axe through each template
+    once (a role that renders another branch of a page through another included template draws it
+    again)."""
+
+    axed: set[frozenset[str]] = field(default_factory=set)
+    templates: TemplateLog = field(default_factory=TemplateLog)
+    shown: list[str] = field(default_factory=list)
+
+    def __call__(self, path: str) -> Fetched:
+        if not self.ask_first:  # an e-mailed one-time link: opened and checked in the browser
+            return super().__call__(path)
+        self.templates.take()
+        answer = self._ask(path)
+        rendered = self.templates.take()
+        shown = answer.final_path
+        if not self._is_page(answer) or shown in self.shown or shown.startswith(NOT_AXE_PAGES):
+            return answer
+        self.shown.append(shown)
+        match = _HTML_LANG.search(answer.html)
+        lang = match.group(1) if match else None
+        if lang != self.language:
+            self.violations.append(
+                Violation(
+                    path,
+                    "page-language",
+                    "serious",
+                    f"lang={lang!r}, asked {self.language}",
+                    ["html"],
+                )
+            )
+        if rendered in self.axed:
+            return answer
+        fetched = self._load(path)
+        if self._is_page(fetched) and fetched.final_path not in self.checked:
+            self._check_accessibility(path, fetched.final_path)
+            self.axed.add(rendered)
+        return fetched

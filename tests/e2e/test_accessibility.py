@@ -1,6 +1,8 @@
-"""Every page the crawler reaches, for a visitor, a resident and staff, in French and in English:
-0 axe-core violations at WCAG 2.1 A and AA (tags wcag2a, wcag2aa, wcag21a, wcag21aa); the French
-crawls of a visitor and a resident also measure each page at phone widths (tests/e2e/layout.py).
+"""Every page the crawler reaches, for a visitor, a resident and staff: in French, 0 axe-core
+violations at WCAG 2.1 A and AA (tags wcag2a, wcag2aa, wcag21a, wcag21aa) on every page, and the
+French crawls of a visitor, a resident and an administrator also measure each page at phone widths
+(tests/e2e/layout.py); in English, the same crawls check every page's language and run axe on each
+page whose set of rendered templates is new (tests/e2e/sitecrawl.py: OncePerTemplates).
 
 The crawler follows same-origin links from the home page and the entry URLs
 (tests/e2e/crawler.py: ENTRY_URLS), so the instruments' pages are checked as soon as they are linked;
@@ -19,9 +21,9 @@ import pytest
 from tests.e2e import figures
 from tests.e2e.accessibility import axe_violations
 from tests.e2e.browser import ARTIFACTS, missing_axe
-from tests.e2e.crawler import ENTRY_URLS, crawl, is_html_page, summary
+from tests.e2e.crawler import ENTRY_URLS, Visit, crawl, is_html_page, summary
 from tests.e2e.layout import WIDTHS
-from tests.e2e.sitecrawl import PageChecks
+from tests.e2e.sitecrawl import OncePerTemplates, PageChecks
 from tests.e2e.world import World
 
 pytestmark = pytest.mark.skipif(missing_axe() is not None, reason=str(missing_axe()))
@@ -32,7 +34,7 @@ CRAWLERS = ("anonymous", "resident", "unverified", "administrator")
 # Known violations the tests may not fix (the page is outside tests/), each with its fix. An entry
 # that no longer occurs fails the test too, so the list only shrinks.
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
-# The crawls that also measure every page at phone widths: a visitor and a resident, in French.
+# The crawls that also measure every page at phone widths: in French, all but the unverified account.
 PHONE_CRAWLS = {("anonymous", "fr"), ("resident", "fr"), ("administrator", "fr")}
 
 
@@ -84,60 +86,101 @@ REACHED: dict[str, Callable[[World], set[str]]] = {
 
 
 @pytest.mark.long
-@pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("who", CRAWLERS)
 def test_every_crawled_page_has_no_wcag_21_aa_violation_nor_phone_layout_problem(
-    new_context, world, who, language
+    new_context, world, who
 ):
-    """axe on every page; for a visitor and a resident in French, the same crawl measures each page
-    at phone widths too (tests/e2e/layout.py: nothing scrolls sideways, every target 44 x 44 px)."""
+    """In French, axe on every page; for a visitor, a resident and an administrator, the same crawl
+    measures each page at phone widths too (tests/e2e/layout.py: nothing scrolls sideways, every
+    target 44 x 44 px)."""
+    language = "fr"
     phone = (who, language) in PHONE_CRAWLS
     page = new_context(language=language, user=world.user(who)).new_page()
     checks = PageChecks(page, language, phone=phone)
     entry_visits = crawl(checks, start=ENTRY_URLS)
-    # Last, and alone: allauth logs out whoever opens another account's password-reset link, which
-    # would leave the rest of a resident's crawl anonymous. (The phone measures cover the pages of
-    # the entry URLs' crawl, as they always have.)
-    checks.phone = False
-    checks.ask_first = False  # each e-mailed link opened once, in the browser
-    visits = entry_visits + crawl(
-        checks, start=world.emailed_urls, max_pages=len(world.emailed_urls)
-    )
-    checked, violations = checks.checked, checks.violations
-    pages = [v for v in visits if is_html_page(v)]
-    figures.record(
-        f"axe {who}/{language}: {len(checked)} pages checked, {len(violations)} violations"
-        f" ({sum((v.path, v.rule) in KNOWN_VIOLATIONS for v in violations)} known)"
-        f" ({len(visits)} paths visited)"
-    )
+    if phone:
+        assert len([v for v in entry_visits if is_html_page(v)]) >= 8, summary(entry_visits, who)
+    visits = entry_visits + _crawl_emailed_links(checks, world)
+    failures = _crawl_failures(world, who, language, checks, visits, checks.checked)
     if phone:
         figures.record(
             f"layout {who} at {', '.join(map(str, WIDTHS))} px: {len(checks.measured)} pages, "
             f"{len(checks.layout_problems)} problems"
         )
+    if checks.layout_problems:
+        failures.append("phone layout:\n" + "\n".join(checks.layout_problems))
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.long
+def test_every_english_page_has_its_language_and_each_of_its_templates_no_wcag_violation(
+    new_context, world
+):
+    """In English, the four roles' crawls follow the same paths as in French: every page shown
+    says `lang="en"`, none answers a server error, each role reaches its instrument pages; axe runs
+    on each page whose set of rendered templates no English page checked before rendered
+    (sitecrawl.OncePerTemplates), so each template's English words pass axe, in each branch a role
+    renders through its own included templates. Every page of every role passes axe in French."""
+    axed: set[frozenset[str]] = set()
+    failures = []
+    for who in CRAWLERS:
+        page = new_context(language="en", user=world.user(who)).new_page()
+        checks = OncePerTemplates(page, "en", axed=axed)
+        with checks.templates:
+            visits = crawl(checks, start=ENTRY_URLS)
+        visits += _crawl_emailed_links(checks, world)
+        failures += _crawl_failures(world, who, "en", checks, visits, checks.shown)
+    figures.record(f"axe en: {len(axed)} distinct sets of templates checked")
+    assert not failures, "\n\n".join(failures)
+
+
+def _crawl_emailed_links(checks: PageChecks, world: World) -> list[Visit]:
+    """Last, and alone: allauth logs out whoever opens another account's password-reset link,
+    which would leave the rest of a resident's crawl anonymous."""
+    checks.phone = False
+    checks.ask_first = False  # each e-mailed link opened once, in the browser
+    return crawl(checks, start=world.emailed_urls, max_pages=len(world.emailed_urls))
+
+
+def _crawl_failures(
+    world: World,
+    who: str,
+    language: str,
+    checks: PageChecks,
+    visits: list[Visit],
+    reached: list[str],
+) -> list[str]:
+    """Records the crawl's figures and list, asserts it really crawled, and returns every problem
+    found (axe, language, instrument pages not reached, server errors), each line naming its page."""
+    checked, violations = checks.checked, checks.violations
+    pages = [v for v in visits if is_html_page(v)]
+    figures.record(
+        f"axe {who}/{language}: {len(checked)} pages checked, {len(violations)} violations"
+        f" ({sum((v.path, v.rule) in KNOWN_VIOLATIONS for v in violations)} known)"
+        f" ({len(visits)} paths visited, {len(set(reached))} pages)"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"crawl-{who}-{language}.txt").write_text(
         summary(visits, f"{who}/{language}") + "\naxe-checked:\n  " + "\n  ".join(checked) + "\n"
     )
     assert len(pages) >= 8, summary(visits, f"{who}/{language}")  # the crawler really crawled
-    if phone:
-        assert len([v for v in entry_visits if is_html_page(v)]) >= 8, summary(entry_visits, who)
-    missed = sorted(REACHED[who](world) - set(checked))
-    assert not missed, f"instrument pages not reached: {missed}\n" + summary(visits, who)
+    failures = []
+    missed = sorted(REACHED[who](world) - set(reached))
+    if missed:
+        failures.append(
+            f"{who}/{language}: instrument pages not reached: {missed}\n" + summary(visits, who)
+        )
     server_errors = [v.path for v in visits if v.fetched.status >= 500]
-    assert not server_errors, f"server errors on {server_errors}"
-    # Every kind of problem is reported, each line naming its page, before the test fails.
+    if server_errors:
+        failures.append(f"{who}/{language}: server errors on {server_errors}")
     unexpected = [v for v in violations if (v.path, v.rule) not in KNOWN_VIOLATIONS]
     found = {(v.path, v.rule) for v in violations}
     stale = [key for key in KNOWN_VIOLATIONS if key[0] in checked and key not in found]
-    failures = []
     if unexpected:
-        failures.append("axe violations:\n" + "\n".join(map(str, unexpected)))
+        failures.append(f"{who}/{language}: axe violations:\n" + "\n".join(map(str, unexpected)))
     if stale:
         failures.append(f"fixed, remove from KNOWN_VIOLATIONS: {stale}")
-    if checks.layout_problems:
-        failures.append("phone layout:\n" + "\n".join(checks.layout_problems))
-    assert not failures, "\n\n".join(failures)
+    return failures
 
 
 def test_axe_finds_a_violation_when_there_is_one(new_context, world):

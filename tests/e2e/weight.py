@@ -5,6 +5,7 @@ resident on a slow mobile connection sees it within a few seconds."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 from collections.abc import Callable
@@ -28,7 +29,9 @@ class _Assets(HTMLParser):
             self.urls.append(values["src"] or "")
 
 
+@functools.lru_cache(maxsize=256)
 def compressed_size(body: bytes) -> int:
+    """Compressed once per distinct body: a crawl's pages share their style sheets and fonts."""
     return len(gzip.compress(body, compresslevel=6, mtime=0))
 
 

@@ -7,6 +7,7 @@ as soon as a link or an entry URL reaches it. Runs everywhere (no browser needed
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -90,8 +91,10 @@ def header_problems(path: str, headers: dict[str, str], html: str) -> list[tuple
 
 
 def client_getter(client: Client):  # type: ignore[no-untyped-def]
-    """The bytes of an asset a page names (a style sheet, an image, the theme's colours)."""
+    """The bytes of an asset a page names (a style sheet, an image, the theme's colours), asked of
+    the server once per crawl: every page names the same style sheets, scripts and fonts."""
 
+    @functools.cache
     def get(url: str) -> bytes:
         response = client.get(url)
         assert response.status_code == 200, f"{url}: {response.status_code}"

@@ -49,3 +49,10 @@ def desk_requests_purge(*, batch: int = 5000) -> int:
         if not ids:
             return deleted
         deleted += DeskRequest.objects.filter(pk__in=ids).delete()[0]
+
+
+def staff_jobs_purge() -> int:
+    """Delete staff jobs over for longer than the period: an export's file, an import's report."""
+    from civic.jobs import staff_jobs_purge as purge
+
+    return purge(days=core_days("staff_jobs"))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from civic.audit import audit_record
 from civic.jobs import job_allowed, kind_of
 from civic.models import StaffJob
 from civic.progress import JobProgress, progress_refresh
@@ -89,6 +91,13 @@ def staff_job_file(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk, "payload")
     if not job.output_name or job.output is None:
         raise Http404
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,  # type: ignore[arg-type]
+            verb="staff_job.file_downloaded",
+            target=job,
+            after={"kind": job.kind, "name": job.output_name},
+        )
     response = HttpResponse(bytes(job.output), content_type=job.output_type)
     response["Content-Disposition"] = f'attachment; filename="{job.output_name}"'
     response["Cache-Control"] = "private, no-store"

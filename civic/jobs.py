@@ -38,8 +38,9 @@ class JobKind:
     task: str
     roles: tuple[str, ...]
     result_template: str
-    # For a scoped kind: may this user act on this object (else the job is not found for them)?
-    scope_allows: Callable[[Any, int], bool] | None = None
+    # May this user act on what this job acts on (its object, its options)? Else the job is not
+    # found for them (404), as the pages of that object are not.
+    allows: Callable[[Any, StaffJob], bool] | None = None
     back_url: Callable[[StaffJob], str] | None = None
 
 
@@ -59,9 +60,7 @@ def job_allowed(user: Any, job: StaffJob) -> bool:
     kind = _KINDS.get(job.kind)
     if kind is None or not has_role(user, *kind.roles):
         return False
-    if kind.scope_allows is not None and job.scope_id is not None:
-        return kind.scope_allows(user, job.scope_id)
-    return True
+    return kind.allows is None or kind.allows(user, job)
 
 
 def job_create(
@@ -120,6 +119,12 @@ def job_advance(job: StaffJob, steps: int, *, result: dict[str, Any] | None = No
     StaffJob.objects.filter(pk=job.pk).update(**changes)
 
 
+def job_restart(job: StaffJob, *, total: int | None) -> None:
+    """Start the count afresh (a job that redoes all its work when redelivered: an export)."""
+    StaffJob.objects.filter(pk=job.pk).update(done=0, total=total)
+    job.done, job.total = 0, total
+
+
 def job_finish(
     job: StaffJob,
     *,
@@ -130,7 +135,7 @@ def job_finish(
 ) -> None:
     """The job is done (call it in the transaction of its last work: a redelivery then sees it
     over). The uploaded file is erased."""
-    StaffJob.objects.filter(pk=job.pk).update(
+    StaffJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
         state=JobState.DONE,
         done=F("total") if job.total is not None else F("done"),
         result=result,

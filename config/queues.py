@@ -45,6 +45,7 @@ BULK_TASKS = frozenset(
         # Staff bulk actions (civic/jobs.py): imports and exports of whole files.
         "civic.tasks.run_register_import",
         "petitions.tasks.run_paper_import",
+        "dashboards.tasks.run_staff_export",
         # Initiatives: messages to every signer, scans, recounts, invalidations, purges.
         "petitions.tasks.notify_signers",
         "petitions.tasks.remind",

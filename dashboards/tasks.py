@@ -15,3 +15,12 @@ def stats_tick() -> dict[str, int]:
 def documents_rebuild_all() -> int:
     """Safety net: rebuild every published initiative's documents (unchanged ones keep their ETag)."""
     return services.documents_rebuild(everything=True)
+
+
+@shared_task(acks_late=True)
+def run_staff_export(job_id: int) -> int:
+    """A staff export job (dashboards/export_jobs.py): a redelivery writes the file afresh, or
+    finds the job over."""
+    from dashboards.export_jobs import staff_export_job_run
+
+    return staff_export_job_run(job_id=job_id)

@@ -65,7 +65,7 @@ def register_kind() -> None:
             task=TASK,
             roles=(Role.MODERATOR,),
             result_template="petitions/_paper_import_report.html",
-            scope_allows=lambda user, pk: Initiative.objects.filter(pk=pk).exists(),
+            allows=lambda user, job: Initiative.objects.filter(pk=job.scope_id or 0).exists(),
             back_url=lambda job: reverse("petitions:staff-paper-import", args=[job.scope_id]),
         )
     )

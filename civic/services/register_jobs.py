@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +40,7 @@ def register_kind() -> None:
             task=TASK,
             roles=(Role.ADMINISTRATOR,),
             result_template="civic/_register_report.html",
+            back_url=lambda job: reverse("staff-register-import"),
         )
     )
 

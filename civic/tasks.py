@@ -22,6 +22,7 @@ from civic.notifications import (
     notifications_deliver,
     notifications_stale_ids,
 )
+from civic.services.register_jobs import register_import_job_run
 from civic.webhooks import webhook_deliver, webhooks_due_ids
 
 logger = logging.getLogger(__name__)
@@ -124,8 +125,6 @@ def purge_desk_requests() -> int:
 @shared_task(acks_late=True)
 def run_register_import(job_id: int) -> bool:
     """A register import job (civic/services/register_jobs.py): a redelivery finds it over."""
-    from civic.services.register_jobs import register_import_job_run
-
     return register_import_job_run(job_id=job_id)
 
 

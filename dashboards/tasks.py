@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from dashboards import services
+from dashboards.export_jobs import staff_export_job_run
 
 
 @shared_task(ignore_result=True)
@@ -21,6 +22,4 @@ def documents_rebuild_all() -> int:
 def run_staff_export(job_id: int) -> int:
     """A staff export job (dashboards/export_jobs.py): a redelivery writes the file afresh, or
     finds the job over."""
-    from dashboards.export_jobs import staff_export_job_run
-
     return staff_export_job_run(job_id=job_id)

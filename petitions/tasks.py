@@ -6,6 +6,7 @@ from celery import shared_task
 
 from civic.queue import enqueue_mark_clear, enqueue_once
 from petitions import services
+from petitions.services.paper_jobs import paper_import_job_run
 
 
 @shared_task
@@ -81,6 +82,4 @@ def trending_alerts() -> dict[str, int]:
 def run_paper_import(job_id: int) -> int:
     """A paper import job (petitions/services/paper_jobs.py): a redelivery resumes after the last
     committed batch, or finds the job over."""
-    from petitions.services.paper_jobs import paper_import_job_run
-
     return paper_import_job_run(job_id=job_id)

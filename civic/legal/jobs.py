@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from civic.jobs import staff_jobs_purge as jobs_purge
 from civic.legal.retention import core_days
 from civic.models import AuditIdentity, DeskRequest, Notification, NotificationStatus
 
@@ -53,6 +54,4 @@ def desk_requests_purge(*, batch: int = 5000) -> int:
 
 def staff_jobs_purge() -> int:
     """Delete staff jobs over for longer than the period: an export's file, an import's report."""
-    from civic.jobs import staff_jobs_purge as purge
-
-    return purge(days=core_days("staff_jobs"))
+    return jobs_purge(days=core_days("staff_jobs"))

@@ -50,3 +50,8 @@ class CivicConfig(AppConfig):
         # The tasks register with Celery here, so that civic.events can enqueue its dispatch by the
         # task's name without importing the module that imports it.
         import civic.tasks  # noqa: F401
+
+        # The staff jobs the core runs (civic/jobs.py); each app declares its own in its `ready`.
+        from civic.services.register_jobs import register_kind
+
+        register_kind()

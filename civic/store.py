@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -12,7 +13,15 @@ from typing import Any
 from django.db import connection, connections
 from django.db.models import QuerySet
 
-from civic.models import ApiToken, Notification, NotificationStatus, RegisterEntry, User
+from civic.models import (
+    ApiToken,
+    JobState,
+    Notification,
+    NotificationStatus,
+    RegisterEntry,
+    StaffJob,
+    User,
+)
 from civic.perf import model_columns, prepared_cursor
 
 # The last-used stamp is refreshed at most this often: a write per call would cost the hot path.
@@ -149,3 +158,27 @@ def notifications_insert(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+@contextmanager
+def job_progress_outside(job_id: int) -> Iterator[Callable[[int], None]]:
+    """Why SQL, on a connection of its own: an all-or-nothing job (the register import) applies
+    its whole file in ONE transaction, whose writes no one sees before it commits. Its progress
+    (rows read and checked so far) is written on a second connection, committed at once, so the
+    job's page follows it while the import runs; the bar says rows read, and the job is "done" only
+    in the import's own transaction. The second connection touches no row the import locks."""
+    side = connections.create_connection("default")
+    table = StaffJob._meta.db_table
+    sql = (
+        f'UPDATE "{table}" SET "done" = LEAST(%s, COALESCE("total", %s)) '  # noqa: S608 - names from the model
+        'WHERE "id" = %s AND "state" = %s'
+    )
+
+    def moved(done: int) -> None:
+        with side.cursor() as cursor:
+            cursor.execute(sql, [done, done, job_id, JobState.RUNNING.value])
+
+    try:
+        yield moved
+    finally:
+        side.close()

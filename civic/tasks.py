@@ -9,7 +9,12 @@ from celery import shared_task
 from civic.audit import audit_verify
 from civic.audit_heads import heads_publish
 from civic.events import event_dispatch, event_enqueue, events_purge, events_stale_ids
-from civic.legal.jobs import audit_identities_purge, desk_requests_purge, notifications_purge
+from civic.legal.jobs import (
+    audit_identities_purge,
+    desk_requests_purge,
+    notifications_purge,
+    staff_jobs_purge,
+)
 from civic.notifications import (
     digests_send,
     notification_deliver,
@@ -17,6 +22,7 @@ from civic.notifications import (
     notifications_deliver,
     notifications_stale_ids,
 )
+from civic.services.register_jobs import register_import_job_run
 from civic.webhooks import webhook_deliver, webhooks_due_ids
 
 logger = logging.getLogger(__name__)
@@ -114,3 +120,14 @@ def purge_audit_identities() -> int:
 @shared_task
 def purge_desk_requests() -> int:
     return desk_requests_purge()
+
+
+@shared_task(acks_late=True)
+def run_register_import(job_id: int) -> bool:
+    """A register import job (civic/services/register_jobs.py): a redelivery finds it over."""
+    return register_import_job_run(job_id=job_id)
+
+
+@shared_task
+def purge_staff_jobs() -> int:
+    return staff_jobs_purge()

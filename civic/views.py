@@ -21,6 +21,7 @@ from civic.auth import authenticated_user
 from civic.errors import DomainError
 from civic.forms import DeskVerificationForm, RegisterImportForm, VerificationForm
 from civic.http_cache import public_page
+from civic.jobs import jobs_of
 from civic.models import DeskRequest, Notification, RegisterEntry, User
 from civic.notifications import (
     notification_mark_read,
@@ -32,7 +33,8 @@ from civic.ratelimits import RateLimited, client_address
 from civic.roles import Role, has_role
 from civic.second_factor import CODE as SECOND_FACTOR_REQUIRED
 from civic.second_factor import enrolment_redirect, second_factor_missing
-from civic.services.register import register_import
+from civic.services.register_jobs import KIND as REGISTER_IMPORT_KIND
+from civic.services.register_jobs import register_import_job_request
 from civic.services.verification import resident_verify_at_desk, resident_verify_by_match
 from civic.store import database_ping
 from civic.theme import colours, contrast_ratio, theme_css
@@ -239,14 +241,14 @@ def _require_staff(request: HttpRequest, *roles: str) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def register_import_view(request: HttpRequest) -> HttpResponse:
+    """The upload: the file is checked, then imported by a background job whose page follows it."""
     _require_staff(request, Role.ADMINISTRATOR)
     form = RegisterImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = register_import(
-                stream=upload,
+            job = register_import_job_request(
+                data=upload.read(),
                 filename=upload.name,
                 actor=authenticated_user(request),
                 strict=form.cleaned_data["strict"],
@@ -254,7 +256,14 @@ def register_import_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error("file", str(exc.detail))
-    return render(request, "civic/register_import.html", {"form": form, "report": report})
+        else:
+            messages.success(request, _("Import enregistré : il s'applique en arrière-plan."))
+            return redirect("staff-job", pk=job.pk)
+    return render(
+        request,
+        "civic/register_import.html",
+        {"form": form, "jobs": jobs_of(REGISTER_IMPORT_KIND)},
+    )
 
 
 @login_required

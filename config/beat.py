@@ -39,6 +39,11 @@ def beat_schedule(*, tick_seconds: float) -> dict[str, dict[str, object]]:
             "task": "civic.tasks.purge_desk_requests",
             "schedule": crontab(hour=4, minute=40),
         },
+        # Staff jobs over for more than STAFF_JOB_RETENTION_DAYS, exported files included: deleted.
+        "staff-jobs-purge": {
+            "task": "civic.tasks.purge_staff_jobs",
+            "schedule": crontab(hour=4, minute=45),
+        },
         # Webhook deliveries whose backoff has expired, or whose worker died mid-delivery.
         "webhooks-sweep": {"task": "civic.tasks.sweep_webhooks", "schedule": 30.0},
         # Verify the whole audit chain every hour; a broken link is logged as an error.

@@ -41,6 +41,11 @@ BULK_TASKS = frozenset(
         "civic.tasks.purge_notifications",
         "civic.tasks.purge_audit_identities",
         "civic.tasks.purge_desk_requests",
+        "civic.tasks.purge_staff_jobs",
+        # Staff bulk actions (civic/jobs.py): imports and exports of whole files.
+        "civic.tasks.run_register_import",
+        "petitions.tasks.run_paper_import",
+        "dashboards.tasks.run_staff_export",
         # Initiatives: messages to every signer, scans, recounts, invalidations, purges.
         "petitions.tasks.notify_signers",
         "petitions.tasks.remind",

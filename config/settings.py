@@ -378,6 +378,8 @@ AUDIT_IDENTITY_RETENTION_DAYS = env_int("AUDIT_IDENTITY_RETENTION_DAYS", 730, mi
 # A desk verification request, with its closing reason and note, is deleted this long after it closed
 # (an open request stays until the desk handles it).
 DESK_REQUEST_RETENTION_DAYS = env_int("DESK_REQUEST_RETENTION_DAYS", 365, minimum=1)
+# Staff background jobs (civic/jobs.py), exported files included, are deleted this long after they end.
+STAFF_JOB_RETENTION_DAYS = env_int("STAFF_JOB_RETENTION_DAYS", 30, minimum=1)
 # No published statistic shows a group smaller than this (CIVIC-RULES: personal data).
 SMALL_CELL_THRESHOLD = env_int("SMALL_CELL_THRESHOLD", 10, minimum=1)
 

@@ -3,7 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import desk_views, staff_views, views, views_follow
+from civic import desk_views, job_views, staff_views, views, views_follow
 from civic.legal import views as legal_views
 from dashboards import feeds
 
@@ -44,6 +44,9 @@ urlpatterns += i18n_patterns(
     path("staff/", staff_views.staff_home, name="staff-home"),
     path("staff/registre/", staff_views.staff_register_counts, name="staff-register-counts"),
     path("staff/register/import/", views.register_import_view, name="staff-register-import"),
+    path("staff/jobs/<id:pk>/", job_views.staff_job, name="staff-job"),
+    path("staff/jobs/<id:pk>/status.json", job_views.staff_job_status, name="staff-job-status"),
+    path("staff/jobs/<id:pk>/file/", job_views.staff_job_file, name="staff-job-file"),
     path("staff/verify/", views.desk_verify, name="staff-desk-verify"),
     path(
         "staff/verify/<id:pk>/close/",

@@ -11,3 +11,6 @@ class DashboardsConfig(AppConfig):
         # The subscribers register with civic.events once the models are loaded; the tasks with
         # Celery, as every app's do, so any process can enqueue them by name.
         from dashboards import events, tasks  # noqa: F401
+        from dashboards.export_jobs import register_kind
+
+        register_kind()  # staff exports prepared in the background (civic/jobs.py)

@@ -18,14 +18,19 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from civic.audit import audit_record
+from civic.auth import authenticated_user
+from civic.errors import DomainError, NotFound
+from civic.jobs import jobs_of
 from civic.opendata import csv_rows
 from civic.roles import has_role
+from dashboards.export_jobs import KIND as EXPORT_JOB_KIND
+from dashboards.export_jobs import staff_export_job_request
 from dashboards.exports import (
     EXPORTS,
     FORMATS,
@@ -75,8 +80,33 @@ def staff_exports(request: HttpRequest, kind: str, target_id: int) -> HttpRespon
             "formats": FORMATS,
             "scopes": (PUBLIC, INTERNAL),
             "threshold": settings.SMALL_CELL_THRESHOLD,
+            "jobs": [
+                job
+                for job in jobs_of(EXPORT_JOB_KIND, scope_id=target_id)
+                if job.params.get("kind") == kind and job.actor_id == request.user.pk
+            ],
         },
     )
+
+
+@login_required
+@require_POST
+def staff_export_job(request: HttpRequest, kind: str, target_id: int) -> HttpResponse:
+    """Prepare an export in the background: to the job's page, which offers the file once written."""
+    try:
+        job = staff_export_job_request(
+            actor=authenticated_user(request),
+            kind=kind,
+            target_id=target_id,
+            name=request.POST.get("export", ""),
+            fmt=request.POST.get("format", "csv"),
+            scope=request.POST.get("scope", PUBLIC),
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return HttpResponseBadRequest(str(exc.detail), content_type="text/plain; charset=utf-8")
+    return redirect("staff-job", pk=job.pk)
 
 
 def _bad_parameter(fmt: str, scope: str) -> HttpResponse | None:

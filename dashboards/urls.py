@@ -23,6 +23,11 @@ urlpatterns = [
         name="staff-exports",
     ),
     path(
+        "staff/exports/<str:kind>/<id:target_id>/jobs/",
+        export_views.staff_export_job,
+        name="staff-export-job",
+    ),
+    path(
         "staff/exports/<str:kind>/<id:target_id>/<slug:name>/",
         export_views.staff_export,
         name="staff-export",

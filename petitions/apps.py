@@ -11,3 +11,6 @@ class PetitionsConfig(AppConfig):
         # tasks: the services enqueue them by name (petitions.services._common), which finds them
         # only once registered, in the web process as in the worker.
         from petitions import events, follow, tasks  # noqa: F401
+        from petitions.services.paper_jobs import register_kind
+
+        register_kind()  # the paper import's background job (civic/jobs.py)

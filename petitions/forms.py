@@ -89,6 +89,10 @@ class RejectForm(forms.Form):
     text = forms.CharField(label=_("Explication"), required=False, widget=forms.Textarea)
 
 
+class PaperImportForm(forms.Form):
+    file = forms.FileField(label=_("Fichier CSV (UTF-8)"))
+
+
 class PaperForm(forms.Form):
     register_ref = forms.CharField(
         label=_("Référence au registre (si connue)"), required=False, max_length=64

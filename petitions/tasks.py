@@ -6,6 +6,7 @@ from celery import shared_task
 
 from civic.queue import enqueue_mark_clear, enqueue_once
 from petitions import services
+from petitions.services.paper_jobs import paper_import_job_run
 
 
 @shared_task
@@ -75,3 +76,10 @@ def undo_invalidation(invalidation_id: int) -> int:
 def trending_alerts() -> dict[str, int]:
     """Log a source past 100 signatures an hour on one initiative; alert moderators past 200."""
     return services.trending_alerts()
+
+
+@shared_task(acks_late=True)
+def run_paper_import(job_id: int) -> int:
+    """A paper import job (petitions/services/paper_jobs.py): a redelivery resumes after the last
+    committed batch, or finds the job over."""
+    return paper_import_job_run(job_id=job_id)

@@ -9,6 +9,7 @@ from petitions.views.moderation import (
     staff_obligation_documents,
 )
 from petitions.views.paper import paper_form_pdf, paper_forms
+from petitions.views.paper_import import staff_paper_import
 from petitions.views.share import initiative_share_image
 
 app_name = "petitions"
@@ -50,6 +51,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<id:pk>/cosign/", views.initiative_cosign, name="cosign"),
     path("<id:pk>/reject/", views.initiative_reject, name="reject"),
     path("<id:pk>/paper/", views.staff_paper, name="staff-paper"),
+    path("<id:pk>/paper/import/", staff_paper_import, name="staff-paper-import"),
     path("<id:pk>/paper/forms/", paper_forms, name="paper-forms"),
     path("<id:pk>/paper/forms/<id:batch_pk>.pdf", paper_form_pdf, name="paper-form-pdf"),
     path("<id:pk>/invalidations/", views.staff_invalidations, name="staff-invalidations"),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from civic.jobs import staff_jobs_purge as jobs_purge
 from civic.legal.retention import core_days
 from civic.models import AuditIdentity, DeskRequest, Notification, NotificationStatus
 
@@ -49,3 +50,8 @@ def desk_requests_purge(*, batch: int = 5000) -> int:
         if not ids:
             return deleted
         deleted += DeskRequest.objects.filter(pk__in=ids).delete()[0]
+
+
+def staff_jobs_purge() -> int:
+    """Delete staff jobs over for longer than the period: an export's file, an import's report."""
+    return jobs_purge(days=core_days("staff_jobs"))

@@ -34,6 +34,7 @@ def core_days(key: str) -> int:
         "audit_identities": int(settings.AUDIT_IDENTITY_RETENTION_DAYS),
         "events": EVENTS_KEPT_FOR.days,
         "desk_requests": int(settings.DESK_REQUEST_RETENTION_DAYS),
+        "staff_jobs": int(settings.STAFF_JOB_RETENTION_DAYS),
     }
     return days[key]
 
@@ -65,6 +66,14 @@ def core_periods() -> list[Period]:
             ),
             core_days("desk_requests"),
             _("après la clôture de la demande ; une demande ouverte est gardée jusqu'à sa clôture"),
+        ),
+        Period(
+            "staff_jobs",
+            _(
+                "Travaux des agents en arrière-plan (imports et exports), avec le fichier exporté et le rapport d'import ; le fichier importé est effacé dès la fin du travail"
+            ),
+            core_days("staff_jobs"),
+            _("après la fin du travail"),
         ),
         Period(
             "oidc_identities",

@@ -1,6 +1,7 @@
 from civic.models.audit import AuditEntry
 from civic.models.events import DomainEvent, EventDelivery, EventDeliveryStatus
 from civic.models.follows import Follow, NotificationPreference
+from civic.models.jobs import JobState, StaffJob
 from civic.models.legal import AccessibilityStatus, AuditIdentity, LegalSettings
 from civic.models.notifications import Notification, NotificationStatus
 from civic.models.oidc import (
@@ -44,6 +45,7 @@ __all__ = [
     "EventDelivery",
     "EventDeliveryStatus",
     "Follow",
+    "JobState",
     "LegalSettings",
     "Notification",
     "NotificationPreference",
@@ -53,6 +55,7 @@ __all__ = [
     "RegisterEntry",
     "RegisterImport",
     "RegisterStrikeOff",
+    "StaffJob",
     "StrikeOffReason",
     "User",
     "VerificationMethod",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -141,9 +141,13 @@ def register_import(
     actor: User | None,
     strict: bool = False,
     confirm_strike_offs: bool = False,
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import one CSV file. With `strict`, any rejected row rolls the whole import back. Refused
-    (nothing applied) when it would strike off more than the bound, unless `confirm_strike_offs`."""
+    (nothing applied) when it would strike off more than the bound, unless `confirm_strike_offs`.
+    `progress` hears the rows read after each batch; `before_commit` runs in the import's
+    transaction once it is applied (a background job records its end there)."""
     raw = stream.read()
     data = raw.encode() if isinstance(raw, str) else raw
     sha = hashlib.sha256(data).hexdigest()
@@ -187,6 +191,10 @@ def register_import(
         seen_in_file: set[str] = set()
         for batch in _batches(parsed(), BATCH):
             report.reinstated += _apply_batch(batch, report, seen_in_file, actor, record)
+            if progress is not None:
+                progress(report.rows_total)
+        if progress is not None:  # the rejected lines after the last batch are read too
+            progress(report.rows_total)
         report.rejected.sort(key=lambda r: r["line"])
         if strict and report.rejected:
             transaction.set_rollback(True)
@@ -231,8 +239,10 @@ def register_import(
                 "strike_offs_confirmed": confirm_strike_offs,
             },
         )
-    report.import_id = record.pk
-    report.applied = True
+        report.import_id = record.pk
+        report.applied = True
+        if before_commit is not None:
+            before_commit(report)
     return report
 
 

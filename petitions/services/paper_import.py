@@ -58,7 +58,7 @@ class ImportReport:
         return {"rows": self.rows, "accepted": self.accepted, "rejected": dict(self.rejected)}
 
 
-def _batches(rows: Iterable[PaperRow], size: int) -> Iterator[list[PaperRow]]:
+def paper_row_batches(rows: Iterable[PaperRow], size: int) -> Iterator[list[PaperRow]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -94,12 +94,12 @@ def paper_signatures_import(
     state = signing_state(initiative_id, fresh=True)
     report = ImportReport()
     digest = hashlib.sha256()
-    for batch in _batches(rows, BATCH):
+    for batch in paper_row_batches(rows, BATCH):
         now = timezone.now()
         require_open(state, now)
         for row in batch:
             digest.update(f"{row.register_ref}|{row.sheet_ref}".encode())
-        _import_batch(initiative_id, actor, state.tracks, batch, now, report)
+        paper_batch_apply(initiative_id, actor, state.tracks, batch, now, report)
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -174,14 +174,16 @@ def _sort_rows(
     return result
 
 
-def _import_batch(
+def paper_batch_apply(
     initiative_id: int,
     actor: User,
     tracks: list[TrackInfo],
     batch: list[PaperRow],
     now: datetime,
     report: ImportReport,
-) -> None:
+) -> list[tuple[str, PaperRow]]:
+    """Record one batch (its own transaction, or a savepoint of the caller's); returns its rejected
+    rows with their reasons."""
     today = timezone.localdate(now)
     report.rows += len(batch)
     rows = _sort_rows(initiative_id, tracks, batch, today)
@@ -213,6 +215,7 @@ def _import_batch(
     report.accepted += len(inserted)
     for reason, _entry, _row in rows.rejections:
         report.rejected[reason] += 1
+    return [(reason, row) for reason, _entry, row in rows.rejections]
 
 
 def _signature_rows(
@@ -268,4 +271,11 @@ def paper_rows_from_csv(lines: Iterable[str]) -> Iterator[PaperRow]:
         )
 
 
-__all__ = ["ImportReport", "PaperRow", "paper_rows_from_csv", "paper_signatures_import"]
+__all__ = [
+    "ImportReport",
+    "PaperRow",
+    "paper_batch_apply",
+    "paper_row_batches",
+    "paper_rows_from_csv",
+    "paper_signatures_import",
+]

@@ -118,7 +118,7 @@ def test_staff_pages_are_closed_to_residents(client, url_name):
     assert client.get(reverse(url_name)).status_code == 403
 
 
-def test_the_register_import_page_reports_rejections(client):
+def test_the_register_import_page_reports_rejections(client, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(StaffFactory(role="administrator"))
@@ -129,8 +129,9 @@ def test_the_register_import_page_reports_rejections(client):
             b"X1,elector,Martin,Lea,1990-01-01,1 rue A,86000,nowhere,R1\n"
         ),
     )
-    response = client.post(reverse("staff-register-import"), {"file": upload})
-    html = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs (eagerly) on commit
+        response = client.post(reverse("staff-register-import"), {"file": upload})
+    html = client.get(response["Location"]).content.decode()
     assert "nowhere" in html and "Lignes rejetées" in html, html[html.index("<main") :][:3000]
 
 

@@ -332,6 +332,9 @@ PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, 
 PAGE_FRAGMENT_SECONDS = env_int(
     "PAGE_FRAGMENT_SECONDS", 0 if PROFILE == "test" else CIVIC_TICK_SECONDS, minimum=0
 )
+# How long a web process reuses the count version it read (petitions/selectors/counts.py): a new
+# count shows that much later in the other processes, and a page view reads no cache.
+COUNT_VERSION_MEMO_MS = env_int("COUNT_VERSION_MEMO_MS", 0 if PROFILE == "test" else 100, minimum=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(tick_seconds=CIVIC_TICK_SECONDS)
 
 # --- Logging: never a vote, a secret or a personal identity in a log line --------------------

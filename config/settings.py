@@ -103,6 +103,9 @@ MIDDLEWARE = [
 
 # Bearer-token signing and casting skip what they do not use (civic/perf/hotpath.py). Off: false.
 API_HOT_PATH = env_bool("API_HOT_PATH", True)
+# An initiative's page and its signing form skip the URL resolver's walk and the middleware that
+# never act on them (civic/perf/pagepath.py). Off: false.
+PAGE_HOT_PATH = env_bool("PAGE_HOT_PATH", True)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

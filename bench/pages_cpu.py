@@ -121,10 +121,11 @@ def main() -> None:
     main_guard()
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--without", action="append", default=[], metavar="SETTING=VALUE")
     args = parser.parse_args()
     n = args.requests
-    rounds = 5
+    rounds = args.rounds
     per = max(1, n // rounds)
     city = seed_city(residents=rounds * per * 2 + 400, initiatives=rounds * 4)
     analyze()
@@ -198,8 +199,11 @@ def main() -> None:
             assert path(0)
         queries[name] = len(captured)
     spent: dict[str, list[float]] = {name: [] for name in paths}
-    for _round in range(rounds):  # alternating rounds: each path meets the same machine
-        for name, path in paths.items():
+    for round_ in range(rounds):  # alternating rounds: each path meets the same machine
+        order = list(paths.items())
+        if round_ % 2:  # and every other round the other way round, so no path always comes last
+            order.reverse()
+        for name, path in order:
             began = time.process_time()
             ok = all(path(i) for i in range(per))
             spent[name].append((time.process_time() - began) / per * 1000)

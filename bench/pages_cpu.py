@@ -10,9 +10,15 @@ queries of:
 - an initiative's page, anonymous, rendered each time (the per-process page memo off);
 - the same page for a signed-in resident who may sign it;
 - the form-signing round trip of W12: the page, the POST with its CSRF token, the redirect
-  followed back to the page (three requests, counted as one resident).
+  followed back to the page (three requests, counted as one resident);
+- W11's conditional views answered 304 from the page memo (`If-None-Match`): the initiative's
+  page and the home page.
 
-Run: .venv/bin/python bench/pages_cpu.py [--requests 300]
+`--without SETTING=VALUE` (repeatable) measures each path a second time in every round with those
+settings (say `COUNT_VERSION_MEMO_MS=0`, `PAGE_HOT_PATH=false`): the figure of a piece, alternated
+with the same code on the same machine.
+
+Run: .venv/bin/python bench/pages_cpu.py [--requests 300] [--without SETTING=VALUE ...]
 """
 
 from __future__ import annotations
@@ -42,7 +48,12 @@ class Caller:
         self.cookies = dict(cookies or {})
 
     def __call__(
-        self, method: str, path: str, body: bytes = b"", content_type: str = ""
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        content_type: str = "",
+        headers: dict[str, str] | None = None,
     ) -> tuple[str, dict[str, str], bytes]:
         environ = {
             "REQUEST_METHOD": method,
@@ -58,6 +69,8 @@ class Caller:
             "CONTENT_LENGTH": str(len(body)),
             "CONTENT_TYPE": content_type,
         }
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
         if self.cookies:
             environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started: list[tuple[str, list[tuple[str, str]]]] = []
@@ -90,13 +103,29 @@ def sign_round_trip(caller: Caller, initiative_id: int) -> bool:
     return status.startswith("200") and b"Vous avez sign" in body
 
 
+def _overrides(pairs: list[str]) -> dict[str, object]:
+    """`NAME=VALUE` as a setting: true/false, an integer, else the text."""
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        name, _eq, text = pair.partition("=")
+        value: object = text
+        if text.lower() in {"true", "false"}:
+            value = text.lower() == "true"
+        elif text.lstrip("-").isdigit():
+            value = int(text)
+        settings[name] = value
+    return settings
+
+
 def main() -> None:
     main_guard()
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--without", action="append", default=[], metavar="SETTING=VALUE")
     args = parser.parse_args()
     n = args.requests
-    rounds = 5
+    rounds = args.rounds
     per = max(1, n // rounds)
     city = seed_city(residents=rounds * per * 2 + 400, initiatives=rounds * 4)
     analyze()
@@ -111,6 +140,23 @@ def main() -> None:
     shown = city.initiatives[0]
     page = f"/initiatives/{shown}/"
     anonymous = Caller(app)
+
+    def conditional(path: str) -> Callable[[int], bool]:
+        """A 304 from the page memo: the page's own tag sent back (the memo on for the call)."""
+        tags: dict[str, str] = {}
+
+        def view(_i: int) -> bool:
+            settings.PAGE_MEMO_SECONDS = 60
+            try:
+                if path not in tags:
+                    tags[path] = anonymous("GET", path)[1]["etag"]
+                status = anonymous("GET", path, headers={"If-None-Match": tags[path]})[0]
+            finally:
+                settings.PAGE_MEMO_SECONDS = 0
+            return status.startswith("304")
+
+        return view
+
     signed_in = Caller(app, {"sessionid": city.sessions[0]})
     fresh = iter(range(1, len(city.sessions)))
 
@@ -123,7 +169,27 @@ def main() -> None:
         "anonymous_page": lambda _i: anonymous("GET", page)[0].startswith("200"),
         "signed_in_page": lambda _i: signed_in("GET", page)[0].startswith("200"),
         "sign_round_trip": resident,
+        "anonymous_304": conditional(page),
+        "home_304": conditional("/"),
     }
+    overrides = _overrides(args.without)
+    defaults = {name: getattr(settings, name) for name in overrides}
+
+    def under(values: dict[str, object], path: Callable[[int], bool]) -> Callable[[int], bool]:
+        def run(i: int) -> bool:
+            for name, value in values.items():
+                setattr(settings, name, value)
+            try:
+                return path(i)
+            finally:
+                for name, value in defaults.items():
+                    setattr(settings, name, value)
+
+        return run
+
+    if overrides:
+        for name, path in list(paths.items()):
+            paths[name + "_without"] = under(overrides, path)
     for path in paths.values():  # warm: imports, connections, templates, memos
         for i in range(10):
             assert path(i)
@@ -133,8 +199,11 @@ def main() -> None:
             assert path(0)
         queries[name] = len(captured)
     spent: dict[str, list[float]] = {name: [] for name in paths}
-    for _round in range(rounds):  # alternating rounds: each path meets the same machine
-        for name, path in paths.items():
+    for round_ in range(rounds):  # alternating rounds: each path meets the same machine
+        order = list(paths.items())
+        if round_ % 2:  # and every other round the other way round, so no path always comes last
+            order.reverse()
+        for name, path in order:
             began = time.process_time()
             ok = all(path(i) for i in range(per))
             spent[name].append((time.process_time() - began) / per * 1000)
@@ -148,6 +217,7 @@ def main() -> None:
         True,
         **{f"{k}_ms": round(v, 3) for k, v in ms.items()},
         **{f"{k}_queries": v for k, v in queries.items()},
+        without=args.without,
     )
 
 

@@ -16,9 +16,11 @@ class CivicConfig(AppConfig):
         register_converter(IdConverter, "id")
         from django.core import checks
 
+        from civic.perf import pagepath
         from civic.perf.hotpath import check_middleware_reviewed
 
         checks.register(check_middleware_reviewed, checks.Tags.compatibility)
+        checks.register(pagepath.check_middleware_reviewed, checks.Tags.compatibility)
         from civic.client_ip import check_trusted_proxy_count
 
         checks.register(check_trusted_proxy_count, checks.Tags.security, deploy=True)

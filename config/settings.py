@@ -101,8 +101,9 @@ MIDDLEWARE = [
     "civic.second_factor.SecondFactorMiddleware",
 ]
 
-# Bearer-token signing and casting skip what they do not use (civic/perf/hotpath.py). Off: false.
+# Short paths past what a request does not use (civic/perf/hotpath.py, pagepath.py). Off: false.
 API_HOT_PATH = env_bool("API_HOT_PATH", True)
+PAGE_HOT_PATH = env_bool("PAGE_HOT_PATH", True)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -324,9 +325,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
 # Public pages (civic/http_cache.py): how long a CDN may keep one (s-maxage; one tick, the age of
-# its counts), and how long a web process reuses one it rendered (off in tests, which read back).
+# its counts), how long a web process reuses one it rendered and the count version (0 in tests).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", CIVIC_TICK_SECONDS, minimum=0)
 PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, minimum=0)
+COUNT_VERSION_MEMO_MS = env_int("COUNT_VERSION_MEMO_MS", 0 if PROFILE == "test" else 100, minimum=0)
 # How long a web process reuses a rendered part of a page that every visitor sees alike (the public
 # part of an initiative's page, civic/fragments.py), keyed by what it shows: one tick at most.
 PAGE_FRAGMENT_SECONDS = env_int(

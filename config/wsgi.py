@@ -8,8 +8,9 @@ django_application = get_wsgi_application()
 # Both need the settings configured above.
 from civic.perf import freeze_import  # noqa: E402
 from civic.perf.hotpath import HotPath  # noqa: E402
+from civic.perf.pagepath import PagePath  # noqa: E402
 
-application = HotPath(django_application)
+application = HotPath(PagePath(django_application))
 
 # Last: everything the import built lives as long as the process (see civic/perf/gcfreeze.py).
 freeze_import()

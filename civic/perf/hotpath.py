@@ -102,7 +102,7 @@ class _Fallback(Exception):
 class HotPath:
     """WSGI application: Django's, with the short path in front of it for ROUTES."""
 
-    def __init__(self, application: WSGIHandler) -> None:
+    def __init__(self, application: Callable[..., Iterable[bytes]]) -> None:
         self.application = application
         self.routes: dict[str, list[tuple[re.Pattern[str], type[APIView]]]] = {}
         for method, pattern, view in ROUTES:

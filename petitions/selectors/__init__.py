@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.errors import NotFound
-from civic.models import RegisterEntry, User
+from civic.models import User
 from civic.perf import model_from_row
 from petitions import store
 from petitions.models import (
@@ -131,10 +131,21 @@ def initiative_page_get(*, initiative_id: int, viewer: Any) -> Initiative:
     """An initiative for its page: the row with its district, initiator and rejection reason, one
     query (two for an unpublished one: rules.may_view asks whether the viewer is a promoter).
     `initiative_page_prefetch` loads the rest, only when the page's public part is rendered."""
-    row = store.initiative_page_row(initiative_id)
+    return initiative_page_load(initiative_id=initiative_id, viewer=viewer)[0]
+
+
+def initiative_page_load(*, initiative_id: int, viewer: Any) -> tuple[Initiative, bool]:
+    """`initiative_page_get`'s initiative, and whether the viewer signed it, in the same query:
+    True only for an account whose register entry signed (the entry itself is the one the
+    session loaded with the user: civic/auth_backend.py)."""
+    entry_id = None
+    if getattr(viewer, "is_authenticated", False):
+        entry_id = viewer.register_entry_id
+    row = store.initiative_page_row(initiative_id, register_entry_id=entry_id)
     if row is None:
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
     values = list(row)
+    has_signed = bool(values.pop())
     initiative, district, initiator, reason = (
         _take(model, values) for model in store.PAGE_ROW_MODELS
     )
@@ -144,7 +155,7 @@ def initiative_page_get(*, initiative_id: int, viewer: Any) -> Initiative:
     Initiative.rejection_reason.field.set_cached_value(initiative, reason)
     if not may_view(viewer, initiative):
         raise NotFound(_("Initiative introuvable."), code="initiative_not_found")
-    return initiative
+    return initiative, has_signed
 
 
 def _take(model: type[Model], values: list[Any]) -> Model | None:
@@ -184,21 +195,6 @@ def initiative_page_prefetch(initiative: Initiative) -> None:
 def history_of(initiative: Initiative) -> list[CollectionChange]:
     """The public history of an initiative's moderation and collection window, oldest first."""
     return list(CollectionChange.objects.filter(initiative=initiative).order_by("at", "id"))
-
-
-def signer_load(*, user: Any, initiative_id: int) -> bool:
-    """Whether a verified account signed this initiative, its register entry loaded onto the user
-    (the eligibility rules read it) in the same query; False for anyone else, without a query."""
-    if not getattr(user, "is_authenticated", False) or user.register_entry_id is None:
-        return False
-    row = store.signer_entry_row(
-        register_entry_id=user.register_entry_id, initiative_id=initiative_id
-    )
-    if row is None:
-        return False
-    entry = model_from_row(RegisterEntry, list(row[:-1]))
-    User.register_entry.field.set_cached_value(user, entry)
-    return bool(row[-1])
 
 
 def counts_of(initiative: Initiative) -> dict[int, int]:

@@ -55,17 +55,31 @@ _MEMO_MAX = 10_000
 def count_memo_forget(initiative_ids: list[int] | None = None) -> None:
     if initiative_ids is None:
         _MEMO.clear()
+        _VERSION_MEMO.clear()
     for initiative_id in initiative_ids or []:
         _MEMO.pop(initiative_id, None)
 
 
+# Each web process also remembers the version itself for `COUNT_VERSION_MEMO_MS` (a tenth of a
+# second): a page view, 304s included, then reads no cache at all, and a new version shows in
+# every process at most that long after the fold set it (at once in the process that set it).
+_VERSION_MEMO: list[tuple[float, str]] = []
+
+
 def count_version() -> str:
-    """The current count version (one cache read). A cache that lost it (a restart, an eviction)
-    gets a fresh random one, so that nothing remembered under an old version matches again."""
+    """The current count version (one cache read, or none within `COUNT_VERSION_MEMO_MS` of the
+    last). A cache that lost it (a restart, an eviction) gets a fresh random one, so that nothing
+    remembered under an old version matches again."""
+    now = time.monotonic()
+    seconds = settings.COUNT_VERSION_MEMO_MS / 1000
+    if seconds > 0 and _VERSION_MEMO and _VERSION_MEMO[0][0] > now:
+        return _VERSION_MEMO[0][1]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, secrets.token_hex(8), None)
         version = cache.get(VERSION_KEY) or "none"
+    if seconds > 0:
+        _VERSION_MEMO[:] = [(now + seconds, str(version))]
     return str(version)
 
 
@@ -73,6 +87,7 @@ def count_version_bump() -> None:
     """Say that published counts (or what a page shows beside them) changed: called by the fold,
     the rung crossings and the obligations once their transaction commits."""
     cache.set(VERSION_KEY, secrets.token_hex(8), None)
+    _VERSION_MEMO.clear()
 
 
 def initiative_count(*, initiative_id: int, version: str | None = None) -> PublishedCount:

@@ -55,7 +55,7 @@ class SignStanding:
 
 def sign_standing(*, tracks: list[InitiativeTrack], user: Any, has_signed: bool) -> SignStanding:
     """The visitor's standing on a collecting initiative with these tracks (no query: a verified
-    account's register entry is loaded with `selectors.signer_load`)."""
+    account's register entry is loaded with the user: civic/auth_backend.py)."""
     if not user.is_authenticated:
         return SignStanding(ANONYMOUS)
     if not user.is_verified:

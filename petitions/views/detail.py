@@ -9,10 +9,11 @@ shared whole. It is therefore built from:
   (the initiative's update stamp, the count version, the language, the time left and the date:
   civic/fragments.py) and reused by every visitor until the key changes;
 - the visitor's part (sign, withdraw, co-sign, moderate), rendered for each request from the
-  initiative's row and one query for a resident (their register entry and whether they signed).
+  initiative's row, which says whether the resident signed it.
 
-A published initiative's page costs a signed-in resident four queries (session, user, initiative,
-register entry with "has signed") once its public part is kept; unpublished initiatives (drafts,
+A published initiative's page costs a signed-in resident two queries (the user with their
+register entry, the initiative with "has signed"; the session comes from the cache) once its
+public part is kept; unpublished initiatives (drafts,
 reviews: their few readers act on them) are rendered whole each time.
 """
 
@@ -72,14 +73,16 @@ def page_version(request: HttpRequest, pk: int) -> str:
 @public_page(version=page_version)
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        initiative = selectors.initiative_page_get(initiative_id=pk, viewer=request.user)
+        initiative, has_signed = selectors.initiative_page_load(
+            initiative_id=pk, viewer=request.user
+        )
     except NotFound:
         raise Http404 from None
     if is_withdrawn(initiative.moderation):
         return _unpublished(request, initiative)
     public_key = _public_key(request, initiative)
     public = _public_part(initiative, public_key)
-    viewer = _viewer_context(request, initiative, public.tracks)
+    viewer = _viewer_context(request, initiative, public.tracks, has_signed)
     context = {"initiative": initiative, "public": public, **viewer}
     kept = _kept_page_key(request, public_key, viewer)
     if kept is None:
@@ -273,17 +276,15 @@ def _initiators(initiative: Initiative) -> list[str]:
 
 
 def _viewer_context(
-    request: HttpRequest, initiative: Initiative, tracks: list[InitiativeTrack]
+    request: HttpRequest, initiative: Initiative, tracks: list[InitiativeTrack], signed: bool
 ) -> dict[str, Any]:
-    """What this visitor may do here: sign, withdraw, co-sign, moderate. A resident costs one
-    query (their register entry and whether it signed); drafts load their promoters."""
+    """What this visitor may do here: sign, withdraw, co-sign, moderate. No query for a resident
+    (whether they signed came with the initiative's row); drafts load their promoters."""
     user = request.user
     now = timezone.now()
     drafting = initiative.status in EDITABLE
     collecting = initiative_collection_open(initiative, now=now)
-    has_signed = False
-    if collecting:
-        has_signed = selectors.signer_load(user=user, initiative_id=initiative.pk)
+    has_signed = signed and collecting
     initiator = is_initiator(user, initiative)
     moderator = is_moderator(user)
     promoter = None

@@ -97,3 +97,20 @@ def test_reaching_a_rung_and_completing_its_obligation_set_new_versions(
             evidence="https://ville.example.org/cr",
         )
     assert selectors.count_version() != before
+
+
+def test_each_process_reuses_the_version_it_read_for_its_memo_and_sees_its_own_bump_at_once(
+    settings,
+) -> None:  # type: ignore[no-untyped-def]
+    """COUNT_VERSION_MEMO_MS (a tenth of a second in production): another process's new version
+    shows here once the memo expires; this process's own bump shows at once."""
+    settings.COUNT_VERSION_MEMO_MS = 60_000
+    before = selectors.count_version()
+    cache.set("petitions:count-version", "set-by-another-process")
+    assert selectors.count_version() == before  # the memo answers, no cache read
+    selectors.count_version_bump()
+    bumped = selectors.count_version()
+    assert bumped not in (before, "set-by-another-process")
+    settings.COUNT_VERSION_MEMO_MS = 0
+    cache.set("petitions:count-version", "set-by-another-process")
+    assert selectors.count_version() == "set-by-another-process"  # memo off: read every time

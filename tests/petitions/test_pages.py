@@ -283,18 +283,19 @@ def test_the_detail_page_of_a_resident_runs_a_fixed_number_of_queries(
     client.get(f"/initiatives/{initiative.pk}/")  # sessions, caches warmed
     # Rendered whole: the initiative, its five prefetches (the public history of its collection
     # among them; the documents of the city's answers only once an obligation exists) and paper
-    # rejections (the public part), user (the session is read from the cache: config/env.py, cached_db), and the register entry with "has signed" in
-    # one (whatever the tracks).
-    with django_assert_num_queries(9):
+    # rejections (the public part), and the user with their register entry (the session is read
+    # from the cache: config/env.py, cached_db); "has signed" comes with the initiative's row.
+    with django_assert_num_queries(8):
         client.get(f"/initiatives/{initiative.pk}/")
     # With the public part and the resident's page kept (petitions/views/detail.py): the
-    # initiative's row, the user and the register entry; nothing more for another resident.
+    # initiative's row with "has signed", and the user with the register entry; nothing more for
+    # another resident.
     settings.PAGE_FRAGMENT_SECONDS = 60
     client.get(f"/initiatives/{initiative.pk}/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         page = client.get(f"/initiatives/{initiative.pk}/").content.decode()
     assert "Je signe" in page
     other = browser(ResidentFactory())
     other.get("/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert "Je signe" in other.get(f"/initiatives/{initiative.pk}/").content.decode()

@@ -329,11 +329,9 @@ CIVIC_TICK_SECONDS = env_int("CIVIC_TICK_SECONDS", 60, minimum=1)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", CIVIC_TICK_SECONDS, minimum=0)
 PAGE_MEMO_SECONDS = env_int("PAGE_MEMO_SECONDS", 0 if PROFILE == "test" else 1, minimum=0)
 COUNT_VERSION_MEMO_MS = env_int("COUNT_VERSION_MEMO_MS", 0 if PROFILE == "test" else 100, minimum=0)
-# How long a web process reuses a rendered part of a page that every visitor sees alike (the public
-# part of an initiative's page, civic/fragments.py), keyed by what it shows: one tick at most.
-PAGE_FRAGMENT_SECONDS = env_int(
-    "PAGE_FRAGMENT_SECONDS", 0 if PROFILE == "test" else CIVIC_TICK_SECONDS, minimum=0
-)
+# How long a process reuses a part of a page every visitor sees alike (civic/fragments.py): a tick.
+_FRAGMENT_DEFAULT = 0 if PROFILE == "test" else CIVIC_TICK_SECONDS
+PAGE_FRAGMENT_SECONDS = env_int("PAGE_FRAGMENT_SECONDS", _FRAGMENT_DEFAULT, minimum=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(tick_seconds=CIVIC_TICK_SECONDS)
 
 # --- Logging: never a vote, a secret or a personal identity in a log line --------------------

@@ -1,6 +1,7 @@
 """The clerk's page of a background job: the computation of a mandate's draw commitment (the
 lottery the solver works out, seconds to minutes). It shows the job's state as its row records it
-and reloads itself while the job runs (civic/progress.py), then says how it ended."""
+and follows it while the job runs (civic/progress.py: a link to refresh, updated in place with
+JavaScript), then says how it ended."""
 
 from __future__ import annotations
 

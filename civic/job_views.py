@@ -1,6 +1,7 @@
 """The page of a staff member's background job (civic/jobs.py): its progress (civic/progress.py),
-reloaded every few seconds while it runs (no JavaScript needed; a small script may poll the JSON
-status instead), then its outcome, or the file it produced, for the roles of its kind only."""
+with an "Actualiser" link while it runs and a small script that updates it in place (no reload;
+the JSON status serves other clients), then its outcome, or the file it produced, for the roles of
+its kind only."""
 
 from __future__ import annotations
 

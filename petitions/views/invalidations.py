@@ -104,8 +104,9 @@ def invalidation_progress(invalidation: Invalidation) -> JobProgress:
 
 @login_required
 def staff_invalidation(request: HttpRequest, pk: int) -> HttpResponse:
-    """One invalidation's page: its progress, reloaded every few seconds while the job runs (no
-    JavaScript), what it removed, and the undo once it is applied. Moderators only."""
+    """One invalidation's page: its progress while the job runs (a link to refresh, updated in
+    place with JavaScript: civic/progress.py), what it removed, and the undo once it is applied.
+    Moderators only."""
     _require_moderator(request)
     invalidation = get_object_or_404(Invalidation.objects.select_related("initiative"), pk=pk)
     job = invalidation_progress(invalidation)

@@ -1,6 +1,7 @@
 """The clerk follows the commitment's computation on its own page (civic/progress.py): a bar that
-says the job runs and a reload every few seconds while it does, none once it is over; the clerk's
-desk links to it. Only the clerk reads it."""
+says the job runs, a link to refresh and the script that updates it in place while it does (never
+a page that reloads itself), neither once it is over; the clerk's desk links to it. Only the clerk
+reads it."""
 
 from __future__ import annotations
 
@@ -14,13 +15,11 @@ from django.utils import timezone
 from assembly import tasks
 from assembly.models import CommitmentJob
 from assembly.services import commitment as commitments
-from civic.progress import REFRESH_SECONDS
 from tests.assembly.conftest import BALANCED_POOL
 from tests.factories import ResidentFactory, StaffFactory
+from tests.job_pages import assert_followed_while_running, assert_not_followed_once_over
 
 pytestmark = pytest.mark.django_db
-
-REFRESH = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
 
 
 @pytest.fixture
@@ -32,17 +31,19 @@ def job(recruiting, clerk, monkeypatch):  # type: ignore[no-untyped-def]
     )
 
 
-def test_the_job_page_reloads_while_the_job_waits_or_runs_and_stops_when_done(job, staff):
+def test_the_job_page_follows_the_job_while_it_waits_or_runs_and_stops_when_done(job, staff):
     url = f"/assembly/greffe/{job.mandate_id}/engagement/"
     desk = staff.get(f"/assembly/greffe/{job.mandate_id}/").content.decode()
-    assert f'href="{url}"' in desk and 'http-equiv="refresh"' not in desk
+    assert f'href="{url}"' in desk and "job-progress.js" not in desk
     waiting = html.unescape(staff.get(url).content.decode())
-    assert REFRESH in waiting and "<progress" in waiting and 'role="status"' in waiting
+    assert_followed_while_running(waiting, url)
+    assert "<progress" in waiting and 'role="status"' in waiting
     assert "En attente d'un calcul" in waiting
     commitments.commitment_job_run(job_id=job.pk)
     assert CommitmentJob.objects.get(pk=job.pk).status == "done"
     done = staff.get(url).content.decode()
-    assert 'http-equiv="refresh"' not in done and "<progress" not in done
+    assert_not_followed_once_over(done, url)
+    assert "<progress" not in done
     assert "Engagement publié" in done
 
 

@@ -119,3 +119,20 @@ def test_a_large_vendored_file_is_compressed_too(collected: Path) -> None:
     assert len(original) > VENDOR_SIZE
     assert brotli.decompress((collected / f"{hashed}.br").read_bytes()) == original
     assert gzip.decompress((collected / f"{hashed}.gz").read_bytes()) == original
+
+
+def test_the_job_pages_script_is_collected_hashed_and_named_by_its_hashed_name(
+    collected: Path,
+) -> None:
+    """civic/job-progress.js (civic/progress.py) goes through the same storage as the style
+    sheets: the job page's head names its hashed, immutable copy."""
+    from django.template.loader import render_to_string
+
+    hashed = json.loads((collected / "staticfiles.json").read_text())["paths"][
+        "civic/job-progress.js"
+    ]
+    assert hashed != "civic/job-progress.js" and (collected / f"{hashed}.br").exists()
+    assert _get(f"/static/{hashed}")["Cache-Control"] == "public, max-age=31536000, immutable"
+    head = render_to_string("civic/_job_refresh.html", {"refresh": 2})
+    assert head.strip() == f'<script src="/static/{hashed}" defer></script>'
+    assert render_to_string("civic/_job_refresh.html", {"refresh": None}).strip() == ""

@@ -16,6 +16,7 @@ from dashboards import export_jobs
 from dashboards.tasks import run_staff_export
 from tests.dashboards.test_staff_exports import petition  # noqa: F401 - the fixture
 from tests.factories import ResidentFactory, StaffFactory
+from tests.job_pages import assert_followed_while_running, assert_not_followed_once_over
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,8 @@ def test_a_prepared_export_is_followed_on_its_page_then_offered_as_the_direct_fi
         "internal",
     )
     waiting = client.get(answer["Location"]).content.decode()
-    assert 'http-equiv="refresh"' in waiting and "<progress" in waiting
+    assert_followed_while_running(waiting, answer["Location"])
+    assert "<progress" in waiting
     assert "Fichier prêt" not in waiting
     assert client.get(f"/staff/jobs/{job.pk}/file/").status_code == 404  # not written yet
 
@@ -61,7 +63,8 @@ def test_a_prepared_export_is_followed_on_its_page_then_offered_as_the_direct_fi
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.done == job.total == rows > 0
     page = client.get(answer["Location"]).content.decode()
-    assert 'http-equiv="refresh"' not in page and "Fichier prêt" in page
+    assert_not_followed_once_over(page, answer["Location"])
+    assert "Fichier prêt" in page
     assert f'href="/staff/jobs/{job.pk}/file/"' in page
     assert f'href="/tableau-de-bord/staff/exports/initiative/{initiative.pk}/"' in page
     download = client.get(f"/staff/jobs/{job.pk}/file/")

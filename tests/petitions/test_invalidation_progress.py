@@ -1,6 +1,7 @@
 """An invalidation's progress, recorded by its Celery task chunk by chunk in the job's row and
 shown on the job's page (civic/progress.py): a native progress bar with the figures in words, a
-page that reloads itself only while the job runs, for moderators only."""
+link to refresh and the script that follows the job in place only while it runs (never a page
+that reloads itself), for moderators only."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from petitions.models import Invalidation, InvalidationState
 from petitions.services import invalidations as invalidation_services
 from petitions.tasks import run_invalidation
 from tests.factories import ResidentFactory, StaffFactory
+from tests.job_pages import (
+    META_REFRESH,
+    assert_followed_while_running,
+    assert_not_followed_once_over,
+)
 from tests.petitions.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
-
-REFRESH = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
 
 
 def browser(user=None) -> Client:  # type: ignore[no-untyped-def]
@@ -63,25 +67,30 @@ def test_the_task_records_its_progress_in_the_jobs_row_chunk_by_chunk(requested,
     assert (requested.state, requested.progress) == (InvalidationState.DONE, 5)
 
 
-def test_the_job_page_shows_the_figures_and_reloads_only_while_the_job_runs(requested, moderator):
+def test_the_job_page_shows_the_figures_and_follows_them_only_while_the_job_runs(
+    requested, moderator
+):
     client = browser(moderator)
     url = f"/initiatives/invalidations/{requested.pk}/"
     waiting = client.get(url).content.decode()
-    assert REFRESH in waiting
+    assert_followed_while_running(waiting, url)
     assert "En attente</strong> — 0 sur 5 (0 %)" in waiting
     assert 'max="5" value="0"' in waiting and 'aria-live="polite"' in waiting
     assert "Annuler l'invalidation" not in waiting
     Invalidation.objects.filter(pk=requested.pk).update(state="running", progress=3)
     running = client.get(url).content.decode()
-    assert REFRESH in running and "3 sur 5 (60 %)" in running and 'value="3"' in running
+    assert_followed_while_running(running, url)
+    assert "3 sur 5 (60 %)" in running and 'value="3"' in running
     Invalidation.objects.filter(pk=requested.pk).update(state="pending", progress=0)
     run_invalidation(requested.pk)
     done = client.get(url).content.decode()
-    assert 'http-equiv="refresh"' not in done
+    assert_not_followed_once_over(done, url)
     assert "Appliquée</strong> — 5 sur 5 (100 %)" in done
     assert "Annuler l'invalidation" in done
     listing = client.get(f"/initiatives/{requested.initiative_id}/invalidations/").content.decode()
-    assert 'http-equiv="refresh"' not in listing  # the page with the form never reloads itself
+    # The page with the form is not followed: no script, no link to refresh, never a reload.
+    assert not META_REFRESH.search(listing) and "job-progress.js" not in listing
+    assert "data-job-poll" not in listing and "Actualiser" not in listing
 
 
 def test_an_undo_follows_its_progress_on_the_same_page(requested, moderator):
@@ -90,7 +99,8 @@ def test_an_undo_follows_its_progress_on_the_same_page(requested, moderator):
     answer = client.post(f"/initiatives/invalidations/{requested.pk}/undo/")
     assert answer["Location"] == f"/initiatives/invalidations/{requested.pk}/"
     page = client.get(answer["Location"]).content.decode()
-    assert REFRESH in page and "Annulation en cours" in page
+    assert_followed_while_running(page, answer["Location"])
+    assert "Annulation en cours" in page
 
 
 @pytest.mark.parametrize("role", ["resident", "campaign_manager", "assembly_clerk", "auditor"])

@@ -14,16 +14,14 @@ from django.test import Client
 from django.utils.html import escape
 
 from civic.models import AuditEntry, JobState, StaffJob
-from civic.progress import REFRESH_SECONDS
 from petitions.models import PaperRejection, Signature
 from petitions.services import paper_jobs
 from petitions.tasks import run_paper_import
 from tests.factories import RegisterEntryFactory, ResidentFactory, StaffFactory
+from tests.job_pages import assert_followed_while_running, assert_not_followed_once_over
 from tests.petitions.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
-
-REFRESH = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
 
 
 @pytest.fixture
@@ -76,14 +74,16 @@ def test_an_upload_becomes_a_job_whose_page_follows_it_then_shows_the_report(
     )
     assert Signature.objects.count() == 0
     waiting = client.get(answer["Location"]).content.decode()
-    assert REFRESH in waiting and 'max="4" value="0"' in waiting
+    assert_followed_while_running(waiting, answer["Location"])
+    assert 'max="4" value="0"' in waiting
     assert "Import de signatures papier du" in waiting
     assert f'href="/initiatives/{initiative.pk}/paper/import/"' in waiting
 
     assert run_paper_import(job.pk) == 2
 
     done = client.get(answer["Location"]).content.decode()
-    assert 'http-equiv="refresh"' not in done and "Terminé</strong> — 4 sur 4 (100 %)" in done
+    assert_not_followed_once_over(done, answer["Location"])
+    assert "Terminé</strong> — 4 sur 4 (100 %)" in done
     assert "Signatures enregistrées</th><td>2" in done
     assert "<td>4</td><td>A déjà signé (en ligne ou sur papier)</td>" in done
     assert "<td>5</td><td>Introuvable sur le registre ou la liste électorale</td>" in done

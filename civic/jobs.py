@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from celery import current_app
@@ -176,19 +175,3 @@ def jobs_of(kind: str, *, scope_id: int | None = None, limit: int = 10) -> list[
     if scope_id is not None:
         rows = rows.filter(scope_id=scope_id)
     return list(rows[:limit])
-
-
-def staff_jobs_purge(*, days: int, batch: int = 500) -> int:
-    """Delete jobs over for longer than `days`, their files with them (an export's copy of the
-    data, an import's outcome); a job still running waits whatever its age."""
-    cutoff = timezone.now() - timedelta(days=days)
-    deleted = 0
-    while True:
-        ids = list(
-            StaffJob.objects.filter(finished_at__lt=cutoff)
-            .order_by("id")
-            .values_list("id", flat=True)[:batch]
-        )
-        if not ids:
-            return deleted
-        deleted += StaffJob.objects.filter(pk__in=ids).delete()[0]

@@ -20,6 +20,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,8 +57,6 @@ LINES_SHOWN = 1000
 
 
 def register_kind() -> None:
-    from django.urls import reverse
-
     kind_register(
         JobKind(
             name=KIND,

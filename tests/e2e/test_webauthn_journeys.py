@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -61,10 +62,18 @@ def enrol_key(page: Any) -> None:
     assert "/accounts/reauthenticate/" in page.url
     page.locator("input[name=password]").fill(PASSWORD)
     submit(page)
-    page.wait_for_url(re.compile(r"/accounts/2fa/webauthn/add/"))
+    page.wait_for_url(lambda url: urlsplit(url).path == "/accounts/2fa/webauthn/add/")
     page.locator("input[name=name]").fill("Clé du guichet")
     page.locator("#mfa_webauthn_add").click()
-    page.wait_for_url(re.compile(r"/accounts/2fa/(recovery-codes/|webauthn/|$)"))
+    # Wait for the answer to the key's form, by path: a pattern searched in the whole address also
+    # matched the add page itself (and the reauthentication's `next`), so it returned at once and a
+    # loaded machine read the database before the key was saved.
+    page.wait_for_url(
+        lambda url: (
+            (path := urlsplit(url).path).startswith("/accounts/2fa/")
+            and path != "/accounts/2fa/webauthn/add/"
+        )
+    )
     page.wait_for_load_state()
 
 

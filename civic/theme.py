@@ -1,11 +1,13 @@
-"""The city's look, from settings: its name, logo and two colours (CITY_NAME, CITY_LOGO, CITY_COLOURS).
+"""The city's look, from settings: its name, logo, two colours and its fonts (CITY_NAME, CITY_LOGO,
+CITY_COLOURS, CITY_FONT and CITY_FONT_FILES, config/city.py).
 
-The colours become CSS custom properties in a small style sheet served by the site (civic.views.
+The colours and the font list become CSS custom properties, and the font files `@font-face` rules, in a small style sheet served by the site (civic.views.
 theme_stylesheet, linked from base.html with a version drawn from the colours, so it is cached for
 good and a new colour is fetched at once): the Content-Security-Policy allows no inline style. A
 system check refuses a colour that is not a hex colour (it is written into a style sheet) or that
 does not reach WCAG AA contrast (4.5:1) against white, since both colours carry white text (the
-header, the buttons).
+header, the buttons), a font list with characters other than names, commas and quotes, or a
+font file that is not a WOFF2 path with a weight of 100 to 900.
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core import checks
+from django.templatetags.static import static
 
 DEFAULT_COLOURS = {"primary": "#00437a", "secondary": "#1e6b33"}
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Family names, spaces, hyphens, commas and quotes only: the list is written into a style sheet.
+FONT_LIST = re.compile(r"""^[A-Za-z0-9 ,'"-]+$""")
+FONT_FILE = re.compile(
+    r"^(?P<path>[\w./-]+\.woff2)(?::(?P<weight>[1-9]00))?(?::(?P<style>italic))?$"
+)
 AA_NORMAL_TEXT = 4.5
 
 
@@ -44,15 +53,52 @@ def contrast_ratio(first: str, second: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def font() -> str:
+    """The city's font list, or "" for the style sheet's system fonts."""
+    return str(getattr(settings, "CITY_FONT", "") or "").strip()
+
+
+def font_files() -> tuple[tuple[str, str, str], ...]:
+    """(path, weight, style) of each well-formed CITY_FONT_FILES entry."""
+    files = []
+    for entry in getattr(settings, "CITY_FONT_FILES", None) or []:
+        match = FONT_FILE.match(str(entry).strip())
+        if match:
+            files.append((match["path"], match["weight"] or "400", match["style"] or "normal"))
+    return tuple(files)
+
+
 @cache
-def _css(primary: str, secondary: str) -> str:
-    return f":root{{--brand:{primary};--brand-2:{secondary}}}"
+def _css(primary: str, secondary: str, family: str, faces: tuple[tuple[str, str, str], ...]) -> str:
+    rules = ""
+    if family and faces:
+        name = family.split(",")[0].strip()
+        for url, weight, style in faces:
+            rules += (
+                f"@font-face{{font-family:{name};src:url('{url}') format('woff2');"
+                f"font-weight:{weight};font-style:{style};font-display:swap}}"
+            )
+    font_rule = f";--font:{family}" if family else ""
+    return f"{rules}:root{{--brand:{primary};--brand-2:{secondary}{font_rule}}}"
 
 
 def theme_css() -> str:
     """The theme style sheet's text."""
     chosen = colours()
-    return _css(chosen["primary"], chosen["secondary"])
+    family = font() if FONT_LIST.match(font()) else ""
+    return _css(chosen["primary"], chosen["secondary"], family, _faces())
+
+
+def _faces() -> tuple[tuple[str, str, str], ...]:
+    """The font files' addresses; a file the static files do not hold is left out (the manifest
+    storage would fail every page; the system check civic.E104 names it)."""
+    faces = []
+    for path, weight, style in font_files():
+        try:
+            faces.append((static(path), weight, style))
+        except ValueError:
+            continue
+    return tuple(faces)
 
 
 @cache
@@ -85,6 +131,27 @@ def check_theme(app_configs: Any = None, **_kwargs: Any) -> list[checks.CheckMes
                     f"text; WCAG AA asks at least {AA_NORMAL_TEXT}:1.",
                     hint="Choose a darker shade: the header and the buttons carry white text on it.",
                     id="civic.E101",
+                )
+            )
+    family = font()
+    if family and not FONT_LIST.match(family):
+        errors.append(
+            checks.Error(
+                f"CITY_FONT {family!r} is not a list of font family names.",
+                hint='Write names separated by commas, e.g. Luciole, "Noto Sans", sans-serif.',
+                id="civic.E103",
+            )
+        )
+    for entry in getattr(settings, "CITY_FONT_FILES", None) or []:
+        match = FONT_FILE.match(str(entry).strip())
+        # A missing file would make the style sheet's address fail on every page in production.
+        if not match or not finders.find(match["path"]):
+            errors.append(
+                checks.Error(
+                    f"CITY_FONT_FILES entry {entry!r} is not a WOFF2 file of the static files, "
+                    "with an optional weight and style.",
+                    hint="Write path.woff2, path.woff2:700 or path.woff2:400:italic.",
+                    id="civic.E104",
                 )
             )
     logo = getattr(settings, "CITY_LOGO", "")

@@ -362,14 +362,6 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# --- The city ---------------------------------------------------------------------------------
-CITY_NAME = env_str("CITY_NAME", "Ville de Poitiers-sur-Clain")
-# The city's logo (a static path) and colours, both carrying white text (checked: civic/theme.py).
-CITY_LOGO = env_str("CITY_LOGO", "civic/logo.svg")
-CITY_COLOURS = {
-    "primary": env_str("CITY_COLOUR_PRIMARY", "#00437a"),
-    "secondary": env_str("CITY_COLOUR_SECONDARY", "#1e6b33"),
-}
 # Retention of the core's personal data, in days (civic/legal/retention.py): the privacy notice
 # shows these very values and the purge jobs apply them. The instruments keep their own periods
 # (an instrument type's `retention_days`, a campaign's `retention_days`).
@@ -395,6 +387,8 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 
 # The settings of the trust hardening that are plain values (tokens, register, audit, secrecy,
 # sortition, proxies, webhooks, JSON limits), in their own module to keep this one readable; those
-# of the OpenID Connect sign-in (FranceConnect or any provider, docs/identity.md) likewise.
+# of the OpenID Connect sign-in (FranceConnect or any provider, docs/identity.md) and the city's
+# name and look (name, logo, colours, fonts) likewise.
+from config.city import *  # noqa: E402, F403
 from config.oidc import *  # noqa: E402, F403
 from config.trust import *  # noqa: E402, F403

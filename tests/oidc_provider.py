@@ -5,7 +5,8 @@ the token endpoint (client secret checked, code used once), the userinfo endpoin
 signed JWT (`application/jwt`) with the pivot identity, and the end-session endpoint (which checks
 `id_token_hint`). Tokens are signed ES256 (or RS256) with PyJWT and `cryptography`; it runs in a
 thread on a free port of 127.0.0.1. Tests set `identity` (the person who consents) and may ask for
-one fault on the next tokens (`fault`: "wrong_nonce", "expired", "unsigned_userinfo", "bad_acr").
+one fault on the next tokens (`fault`: "wrong_nonce", "expired", "unsigned_userinfo", "bad_acr",
+"forged_id_token", "forged_userinfo": signed by a key the JWKS does not hold, under its `kid`).
 
 It knows two clients: the residents' sign-in (CLIENT_ID, FranceConnect-shaped) and the staff single
 sign-on (STAFF_CLIENT_ID, ProConnect-shaped: `staff_settings()`); `acr` and `amr` say what the next
@@ -100,9 +101,13 @@ class LocalProvider:
         self._server.shutdown()
         self._server.server_close()
 
-    def rotate_key(self) -> None:
-        """A new signing key replaces the old one (a relying party must re-read the JWKS)."""
-        self.keys = [_Key(self.alg)]
+    def rotate_key(self, *, same_kid: bool = False) -> None:
+        """A new signing key replaces the old one (a relying party must re-read the JWKS); with
+        `same_kid`, under the old key's `kid` (only the signature check tells them apart)."""
+        key = _Key(self.alg)
+        if same_kid:
+            key.kid = self.keys[-1].kid
+        self.keys = [key]
 
     def settings(self) -> dict[str, Any]:
         """The toolkit's settings for this provider (override_settings)."""
@@ -126,9 +131,11 @@ class LocalProvider:
         }
 
     # --- what the endpoints sign -----------------------------------------------------------
-    def sign(self, claims: dict[str, Any]) -> str:
+    def sign(self, claims: dict[str, Any], *, forged: bool = False) -> str:
+        """Signed by the published key; `forged`: by a key the JWKS never held, under its `kid`."""
         key = self.keys[-1]
-        return jwt.encode(claims, key.private, algorithm=key.alg, headers={"kid": key.kid})
+        signer = _Key(self.alg).private if forged else key.private
+        return jwt.encode(claims, signer, algorithm=key.alg, headers={"kid": key.kid})
 
     def discovery(self) -> dict[str, Any]:
         return {
@@ -177,7 +184,7 @@ class LocalProvider:
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 60,
-            "id_token": self.sign(claims),
+            "id_token": self.sign(claims, forged=fault == "forged_id_token"),
         }
 
     def userinfo(self, access_token: str) -> tuple[int, str, str]:
@@ -193,7 +200,7 @@ class LocalProvider:
             "iat": int(time.time()),
             **identity,
         }
-        return 200, "application/jwt", self.sign(claims)
+        return 200, "application/jwt", self.sign(claims, forged=grant["fault"] == "forged_userinfo")
 
     def end_session(self, query: dict[str, str]) -> str | None:
         """Where to send the browser after ending the session, or None for a bad request."""

@@ -2,7 +2,7 @@
 
 The privacy notice lists `all_periods()`; the purge jobs read the same values (`core_days`, and the
 instruments' jobs their own fields), so the notice cannot say one period while a job applies another
-(tests/civic/test_legal_retention.py checks each against the job's behaviour).
+(tests/retention/test_privacy_notice_periods.py checks each against the job's behaviour).
 """
 
 from __future__ import annotations

@@ -62,6 +62,9 @@ def cookies(request: HttpRequest) -> HttpResponse:
         session_cookie=settings.SESSION_COOKIE_NAME,
         csrf_cookie=settings.CSRF_COOKIE_NAME,
         language_cookie=settings.LANGUAGE_COOKIE_NAME,
+        # referendums.receipt_cookie.COOKIE: named here, since the core does not import an instrument.
+        receipt_cookie="vote_receipt",
+        receipt_minutes=int(settings.RECEIPT_CHECK_MINUTES),
     )
 
 

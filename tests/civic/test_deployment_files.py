@@ -12,7 +12,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 # config/settings.py and the modules it takes its settings from
-SETTINGS = "".join((ROOT / "config" / name).read_text() for name in ("settings.py", "trust.py"))
+SETTINGS = "".join(
+    (ROOT / "config" / name).read_text()
+    for name in ("settings.py", "trust.py", "oidc.py", "city.py")
+)
 DEMO = (ROOT / "tools" / "demo").read_text()
 
 

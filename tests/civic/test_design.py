@@ -49,6 +49,30 @@ def test_the_city_colours_reach_the_page_through_a_versioned_style_sheet(client,
     assert "immutable" in sheet["Cache-Control"]
 
 
+def test_the_city_font_and_its_files_reach_the_page_through_the_theme(client, settings):
+    default = client.get(THEME_LINK.findall(client.get("/").content.decode())[0]).content.decode()
+    assert "--font" not in default and "@font-face" not in default  # site.css's system fonts
+    settings.CITY_FONT = 'Luciole, "Noto Sans", sans-serif'
+    settings.CITY_FONT_FILES = ["civic/fonts/luciole.woff2", "civic/fonts/luciole-bold.woff2:700"]
+    (link,) = THEME_LINK.findall(client.get("/").content.decode())
+    sheet = client.get(link).content.decode()
+    assert ';--font:Luciole, "Noto Sans", sans-serif}' in sheet
+    assert (
+        "@font-face{font-family:Luciole;src:url('/static/civic/fonts/luciole-bold.woff2') "
+        "format('woff2');font-weight:700;font-style:normal;font-display:swap}"
+    ) in sheet
+    assert sheet.count("@font-face") == 2
+
+
+def test_a_font_setting_that_could_break_out_of_the_style_sheet_fails_the_check(client, settings):
+    settings.CITY_FONT = "x}body{display:none"
+    settings.CITY_FONT_FILES = ["civic/fonts/a.ttf", "civic/fonts/missing.woff2:700"]
+    assert [error.id for error in check_theme()] == ["civic.E103", "civic.E104", "civic.E104"]
+    (link,) = THEME_LINK.findall(client.get("/").content.decode())
+    sheet = client.get(link).content.decode()
+    assert "display:none" not in sheet and "@font-face" not in sheet
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_design_page_renders_every_component(client, language):
     with translation.override(language):  # the page's language is in its address

@@ -206,6 +206,35 @@ def test_a_rotated_key_is_fetched_again(oidc_provider: LocalProvider):
     assert oidc_provider.jwks_reads == reads + 1
 
 
+@pytest.mark.parametrize("fault", ["forged_id_token", "forged_userinfo"])
+def test_a_forged_signature_is_refused_after_the_keys_are_read_again_once(
+    oidc_provider: LocalProvider, fault: str
+):
+    """Signed under the published `kid` by a key the provider never published: the signature
+    check fails against the kept JWKS, the JWKS is read again once (a rotation would be found
+    there), and the token is refused."""
+    marie_entry()
+    oidc_provider.fault = "wrong_nonce"  # refused after its signature checked: the JWKS is kept
+    assert sign_in(Client(), oidc_provider).status_code == 400 and nothing_written()
+    reads = oidc_provider.jwks_reads
+    oidc_provider.fault = fault
+    client = Client()
+    response = sign_in(client, oidc_provider)
+    assert response.status_code == 400 and b'data-outcome="signature"' in response.content
+    assert oidc_provider.jwks_reads == reads + 1
+    assert "_auth_user_id" not in client.session
+    assert nothing_written()
+
+
+def test_a_key_replaced_under_the_same_kid_is_fetched_again(oidc_provider: LocalProvider):
+    marie_entry()
+    sign_in(Client(), oidc_provider)
+    reads = oidc_provider.jwks_reads
+    oidc_provider.rotate_key(same_kid=True)
+    assert sign_in(Client(), oidc_provider).status_code == 302
+    assert oidc_provider.jwks_reads == reads + 1
+
+
 def test_an_rs256_provider_works_too(settings):  # type: ignore[no-untyped-def]
     from civic.oidc import provider as kept
 

@@ -8,11 +8,14 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from civic.models import User
 from civic.roles import Role, has_role
+from civic.staff import staff_sections
+from tests.civic.test_staff_space import some_work  # noqa: F401 - a fixture
 from tests.factories import (
     STAFF_TOTP_SECRET,
     RegisterEntryFactory,
@@ -160,3 +163,23 @@ def test_the_api_token_login_asks_a_staff_account_for_its_code_too():
     resident = ResidentFactory()
     plain = api.post(url, {"email": resident.email, "password": PASSWORD}, format="json")
     assert plain.status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_without_second_factor_no_task_of_the_roles_staff_home_opens(client, some_work, role):  # noqa: F811
+    """Every task link the role's staff home offers once enrolled (its whole staff space, through
+    `staff_sections`) that a resident may not open (not the public obligations' list nor one's own
+    inbox), asked by the same account without its factor: sent to enrolment, never shown."""
+    enrolled = _staff(role)
+    urls = {task.url for section in staff_sections(enrolled) for task in section.tasks}
+    resident = Client()
+    resident.force_login(ResidentFactory())
+    urls = {url for url in urls if resident.get(url).status_code == 403}
+    assert urls
+    Authenticator.objects.filter(user=enrolled).delete()
+    client.force_login(User.objects.get(pk=enrolled.pk))
+    for url in sorted(urls):
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("mfa_index") + "?next="), url

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -16,6 +18,7 @@ from civic.audit import actor_pseudonym, audit_verify
 from civic.errors import PermissionDenied, RuleViolation
 from civic.legal.deletion import account_delete
 from civic.models import (
+    ApiToken,
     AuditEntry,
     AuditIdentity,
     DeskRequest,
@@ -32,9 +35,11 @@ from petitions.services.counting import counts_fold
 from petitions.services.deadlines import initiative_close
 from petitions.services.signatures import signature_sign
 from referendums.models import Ballot, Participation
+from referendums.selectors import personal_data_export as referendum_export
+from referendums.services.campaigns import campaign_publish_results
 from referendums.services.voting import ballot_cast
 from tests.assembly.factories import MemberFactory
-from tests.factories import ResidentFactory, StaffFactory
+from tests.factories import ResidentFactory, StaffFactory, api_key_for, enrol_second_factor
 from tests.petitions.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,11 +114,42 @@ def test_a_cast_ballot_is_never_touched_nor_linked_to_the_deleted_person(open_vo
     assert Ballot.objects.filter(campaign=campaign).count() == 3
 
 
+def test_published_results_do_not_move_when_a_voter_deletes_their_account(open_vote, close_vote):
+    vote = open_vote(voters=3)
+    for voter, choice in zip(vote.voters, ("yes", "yes", "no"), strict=True):
+        ballot_cast(campaign_id=vote.campaign.pk, user=voter, choices=vote.choices(choice))
+    close_vote(vote.campaign)
+    campaign = campaign_publish_results(
+        campaign_id=vote.campaign.pk, actor=StaffFactory(role="campaign_manager")
+    )
+    published = campaign.results
+    leaving = vote.voters[0]
+    assert referendum_export(user=leaving)["participations"]
+
+    account_delete(user=leaving, password=PASSWORD)
+
+    campaign.refresh_from_db()
+    assert campaign.results == published and campaign.results["ballots"] == 3
+    assert Participation.objects.filter(campaign=campaign).count() == 3
+    # The deleted person's account no longer leads to the participation (nor, ever, to a ballot).
+    assert referendum_export(user=User.objects.get(pk=leaving.pk)) == {"participations": []}
+
+
 def test_messages_tokens_and_second_factors_go_with_the_account():
-    resident = ResidentFactory()
-    notify(recipient=resident, kind="k", subject="s", body="b")
+    resident, other = ResidentFactory(), ResidentFactory()
+    for person in (resident, other):
+        notify(recipient=person, kind="k", subject="s", body="b")
+        api_key_for(person)
+        enrol_second_factor(person)  # a resident may enrol one too (TOTP and recovery codes)
+        EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    assert Authenticator.objects.filter(user=resident).count() == 2
+
     account_delete(user=resident, password=PASSWORD)
-    assert not Notification.objects.filter(recipient_id=resident.pk).exists()
+
+    for kind in (Notification, ApiToken, Authenticator, EmailAddress):
+        owner = "recipient_id" if kind is Notification else "user_id"
+        assert not kind.objects.filter(**{owner: resident.pk}).exists(), kind.__name__
+        assert kind.objects.filter(**{owner: other.pk}).exists(), kind.__name__
 
 
 def test_the_password_is_required_and_a_staff_account_is_not_deleted_here():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -13,12 +14,14 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from civic.audit import actor_pseudonym, audit_record, audit_verify
+from civic.events import events_purge, publish
 from civic.legal.jobs import audit_identities_purge, desk_requests_purge, notifications_purge
 from civic.legal.retention import all_periods
 from civic.models import (
     AuditEntry,
     AuditIdentity,
     DeskRequest,
+    DomainEvent,
     Notification,
     NotificationStatus,
     OidcIdentity,
@@ -172,3 +175,73 @@ def test_the_notice_describes_provider_identity_staff_sso_and_desk_requests(clie
     assert f"{desk_days} days after the request is closed" in english
     assert "no token from the provider is kept" in english
     assert OidcIdentity.objects.count() == 0  # reading the notice stores nothing
+
+
+def test_domain_events_are_purged_after_the_notice_period(client, freeze):
+    days = notice_periods(client)["events"]
+    start = timezone.now()
+    freeze(start)
+    event = publish("retention.notice_checked", n=1)
+    freeze(start + timedelta(days=days) - timedelta(seconds=1))
+    assert events_purge() == 0
+    freeze(start + timedelta(days=days, seconds=1))
+    assert events_purge() == 1 and not DomainEvent.objects.filter(pk=event.pk).exists()
+
+
+# Each period the notice shows, by kind, with the test of this module (or the one named) that runs
+# its job at the notice's value, and the nightly beat entry that runs the job. A new period in the
+# notice fails `test_every_period_of_the_notice_has_its_job_and_its_test` until it is added here.
+PERIOD_JOBS: dict[str, tuple[str | None, str]] = {
+    "notifications": (
+        "notifications-purge",
+        "test_notifications_are_purged_after_the_notice_period",
+    ),
+    "audit_identities": (
+        "audit-identities-purge",
+        "test_audit_emails_become_pseudonyms_after_the_notice_period_and_the_chain_verifies",
+    ),
+    "events": ("events-purge", "test_domain_events_are_purged_after_the_notice_period"),
+    "desk_requests": (
+        "desk-requests-purge",
+        "test_closed_desk_requests_are_purged_after_the_notice_period_and_open_ones_wait",
+    ),
+    "staff_jobs": (
+        "staff-jobs-purge",
+        "tests/civic/test_register_import_job.py::"
+        "test_the_privacy_notice_states_the_period_the_purge_applies_and_the_beat_runs_it",
+    ),
+    "petitions": (
+        "petitions-retention",
+        "test_each_instrument_type_shows_the_period_its_purge_applies",
+    ),
+    "referendums": ("referendums-purge", "test_each_campaign_shows_the_period_its_purge_applies"),
+    # No number of days: the period ends with an event, which erases the data itself.
+    "assembly": (
+        None,
+        "tests/retention/test_retention.py::"
+        "test_closing_a_mandate_erases_every_volunteers_contact_details_and_audits_the_count",
+    ),
+    "oidc_identities": (
+        None,
+        "test_a_provider_binding_is_kept_while_the_account_exists_and_the_notice_says_so",
+    ),
+}
+
+
+def test_every_period_of_the_notice_has_its_job_and_its_test(client, open_vote, close_vote):
+    InitiativeFactory()
+    voted_and_published(open_vote, close_vote)
+    shown = notice_periods(client)
+    kinds = {key.split(":")[0] for key in shown}
+    assert kinds == set(PERIOD_JOBS), "a period without its job test, or a test without its period"
+    here = globals()
+    for kind, (beat, test) in PERIOD_JOBS.items():
+        if beat is not None:
+            assert beat in settings.CELERY_BEAT_SCHEDULE, kind
+        if "::" in test:
+            path, name = test.split("::")
+            assert f"def {name}(" in (Path(settings.BASE_DIR) / path).read_text(), test
+        else:
+            assert callable(here.get(test)), test
+    for key, days in shown.items():
+        assert (days is None) == (PERIOD_JOBS[key.split(":")[0]][0] is None), key

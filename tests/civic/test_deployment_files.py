@@ -126,3 +126,16 @@ def test_the_nginx_template_never_caches_a_signed_in_request() -> None:
         assert line in template, line
     assert "proxy_cache_valid" not in template.replace("No proxy_cache_valid", "")
     assert "proxy_ignore_headers" not in template  # Cache-Control and Set-Cookie are honoured
+
+
+def test_logs_are_bounded_and_the_access_log_names_no_client_address() -> None:
+    """Retention covers logs too (docs/legal.md): Docker keeps every service's output within a
+    bounded size, and the web's access log (compose and the local run alike) has no address."""
+    for name, service in COMPOSE["services"].items():
+        logging = service.get("logging")  # the services built from x-app take it by the merge
+        assert logging is not None, name
+        assert logging["options"]["max-size"] and int(logging["options"]["max-file"]) >= 1, name
+    web = COMPOSE["services"]["web"]["command"]
+    fmt = web[web.index("--access-log-fmt") + 1]
+    assert "%(addr)s" not in fmt and "%(path)s" in fmt and "%(status)d" in fmt
+    assert f"--access-log-fmt '{fmt}'" in DEMO

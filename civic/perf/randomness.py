@@ -43,4 +43,4 @@ def random_string(length: int, allowed_chars: str = RANDOM_STRING_CHARS) -> str:
 
 def install() -> None:
     """The CSRF middleware's secrets and masks from `random_string` (CivicConfig.ready)."""
-    csrf.get_random_string = random_string  # type: ignore[assignment]
+    csrf.get_random_string = random_string  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 T = TypeVar("T")
 
@@ -36,8 +36,6 @@ _MAX = 512
 _KEPT: dict[Hashable, tuple[float, object]] = {}
 _PAGES_MAX = 1024
 _PAGES: dict[Hashable, tuple[float, tuple[str, bytes]]] = {}
-_MESSAGES_MAX = 256
-_MESSAGES_HTML: dict[tuple[tuple[str, str, bool], ...], str] = {}
 
 # The slots of a kept page: NUL never comes out of a template (form input refuses it).
 _CSRF_SLOT = b"\x00civic-csrf\x00"
@@ -94,30 +92,15 @@ def kept_page(
 
 
 def _messages_html(request: HttpRequest) -> str:
-    """The visitor's pending messages as the base template shows them (and so marked as read).
-
-    The few texts a kept page shows (a signature recorded, withdrawn, refused) come back for every
-    resident: their markup is kept by what it shows, each message's tags and text, as the
-    template escapes them (about 0.2 ms of template a redirect otherwise)."""
+    """The visitor's pending messages as the base template shows them (and so marked as read)."""
     pending = get_messages(request)
     if not pending:
         return ""
-    # Marks them read. Whether a text is marked safe is part of what the template shows.
-    shown = tuple(
-        (message.tags, str(message), isinstance(message.message, SafeData)) for message in pending
-    )
-    html = _MESSAGES_HTML.get(shown)
-    if html is None:
-        # Without the request: the messages need no context processor (those cost more).
-        html = render_to_string("civic/_messages.html", {"messages": pending})
-        if len(_MESSAGES_HTML) >= _MESSAGES_MAX:
-            _MESSAGES_HTML.clear()
-        _MESSAGES_HTML[shown] = html
-    return html
+    # Without the request: the messages need no context processor (those cost more than this).
+    return render_to_string("civic/_messages.html", {"messages": pending})
 
 
 def fragments_forget() -> None:
     """Drop this process's kept fragments and pages (tests; nothing in production needs it)."""
     _KEPT.clear()
     _PAGES.clear()
-    _MESSAGES_HTML.clear()

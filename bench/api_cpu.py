@@ -7,7 +7,8 @@ authentication, the rate limit on Redis, PostgreSQL) on the demo city and prints
 cast ÷ sign (W6 in CPU terms; W6 over HTTP wants casts/s ÷ signatures/s ≥ 0.8, i.e. a cast costing
 at most 1.25 signatures) and sign ÷ healthz (how far the signing path is above the stack's floor).
 
-Run: .venv/bin/python bench/api_cpu.py [--requests 600]
+Run: .venv/bin/python bench/api_cpu.py [--requests 600]  (database: API_CPU_BENCH_DB, default
+civic_bench_api_cpu)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +31,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600)
     args = parser.parse_args()
     n = args.requests
-    url = fresh_database("civic_bench_api_cpu")
+    url = fresh_database(os.environ.get("API_CPU_BENCH_DB", "civic_bench_api_cpu"))
     residents = n * 4 + 300
     run_manage(url, "seed_demo", "--entries", str(residents * 2), "--residents", str(residents))
     django_on(url)

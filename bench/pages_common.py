@@ -56,10 +56,16 @@ def seed_city(residents: int, initiatives: int = 50) -> City:
 
 
 def make_sessions(*, prefix: str) -> list[str]:
-    """A database session for each bulk resident (emails `<prefix><n>@bench.invalid`), holding
-    what django.contrib.auth.login stores: the user, the backend, the password's session hash."""
+    """A session for each bulk resident (emails `<prefix><n>@bench.invalid`), holding what
+    django.contrib.auth.login stores (the user, the backend, the password's session hash), where
+    a login leaves it: in the database and, under the site's `cached_db` engine, in the shared
+    cache too (the login's `save` writes both), so a resident's first request reads it from the
+    cache as after a real login, not from PostgreSQL."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
+    from django.core.cache import caches
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
@@ -86,6 +92,17 @@ def make_sessions(*, prefix: str) -> list[str]:
         for u in users
     ]
     Session.objects.bulk_create(rows, batch_size=5000)
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
+        cache = caches[settings.SESSION_CACHE_ALIAS]
+        age = int((expires - timezone.now()).total_seconds())
+        for start in range(0, len(rows), 5000):
+            cache.set_many(
+                {
+                    KEY_PREFIX + r.session_key: store.decode(r.session_data)
+                    for r in rows[start : start + 5000]
+                },
+                age,
+            )
     return [r.session_key for r in rows]
 
 

@@ -2,9 +2,9 @@
 
 W11's signed-in page and W12's form signing are HTTP figures that move with how busy the machine
 is; the CPU time a request costs the web process barely does. This runs the real WSGI application
-in-process (every middleware, the session in PostgreSQL, the count cache in Redis) on the page
-benchmarks' city (bench/pages_common.py) and prints, per request, the CPU milliseconds and the
-queries of:
+in-process (every middleware, the sessions where a login leaves them: the shared cache and
+PostgreSQL; the count cache in Redis) on the page benchmarks' city (bench/pages_common.py) and
+prints, per request, the CPU milliseconds and the queries of:
 
 - `/healthz`, the floor of the stack;
 - an initiative's page, anonymous, rendered each time (the per-process page memo off);

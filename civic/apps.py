@@ -16,7 +16,9 @@ class CivicConfig(AppConfig):
         register_converter(IdConverter, "id")
         from django.core import checks
 
-        from civic.perf import pagepath
+        from civic.perf import pagepath, randomness
+
+        randomness.install()  # CSRF secrets and masks from one read of os.urandom
         from civic.perf.hotpath import check_middleware_reviewed
 
         checks.register(check_middleware_reviewed, checks.Tags.compatibility)

@@ -70,6 +70,11 @@ public reads, W6 = online vote), each measured against the same code without the
   initiative page answered from the page memo (one count-version read): 0.61 -> 0.48 ms
   in-process (`/healthz` 0.32-0.36 ms in the same runs, 2026-12-06, loaded machine).
   Off: name `django.core.cache.backends.redis.RedisCache` in config/env.py.
+- `civic/perf/randomness.py` (installed by `CivicConfig.ready`): the CSRF middleware's secrets and
+  masks from one read of `os.urandom` (each character uniform over Django's alphabet, the biased
+  bytes dropped) instead of Django's 32 `SystemRandom` draws a string (137 -> 15 µs a string). A
+  W12 resident (the page, the form, the redirect: three strings) 7.30 -> 6.69 ms of CPU
+  in-process (-8 %, bench/README.md). Off: remove `randomness.install()` from civic/apps.py.
 - `freeze_import()` (civic/perf/gcfreeze.py, called last by config/wsgi.py): what importing the
   application built (about 110,000 objects) leaves the collector's sight. W1's tail: the longest
   collector pause of a signing web process 63.7 ms -> 8.0 ms (bench/gc_pauses.py, -87 %); CPU per

@@ -102,6 +102,7 @@ def test_the_same_inputs_give_the_same_lottery_and_the_same_panel(pool, lottery)
     assert first == second
 
 
+@pytest.mark.long
 def test_the_lottery_does_not_depend_on_the_process_hash_seed(
     pool, lottery, tmp_path: Path
 ) -> None:
@@ -422,6 +423,7 @@ def test_the_rerun_refuses_a_seed_recorded_before_the_announced_value_existed(
     assert not early.ok
 
 
+@pytest.mark.long
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -19,6 +19,7 @@ ROWS = 20_000
 HEADER = "ref,kind,last_name,first_names,birth_date,address,postcode,district,roll_number\n"
 
 
+@pytest.mark.long
 def test_the_progress_of_a_running_import_is_seen_from_outside_batch_by_batch(real_worker):
     DistrictFactory(code="centre", name="Centre")
     text = HEADER + "".join(

@@ -105,6 +105,7 @@ def test_without_javascript_bad_input_stops_at_its_step_with_the_error_summary(
     assert not Initiative.objects.filter(title=TEXT["title"]).exists()
 
 
+@pytest.mark.long
 @pytest.mark.skipif(missing_axe() is not None, reason=str(missing_axe()))
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_step_and_its_error_state_pass_axe_and_the_phone_layout(new_context, world, language):

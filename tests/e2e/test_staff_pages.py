@@ -25,6 +25,7 @@ def _checked(page, path: str) -> None:  # type: ignore[no-untyped-def]
     assert not violations, "\n".join(map(str, violations))
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_each_roles_staff_home_has_no_violation(new_context, transactional_db, language):
     DistrictFactory(name="Centre-ville")
@@ -39,6 +40,7 @@ def test_each_roles_staff_home_has_no_violation(new_context, transactional_db, l
     figures.record(f"axe staff homes/{language}: {checked} pages, 0 violations")
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_calendar_and_station_forms_shown_back_with_errors_have_no_violation(
     new_context, transactional_db, language

@@ -93,6 +93,7 @@ def test_200_concurrent_signing_requests_by_one_resident_give_one_signature():
     assert counts == {-1: 1, 0: 1, 1: 1}
 
 
+@pytest.mark.long
 def test_1000_distinct_concurrent_signers_give_an_exact_count_after_the_counting_step():
     initiative = InitiativeFactory(collecting=True)
     users = _residents(1000)
@@ -195,6 +196,7 @@ def test_two_workers_closing_the_same_initiative_close_it_once(freeze):
     )
 
 
+@pytest.mark.long
 def test_200_concurrent_signing_requests_over_http_give_one_signature_and_no_server_error(
     live_server, monkeypatch
 ):

@@ -272,6 +272,7 @@ _json = st.recursive(
 _choice = st.text(max_size=40) | st.sampled_from(["yes", "no", " yes", "", "a" * 33, "é", "x\x00"])
 
 
+@pytest.mark.long
 @examples(max_examples=400, deadline=None)
 @given(
     body=st.dictionaries(

@@ -86,6 +86,7 @@ def _urls(campaign_id: int) -> list[tuple[str, str, dict | None]]:
     return urls
 
 
+@pytest.mark.long
 def test_no_role_reads_ballot_contents_anywhere_while_the_vote_is_open(open_vote):
     vote = open_vote(voters=4)
     for i, choice in enumerate(["yes", "yes", "yes", "no"]):

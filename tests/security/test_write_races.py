@@ -171,6 +171,7 @@ print(sorted(statuses))
 """
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("attempt", range(3))
 def test_parallel_first_requests_to_the_schema_in_a_fresh_process_all_succeed(attempt: int):
     """Finding 17.13: drf-spectacular loads its extensions lazily; concurrent first builds of the

@@ -52,7 +52,7 @@ def second_factor(page: Any, take: Take) -> None:
 
 def guided_creation(page: Any, take: Take) -> None:
     """Steps 2 to 5 of the guided creation, each answered with its form as a resident would: the
-    last creates a draft initiative (the resident's own, seen by no one else until submitted)."""
+    last creates a draft initiative (the next free id; the moderator's crawl then reaches it too)."""
     page.goto("/initiatives/new/instrument/")
     goals = page.locator("main form input[name=goal]")
     if goals.count() == 0:

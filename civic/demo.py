@@ -22,7 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from civic.identity import identity_hash
-from civic.models import District, EntryKind, RegisterEntry, User, VerificationMethod
+from civic.models import (
+    DeskReason,
+    DeskRequest,
+    District,
+    EntryKind,
+    RegisterEntry,
+    User,
+    VerificationMethod,
+)
 from civic.roles import Role, roles_sync
 
 DISTRICTS = [
@@ -226,6 +234,11 @@ def _seed_newcomer(hashed_password: str) -> None:
     )
     EmailAddress.objects.get_or_create(
         user=user, email=NEWCOMER, defaults={"verified": True, "primary": True}
+    )
+    # Waiting at the desk (their first names are only partly on the register): the desk's queue
+    # and its closing page have a request to show.
+    DeskRequest.objects.get_or_create(
+        user=user, defaults={"reason": DeskReason.FIRST_NAMES_PARTIAL}
     )
 
 

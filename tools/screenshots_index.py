@@ -136,7 +136,10 @@ def write_index(out: Path, shots: list[dict], roles: dict[str, str]) -> None:
         "(phone) and 1280 px (desktop) wide, on the demo city (`manage.py seed_demo --residents "
         "120`: initiatives collecting, one past its first threshold, an open vote, a published "
         "one, a binding referendum on its legal calendar, an assembly with published minutes). "
-        "Staff roles log in with the demo's second factor, as the browser tests do.",
+        "Staff roles log in with the demo's second factor, as the browser tests do. Pages no link "
+        "reaches are reached as the role would (tools/screenshots_journeys.py): the code step at "
+        "login, the second factor's pages, the guided creation's steps, the desk's closing page "
+        "and a staff job's page after an upload or an export.",
         "",
         "Regenerate with `tools/screenshots` on a fresh database (Playwright on Debian's chromium, "
         "`tools/setup-browsers`); it rewrites this file and `shots.json`. The resident casts a vote "

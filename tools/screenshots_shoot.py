@@ -37,9 +37,9 @@ from tools.screenshots_index import (  # noqa: E402
     WEBP_QUALITY,
     write_index,
 )
+from tools.screenshots_journeys import JOURNEYS, PASSWORD, Take, path_of  # noqa: E402
 
 WIDTHS = {390: 844, 1280: 800}
-PASSWORD = "demo-civic-2026"  # noqa: S105 - the demo's published password (README)
 MAX_PAGES = 160
 
 
@@ -94,7 +94,7 @@ def totp_code() -> str:
     return out.stdout.strip()
 
 
-def log_in(page: Any, email: str) -> bool:
+def log_in(page: Any, email: str, at_code: Take | None = None) -> bool:
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
@@ -105,6 +105,8 @@ def log_in(page: Any, email: str) -> bool:
     for _attempt in range(3):
         if "/2fa/authenticate/" not in page.url:
             break
+        if at_code and _attempt == 0:  # the code step itself, in the gallery
+            at_code("/accounts/2fa/authenticate/")
         page.locator("input[name=code]").fill(totp_code())
         page.locator("main form [type=submit]").first.click()
         page.wait_for_load_state()
@@ -200,11 +202,32 @@ def wants(role: str, key: str, shots: dict[tuple[str, str], Shot]) -> bool:
     return True
 
 
+def taker(page: Any, out: Path, role: Role, shots: dict) -> Take:
+    """Shoot a page a journey reached (tools/screenshots_journeys.py) for the role, unless the role
+    has it already or the page sends the role elsewhere (a login page, an enrolled factor)."""
+
+    def take(goto: str) -> None:
+        if (role.key, goto) in shots:
+            return
+        page.goto(goto, wait_until="load")
+        if path_of(page) != goto:
+            print(f"{role.key:10} {goto}: shows {path_of(page)}, not shot", flush=True)
+            return
+        shot = Shot(key=goto, name=file_name(role.key, goto), role=role.key, title="", goto=goto)
+        shot.seen_by.append(role.key)
+        shots[(role.key, goto)] = shot
+        shoot(page, out, shot, goto)
+
+    return take
+
+
 def gallery_role(browser: Any, base: str, out: Path, role: Role, shots: dict) -> None:
     context = browser.new_context(base_url=base, locale="fr-FR")
     context.add_cookies([{"name": "django_language", "value": "fr", "url": base}])
     page = context.new_page()
-    if role.email and not log_in(page, role.email):
+    take = taker(page, out, role, shots)
+    at_code = take if not any(k == "/accounts/2fa/authenticate/" for _r, k in shots) else None
+    if role.email and not log_in(page, role.email, at_code):
         print(f"{role.key}: could not log in as {role.email}, role skipped", flush=True)
         context.close()
         return
@@ -228,6 +251,8 @@ def gallery_role(browser: Any, base: str, out: Path, role: Role, shots: dict) ->
         shot.seen_by.append(role.key)
         shots[(role.key, key)] = shot
         shoot(page, out, shot, goto)
+    for journey in JOURNEYS.get(role.key, ()):
+        journey(page, take)
     context.close()
 
 

@@ -4,8 +4,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from civic.audit import audit_record
-from civic.demo import DEMO_TOTP_SECRET, demo_totp_code
-from civic.models import AuditEntry, RegisterEntry, User
+from civic.demo import DEMO_TOTP_SECRET, NEWCOMER, demo_totp_code
+from civic.models import AuditEntry, DeskRequest, RegisterEntry, User
 from civic.roles import Role, has_role, roles_sync
 from tests.factories import ResidentFactory, StaffFactory, enrol_second_factor, totp_code
 
@@ -68,6 +68,8 @@ def test_seed_demo_is_idempotent_and_creates_verified_residents(capsys):
     resident = User.objects.get(email="resident-0007@example.org")
     assert resident.is_verified and resident.check_password("demo-civic-2026")
     assert has_role(User.objects.get(email="clerk@example.org"), Role.ASSEMBLY_CLERK)
+    # The newcomer waits at the desk, once however often the demo is seeded (the gallery's desk).
+    assert DeskRequest.objects.filter(user__email=NEWCOMER, closed_at__isnull=True).count() == 1
 
 
 def test_demo_staff_log_in_with_the_published_totp_secret(client, capsys):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +27,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from tests.httpd import serve_in_thread
 
 CLIENT_ID = "civic-test-client"
 CLIENT_SECRET = "civic-test-secret-0123456789abcdef"
@@ -91,10 +92,9 @@ class LocalProvider:
         self.jwks_reads = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.issuer = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> LocalProvider:
-        self._thread.start()
+        serve_in_thread(self._server)
         return self
 
     def stop(self) -> None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.httpd import serve_in_thread
 
 RECORDED_ROUND = json.loads(
     (Path(__file__).parent / "fixtures" / "drand_quicknet_round_123.json").read_text()
@@ -73,8 +74,7 @@ def drand_relays() -> Iterator[Relays]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     relays.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         yield relays
     finally:

@@ -3,7 +3,6 @@ DNS answers the second time), never a redirect followed, HTTPS only, and a secre
 
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,6 +17,7 @@ from civic.webhook_destinations import (
 )
 from civic.webhooks import webhook_deliver, webhook_emit
 from tests.factories import StaffFactory
+from tests.httpd import serve_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +186,7 @@ class _Server:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        serve_in_thread(self.httpd)
 
 
 @pytest.fixture

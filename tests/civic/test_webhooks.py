@@ -1,5 +1,4 @@
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,6 +23,7 @@ from civic.webhooks import (
     webhook_resume,
 )
 from tests.factories import StaffFactory
+from tests.httpd import serve_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_thread(self.server)
 
 
 @pytest.fixture(autouse=True)

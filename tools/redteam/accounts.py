@@ -4,7 +4,7 @@ API lockout). Every account and object here is this module's own."""
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tools.redteam import Attack
 
@@ -51,7 +51,7 @@ print(json.dumps({{"tokens": tokens, "initiative": initiative.pk, "claimed": {{
 """
 
 
-def _facts(target: Target) -> dict:  # type: ignore[type-arg]
+def _facts(target: Target) -> dict[str, Any]:
     return target.facts["accounts"]
 
 

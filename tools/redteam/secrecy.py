@@ -123,7 +123,7 @@ def _check(target: Target, receipt: str) -> tuple[int, Any]:
     try:
         body = answer.json()
     except ValueError:
-        body = answer.text()
+        body = answer.text
     return answer.status, body
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tools.redteam import Attack
 
 if TYPE_CHECKING:
-    from tools.redteam.target import Target
+    from tools.redteam.target import Browser, Target
 
 SETUP = r"""
 import json, secrets, time
@@ -86,7 +86,7 @@ print(json.dumps({
 CHOSEN = "4 8 15 16 23 42"
 
 
-def _clerk(target: Target):  # type: ignore[no-untyped-def]
+def _clerk(target: Target) -> tuple[Browser, dict[str, Any]]:
     facts = target.facts["sortition"]
     browser = target.browser()
     browser.login(facts["clerk"], facts["password"])

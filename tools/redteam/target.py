@@ -148,5 +148,5 @@ class Target:
         import psycopg
 
         with psycopg.connect(self.database_url, autocommit=True) as conn:
-            cur = conn.execute(query, params)  # type: ignore[arg-type]
+            cur = conn.execute(query, params)
             return list(cur.fetchall()) if cur.description else []

@@ -145,17 +145,12 @@ def _campaigners_race(target: Target) -> tuple[bool, str]:
     statuses: list[int] = []
     for round_ in range(5):
         body = {"name": f"Collectif {round_}", "side": "against", "argument_fr": "Texte"}
-        statuses += _parallel(
-            8,
-            lambda b=body: (
-                target.http(  # type: ignore[misc]
-                    "POST",
-                    f"/api/v1/referendums/{facts['draft']}/campaigners/",
-                    b,
-                    token=facts["token"],
-                ).status
-            ),
-        )
+
+        def post(b: dict[str, str] = body) -> int:
+            path = f"/api/v1/referendums/{facts['draft']}/campaigners/"
+            return target.http("POST", path, b, token=facts["token"]).status
+
+        statuses += _parallel(8, post)
     errors = [s for s in statuses if s >= 500]
     return not errors, f"40 parallel POSTs: {len(errors)} server errors, {sorted(set(statuses))}"
 

@@ -127,6 +127,41 @@ def test_the_lottery_does_not_depend_on_the_process_hash_seed(
         assert json.loads(out.stdout.strip().splitlines()[-1]) == lottery.as_json()
 
 
+def test_the_child_computes_the_lottery_without_the_library_s_spreadsheet_adapters(
+    lottery, tmp_path: Path
+) -> None:
+    """The child interpreter loads the solver's modules without the library's package `__init__`
+    (its Google Sheets adapters, half of the child's start-up) and gets the lottery a process that
+    imported the whole package gets."""
+    script = tmp_path / "child.py"
+    script.write_text(
+        "import json, sys\n"
+        "from assembly.sortition.lottery import _library_without_its_adapters\n"
+        "from assembly.sortition.lottery import _lottery_compute_here\n"
+        "from tests.assembly.test_sortition import QUOTAS, make_pool\n"
+        "if sys.argv[1] == 'alone':\n"
+        "    _library_without_its_adapters()\n"
+        "else:\n"
+        "    import sortition_algorithms  # the whole package, adapters and all\n"
+        "lottery = _lottery_compute_here(make_pool(), QUOTAS, 7).as_json()\n"
+        "print(json.dumps({'lottery': lottery, 'gspread': 'gspread' in sys.modules}))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    answers = {}
+    for way in ("alone", "whole"):
+        out = subprocess.run(
+            [sys.executable, str(script), way],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        answers[way] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answers["alone"]["gspread"] is False and answers["whole"]["gspread"] is True
+    assert answers["alone"]["lottery"] == answers["whole"]["lottery"] == lottery.as_json()
+
+
 def test_a_different_seed_can_select_a_different_panel(pool, lottery) -> None:
     panels = {
         tuple(

@@ -105,6 +105,30 @@ def redis_database_offset(url: str, offset: int) -> str:
     return parts._replace(path=f"/{base + offset}").geturl()
 
 
+def refuse_shared_redis(cache_location: str, broker_url: str, profile: str) -> None:
+    """Stop the start when the cache and the Celery broker are one Redis database: a
+    `cache.clear()` (each test runs one; an operator may) would drop every queued task, and a full
+    cache's evictions would take tasks with them. Hosts compare as written. Under pytest-xdist a
+    test process N has moved its cache N databases on (settings), which can land on the broker's."""
+
+    def database(url: str) -> tuple[str, int, int] | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            return None
+        return (parts.hostname or "localhost", parts.port or 6379, int(parts.path.strip("/") or 0))
+
+    cache = database(cache_location)
+    if cache is None or cache != database(broker_url):
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "") if profile == "test" else ""
+    raise ImproperlyConfigured(
+        f"CACHE_URL and CELERY_BROKER_URL name one Redis database ({broker_url}"
+        f"{f', test process {worker}' if worker else ''}): clearing the cache would drop the"
+        " queued tasks. Give each its own database"
+        f"{' (test process N uses the database of CACHE_URL + N)' if worker else ''}."
+    )
+
+
 def session_engine(cache_backend: str, profile: str) -> str:
     """Sessions in the shared cache, written through to the database (Django's `cached_db`): a
     signed-in request reads its session without a query; a logout or a password change deletes it

@@ -25,6 +25,7 @@ from config.env import (
     parse_cache_url,
     parse_database_url,
     redis_database_offset,
+    refuse_shared_redis,
     session_engine,
 )
 from config.queues import broker_transport_options, task_queues
@@ -304,6 +305,8 @@ QUEUE_DIR = Path(
     env_str("CIVIC_QUEUE_DIR", str(_TEST_QUEUE_DIR if PROFILE == "test" else VAR_DIR / "celery"))
 )
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# One Redis database for both would lose the queued tasks to a cache.clear() (config/env.py).
+refuse_shared_redis(CACHES["default"]["LOCATION"], CELERY_BROKER_URL, PROFILE)
 # The folder is polled: a test waiting on its worker should not wait a second per message.
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(
     CELERY_BROKER_URL, QUEUE_DIR, polling_interval=0.1 if PROFILE == "test" else 1.0

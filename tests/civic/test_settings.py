@@ -129,6 +129,55 @@ def test_a_database_that_is_not_postgresql_stops_the_start(env, named):
     assert named in result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.parametrize(
+    ("env", "refused"),
+    [
+        (
+            {
+                "CACHE_URL": "redis://127.0.0.1:6379/3",
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/3",
+            },
+            "redis://127.0.0.1:6379/3)",
+        ),
+        # A third test process moves the cache from 7 to 9: the broker's database.
+        (
+            {
+                "CACHE_URL": "redis://127.0.0.1:6379/7",
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+                "PYTEST_XDIST_WORKER": "gw2",
+            },
+            "test process gw2",
+        ),
+        (
+            {
+                "CACHE_URL": "redis://127.0.0.1:6379/7",
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+                "PYTEST_XDIST_WORKER": "gw1",
+            },
+            None,
+        ),
+        (
+            {
+                "CACHE_URL": "redis://127.0.0.1:6379/3",
+                "CELERY_BROKER_URL": "redis://127.0.0.1:6380/3",
+            },
+            None,
+        ),
+    ],
+    ids=["same-database", "test-process-moved-onto-the-broker", "apart", "other-server"],
+)
+def test_a_cache_in_the_broker_s_redis_database_stops_the_start(env, refused):
+    # This run's own test process number must not move the cache of the process started here.
+    env = {"PYTEST_XDIST_WORKER": "", **env}
+    result = _settings("settings.CACHES['default']['LOCATION']", CIVIC_PROFILE="test", **env)
+    if refused is None:
+        assert result.returncode == 0, result.stderr
+        return
+    last = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last and refused in last
+    assert "CACHE_URL and CELERY_BROKER_URL name one Redis database" in last
+
+
 def test_the_test_profile_queues_through_a_folder_its_worker_shares_outside_var():
     result = _settings(
         "[settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'],"

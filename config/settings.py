@@ -148,7 +148,7 @@ CACHES = {"default": parse_cache_url(env_str("CACHE_URL", _DEFAULT_CACHE))}
 if PROFILE == "test" and CACHES["default"]["BACKEND"].endswith(".RedisCache"):
     # Parallel test processes (pytest-xdist gw0, gw1...) each get their own Redis database, so one
     # test's cache.clear() never wipes another's rate-limit counters. A Celery worker that a test
-    # starts inherits the same variables and so lands in the same database.
+    # starts is given this process's database (tests/worker.py).
     _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
     if _xdist.startswith("gw") and _xdist[2:].isdigit():
         CACHES["default"]["LOCATION"] = redis_database_offset(

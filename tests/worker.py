@@ -125,6 +125,10 @@ def real_worker(transactional_db, tmp_path) -> Iterator[Worker]:
     }
     env.pop("PYTEST_VERSION", None)
     env.pop("PYTEST_XDIST_WORKER", None)
+    if settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+        # This test process's own Redis database (config/settings.py moves it on by the process's
+        # number): without its number the worker would otherwise land in the first process's.
+        env["CACHE_URL"] = settings.CACHES["default"]["LOCATION"]
     saved = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue

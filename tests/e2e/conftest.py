@@ -28,7 +28,8 @@ from tests.e2e.browser import (
     in_english,
     missing_requirement,
 )
-from tests.e2e.world import World, seed_world
+from tests.e2e.world import World
+from tests.e2e.world_snapshot import shared_world
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -88,8 +89,9 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def world(live_server: Any) -> World:
-    """The seeded city (live_server brings a transactional database the server thread sees)."""
-    return seed_world(instruments=True)
+    """The seeded city (live_server brings a transactional database the server thread sees), seeded
+    once per process and put back before each test (tests/e2e/world_snapshot.py)."""
+    return shared_world(instruments=True)
 
 
 @pytest.fixture
@@ -98,7 +100,6 @@ def site(live_server: Any) -> str:
 
 
 ContextFactory = Callable[..., "BrowserContext"]
-OFF_SITE = re.compile(r"^(?!https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?/)[a-z]+://")
 
 
 @pytest.fixture
@@ -116,9 +117,6 @@ def new_context(
             viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
-        # Nothing leaves the loopback: a third-party asset (the API docs' CDN) fails at once
-        # instead of waiting on the network, and no test can reach another host.
-        context.route(OFF_SITE, lambda route: route.abort())
         cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": site}]
         if user is not None:
             client = Client()

@@ -16,8 +16,8 @@ from tests.e2e.accessibility import (
     Violation,
     axe_violations,
     browser_fetcher,
+    client_fetcher,
     install_axe,
-    request_fetcher,
 )
 from tests.e2e.crawler import Fetched
 from tests.e2e.layout import is_measured, phone_problems
@@ -37,6 +37,8 @@ class PageChecks:
 
     page: Any
     language: str
+    # The live server's address (the `site` fixture): the host the in-process answers are for.
+    site: str
     # Measure the phone layout of the pages loaded while this is on (the crawl of the entry URLs).
     phone: bool = False
     # Ask the server first and draw in the browser only a page still to check (see __call__); off
@@ -50,7 +52,7 @@ class PageChecks:
     def __post_init__(self) -> None:
         install_axe(self.page.context)
         self._load = browser_fetcher(self.page)
-        self._ask = request_fetcher(self.page, self.language)
+        self._ask = client_fetcher(self.page, self.language, self.site)
 
     def __call__(self, path: str) -> Fetched:
         # Most paths a crawl follows show a page already checked (a closed page's login form, the

@@ -88,7 +88,7 @@ REACHED: dict[str, Callable[[World], set[str]]] = {
 @pytest.mark.long
 @pytest.mark.parametrize("who", CRAWLERS)
 def test_every_crawled_page_has_no_wcag_21_aa_violation_nor_phone_layout_problem(
-    new_context, world, who
+    new_context, world, site, who
 ):
     """In French, axe on every page; for a visitor, a resident and an administrator, the same crawl
     measures each page at phone widths too (tests/e2e/layout.py: nothing scrolls sideways, every
@@ -96,7 +96,7 @@ def test_every_crawled_page_has_no_wcag_21_aa_violation_nor_phone_layout_problem
     language = "fr"
     phone = (who, language) in PHONE_CRAWLS
     page = new_context(language=language, user=world.user(who)).new_page()
-    checks = PageChecks(page, language, phone=phone)
+    checks = PageChecks(page, language, site, phone=phone)
     entry_visits = crawl(checks, start=ENTRY_URLS)
     if phone:
         assert len([v for v in entry_visits if is_html_page(v)]) >= 8, summary(entry_visits, who)
@@ -114,7 +114,7 @@ def test_every_crawled_page_has_no_wcag_21_aa_violation_nor_phone_layout_problem
 
 @pytest.mark.long
 def test_every_english_page_has_its_language_and_each_of_its_templates_no_wcag_violation(
-    new_context, world
+    new_context, world, site
 ):
     """In English, the four roles' crawls follow the same paths as in French: every page shown
     says `lang="en"`, none answers a server error, each role reaches its instrument pages; axe runs
@@ -125,7 +125,7 @@ def test_every_english_page_has_its_language_and_each_of_its_templates_no_wcag_v
     failures = []
     for who in CRAWLERS:
         page = new_context(language="en", user=world.user(who)).new_page()
-        checks = OncePerTemplates(page, "en", axed=axed)
+        checks = OncePerTemplates(page, "en", site, axed=axed)
         with checks.templates:
             visits = crawl(checks, start=ENTRY_URLS)
         visits += _crawl_emailed_links(checks, world)

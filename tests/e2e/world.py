@@ -8,8 +8,9 @@ in the resident's inbox (so the inbox page renders a message, not only its empty
 instruments shows, seeded through the apps' factories and services: initiatives collecting (one
 the resident has signed), one waiting for a moderator; an online vote open now, one whose results
 are published, a closed binding paper referendum with its polling stations; a seated assembly with
-its members and a published session. The authorisation matrix seeds the world once per test and
-needs none of it.
+its members and a published session. The authorisation matrix seeds the world once per module and
+needs none of it. The browser tests and the live-server security suites get theirs from
+tests/e2e/world_snapshot.py: seeded once per test process, put back before each test.
 """
 
 from __future__ import annotations

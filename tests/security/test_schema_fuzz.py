@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from tests.e2e import figures
-from tests.e2e.world import PASSWORD, World, seed_world
+from tests.e2e.world import PASSWORD, World
+from tests.e2e.world_snapshot import shared_world
 from tests.factories import api_key_for
 from tests.security.matrix import all_tables
 from tests.security.schema import operations
@@ -67,7 +68,8 @@ def no_throttling(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def world(live_server: Any) -> World:
-    return seed_world()
+    """The seeded accounts, seeded once per process and put back before each test."""
+    return shared_world(instruments=False)
 
 
 def _token(base_url: str, world: World, role: str) -> str | None:

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.world import ROLES, World, seed_world
+from tests.e2e.world import ROLES, World
+from tests.e2e.world_snapshot import shared_world
 from tests.security.matrix import NO_EFFECT, OK, all_tables
 from tests.security.schema import operations
 
@@ -77,7 +78,8 @@ def no_throttling(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def world(live_server: Any) -> World:
-    return seed_world()
+    """The seeded accounts, seeded once per process and put back before each test."""
+    return shared_world(instruments=False)
 
 
 def _racing_role(method: str, path: str) -> str:

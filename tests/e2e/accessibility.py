@@ -91,8 +91,7 @@ def client_fetcher(page: Any, language: str, site: str) -> Any:
         content_type = response.get("Content-Type", "")
         html = ""
         if content_type.startswith("text/html"):
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-            html = body.decode(response.charset or "utf-8")
+            html = response.getvalue().decode(response.charset or "utf-8")  # streamed or not
         return Fetched(
             status=response.status_code,
             content_type=content_type,

@@ -1,8 +1,15 @@
 """Where the browser tests find Chromium and Playwright, and how they launch it.
 
-The tests drive Debian's `chromium` package (installed by `tools/setup-browsers`), never a browser
-downloaded by `playwright install`: a city's CI and a developer's laptop need nothing but the
-project's own set-up and the distribution's packages.
+The tests drive Debian's `chromium-headless-shell` package (installed by `tools/setup-browsers`),
+never a browser downloaded by `playwright install`: a city's CI and a developer's laptop need
+nothing but the project's own set-up and the distribution's packages.
+
+The headless shell is Chromium's Blink, V8 and network stack without the desktop browser around
+them (no tab strip, profile services or history writes): the same engine lays out the page and runs
+axe-core, and Playwright itself launches this build for headless runs. Drawing a page costs the
+headless shell less than half the CPU the full browser in headless mode spends (a bare navigation
+110 -> 47 ms of CPU, a page checked by axe about 370 -> 250 ms; docs/testing.md), and the browser
+tests, which are most of the suite's time, run in 178 s instead of 308 s.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from pathlib import Path
 
 from civic.languages import is_page_path
 
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium-headless-shell")
 HOST_RULES = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
 LAUNCH_ARGS = [
     "--headless",
@@ -44,7 +51,7 @@ def missing_requirement() -> str | None:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(
         CHROMIUM
     ):
-        return f"Chromium is not installed at {CHROMIUM}: run tools/setup-browsers"
+        return f"Chromium's headless shell is not installed at {CHROMIUM}: run tools/setup-browsers"
     return None
 
 

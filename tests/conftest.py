@@ -63,13 +63,9 @@ def django_db_setup(
 def _flush_past_truncate_guards() -> Iterator[None]:
     """Transactional tests (live server, real workers, concurrency) are reset after each test by
     Django's flush. It empties every table with one `DELETE` per table instead of one `TRUNCATE` of
-    them all: between tests the tables hold a few rows, and a TRUNCATE gives each of the ~80 tables a
-    new file to create, sync and unlink at commit (1.5-2.5 s a flush, measured on a loaded machine,
-    against 0.2 s for the DELETEs). The audit and ballot tables refuse both by trigger; the flush
-    alone (run as the superuser that owns the test database) sets `session_replication_role =
-    replica` for its own transaction, which silences those triggers and the foreign keys' checks, so
-    the order of the tables does not matter. Production keeps the triggers (the application's role
-    may not change that setting)."""
+    them all (1.5-2.5 s a flush, measured on a loaded machine, against 0.2 s for the DELETEs) and
+    puts back the rows the migrations seeded, past the triggers that refuse emptying the audit and
+    ballot tables: template_db.put_back says how and why."""
     from django.core.management.commands import flush as flush_command
     from django.db.backends.postgresql.operations import DatabaseOperations
 
@@ -78,19 +74,20 @@ def _flush_past_truncate_guards() -> Iterator[None]:
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
         if not tables:
             return []
-        if kwargs.get("reset_sequences"):  # no test asks for it; keep Django's exact behaviour
-            statements = original(self, style, tables, **kwargs)
-        else:
-            statements = [" ".join(("DELETE FROM", self.quote_name(table))) for table in tables]
-        # Put back what the migrations seeded (tests/template_db.py), as a fresh database has it.
         with self.connection.cursor() as cursor:
             seeded = template_db.seeded_tables(cursor)
-        schema = self.quote_name(template_db.SEED_SCHEMA)
-        statements += [
-            " ".join(("INSERT INTO", name, "SELECT * FROM", f"{schema}.{name}"))
-            for name in (self.quote_name(table) for table in tables if table in seeded)
+        # Put back what the migrations seeded (tests/template_db.py), as a fresh database has it.
+        refilled = [table for table in tables if table in seeded]
+        reset = kwargs.get("reset_sequences")
+        statements = [
+            statement.as_string()
+            for statement in template_db.put_back(
+                template_db.SEED_SCHEMA, emptied=() if reset else tables, refilled=refilled
+            )
         ]
-        return ["SET LOCAL session_replication_role = replica", *statements]
+        if reset:  # no test asks for it; Django's own statements empty the tables then
+            statements[1:1] = original(self, style, tables, **kwargs)
+        return statements
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     # After its DELETEs, Django's flush sends post_migrate, whose receivers (content types,

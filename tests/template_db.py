@@ -11,7 +11,7 @@ migration changes); every process, the first included, then clones it into its o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,33 @@ def keep_seeded_rows() -> None:
                     )
                     .as_string()
                 )
+
+
+def put_back(
+    schema: str, *, emptied: Iterable[str], refilled: Iterable[str]
+) -> list[sql.Composable]:
+    """The statements that empty each table of `emptied` and fill each of `refilled` again from its
+    copy in `schema`, in one transaction: the flush after a transactional test (tests/conftest.py,
+    from the seed schema) and the shared world put back before a browser test
+    (tests/e2e/world_snapshot.py, from the world's schema).
+
+    `session_replication_role = replica`, for that transaction only, silences the foreign keys'
+    checks (the tables are emptied and filled in any order) and the triggers that refuse deleting
+    audit and ballot rows; it takes the superuser that owns the test database, and production keeps
+    the triggers (the application's role may not change that setting). DELETE rather than TRUNCATE:
+    between tests the tables hold a few rows, and a TRUNCATE gives each table a new file to create,
+    sync and unlink at commit."""
+    statements: list[sql.Composable] = [sql.SQL("SET LOCAL session_replication_role = replica")]
+    statements += [
+        sql.SQL("DELETE FROM {}").format(sql.Identifier("public", table)) for table in emptied
+    ]
+    statements += [
+        sql.SQL("INSERT INTO {} SELECT * FROM {}").format(
+            sql.Identifier("public", table), sql.Identifier(schema, table)
+        )
+        for table in refilled
+    ]
+    return statements
 
 
 def seeded_tables(cursor: Any) -> frozenset[str]:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import pickle
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, transaction
 from psycopg import sql
 
+from tests import template_db
 from tests.e2e.world import World, forget_instrument_memos, seed_world
 
 MAX_AGE_SECONDS = 10 * 60
@@ -92,17 +92,10 @@ def _copy_out(schema: str) -> tuple[str, ...]:
 
 
 def _copy_back(snapshot: Snapshot) -> None:
-    """The snapshot's tables emptied and filled again from it. Like the flush (tests/conftest.py),
-    for this transaction only, `session_replication_role = replica` silences the foreign keys'
-    checks (the tables are copied in any order) and the triggers that refuse deleting audit rows."""
-    statements: list[Any] = [sql.SQL("SET LOCAL session_replication_role = replica")]
-    for table in snapshot.tables:
-        target = sql.Identifier("public", table)
-        statements.append(sql.SQL("DELETE FROM {}").format(target))
-        statements.append(
-            sql.SQL("INSERT INTO {} SELECT * FROM {}").format(
-                target, sql.Identifier(snapshot.schema, table)
-            )
-        )
+    """The snapshot's tables emptied and filled again from it, in one transaction, as the flush puts
+    the seed back (template_db.put_back)."""
+    statements = template_db.put_back(
+        snapshot.schema, emptied=snapshot.tables, refilled=snapshot.tables
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.SQL("; ").join(statements))

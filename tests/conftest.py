@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from tests import template_db
 from tests.e2e.figures import pytest_terminal_summary  # noqa: F401 - prints the proof figures
 from tests.factories import ResidentFactory, StaffFactory
+from tests.live_server import ThreadReusingWSGIServer
 from tests.oidc_provider import oidc_provider  # noqa: F401 - a fixture for every app
 from tests.worker import real_worker  # noqa: F401 - a fixture for every app
 
@@ -162,7 +163,8 @@ def _static_files_listed_once() -> Iterator[None]:
 def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """pytest-django's live server, serving the application as deployed: Django's handler behind
     the API's short path (civic/perf/hotpath.py), so that the suites driving a live server (journeys,
-    header crawls, schema fuzzing with bearer tokens) cover it too."""
+    header crawls, schema fuzzing with bearer tokens) cover it too, on threads that keep their
+    database connections from one request to the next (tests/live_server.py)."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from pytest_django.live_server_helper import LiveServer
 
@@ -174,6 +176,7 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
         or "localhost"
     )
     server = LiveServer(addr, start=False)
+    server.thread.server_class = ThreadReusingWSGIServer
     server.thread.static_handler = lambda application: StaticFilesHandler(HotPath(application))
     server.start()
     yield server

@@ -32,7 +32,8 @@ _STOP = None
 class ThreadReusingWSGIServer(WSGIServer):
     def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Django's in-memory SQLite sharing, never used on PostgreSQL: refused rather than ignored.
+        # Django's sharing of the test thread's in-memory database, which PostgreSQL never needs:
+        # refused rather than ignored.
         assert not connections_override, "the live server runs on PostgreSQL"
         self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()

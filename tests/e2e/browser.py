@@ -51,7 +51,10 @@ def missing_requirement() -> str | None:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(
         CHROMIUM
     ):
-        return f"Chromium's headless shell is not installed at {CHROMIUM}: run tools/setup-browsers"
+        return (
+            f"Chromium's headless shell is not installed at {CHROMIUM}: run tools/setup-browsers"
+            " (or set E2E_CHROMIUM to another Chromium build)"
+        )
     return None
 
 

@@ -1,10 +1,11 @@
 """The live server's threads (tests/live_server.py): a thread serves request after request on one
-database session, a second thread starts only for a second connection at once, and closing the
-server ends the threads and their sessions."""
+database session, a kept-alive connection is answered request after request, a second thread starts
+only for a second connection at once, and closing the server ends the threads and their sessions."""
 
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class QuietHandler(WSGIRequestHandler):
+    nodelay: list[int] = []
+
+    def handle(self) -> None:
+        QuietHandler.nodelay.append(self.request.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        super().handle()
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -94,7 +101,7 @@ def test_one_thread_serves_request_after_request_on_one_database_session(server)
         answers.add(ask(server))
         assert waiting(server, 1)
     assert len(answers) == 1, answers
-    assert len(server._threads) == 1
+    assert len(server._serving) == 1
 
 
 def test_a_second_connection_at_once_gets_a_second_thread_then_both_are_reused(server):
@@ -112,7 +119,26 @@ def test_a_second_connection_at_once_gets_a_second_thread_then_both_are_reused(s
         later.add(ask(server))
         assert waiting(server, 2)
     assert later <= {held[0], meanwhile}, later
-    assert len(server._threads) == 2
+    assert len(server._serving) == 2
+
+
+def test_a_kept_alive_connection_is_answered_request_after_request_by_its_thread(server):
+    """A client that keeps its connection (a browser, the concurrency proofs' clients) sends its
+    next request on it: the answer does not say `Connection: close` (Django's handler says it on a
+    server it does not take for threaded), the same thread answers on the same socket, and the
+    socket sends each piece of an answer at once (no 40 ms wait for the client's acknowledgement)."""
+    QuietHandler.nodelay.clear()
+    conn = http.client.HTTPConnection(*server.server_address, timeout=10)
+    answers = set()
+    for _ in range(3):
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        assert response.getheader("Connection") != "close"
+        answers.add(response.read())
+    conn.close()
+    assert len(answers) == 1, answers
+    assert len(server._serving) == 1
+    assert QuietHandler.nodelay and all(QuietHandler.nodelay), QuietHandler.nodelay
 
 
 def test_closing_the_server_ends_its_threads_and_their_database_sessions(server):
@@ -120,5 +146,5 @@ def test_closing_the_server_ends_its_threads_and_their_database_sessions(server)
     assert backends_alive({backend}) == {backend}
     server.shutdown()
     server.server_close()
-    assert all(not thread.is_alive() for thread in server._threads)
+    assert all(not thread.is_alive() for thread in server._serving)
     assert eventually(lambda: backends_alive({backend}) == set())

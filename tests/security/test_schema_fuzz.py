@@ -149,12 +149,20 @@ def test_fuzzing_the_operation_finds_no_server_error_and_no_schema_violation(
 
 
 def _fuzz_as_each_role(base_url: str, world: World, strategy: Any, checks: list[Any]) -> None:
+    roles = {}
     for role in FUZZ_ROLES:
         token = _token(base_url, world, role)
-        _fuzz(base_url, strategy, checks, {"Authorization": f"Bearer {token}"} if token else {})
+        roles[role] = {"Authorization": f"Bearer {token}"} if token else {}
+    _fuzz(base_url, strategy, checks, roles)
 
 
-def _fuzz(base_url: str, strategy: Any, checks: list[Any], headers: dict[str, str]) -> None:
+def _fuzz(
+    base_url: str, strategy: Any, checks: list[Any], roles: dict[str, dict[str, str]]
+) -> None:
+    """Each generated case sent as each role in turn. Generating cases (hypothesis and
+    hypothesis-jsonschema, in this process) was most of the fuzzing's own time; made once and
+    sent three times, the same 2,295 requests took 23 s instead of 53-57 s, and each role still
+    meets every case (derandomized, a run per role drew the same cases three times)."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hypothesis_seed
 
@@ -170,8 +178,13 @@ def _fuzz(base_url: str, strategy: Any, checks: list[Any], headers: dict[str, st
         # The role's credentials win over any Authorization the schema made up.
         if case.headers:
             case.headers.pop("Authorization", None)
-        REPORT["requests"] += 1
-        case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
+        for role, headers in roles.items():
+            REPORT["requests"] += 1
+            try:
+                case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
+            except Exception as exc:
+                exc.add_note(f"sent as {role}")
+                raise
 
     if SEED is not None:
         fuzz = hypothesis_seed(int(SEED))(fuzz)

@@ -77,11 +77,12 @@ def _flush_past_truncate_guards() -> Iterator[None]:
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
         if not tables:
             return []
-        if self.connection.settings_dict["NAME"] not in seeded:
+        database = self.connection.settings_dict["NAME"]
+        if database not in seeded:
             with self.connection.cursor() as cursor:
-                seeded[self.connection.settings_dict["NAME"]] = template_db.seeded_tables(cursor)
+                seeded[database] = template_db.seeded_tables(cursor)
         # Put back what the migrations seeded (tests/template_db.py), as a fresh database has it.
-        refilled = [t for t in tables if t in seeded[self.connection.settings_dict["NAME"]]]
+        refilled = [table for table in tables if table in seeded[database]]
         reset = kwargs.get("reset_sequences")
         statements = [
             statement.as_string()
@@ -91,8 +92,8 @@ def _flush_past_truncate_guards() -> Iterator[None]:
         ]
         if reset:  # no test asks for it; Django's own statements empty the tables then
             statements[1:1] = original(self, style, tables, **kwargs)
-        # One round trip for the 200-odd statements (Django's flush sends each item of the list
-        # on its own): a flush took 57 ms, most of it in the round trips.
+        # One round trip for the 100-odd statements (Django's flush sends each item of the list
+        # on its own): 57 -> 30 ms a flush; the statements themselves take 10 ms on the server.
         return ["; ".join(statements)]
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]

@@ -25,10 +25,16 @@ OPERATIONS = operations()
 CLASSIFIED = [op for op in OPERATIONS if op in TABLE]
 
 
+# Each seeded account's API token, made once with the module's city (in its transaction): a case
+# that revokes one does so in its own savepoint, undone before the next. A token made per case was
+# a sixth of the module's time (a row and its audit record, 1,100-odd times).
+_TOKENS: dict[int, str] = {}
+
+
 @pytest.fixture(scope="module")
 def seeded_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
     """One seeded city for the whole module, in a transaction rolled back at its end: each of the
-    ~770 cases runs inside it in a savepoint of its own (pytest-django's `db`), so what a case
+    1,100-odd cases runs inside it in a savepoint of its own (pytest-django's `db`), so what a case
     writes is gone before the next, as with a world seeded per case, at a fraction of the cost
     (seeding was most of each case's time)."""
     with django_db_blocker.unblock():
@@ -70,12 +76,6 @@ def no_throttling(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(SlidingWindowThrottle, "allow_request", lambda self, request, view: True)
     yield
-
-
-# Each seeded account's API token, made once with the module's city (in its transaction): a case
-# that revokes one does so in its own savepoint, undone before the next. A token made per case was
-# a sixth of the module's time (a row and its audit record, 1,100-odd times).
-_TOKENS: dict[int, str] = {}
 
 
 def client_for(world: World, role: str) -> APIClient:

@@ -1,6 +1,7 @@
 """The live server's threads (tests/live_server.py): a thread serves request after request on one
 database session, a kept-alive connection is answered request after request, a second thread starts
-only for a second connection at once, and closing the server ends the threads and their sessions."""
+only for a second connection at once, and closing the server ends the threads and their sessions,
+those whose clients still hold their connections too."""
 
 from __future__ import annotations
 
@@ -148,3 +149,16 @@ def test_closing_the_server_ends_its_threads_and_their_database_sessions(server)
     server.server_close()
     assert all(not thread.is_alive() for thread in server._serving)
     assert eventually(lambda: backends_alive({backend}) == set())
+
+
+def test_closing_the_server_ends_a_thread_whose_client_still_holds_its_connection(server):
+    """A browser closed after the server keeps its connection open: the server reads it no further,
+    so the thread ends within the close instead of waiting on the client."""
+    conn = http.client.HTTPConnection(*server.server_address, timeout=10)
+    conn.request("GET", "/")
+    _thread, backend = map(int, conn.getresponse().read().split())
+    server.shutdown()
+    server.server_close()
+    assert all(not thread.is_alive() for thread in server._serving)
+    assert eventually(lambda: backends_alive({backend}) == set())
+    conn.close()

@@ -200,7 +200,6 @@ def test_two_workers_closing_the_same_initiative_close_it_once(freeze):
 def test_200_concurrent_signing_requests_over_http_give_one_signature_and_no_server_error(
     live_server, monkeypatch
 ):
-    import contextlib
     import http.client
     import json
     from urllib.parse import urlsplit
@@ -234,18 +233,21 @@ def test_200_concurrent_signing_requests_over_http_give_one_signature_and_no_ser
             local.conn = None
         return response.status, body
 
-    with ThreadPoolExecutor(max_workers=32) as pool, contextlib.ExitStack() as hang_up:
-        hang_up.callback(lambda: [conn.close() for conn in opened])
-        for round_ in range(HTTP_ROUNDS):  # TRUST.md: repeated 20 times
-            initiative = InitiativeFactory(collecting=True)
-            resident = ResidentFactory()
-            token = api_key_for(resident)
-            path = f"/api/v1/initiatives/{initiative.pk}/signatures/"
-            answers = list(pool.map(post, [path] * 200, [token] * 200))
-            statuses = [s for s, _b in answers]
-            tally = {s: statuses.count(s) for s in set(statuses)}
-            assert statuses.count(201) == 200, f"round {round_}: {tally}"
-            assert len({b for _s, b in answers}) == 1, f"round {round_}: answers differ"
-            assert json.loads(answers[0][1])["signed"] is True
-            rows = Signature.objects.filter(initiative=initiative).count()
-            assert rows == 1, f"round {round_}: {rows} signatures"
+    try:
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            for round_ in range(HTTP_ROUNDS):  # TRUST.md: repeated 20 times
+                initiative = InitiativeFactory(collecting=True)
+                resident = ResidentFactory()
+                token = api_key_for(resident)
+                path = f"/api/v1/initiatives/{initiative.pk}/signatures/"
+                answers = list(pool.map(post, [path] * 200, [token] * 200))
+                statuses = [s for s, _b in answers]
+                tally = {s: statuses.count(s) for s in set(statuses)}
+                assert statuses.count(201) == 200, f"round {round_}: {tally}"
+                assert len({b for _s, b in answers}) == 1, f"round {round_}: answers differ"
+                assert json.loads(answers[0][1])["signed"] is True
+                rows = Signature.objects.filter(initiative=initiative).count()
+                assert rows == 1, f"round {round_}: {rows} signatures"
+    finally:
+        for conn in opened:
+            conn.close()

@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Seconds between two fetches of a job's page by its script while the job runs.
-REFRESH_SECONDS = 2
+# Seconds between two fetches of a job's page by its script while the job runs (a fraction is
+# written with a decimal point in every language: the script reads it as a number).
+REFRESH_SECONDS: float = 2
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class JobProgress:
     running: bool
 
     @property
-    def refresh_seconds(self) -> int:
+    def refresh_seconds(self) -> float:
         return REFRESH_SECONDS
 
     @property
@@ -61,6 +62,6 @@ class JobProgress:
         return min(self.done, self.bar_max)
 
 
-def progress_refresh(jobs: Iterable[JobProgress]) -> int | None:
+def progress_refresh(jobs: Iterable[JobProgress]) -> float | None:
     """The polling delay for a page following these jobs: while any runs, else none (no script)."""
     return REFRESH_SECONDS if any(job.running for job in jobs) else None

@@ -19,7 +19,7 @@ def assert_followed_while_running(page: str, url: str) -> None:
     assert _refresh_links(page, url) == 1, "one Actualiser link to the page itself"
     assert "actualisez la page pour voir sa progression" in page
     assert len(SCRIPT.findall(page)) == 1, "the script that follows the job, once"
-    assert re.search(r'data-job-poll="\d+"', page)
+    assert re.search(r'data-job-poll="\d+(\.\d+)?"', page)
     assert "Afficher le résultat" in page  # hidden until the script finds the job over
 
 

@@ -84,11 +84,18 @@ def test_an_export_job_page(new_context, world: World):  # type: ignore[no-untyp
     assert download.value.suggested_filename.endswith(".csv")
 
 
+# The script's delay in these tests (REFRESH_SECONDS, read by the live server in this process):
+# a quarter of a second, so that "nothing more happens" is shown by waiting a few delays, not
+# seconds. What the tests wait for happening, they wait for as a condition, never a fixed time.
+POLL_SECONDS = 0.25
+# Long enough for several more polls, had the script not stopped.
+SEVERAL_POLLS_MS = int(2.5 * POLL_SECONDS * 1000)
+
+
 def _running_job(admin: Any, monkeypatch: Any) -> StaffJob:
     """A register import at 3 of 8, its task not sent (it stays running until the test moves it);
-    the page's script polls every second (REFRESH_SECONDS, read by the live server in this
-    process)."""
-    monkeypatch.setattr("civic.progress.REFRESH_SECONDS", 1)
+    the page's script polls every POLL_SECONDS."""
+    monkeypatch.setattr("civic.progress.REFRESH_SECONDS", POLL_SECONDS)
     job = StaffJob.objects.create(
         kind="civic.register_import", actor=admin, filename="roll.csv", state="running", total=8
     )
@@ -148,7 +155,7 @@ def test_a_running_job_is_followed_in_place_then_links_to_its_result(  # type: i
     assert loads == []  # never reloaded nor navigated
     polls = len(fetches)
     assert polls >= 2 and all(f.split("#")[0] == address for f in fetches)
-    page.wait_for_timeout(2500)
+    page.wait_for_timeout(SEVERAL_POLLS_MS)
     assert len(fetches) == polls  # it stopped once the job was over
     _checked(page, "over in place")
 
@@ -169,7 +176,7 @@ def test_without_javascript_a_running_job_page_never_reloads_and_offers_the_link
     page = new_context(user=admin, javascript=False).new_page()
     page.goto(url)
     loads = _page_loads(page)
-    page.wait_for_timeout(2500)  # more than twice the script's delay: nothing happens
+    page.wait_for_timeout(SEVERAL_POLLS_MS)  # more than twice the script's delay: nothing happens
     assert loads == [] and page.locator('meta[http-equiv="refresh"]').count() == 0
     refresh = page.get_by_role("link", name="Actualiser", exact=True)
     assert refresh.is_visible() and refresh.get_attribute("href") == url
@@ -201,9 +208,15 @@ def test_after_a_few_failed_fetches_the_page_stops_and_keeps_the_link(  # type: 
 
     page.route(f"**/staff/jobs/{job.pk}/", fail)
     page.goto(f"/staff/jobs/{job.pk}/")
-    page.wait_for_timeout(5500)  # three tries a second apart, then nothing
+    words = page.locator("[data-job-refresh]")
+    assert "sans recharger la page" in words.inner_text()  # it says it follows the job
+    # Three tries a delay apart, then it says so, then nothing more.
+    page.wait_for_function(
+        "() => document.querySelector('[data-job-refresh]').textContent.includes('actualisez')"
+    )
     assert len(failed) == 3
-    words = page.locator("[data-job-refresh]").inner_text()
-    assert "actualisez la page pour voir sa progression" in words  # no longer says it follows
+    page.wait_for_timeout(SEVERAL_POLLS_MS)
+    assert len(failed) == 3
+    assert "actualisez la page pour voir sa progression" in words.inner_text()
     assert page.get_by_role("link", name="Actualiser", exact=True).is_visible()
     assert "3 sur 8" in page.get_by_role("status").inner_text()

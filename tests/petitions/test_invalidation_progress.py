@@ -6,7 +6,9 @@ that reloads itself), for moderators only."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+from django.utils import translation
 
 from civic.progress import REFRESH_SECONDS, JobProgress, progress_refresh
 from petitions import services
@@ -130,3 +132,16 @@ def test_a_progress_counts_in_words_and_in_a_bar_whatever_its_total():
     assert job(0, 0, True).bar_value == 0 and job(0, None, True).percent == 0
     assert progress_refresh([job(1, 5, False), job(0, None, True)]) == REFRESH_SECONDS
     assert progress_refresh([job(5, 5, False)]) is None
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_fractional_delay_reaches_the_script_with_a_decimal_point(monkeypatch, language):
+    """The script reads `data-job-poll` as a number: French's decimal comma would make it none
+    (and the script fall back to its own delay)."""
+    monkeypatch.setattr("civic.progress.REFRESH_SECONDS", 0.5)
+    running = JobProgress("k", "Travail", "En cours", 1, 4, True)
+    with translation.override(language):
+        html = render_to_string(
+            "civic/_job_progress.html", {"job": running}, request=RequestFactory().get("/x/")
+        )
+    assert 'data-job-poll="0.5"' in html

@@ -178,10 +178,12 @@ def test_folding_while_signers_sign_loses_and_doubles_nothing():
     folders = [threading.Thread(target=fold) for _ in range(2)]
     for t in folders:
         t.start()
-    _on_threads(sign, enumerate(users), threads=16)
-    done.set()
-    for t in folders:
-        t.join()
+    try:
+        _on_threads(sign, enumerate(users), threads=16)
+    finally:
+        done.set()  # a failing signer must not leave the folders running
+        for t in folders:
+            t.join()
     services.counts_fold()
     assert InitiativeCount.objects.get(initiative=initiative, track=-1).count == 400
     # A recount racing signers never "repairs" a count that was right.

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import queue
 import threading
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, TypeVar
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -20,6 +17,7 @@ from petitions import services
 from petitions.models import InitiativeCount, Obligation, Signature, TrackRung
 from tests.factories import ResidentFactory
 from tests.petitions.factories import CHARTER, LEGAL, InitiativeFactory
+from tests.threads import answered, concurrently
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,8 +27,6 @@ pytestmark = [
 
 
 HTTP_ROUNDS = 20
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def _in_thread(fn):  # type: ignore[no-untyped-def]
@@ -41,43 +37,6 @@ def _in_thread(fn):  # type: ignore[no-untyped-def]
             connection.close()
 
     return run
-
-
-def _on_threads(fn: Callable[[T], R], items: Iterable[T], threads: int) -> list[R]:
-    """`fn` on each item, on `threads` threads at once, each taking the next item as it is free
-    (in order, so the first `threads` items start on distinct threads); the answers in the items'
-    order, the first exception raised here. Each thread keeps its database connection from one item
-    to the next and closes it when no item is left, as a web server's thread does: one PostgreSQL
-    session per thread, where a connection closed after each call opened one per signer (1,000
-    backends forked, authenticated and warmed for the 1,000 signers)."""
-    todo = list(items)
-    answers: list[Any] = [None] * len(todo)
-    errors: list[BaseException] = []
-    taken: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in range(len(todo)):
-        taken.put(index)
-
-    def work() -> None:
-        try:
-            while not errors:
-                try:
-                    index = taken.get_nowait()
-                except queue.Empty:
-                    return
-                answers[index] = fn(todo[index])
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    if errors:
-        raise errors[0]
-    return answers
 
 
 def _residents(n: int) -> list[User]:
@@ -115,15 +74,12 @@ def _residents(n: int) -> list[User]:
 def test_200_concurrent_signing_requests_by_one_resident_give_one_signature():
     initiative = InitiativeFactory(collecting=True, instruments=[CHARTER, LEGAL])
     resident = ResidentFactory()
-    barrier = threading.Barrier(32)
 
     def sign(_i: int) -> list[str]:
-        if _i < 32:
-            barrier.wait()
         user = User.objects.get(pk=resident.pk)
         return services.signature_sign(initiative_id=initiative.pk, user=user).tracks
 
-    answers = _on_threads(sign, range(200), threads=32)
+    answers = answered(concurrently(200, sign, threads=32))
     assert all(a == [CHARTER, LEGAL] for a in answers)  # the same answer every time
     assert Signature.objects.filter(initiative=initiative).count() == 1
     services.counts_fold()
@@ -138,10 +94,10 @@ def test_1000_distinct_concurrent_signers_give_an_exact_count_after_the_counting
     initiative = InitiativeFactory(collecting=True)
     users = _residents(1000)
 
-    def sign(user: User) -> None:
-        services.signature_sign(initiative_id=initiative.pk, user=user)
+    def sign(i: int) -> None:
+        services.signature_sign(initiative_id=initiative.pk, user=users[i])
 
-    _on_threads(sign, users, threads=24)
+    answered(concurrently(len(users), sign, threads=24))
     assert Signature.objects.filter(initiative=initiative).count() == 1000
     services.counts_fold()
     counts = dict(
@@ -157,29 +113,36 @@ def test_folding_while_signers_sign_loses_and_doubles_nothing():
     done = threading.Event()
     folded = threading.Condition()
     folds = [0]
+    alive = threading.Thread.is_alive
 
-    def sign(numbered: tuple[int, User]) -> None:
-        # The signers sign in waves of 16, wave k once the folders have folded k times: 25 waves,
-        # each written while a fold and a recount run (a signature takes far less than a fold).
-        index, user = numbered
+    def sign(i: int) -> None:
+        # 16 threads: thread t signs i = t, t + 16... so the signers sign in waves of 16, wave k
+        # once the folders have folded k times: 25 waves, each written while a fold and a recount
+        # run (a signature takes far less than a fold).
         with folded:
-            assert folded.wait_for(lambda: folds[0] >= index // 16, timeout=60), "no fold"
-        services.signature_sign(initiative_id=initiative.pk, user=user)
+            # A folder that died ends every wait: the test fails at once, not after each wave.
+            folded.wait_for(lambda: folds[0] >= i // 16 or not all(map(alive, folders)), 60)
+            assert folds[0] >= i // 16, "no fold"
+        services.signature_sign(initiative_id=initiative.pk, user=users[i])
 
     @_in_thread
     def fold() -> None:
-        while not done.is_set():
-            services.counts_fold()
-            services.counts_recount(initiative_ids=[initiative.pk])
-            with folded:
-                folds[0] += 1
+        try:
+            while not done.is_set():
+                services.counts_fold()
+                services.counts_recount(initiative_ids=[initiative.pk])
+                with folded:
+                    folds[0] += 1
+                    folded.notify_all()
+        finally:
+            with folded:  # wakes the waiting signers, who see the folder gone
                 folded.notify_all()
 
     folders = [threading.Thread(target=fold) for _ in range(2)]
     for t in folders:
         t.start()
     try:
-        _on_threads(sign, enumerate(users), threads=16)
+        answered(concurrently(len(users), sign, threads=16))
     finally:
         done.set()  # a failing signer must not leave the folders running
         for t in folders:
@@ -197,13 +160,11 @@ def test_a_rung_crossing_is_acted_on_once_with_two_workers_racing():
         assert rungs == 4  # the shipped charter ladder
         services.signature_sign(initiative_id=initiative.pk, user=ResidentFactory())
         services.counts_fold()
-        barrier = threading.Barrier(2)
 
-        def evaluate(_i: int, barrier=barrier, pk=initiative.pk) -> list[int]:  # type: ignore[no-untyped-def]
-            barrier.wait()
+        def evaluate(_i: int, pk: int = initiative.pk) -> list[int]:
             return services.rungs_evaluate(initiative_ids=[pk])
 
-        results = _on_threads(evaluate, range(2), threads=2)
+        results = answered(concurrently(2, evaluate))
         created = results[0] + results[1]
         # The workers may share the rungs, never act on one twice.
         assert len(created) == len(set(created)) == rungs
@@ -221,10 +182,8 @@ def test_two_workers_closing_the_same_initiative_close_it_once(freeze):
     InitiativeFactory._meta.model.objects.filter(pk=initiative.pk).update(
         closes_at=timezone.now() + timezone.timedelta(microseconds=1)
     )
-    barrier = threading.Barrier(4)
 
     def close(_i: int) -> bool:
-        barrier.wait()
         return services.initiative_close(initiative_id=initiative.pk)
 
     import time
@@ -232,7 +191,7 @@ def test_two_workers_closing_the_same_initiative_close_it_once(freeze):
     time.sleep(
         0.01
     )  # let the closing instant pass on the real clock (threads do not share a frozen one)
-    results = _on_threads(close, range(4), threads=4)
+    results = answered(concurrently(4, close))
     assert results.count(True) == 1
     assert (
         AuditEntry.objects.filter(verb="initiative.closed", target_id=str(initiative.pk)).count()

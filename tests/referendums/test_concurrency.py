@@ -12,37 +12,9 @@ from referendums.models import Ballot, CampaignStatus, Participation, ReceiptHas
 from referendums.sealing import receipt_digest
 from referendums.services.campaigns import campaigns_advance, voting_close_due
 from referendums.services.voting import ballot_cast
+from tests.threads import concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-# PostgreSQL allows 100 connections (shared with other test runs): at most 32 threads, each
-# running its share of the calls back to back, all released at once by a barrier.
-MAX_THREADS = 32
-
-
-def _run(n: int, target) -> list:
-    threads_count = min(n, MAX_THREADS)
-    barrier = threading.Barrier(threads_count)
-    outcomes: list = [None] * n
-
-    def worker(t: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(t, n, threads_count):
-                try:
-                    outcomes[i] = target(i)
-                except Exception as exc:
-                    outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(threads_count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_200_concurrent_casts_by_one_voter_leave_one_participation_and_one_ballot(open_vote):
@@ -50,7 +22,7 @@ def test_200_concurrent_casts_by_one_voter_leave_one_participation_and_one_ballo
     campaign_id, voter = vote.campaign.pk, vote.voters[0]
     choices = ["yes" if i % 3 else "no" for i in range(200)]
 
-    outcomes = _run(
+    outcomes = concurrently(
         200,
         lambda i: (
             choices[i],
@@ -77,7 +49,7 @@ def test_many_voters_at_once_give_as_many_ballots_as_participations(open_vote, c
     vote = open_vote(voters=40, districts=2)
     campaign_id = vote.campaign.pk
 
-    outcomes = _run(
+    outcomes = concurrently(
         40,
         lambda i: ballot_cast(
             campaign_id=campaign_id,
@@ -97,7 +69,7 @@ def test_the_close_raced_by_ten_workers_happens_once(open_vote, freeze):
     for i in range(3):
         ballot_cast(campaign_id=vote.campaign.pk, user=vote.voters[i], choices=vote.choices("yes"))
     freeze(vote.campaign.voting_closes_at + timedelta(seconds=1))
-    outcomes = _run(10, lambda i: voting_close_due(campaign_id=vote.campaign.pk))
+    outcomes = concurrently(10, lambda i: voting_close_due(campaign_id=vote.campaign.pk))
     assert sorted(outcomes) == [False] * 9 + [True]
     vote.campaign.refresh_from_db()
     assert vote.campaign.status == CampaignStatus.CLOSED
@@ -203,7 +175,7 @@ def test_first_votes_racing_the_close_are_all_counted_or_refused(open_vote, roun
             pass
         return voting_close_due(campaign_id=campaign_id)
 
-    outcomes = _run(60, lambda i: close(i) if i == 0 else cast(i - 1))
+    outcomes = concurrently(60, lambda i: close(i) if i == 0 else cast(i - 1))
     assert outcomes[0] is True
     refused = [o for o in outcomes[1:] if isinstance(o, Exception)]
     assert all(getattr(o, "code", None) == "voting_not_open" for o in refused), refused
@@ -238,7 +210,7 @@ def test_first_votes_racing_a_cancellation_leave_no_ballot(open_vote, round_):
         one_landed.wait(timeout=10)  # the others are still casting: the race is on
         return campaign_cancel(campaign_id=campaign_id, actor=manager)
 
-    outcomes = _run(40, lambda i: cancel() if i == 7 else cast_and_tell(i))
+    outcomes = concurrently(40, lambda i: cancel() if i == 7 else cast_and_tell(i))
     assert not isinstance(outcomes[7], Exception), outcomes[7]
     assert one_landed.is_set()
     refused = [o for i, o in enumerate(outcomes) if i != 7 and isinstance(o, Exception)]
